@@ -1,0 +1,135 @@
+"""Subscriber login by a one-time code sent in an SMS.
+
+- Codes are 6 digits, single use, valid `code_ttl` (10 minutes), at most `max_attempts`
+  (5) wrong tries per code, stored only as an HMAC (the key is kept in the database's
+  `app_secrets`, or given in the environment).
+- Sends are limited per phone number and per channel user: 1 a minute, 5 an hour.
+- The reply never tells whether a number is a subscriber: for a number that is not, a
+  code record is kept all the same (nothing is sent), so every later step behaves alike.
+- Codes never reach a log: the SMS text goes only to the SMS gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from backends.billing import BillingBackend
+from backends.messaging import SmsGateway
+from storage.db import Database, stamp, unstamp
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    code_ttl: timedelta = timedelta(minutes=10)
+    max_attempts: int = 5
+    per_minute: int = 1
+    per_hour: int = 5
+    session_ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: Literal["sent", "rate_limited"]
+    retry_after: int = 0  # seconds
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    status: Literal["ok", "wrong", "expired", "locked", "no_code"]
+    subscriber_id: int | None = None
+    attempts_left: int = 0
+
+
+async def load_secret(db: Database, name: str, supplied: str | None = None) -> bytes:
+    """A server-side secret: from the environment if given, else created once and kept in the database."""
+    if supplied:
+        return supplied.encode()
+    value = await db.fetchval("SELECT value FROM app_secrets WHERE name = ?", (name,))
+    if value is None:
+        await db.execute("INSERT INTO app_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                         (name, secrets.token_hex(32)))
+        value = await db.fetchval("SELECT value FROM app_secrets WHERE name = ?", (name,))
+    return str(value).encode()
+
+
+class LoginService:
+    def __init__(self, db: Database, billing: BillingBackend, sms: SmsGateway, key: bytes,
+                 policy: LoginPolicy | None = None) -> None:
+        self.db = db
+        self.billing = billing
+        self.sms = sms
+        self.key = key
+        self.policy = policy or LoginPolicy()
+
+    def _hash(self, phone: str, code: str) -> str:
+        return hmac.new(self.key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+    async def send_code(self, user_key: str, phone: str, now: datetime, purpose: str = "login",
+                        lang: str = "ru") -> SendResult:
+        """Send a fresh code to `phone` (only if it is a subscriber; the answer is the same)."""
+        policy = self.policy
+        async with self.db.transaction() as tx:
+            minute_ago, hour_ago = stamp(now - timedelta(minutes=1)), stamp(now - timedelta(hours=1))
+            rows = await tx.fetchall(
+                "SELECT created_at FROM login_codes WHERE (phone = ? OR user_key = ?) AND created_at > ? "
+                "ORDER BY created_at", (phone, user_key, hour_ago))
+            recent = [unstamp(r["created_at"]) for r in rows]
+            last_minute = [t for t in recent if stamp(t) > minute_ago]
+            if len(last_minute) >= policy.per_minute:
+                wait = 60 - (now - last_minute[0]).total_seconds()
+                return SendResult("rate_limited", max(1, int(wait) + 1))
+            if len(recent) >= policy.per_hour:
+                wait = 3600 - (now - recent[0]).total_seconds()
+                return SendResult("rate_limited", max(1, int(wait) + 1))
+            subscriber = await self.billing.find_subscriber(phone)
+            code = f"{secrets.randbelow(10**6):06d}"
+            await tx.execute(
+                "UPDATE login_codes SET used_at = ? WHERE user_key = ? AND used_at IS NULL", (stamp(now), user_key))
+            await tx.execute(
+                "INSERT INTO login_codes (phone, user_key, purpose, code_hash, subscriber_id, created_at, expires_at, "
+                "attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                (phone, user_key, purpose, self._hash(phone, code), subscriber.id if subscriber else None, stamp(now),
+                 stamp(now + policy.code_ttl)))
+        if subscriber is not None:
+            await self.sms.send(phone, sms_text(code, purpose, lang, int(policy.code_ttl.total_seconds() // 60)), now)
+        return SendResult("sent")
+
+    async def verify(self, user_key: str, code: str, now: datetime, purpose: str = "login") -> VerifyResult:
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM login_codes WHERE user_key = ? AND purpose = ? AND used_at IS NULL ORDER BY id DESC",
+                (user_key, purpose))
+            if row is None:
+                return VerifyResult("no_code")
+            if row["attempts"] >= self.policy.max_attempts:
+                return VerifyResult("locked")
+            if unstamp(row["expires_at"]) <= now:
+                return VerifyResult("expired")
+            good = hmac.compare_digest(row["code_hash"], self._hash(row["phone"], code.strip()))
+            if good and row["subscriber_id"] is not None:
+                await tx.execute("UPDATE login_codes SET used_at = ? WHERE id = ?", (stamp(now), row["id"]))
+                return VerifyResult("ok", row["subscriber_id"])
+            attempts = row["attempts"] + 1
+            await tx.execute("UPDATE login_codes SET attempts = ? WHERE id = ?", (attempts, row["id"]))
+            left = self.policy.max_attempts - attempts
+            return VerifyResult("locked" if left <= 0 else "wrong", attempts_left=max(left, 0))
+
+
+def sms_text(code: str, purpose: str, lang: str, minutes: int) -> str:
+    if lang == "en":
+        what = "to confirm blocking your SIM" if purpose == "recheck" else "to log in to the Tele2 support chat"
+        return f"Code {code} {what}. Valid {minutes} min. Never tell it to anyone."
+    what = "для подтверждения блокировки SIM" if purpose == "recheck" else "для входа в чат поддержки Tele2"
+    return f"Код {code} {what}. Действует {minutes} мин. Никому не сообщайте его."
+
+
+def mask_phone(phone: str) -> str:
+    """+79990000001 → +7 999 ***-**-01"""
+    if len(phone) == 12:
+        return f"{phone[:2]} {phone[2:5]} ***-**-{phone[-2:]}"
+    return phone[:4] + "***"

@@ -1,0 +1,256 @@
+"""The dialogue core: one path for every message from every channel.
+
+`Core.handle(Incoming) -> Outcome` loads the conversation, routes the message (operator
+relay, button, command, pending question, account action in progress, understanding),
+and stores the state, the transcript and the turn log before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+from knowledge.model import Entry, KnowledgeBase
+from storage.conversations import Conversation, ConversationStore
+
+from .clock import utcnow
+from .commands import is_cancel, yes_no
+from .computed import compute
+from .matcher import Match, Matcher
+from .normalize import Normalizer, detect_language
+from .ports import ActionPort, HandoffPort, Step, Turn
+from .replies import Button, Incoming, Outcome, Reply
+
+MAX_TEXT = 4000  # longer messages are cut (and the user is told)
+COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
+            "/logout": "logout"}
+SKIP_GROUPS = frozenset({"smalltalk", "out_of_scope", "actions", "handoff"})
+
+
+@dataclass
+class KnowledgeHolder:
+    """The knowledge base in use and its index; swapped as a whole when editors publish."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, normalizer: Normalizer, threshold: float) -> KnowledgeHolder:
+        return cls(kb, Matcher(kb, normalizer, threshold))
+
+
+class Core:
+    def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationStore, handoff: HandoffPort,
+                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5) -> None:
+        self.knowledge = knowledge
+        self.conversations = conversations
+        self.handoff = handoff
+        self.actions = actions
+        self.suggest_min = suggest_min
+        self.menu_size = menu_size
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # -- the one entry point -------------------------------------------------------------------
+
+    async def handle(self, msg: Incoming) -> Outcome:
+        now = msg.now or utcnow()
+        key = (msg.channel, msg.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            conv = await self.conversations.get_or_create(msg.channel, msg.user_id, now, msg.chat_id,
+                                                          msg.display_name)
+            return await self._handle(msg, conv, now)
+
+    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime) -> Outcome:
+        holder = self.knowledge
+        truncated = len(msg.text) > MAX_TEXT
+        if truncated:
+            msg.text = msg.text[:MAX_TEXT]
+        lang = self._language(msg, conv)
+        conv.lang = lang
+        turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher)
+        shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
+        await self.conversations.add_message(conv.id, "in", shown, now, author=msg.user_id)
+        step = await self._route(turn)
+        if truncated:
+            step.replies.insert(0, Reply(turn.say("too_long", limit=MAX_TEXT)))
+        await self.conversations.save(conv, now)
+        for reply in step.replies:
+            await self.conversations.add_message(
+                conv.id, "out", reply.text, now, buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
+                intent=step.intent, action=step.action, score=step.score)
+        await self.conversations.log_turn(conv, shown, step.intent, step.action, step.score, step.outcome, now)
+        fresh = await self.conversations.get(conv.id)
+        handoff = bool(fresh and fresh.with_people)
+        return Outcome(step.replies, step.intent, step.action, handoff, lang, step.score)
+
+    def _language(self, msg: Incoming, conv: Conversation) -> str:
+        letters = re.findall(r"[a-zа-яё]", msg.text.lower())
+        if len(letters) >= 3:
+            return detect_language(msg.text, msg.lang_hint or conv.lang)
+        if not conv.state.get("seen") and msg.lang_hint in ("ru", "en"):
+            return msg.lang_hint
+        return conv.lang
+
+    # -- routing -------------------------------------------------------------------------------
+
+    async def _route(self, turn: Turn) -> Step:
+        conv, msg = turn.conv, turn.msg
+        first = not conv.state.get("seen")
+        conv.state["seen"] = True
+        if conv.with_people:
+            return await self.handoff.user_message(turn)
+        if msg.button:
+            step = await self._button(turn, msg.button)
+            if step is not None:
+                return step
+            if not msg.text:
+                return Step([Reply(turn.say("stale_button"))], outcome="fallback")
+        command = COMMANDS.get(msg.text.strip().lower().split("@")[0]) if msg.text.strip().startswith("/") else None
+        if command:
+            return await self._command(turn, command, first)
+        if not msg.text.strip() and msg.contact is None:
+            return Step([Reply(turn.say("empty"))], outcome="fallback")
+        if is_cancel(msg.text):
+            conv.state.pop("offer", None)
+            if self.actions.active(conv):
+                return await self.actions.cancel(turn)
+            return Step([Reply(turn.say("nothing_to_cancel"))], outcome="answer")
+        offer = conv.state.pop("offer", None)
+        if offer == "operator":
+            answer = yes_no(msg.text)
+            if answer is True:
+                return await self._operator(turn, "fallback")
+            if answer is False:
+                conv.state["misses"] = 0
+                return Step([Reply(turn.say("operator_declined"), self._menu(turn))], outcome="answer")
+        if self.actions.active(conv) or msg.contact is not None:
+            step = await self.actions.resume(turn)
+            if step is not None:
+                return step
+        return await self._understand(turn)
+
+    async def _button(self, turn: Turn, payload: str) -> Step | None:
+        if payload.startswith("kb:"):
+            entry = turn.kb.entry(payload[3:])
+            if entry is None:
+                return None
+            return await self._entry(turn, entry, None)
+        if payload == "menu":
+            return Step([Reply(turn.say("menu"), self._menu(turn))])
+        if payload in ("op:yes", "op:no"):
+            turn.conv.state.pop("offer", None)
+            if payload == "op:yes":
+                return await self._operator(turn, "fallback")
+            turn.conv.state["misses"] = 0
+            return Step([Reply(turn.say("operator_declined"), self._menu(turn))])
+        if payload == "operator":
+            return await self._operator(turn, "asked")
+        return await self.actions.button(turn, payload)
+
+    async def _command(self, turn: Turn, command: str, first: bool) -> Step:
+        if command in ("welcome", "help"):
+            return Step([Reply(turn.say("welcome" if command == "welcome" else "help"), self._menu(turn))],
+                        intent=None, outcome="smalltalk")
+        if command == "menu":
+            return Step([Reply(turn.say("menu"), self._menu(turn))])
+        if command == "operator":
+            return await self._operator(turn, "asked")
+        if command == "cancel":
+            if self.actions.active(turn.conv):
+                return await self.actions.cancel(turn)
+            return Step([Reply(turn.say("nothing_to_cancel"))])
+        # logout belongs to the account actions
+        step = await self.actions.button(turn, "auth:logout")
+        return step or Step([Reply(turn.say("nothing_to_cancel"))])
+
+    async def _understand(self, turn: Turn) -> Step:
+        match = turn.matcher.match(turn.msg.text, turn.lang)
+        turn.analysis = match.analysis
+        region = match.analysis.entities.region
+        if region:
+            turn.conv.state["region"] = region
+        best = match.best
+        if best is not None and match.confident:
+            entry = turn.kb.entry(best.entry_id)
+            assert entry is not None
+            return await self._entry(turn, entry, best.score)
+        return self._miss(turn, match)
+
+    async def _entry(self, turn: Turn, entry: Entry, score: float | None) -> Step:
+        conv = turn.conv
+        if entry.handoff:
+            step = await self._operator(turn, "asked")
+            step.intent, step.score = entry.id, score
+            return step
+        if entry.action:
+            conv.state["misses"] = 0
+            step = await self.actions.start(turn, entry.action)
+            step.intent = step.intent or entry.id
+            step.score = score
+            return step
+        if entry.out_of_scope:
+            return self._count_miss(turn, Step([Reply(entry.answer.get(turn.lang), self._menu(turn))], None,
+                                               score=score, outcome="oos"))
+        conv.state["misses"] = 0
+        text = entry.answer.get(turn.lang)
+        if entry.compute:
+            line = compute(entry.compute, turn.kb, turn.now, turn.lang, conv.state.get("region"))
+            if line:
+                text = f"{line}\n\n{text}"
+        buttons = [Button(b.title.get(turn.lang), b.payload) for b in entry.buttons]
+        for ref in entry.followups:
+            other = turn.kb.entry(ref)
+            if other is not None and len(buttons) < 4:
+                buttons.append(Button(other.title.get(turn.lang), f"kb:{other.id}"))
+        outcome = "smalltalk" if entry.group == "smalltalk" else "answer"
+        return Step([Reply(text, buttons)], entry.id, score=score, outcome=outcome)
+
+    def _miss(self, turn: Turn, match: Match) -> Step:
+        suggestions = []
+        for candidate in match.candidates:
+            entry = turn.kb.entry(candidate.entry_id)
+            if (entry is not None and candidate.score >= self.suggest_min and not entry.out_of_scope
+                    and entry.group != "smalltalk" and len(suggestions) < 3):
+                suggestions.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
+        best = match.best
+        step = Step([], None, score=best.score if best else None, outcome="fallback")
+        if suggestions:
+            step.replies.append(Reply(turn.say("did_you_mean"), [*suggestions, self._operator_button(turn)]))
+        else:
+            step.replies.append(Reply(turn.say("rephrase"), self._menu(turn)))
+        return self._count_miss(turn, step)
+
+    def _count_miss(self, turn: Turn, step: Step) -> Step:
+        conv = turn.conv
+        conv.state["misses"] = conv.state.get("misses", 0) + 1
+        if conv.state["misses"] >= 2:
+            conv.state["offer"] = "operator"
+            step.replies = [Reply(turn.say("offer_operator"), [Button(turn.say("yes"), "op:yes"),
+                                                               Button(turn.say("no"), "op:no")])]
+        return step
+
+    async def _operator(self, turn: Turn, reason: str) -> Step:
+        turn.conv.state["misses"] = 0
+        turn.conv.state.pop("offer", None)
+        return await self.handoff.request(turn, reason)
+
+    def _operator_button(self, turn: Turn) -> Button:
+        return Button(turn.say("operator_button"), "operator")
+
+    def _menu(self, turn: Turn) -> list[Button]:
+        """Topic buttons: the first entry of each subject group, then the operator."""
+        seen, buttons = set(), []
+        for entry in turn.kb.entries:
+            if entry.group in SKIP_GROUPS or entry.group in seen:
+                continue
+            seen.add(entry.group)
+            buttons.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
+            if len(buttons) >= self.menu_size:
+                break
+        return [*buttons, self._operator_button(turn)]

@@ -1,0 +1,274 @@
+"""Entities: Russian regions (any grammatical case), countries, phone numbers, money,
+periods and package sizes.
+
+Regions, countries and synonym phrases are found by one `PhraseIndex`: every alias is
+lemmatised once, and a message's lemma sequence is scanned for the longest known phrase,
+so "в Нижегородской области", "Нижнем Новгороде" and "нижегородцев" all land on the
+same region.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .normalize import Normalizer, Token, fold
+
+# --- phrases -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int  # token index
+    end: int  # exclusive
+    kind: str  # "region", "country" or "concept"
+    value: str  # region id, country name or concept name
+
+
+class PhraseIndex:
+    """Longest-match lookup of multi-word phrases over lemma sequences."""
+
+    def __init__(self, normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
+        self._phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.max_len = 1
+
+    def key(self, text: str) -> tuple[str, ...]:
+        return tuple(t.lemma for t in self._normalizer.tokens(text))
+
+    def add(self, text: str, kind: str, value: str) -> None:
+        key = self.key(text)
+        if not key:
+            return
+        # the first definition wins: regions are added before synonyms
+        self._phrases.setdefault(key, (kind, value))
+        self.max_len = max(self.max_len, len(key))
+
+    def find(self, tokens: Sequence[Token]) -> list[Span]:
+        """Non-overlapping spans, longest first."""
+        positions = list(range(len(tokens)))
+        lemmas = [t.lemma for t in tokens]
+        spans: list[Span] = []
+        i = 0
+        while i < len(lemmas):
+            for n in range(min(self.max_len, len(lemmas) - i), 0, -1):
+                hit = self._phrases.get(tuple(lemmas[i : i + n]))
+                if hit:
+                    spans.append(Span(positions[i], positions[i + n - 1] + 1, hit[0], hit[1]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return spans
+
+    def __contains__(self, lemma: str) -> bool:
+        return (lemma,) in self._phrases
+
+
+# --- numbers and amounts ---------------------------------------------------------------------
+
+PHONE_RE = re.compile(
+    r"(?<![\d+])(?:\+7|8|7)?[\s\-\u00a0]*\(?\s*(9\d{2}|[3-8]\d{2})\s*\)?[\s\-\u00a0]*(\d{3})[\s\-\u00a0]*(\d{2})[\s\-\u00a0]*(\d{2})(?!\d)"
+)
+MONEY_RE = re.compile(
+    r"(\d{1,7}(?:[.,]\d{1,2})?)\s*(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)", re.IGNORECASE
+)
+SIZE_RE = re.compile(
+    r"(\d{1,5}(?:[.,]\d{1,2})?)\s*(гб|гигабайт[а-я]*|гиг[а-я]*|gb|gigs?|gigabytes?|мб|mb|мин(?:ут[а-я]*)?|min(?:utes?|s)?|"
+    r"смс(?:ок|ки|ка)?|sms|сообщени[а-я]*|messages?)(?![a-zа-я])",
+    re.IGNORECASE,
+)
+
+
+def find_phones(text: str) -> list[str]:
+    """Russian numbers in any common writing, as +7XXXXXXXXXX."""
+    out = []
+    for match in PHONE_RE.finditer(text):
+        number = "+7" + "".join(match.groups())
+        if number not in out:
+            out.append(number)
+    return out
+
+
+def normalize_phone(text: str) -> str | None:
+    """One phone number typed alone (login step), or None."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == 10 and digits[0] == "9":
+        return "+7" + digits
+    return None
+
+
+def find_money(text: str) -> list[int]:
+    """Sums of money with a currency, in kopecks."""
+    out = []
+    for match in MONEY_RE.finditer(text):
+        value = match.group(1).replace(",", ".")
+        rub, _, kop = value.partition(".")
+        out.append(int(rub) * 100 + int((kop + "00")[:2]))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSize:
+    kind: str  # "gb", "min" or "sms"
+    amount: float
+
+    def __str__(self) -> str:
+        return f"{self.amount:g} {self.kind}"
+
+
+def find_sizes(text: str) -> list[PackageSize]:
+    out = []
+    for match in SIZE_RE.finditer(fold(text)):
+        unit = match.group(2).lower()
+        amount = float(match.group(1).replace(",", "."))
+        if unit in ("мб", "mb"):
+            kind, amount = "gb", amount / 1024
+        elif unit.startswith(("гб", "гиг", "gb", "gig")):
+            kind = "gb"
+        elif unit.startswith(("мин", "min")):
+            kind = "min"
+        else:
+            kind = "sms"
+        out.append(PackageSize(kind, amount))
+    return out
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+MONTHS_RU = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+             "ноябрь", "декабрь"]
+MONTHS_EN = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december"]
+MONTH_STEMS_EN = {m[:3]: i + 1 for i, m in enumerate(MONTHS_EN)}
+DATE_RE = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?(?!\d)")
+LAST_N_RE = re.compile(r"(?:последн[а-я]*|прошл[а-я]*|last|past)\s+(\d{1,3})\s*(дн[а-я]*|день|days?|недел[а-я]*|weeks?|"
+                       r"месяц[а-я]*|months?)")
+DAY_RANGE_RE = re.compile(r"(?:с|from)?\s*(\d{1,2})\s*(?:-|–|по|to|till|until)\s*(\d{1,2})\s+([a-zа-я]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+MONTH_RU_RE = [re.compile(p) for p in (
+    r"^январ", r"^феврал", r"^март(?:а|е|у|ом)?$", r"^апрел", r"^ма[йяею]$", r"^июн[ьяею]", r"^июл[ьяею]",
+    r"^август", r"^сентябр", r"^октябр", r"^ноябр", r"^декабр")]
+MONTH_EN_RE = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)$|^(" + "|".join(MONTHS_EN) + ")$")
+
+
+def _month_number(word: str, previous: str = "") -> int | None:
+    """The month a word names ("октября", "oct", "november"), or None."""
+    word = fold(word)
+    for number, pattern in enumerate(MONTH_RU_RE, 1):
+        if pattern.search(word):
+            return number
+    match = MONTH_EN_RE.match(word)
+    if match:
+        if word == "may" and previous not in ("for", "in", "of", "from", "during", "since"):
+            return None  # the verb, not the month
+        return MONTH_STEMS_EN[word[:3]]
+    return None
+
+
+def _month_period(month: int, today: date, year: int | None = None) -> Period:
+    if year is None:
+        year = today.year if month <= today.month else today.year - 1
+    last = calendar.monthrange(year, month)[1]
+    end = min(date(year, month, last), today)
+    return Period(date(year, month, 1), end)
+
+
+def find_period(text: str, today: date) -> Period | None:
+    """A reporting period: a month, "last month", "this month", "last 7 days", "1-15 ноября",
+    "01.10-15.10", "yesterday". Ends never go past today."""
+    low = fold(text)
+    dates = DATE_RE.findall(low)
+    if len(dates) >= 2:
+        parsed = []
+        for d, m, y in dates[:2]:
+            year = int(y) + (2000 if y and len(y) == 2 else 0) if y else today.year
+            try:
+                parsed.append(date(year, int(m), int(d)))
+            except ValueError:
+                return None
+        start, end = sorted(parsed)
+        return Period(start, min(end, today))
+    match = DAY_RANGE_RE.search(low)
+    if match and (month := _month_number(match.group(3))):
+        period = _month_period(month, today)
+        try:
+            start = period.start.replace(day=int(match.group(1)))
+            end = period.start.replace(day=int(match.group(2)))
+        except ValueError:
+            return None
+        if start <= end:
+            return Period(start, min(end, today))
+    match = LAST_N_RE.search(low)
+    if match:
+        n = int(match.group(1))
+        unit = match.group(2)
+        days = n * 7 if unit.startswith(("нед", "week")) else n * 30 if unit.startswith(("мес", "month")) else n
+        return Period(today - timedelta(days=days - 1), today)
+    if re.search(r"прошл[а-я]* месяц|предыдущ[а-я]* месяц|last month|previous month|past month", low):
+        first = today.replace(day=1) - timedelta(days=1)
+        return _month_period(first.month, today, first.year)
+    if re.search(r"(эт[а-я]*|текущ[а-я]*) месяц|this month|current month|с начала месяца|month to date", low):
+        return Period(today.replace(day=1), today)
+    if re.search(r"(прошл[а-я]*|последн[а-я]*) недел|last week|past week|за неделю", low):
+        return Period(today - timedelta(days=6), today)
+    if re.search(r"вчера|yesterday", low):
+        return Period(today - timedelta(days=1), today - timedelta(days=1))
+    if re.search(r"сегодня|today", low):
+        return Period(today, today)
+    previous = ""
+    for word in re.findall(r"[a-zа-я]+", low):
+        month = _month_number(word, previous)
+        previous = word
+        if month:
+            year_match = re.search(r"(20\d{2})", low)
+            return _month_period(month, today, int(year_match.group(1)) if year_match else None)
+    return None
+
+
+# --- all together ----------------------------------------------------------------------------
+
+
+@dataclass
+class Entities:
+    regions: list[str] = field(default_factory=list)  # region ids
+    abroad: bool = False
+    phones: list[str] = field(default_factory=list)
+    money: list[int] = field(default_factory=list)  # kopecks
+    sizes: list[PackageSize] = field(default_factory=list)
+
+    @property
+    def region(self) -> str | None:
+        return self.regions[0] if self.regions else None
+
+
+def extract(text: str, spans: Sequence[Span]) -> Entities:
+    """The message's entities; regions and countries come from the phrase spans."""
+    return Entities(
+        regions=[s.value for s in spans if s.kind == "region"],
+        abroad=any(s.kind == "country" for s in spans),
+        phones=find_phones(text),
+        money=find_money(text),
+        sizes=find_sizes(text),
+    )
+
+
+def moscow_today(now: datetime) -> date:
+    from .clock import MOSCOW
+
+    return now.astimezone(MOSCOW).date()

@@ -1,0 +1,434 @@
+"""Understanding: retrieve candidates from an inverted index, re-rank, decide.
+
+1. *Analysis*: the message is normalised (`normalize.py`), unknown words are corrected
+   towards the knowledge base's vocabulary (OSA edit distance, rapidfuzz), phrases are
+   found (regions → ``@region``, countries → ``@abroad``, synonyms → ``~concept``) and
+   money, sizes and phone numbers become ``@money``, ``@size``, ``@phone``. Three marks
+   describe the kind of message: ``@how`` (a question word), ``@me`` (about my own
+   account), ``@impr`` (an imperative: "подключи").
+2. *Retrieval*: the rarest terms' postings give candidate example questions.
+3. *Re-ranking*: for each candidate entry, the weighted Dice overlap with its best
+   example, the share of the message's weight that the entry's examples cover, and a
+   rapidfuzz similarity of the lemma strings, combined into one score in 0..1.
+4. *Decision*: the best entry is accepted above a calibrated threshold; below it the
+   message is a miss (fallback). Terms unknown to the knowledge base carry the highest
+   weight, so a message about something else (pizza, the dollar rate) covers little and
+   falls below the threshold.
+
+Every score keeps its parts (`Candidate.parts`) so that "why did it answer that?" has an
+answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from knowledge.model import Entry, KnowledgeBase
+
+from .entities import MONEY_RE, PHONE_RE, SIZE_RE, Entities, PhraseIndex, Span, extract
+from .normalize import EN_HOW, EN_ME, NEGATION, RU_HOW, RU_ME, Normalizer, Token, detect_language, fold
+
+PLACEHOLDERS = {"xxmoneyxx": "@money", "xxsizexx": "@size", "xxphonexx": "@phone"}
+SPAN_TERMS = {"region": "@region", "country": "@abroad"}
+MARKS = ("@how", "@me", "@impr", "@neg")
+STOP_FACTOR = 0.3  # a function word counts this much of its rarity
+FUNCTION_WORDS_THRESHOLD = 0.75
+NOUN_POS = frozenset({"NOUN", None})
+DOMAIN_MARKS = ("@region", "@abroad", "@money", "@size", "@phone")
+OFFTOPIC_FACTOR = 0.7  # an unknown noun and nothing about the operator: most likely off-topic
+MODE_MARGIN = 0.85  # a how-to / action of the message's kind wins within this ratio of the best score
+UNKNOWN_NOUN, UNKNOWN_OTHER = 1.0, 0.5
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the score's parts combine; tuned on tests/data/paraphrases.yaml (bench/calibrate.py)."""
+
+    dice: float = 0.45  # weighted overlap with the entry's best example
+    cover: float = 0.30  # share of the message covered by all the entry's examples
+    answer: float = 0.10  # share covered by the entry's title and answer
+    fuzz: float = 0.15  # rapidfuzz similarity of the lemma strings (scaled by `cover`)
+    rare_discount: float = 0.3  # a term seen in only one example weighs (1 - this)
+
+
+
+@dataclass(slots=True)
+class Analysis:
+    text: str
+    lang: str
+    tokens: list[Token]
+    spans: list[Span]
+    entities: Entities
+    terms: dict[str, float]  # term -> weight
+    unknown: list[str]  # words the knowledge base does not know
+    corrected: dict[str, str]  # typo -> correction
+    unknown_topic: list[str] = field(default_factory=list)  # unknown nouns (a topic the base lacks)
+    mode: str = "neutral"  # "howto" (a question how/where/what is) | "request" (do it, my data) | "neutral"
+
+    @property
+    def weight(self) -> float:
+        return sum(self.terms.values())
+
+
+@dataclass(slots=True)
+class Candidate:
+    entry_id: str
+    score: float
+    example: str
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Match:
+    analysis: Analysis
+    candidates: list[Candidate]
+    threshold: float
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def confident(self) -> bool:
+        return bool(self.candidates) and self.candidates[0].score >= self.threshold
+
+
+@dataclass(slots=True)
+class _Example:
+    entry: int
+    text: str
+    terms: frozenset[str]
+    weight: float
+    string: str  # sorted terms, for rapidfuzz
+
+
+class Matcher:
+    """An index over a knowledge base's example questions; rebuilt when the base changes."""
+
+    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, threshold: float = 0.5,
+                 retrieve_terms: int = 6, rerank: int = 250, weights: Weights | None = None) -> None:
+        self.kb = kb
+        self.weights = weights or Weights()
+        self.normalizer = normalizer
+        self.threshold = threshold
+        self.retrieve_terms = retrieve_terms
+        self.rerank = rerank
+        self.phrases = PhraseIndex(normalizer)
+        for region in kb.regions:
+            for alias in [region.name.ru, region.name.en, *region.aliases.ru, *region.aliases.en]:
+                self.phrases.add(alias, "region", region.id)
+        for names in kb.countries.values():
+            for name in names:
+                self.phrases.add(name, "country", name)
+        self.domain_terms = {"~" + c for c in kb.synonyms.get("_domain", [])} | set(DOMAIN_MARKS)
+        for concept, variants in kb.synonyms.items():
+            if concept.startswith("_"):
+                continue
+            for variant in variants:
+                self.phrases.add(str(variant), "concept", concept)
+        self._build()
+
+    # -- index -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.entry_ids = [e.id for e in self.kb.entries]
+        self.examples: list[_Example] = []
+        per_entry_terms: list[list[frozenset[str]]] = [[] for _ in self.kb.entries]
+        self.answer_terms: list[frozenset[str]] = []
+        surface: Counter[str] = Counter()
+        answer_words: set[str] = set()
+        for index, entry in enumerate(self.kb.entries):
+            for _, text in entry.examples.all():
+                tokens, spans = self._tokens_and_spans(text)
+                surface.update(t.surface for t in tokens)
+                terms = frozenset(self._terms(tokens, spans))
+                per_entry_terms[index].append(terms)
+                self.examples.append(_Example(index, text, terms, 0.0, ""))
+            answer_terms: set[str] = set()
+            for text in (entry.title.ru, entry.title.en, entry.answer.ru, entry.answer.en):
+                tokens, spans = self._tokens_and_spans(text)
+                answer_words.update(t.surface for t in tokens)
+                answer_terms.update(self._terms(tokens, spans))
+            self.answer_terms.append(frozenset(answer_terms))
+        for names in [*self.kb.countries.values(), *self.kb.synonyms.values()]:
+            for name in names:
+                surface.update(t.surface for t in self.normalizer.tokens(str(name)))
+        for region in self.kb.regions:
+            for alias in [*region.aliases.ru, *region.aliases.en]:
+                surface.update(t.surface for t in self.normalizer.tokens(alias))
+        # entry-level document frequency → idf weights
+        n = len(self.kb.entries)
+        df: Counter[str] = Counter()
+        self.entry_terms: list[Counter[str]] = []
+        for term_sets in per_entry_terms:
+            counts: Counter[str] = Counter()
+            for terms in term_sets:
+                counts.update(terms)
+            self.entry_terms.append(counts)
+            df.update(counts.keys())
+        occurrences: Counter[str] = Counter()
+        for counts in self.entry_terms:
+            occurrences.update(counts)
+        discount = self.weights.rare_discount
+        self.idf = {term: math.log(1 + n / count) * (STOP_FACTOR if term.startswith("_") else 1.0)
+                    * (1 - discount / occurrences[term])
+                    for term, count in df.items()}
+        self.unknown_weight = math.log(1 + n / 0.5)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for number, example in enumerate(self.examples):
+            example.weight = sum(self.idf[t] for t in example.terms)
+            example.string = " ".join(sorted(example.terms))
+            for term in example.terms:
+                self.postings[term].append(number)
+        self.vocabulary = surface  # words a typo may be corrected to
+        self.known_words = answer_words | set(surface)  # words never "corrected"
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in surface:
+            if len(word) >= 3 and not word.isdigit():
+                self._by_length[len(word)].append(word)
+        self._corrections: dict[str, str | None] = {}
+
+    # -- analysis ----------------------------------------------------------------------------
+
+    def _tokens_and_spans(self, text: str) -> tuple[list[Token], list[Span]]:
+        marked = PHONE_RE.sub(" xxphonexx ", text)
+        marked = MONEY_RE.sub(" xxmoneyxx ", marked)
+        marked = SIZE_RE.sub(" xxsizexx ", fold(marked))
+        tokens = self.normalizer.tokens(marked)
+        return tokens, self.phrases.find(tokens)
+
+    def _terms(self, tokens: list[Token], spans: list[Span]) -> list[str]:
+        terms: list[str] = []
+        covered = set()
+        for span in spans:
+            covered.update(range(span.start, span.end))
+            terms.append(SPAN_TERMS.get(span.kind) or "~" + span.value)
+        for i, token in enumerate(tokens):
+            if token.surface in RU_HOW or token.surface in EN_HOW:
+                terms.append("@how")
+            if token.surface in RU_ME or token.surface in EN_ME:
+                terms.append("@me")
+            if token.imperative:
+                terms.append("@impr")
+            if token.surface in NEGATION:
+                terms.append("@neg")
+                continue
+            if i in covered:
+                continue
+            if token.stop and token.lang != "num":
+                terms.append("_" + token.lemma)  # a function word: kept, weighted low
+                continue
+            terms.append(PLACEHOLDERS.get(token.surface, token.lemma))
+        return terms
+
+    def _correct(self, word: str, strict: bool = False) -> str | None:
+        """The knowledge base's word closest to an unknown one, or None. A real dictionary word
+        (`strict`) is only corrected by one edit."""
+        if word in self._corrections:
+            return self._corrections[word]
+        best: str | None = None
+        if len(word) >= 4:
+            limit = 1 if len(word) <= 7 or strict else 2
+            best_key: tuple[int, int] | None = None
+            for length in range(len(word) - limit, len(word) + limit + 1):
+                for candidate in self._by_length.get(length, ()):
+                    distance = OSA.distance(word, candidate, score_cutoff=limit)
+                    if distance > limit or _reflexive_pair(word, candidate):
+                        continue
+                    key = (distance, -self.vocabulary[candidate])
+                    if best_key is None or key < best_key:
+                        best, best_key = candidate, key
+        self._corrections[word] = best
+        return best
+
+    def analyse(self, text: str, lang_hint: str | None = None) -> Analysis:
+        lang = detect_language(text, lang_hint)
+        tokens, spans = self._tokens_and_spans(text)
+        corrected: dict[str, str] = {}
+        fixed = False
+        for i, token in enumerate(tokens):
+            if token.lang == "num" or token.surface in self.known_words or token.surface in PLACEHOLDERS:
+                continue
+            if token.lemma in self.idf or token.lemma in self.phrases:
+                continue
+            better = self._correct(token.surface, strict=token.known)
+            if better:
+                corrected[token.surface] = better
+                tokens[i] = self.normalizer.token(better)
+                fixed = True
+        if fixed:
+            spans = self.phrases.find(tokens)
+        terms: dict[str, float] = {}
+        unknown: list[str] = []
+        topic: list[str] = []
+        pos_of = {t.lemma: (t.lang, t.pos) for t in tokens}
+        for term in self._terms(tokens, spans):
+            weight = self.idf.get(term)
+            if weight is None:
+                if term.isdigit() or term in MARKS or term.startswith("_"):
+                    continue  # a number, mark or function word the base never uses says nothing
+                lang, pos = pos_of.get(term, ("ru", None))
+                # a topic the base does not know (a noun: "пицца", "доллар") weighs most;
+                # an unknown verb or adjective ("жить", "доступный") is more often incidental
+                noun = lang == "en" or pos in NOUN_POS
+                weight = self.unknown_weight * (UNKNOWN_NOUN if noun else UNKNOWN_OTHER)
+                unknown.append(term)
+                if noun:
+                    topic.append(term)
+            terms[term] = weight
+        return Analysis(text, lang, tokens, spans, extract(text, spans), terms, unknown, corrected, topic,
+                        message_mode(tokens))
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def match(self, text: str | Analysis, lang_hint: str | None = None, limit: int = 5,
+              exclude: int | None = None) -> Match:
+        """Rank entries for a message; `exclude` leaves one example out (for `kb check`)."""
+        analysis = text if isinstance(text, Analysis) else self.analyse(text, lang_hint)
+        q = analysis.terms
+        q_weight = analysis.weight
+        if q_weight <= 0:
+            return Match(analysis, [], self.threshold)
+        threshold = self.threshold
+        if not any(not t.startswith(("_", "@")) for t in q):
+            threshold = max(threshold, FUNCTION_WORDS_THRESHOLD)  # "кто ты": only function words
+        # retrieval: the rarest terms' postings
+        scores: dict[int, float] = defaultdict(float)
+        known = sorted((t for t in q if t in self.postings), key=lambda t: -q[t])
+        for term in known[: self.retrieve_terms]:
+            weight = q[term]
+            for number in self.postings[term]:
+                scores[number] += weight
+        if exclude is not None:
+            scores.pop(exclude, None)
+        if len(scores) > self.rerank:
+            chosen = sorted(scores, key=scores.__getitem__, reverse=True)[: self.rerank]
+        else:
+            chosen = list(scores)
+        # re-ranking: exact Dice per example, best example per entry
+        best: dict[int, tuple[float, int]] = {}
+        q_terms = q.keys()
+        for number in chosen:
+            example = self.examples[number]
+            shared = sum(q[t] for t in q_terms & example.terms)
+            dice = 2 * shared / (q_weight + example.weight)
+            current = best.get(example.entry)
+            if current is None or dice > current[0]:
+                best[example.entry] = (dice, number)
+        excluded_terms = self.examples[exclude].terms if exclude is not None else frozenset()
+        excluded_entry = self.examples[exclude].entry if exclude is not None else -1
+        q_string = " ".join(sorted(t for t in q if t not in analysis.unknown))
+        ranked: list[Candidate] = []
+        for entry_index, (dice, number) in best.items():
+            counts = self.entry_terms[entry_index]
+            covered = 0.0
+            for term, weight in q.items():
+                count = counts.get(term, 0)
+                if entry_index == excluded_entry and term in excluded_terms:
+                    count -= 1
+                if count > 0:
+                    covered += weight
+            cover = covered / q_weight
+            answer_terms = self.answer_terms[entry_index]
+            answer = sum(w for t, w in q.items() if t in answer_terms) / q_weight
+            example = self.examples[number]
+            similarity = fuzz.token_sort_ratio(q_string, example.string) / 100 if q_string else 0.0
+            w = self.weights
+            score = w.dice * dice + w.cover * cover + w.answer * answer + w.fuzz * similarity * cover
+            ranked.append(Candidate(self.entry_ids[entry_index], round(score, 4), example.text,
+                                    {"dice": round(dice, 3), "cover": round(cover, 3), "answer": round(answer, 3),
+                                     "fuzz": round(similarity, 3)}))
+        offtopic = bool(analysis.unknown_topic) and not any(
+            t in self.domain_terms or (t.isdigit() and t in self.idf) for t in q)
+        if offtopic:
+            for candidate in ranked:
+                candidate.score = round(candidate.score * OFFTOPIC_FACTOR, 4)
+                candidate.parts["offtopic"] = OFFTOPIC_FACTOR
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        self._prefer_mode(analysis.mode, ranked)
+        return Match(analysis, ranked[:limit], threshold)
+
+    def _prefer_mode(self, mode: str, ranked: list[Candidate]) -> None:
+        """A question about how something works prefers a how-to entry, a request prefers the
+        action, when the two are close ("как подключить автоплатёж" vs "подключи автоплатёж")."""
+        if mode == "neutral" or len(ranked) < 2:
+            return
+        top = ranked[0]
+        top_entry = self.kb.by_id[top.entry_id]
+        want_action = mode == "request"
+        if top_entry.out_of_scope or _acts(top_entry) == want_action:
+            return
+        for index, candidate in enumerate(ranked[1:4], 1):
+            entry = self.kb.by_id[candidate.entry_id]
+            if entry.out_of_scope or entry.group == "smalltalk":
+                continue
+            if _acts(entry) == want_action and candidate.score >= top.score * MODE_MARGIN:
+                candidate.parts["mode"] = 1.0
+                ranked.insert(0, ranked.pop(index))
+                return
+
+    def explain(self, text: str) -> str:
+        """A human-readable account of how a message was understood."""
+        match = self.match(text)
+        a = match.analysis
+        lines = [f"language: {a.lang}", "terms: " + ", ".join(f"{t}={w:.2f}" for t, w in a.terms.items())]
+        if a.corrected:
+            lines.append("corrected: " + ", ".join(f"{k}→{v}" for k, v in a.corrected.items()))
+        if a.unknown:
+            lines.append("unknown: " + ", ".join(a.unknown))
+        for c in match.candidates:
+            lines.append(f"{c.score:.3f} {c.entry_id} {c.parts} ← {c.example!r}")
+        lines.append(f"threshold {match.threshold}: {'answer' if match.confident else 'miss'}")
+        return "\n".join(lines)
+
+
+def _acts(entry: Entry) -> bool:
+    """Entries that do something (an account action, calling an operator) rather than explain."""
+    return entry.action is not None or entry.handoff
+
+
+def _reflexive_pair(a: str, b: str) -> bool:
+    """"переписаться" and "переписать" are different verbs, not a typo."""
+    return (a.endswith(("ся", "сь")) and a[:-2] == b) or (b.endswith(("ся", "сь")) and b[:-2] == a)
+
+
+# -- the kind of message: a how-to question or a request ------------------------------------
+
+HOWTO_RU = frozenset("как где каким куда откуда зачем почему".split())
+HOWTO_PHRASES_RU = ("можно ли", "что такое", "что значит", "что показывает", "что означает", "в чем разница",
+                    "что будет", "что делать")
+HOWTO_EN = ("how to", "how do", "how does", "how can", "how is", "where", "what is", "what's a", "what does",
+            "is it possible", "is there a way", "difference between", "explain")
+META_VERBS = frozenset("подсказать сказать рассказать объяснить пояснить уточнить помочь".split())
+WANT_RU = frozenset("хотеть хочу нужно надо нужный нужен нужна необходимо пожалуйста пж плиз".split())
+WANT_EN = ("i want", "i need", "i'd like", "i would like", "can you", "could you", "please", "pls", "plz", "for me",
+           "i wanna", "gimme", "give me", "let me have")
+MINE_RU = frozenset("мой моя мое мои моего моей моих моему моим мою у меня".split())
+MINE_EN = frozenset("my mine".split())
+
+
+def message_mode(tokens: list[Token]) -> str:
+    """'howto' for a question about how something works, 'request' for asking the bot to do
+    something or about the subscriber's own data, 'neutral' otherwise."""
+    surfaces = [t.surface for t in tokens]
+    text = " " + " ".join(surfaces) + " "
+    lemmas = {t.lemma for t in tokens}
+    can_do = any(w == "можно" and any(t.pos == "INFN" for t in tokens[i + 1 : i + 3])
+                 for i, w in enumerate(surfaces))  # "можно настроить …?" asks whether it is possible
+    howto = can_do or any(w in HOWTO_RU for w in surfaces) or any(f" {p} " in text for p in HOWTO_PHRASES_RU) or any(
+        f" {p} " in text or text.startswith(f" {p}") for p in HOWTO_EN)
+    imperative = any(t.imperative and t.lemma not in META_VERBS for t in tokens)
+    want = bool(lemmas & WANT_RU) or any(f" {p} " in text for p in WANT_EN)
+    mine = any(w in MINE_RU for w in surfaces) or " у меня " in text or any(w in MINE_EN for w in surfaces)
+    if imperative or want:
+        return "request"
+    if howto:
+        return "howto"
+    if mine:
+        return "request"
+    return "neutral"

@@ -1,0 +1,106 @@
+"""Load and validate the knowledge files (YAML) into a `KnowledgeBase`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .model import Entry, KnowledgeBase, Region, Text
+
+SHIPPED = Path(__file__).resolve().parent
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is broken; the message names the file and the entry."""
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read: {exc}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "entry"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_entries(raw: Any, source: str) -> list[Entry]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise KnowledgeError(f"{source}: expected a list of entries")
+    entries = []
+    for number, item in enumerate(raw, 1):
+        label = item.get("id", f"#{number}") if isinstance(item, dict) else f"#{number}"
+        try:
+            entries.append(Entry.model_validate(item))
+        except ValidationError as exc:
+            raise KnowledgeError(f"{source}: entry {label}: {_describe(exc)}") from exc
+    return entries
+
+
+def check_references(entries: list[Entry]) -> None:
+    """Ids are unique and follow-ups point at existing entries."""
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.id in seen:
+            raise KnowledgeError(f"duplicate id {entry.id!r} (groups {seen[entry.id]} and {entry.group})")
+        seen[entry.id] = entry.group
+    for entry in entries:
+        for ref in entry.followups:
+            if ref not in seen:
+                raise KnowledgeError(f"entry {entry.id!r}: follow-up {ref!r} does not exist")
+            if ref == entry.id:
+                raise KnowledgeError(f"entry {entry.id!r}: follows up itself")
+
+
+def load_entries(directory: Path) -> list[Entry]:
+    folder = directory / "entries"
+    if not folder.is_dir():
+        raise KnowledgeError(f"{folder}: no such folder")
+    entries: list[Entry] = []
+    for path in sorted(folder.glob("*.yaml")):
+        entries.extend(parse_entries(_read_yaml(path), str(path)))
+    if not entries:
+        raise KnowledgeError(f"{folder}: no entries")
+    check_references(entries)
+    return entries
+
+
+def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]], dict[str, list[str]], dict[str, Text]]:
+    regions_raw = _read_yaml(directory / "regions.yaml") or []
+    try:
+        regions = [Region.model_validate(r) for r in regions_raw]
+    except ValidationError as exc:
+        raise KnowledgeError(f"{directory / 'regions.yaml'}: {_describe(exc)}") from exc
+    countries = _read_yaml(directory / "countries.yaml") or {}
+    synonyms = _read_yaml(directory / "synonyms.yaml") or {}
+    if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
+        raise KnowledgeError(f"{directory / 'synonyms.yaml'}: expected concept: [words] mappings")
+    messages_raw = _read_yaml(directory / "messages.yaml") or {}
+    try:
+        messages = {key: Text.model_validate(value) for key, value in messages_raw.items()}
+    except ValidationError as exc:
+        raise KnowledgeError(f"{directory / 'messages.yaml'}: {_describe(exc)}") from exc
+    return regions, countries, synonyms, messages
+
+
+def load(directory: Path = SHIPPED, entries: list[Entry] | None = None, revision: int = 0) -> KnowledgeBase:
+    """Load the knowledge base from `directory`; `entries` (from the database) replace the files'."""
+    regions, countries, synonyms, messages = load_reference(directory)
+    if entries is None:
+        entries = load_entries(directory)
+    else:
+        check_references(entries)
+    return KnowledgeBase(entries, regions, countries, synonyms, messages, revision)

@@ -1,0 +1,102 @@
+"""Conversations, their messages and the turn log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .db import Database, Executor, stamp
+
+
+@dataclass
+class Conversation:
+    id: int
+    channel: str
+    user_key: str
+    chat_id: str = ""
+    lang: str = "ru"
+    status: str = "bot"  # bot | queued | operator
+    state: dict[str, Any] = field(default_factory=dict)
+    subscriber_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def with_people(self) -> bool:
+        """Waiting in the operator queue or talking to an operator."""
+        return self.status in ("queued", "operator")
+
+
+def _conversation(row: dict[str, Any]) -> Conversation:
+    return Conversation(
+        id=row["id"], channel=row["channel"], user_key=row["user_key"], chat_id=row["chat_id"],
+        lang=row["lang"], status=row["status"], state=json.loads(row["state"] or "{}"),
+        subscriber_id=row["subscriber_id"], display_name=row["display_name"],
+    )
+
+
+class ConversationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get_or_create(self, channel: str, user_key: str, now: datetime, chat_id: str = "",
+                            display_name: str = "") -> Conversation:
+        row = await self.db.fetchone(
+            "SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, user_key)
+        )
+        if row is None:
+            when = stamp(now)
+            await self.db.execute(
+                "INSERT INTO conversations (channel, user_key, chat_id, display_name, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_key) DO NOTHING",
+                (channel, user_key, chat_id or user_key, display_name, when, when),
+            )
+            row = await self.db.fetchone(
+                "SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, user_key)
+            )
+            assert row is not None
+        return _conversation(row)
+
+    async def get(self, conversation_id: int, tx: Executor | None = None) -> Conversation | None:
+        row = await (tx or self.db).fetchone("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        return _conversation(row) if row else None
+
+    async def save(self, conv: Conversation, now: datetime, tx: Executor | None = None) -> None:
+        await (tx or self.db).execute(
+            "UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
+            (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, stamp(now), conv.id),
+        )
+
+    async def set_status(self, conversation_id: int, status: str, now: datetime, tx: Executor | None = None) -> None:
+        await (tx or self.db).execute(
+            "UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?", (status, stamp(now), conversation_id)
+        )
+
+    async def add_message(self, conversation_id: int, direction: str, text: str, now: datetime, *,
+                          buttons: list[dict[str, str]] | None = None, intent: str | None = None,
+                          action: str | None = None, score: float | None = None, author: str = "",
+                          tx: Executor | None = None) -> int:
+        return await (tx or self.db).fetchval(
+            "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (conversation_id, direction, author, text, json.dumps(buttons or [], ensure_ascii=False), intent, action,
+             score, stamp(now)),
+        )
+
+    async def messages(self, conversation_id: int, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (conversation_id, after_id, limit),
+        )
+        for row in rows:
+            row["buttons"] = json.loads(row["buttons"])
+        return rows
+
+    async def log_turn(self, conv: Conversation, text: str, intent: str | None, action: str | None,
+                       score: float | None, outcome: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (conv.id, conv.channel, conv.lang, text[:1000], intent, action, score, outcome, stamp(now)),
+        )

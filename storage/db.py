@@ -1,0 +1,190 @@
+"""One asynchronous database interface for every repository.
+
+Repositories write portable SQL with ``?`` placeholders and ``RETURNING``, and never touch a
+driver. The embedded implementation is SQLite through sqlite-utils on one worker thread (the
+event loop never blocks on the disk); a PostgreSQL implementation plugs in behind the same
+`Database` interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+Row = dict[str, Any]
+Params = Sequence[Any]
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC moment as fixed-width ISO text, which sorts and compares as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class Executor(Protocol):
+    """What a repository can do, in or out of a transaction."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+    async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
+
+
+class Database(Executor, Protocol):
+    dialect: str
+
+    def transaction(self) -> Any:  # an async context manager yielding an Executor
+        ...
+
+    async def close(self) -> None: ...
+
+
+class DatabaseError(RuntimeError):
+    """The database could not be opened or migrated."""
+
+
+class _SqliteTx:
+    """Statements inside one open transaction (the connection lock is held)."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return await self._db._run(self._db._execute, sql, params)
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        await self._db._run(self._db._executemany, sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self._db._run(self._db._fetch, sql, params, 1)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._db._run(self._db._fetch, sql, params, None)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return next(iter(row.values())) if row else None
+
+
+class SqliteDatabase:
+    """SQLite (WAL, busy timeout) on a dedicated thread; several processes may share the file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0) -> None:
+        self.path = str(path)
+        self._busy_timeout = busy_timeout
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._lock = asyncio.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self.utils: sqlite_utils.Database | None = None
+
+    @classmethod
+    async def open(cls, path: str | Path, busy_timeout: float = 10.0) -> SqliteDatabase:
+        db = cls(path, busy_timeout)
+        await db._run(db._connect)
+        return db
+
+    # -- on the worker thread ------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"cannot open the database {self.path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        self.utils = sqlite_utils.Database(conn)
+
+    def _execute(self, sql: str, params: Params) -> int:
+        assert self._conn is not None
+        return self._conn.execute(sql, tuple(params)).rowcount
+
+    def _executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        assert self._conn is not None
+        self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    def _fetch(self, sql: str, params: Params, limit: int | None) -> list[Row]:
+        assert self._conn is not None
+        cursor = self._conn.execute(sql, tuple(params))
+        rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+        if limit:
+            cursor.fetchall()  # finish the statement (RETURNING rows are written on step)
+        return [dict(r) for r in rows]
+
+    def _script(self, sql: str) -> None:
+        assert self._conn is not None
+        self._conn.executescript(sql)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    # -- the interface ---------------------------------------------------------------------------
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._lock:
+            return await self._run(self._execute, sql, params)
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        async with self.transaction() as tx:
+            await tx.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._lock:
+            rows = await self._run(self._fetch, sql, params, 1)
+        return rows[0] if rows else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._lock:
+            return await self._run(self._fetch, sql, params, None)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return next(iter(row.values())) if row else None
+
+    async def script(self, sql: str) -> None:
+        async with self._lock:
+            await self._run(self._script, sql)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_SqliteTx]:
+        """BEGIN IMMEDIATE … COMMIT: writers from other processes wait, never deadlock."""
+        async with self._lock:
+            await self._run(self._execute, "BEGIN IMMEDIATE", ())
+            try:
+                yield _SqliteTx(self)
+            except BaseException:
+                await asyncio.shield(self._run(self._execute, "ROLLBACK", ()))
+                raise
+            else:
+                await self._run(self._execute, "COMMIT", ())
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._run(self._close)
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,264 @@
+"""Schema migrations, applied in order, recorded in `schema_migrations`.
+
+DDL is written once with two placeholders: ``{pk}`` (an auto-numbered primary key) and
+``{big}`` (a 64-bit integer), filled per dialect.
+"""
+
+from __future__ import annotations
+
+from .db import Database
+
+DIALECT = {
+    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "big": "INTEGER"},
+    "postgres": {"pk": "BIGSERIAL PRIMARY KEY", "big": "BIGINT"},
+}
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core",
+        """
+        CREATE TABLE conversations (
+            id {pk},
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            chat_id TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT 'ru',
+            status TEXT NOT NULL DEFAULT 'bot',
+            state TEXT NOT NULL DEFAULT '{{}}',
+            subscriber_id {big},
+            display_name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel, user_key)
+        );
+        CREATE TABLE messages (
+            id {pk},
+            conversation_id {big} NOT NULL REFERENCES conversations(id),
+            direction TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            buttons TEXT NOT NULL DEFAULT '[]',
+            intent TEXT,
+            action TEXT,
+            score REAL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX messages_conversation ON messages (conversation_id, id);
+        CREATE TABLE handoffs (
+            id {pk},
+            conversation_id {big} NOT NULL REFERENCES conversations(id),
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            agent_id {big},
+            enqueued_at TEXT NOT NULL,
+            assigned_at TEXT,
+            closed_at TEXT,
+            resolution TEXT,
+            rating INTEGER
+        );
+        CREATE INDEX handoffs_status ON handoffs (status, enqueued_at);
+        CREATE INDEX handoffs_conversation ON handoffs (conversation_id);
+        CREATE TABLE kb_entries (
+            id TEXT PRIMARY KEY,
+            grp TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            retired INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE kb_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE turns_log (
+            id {pk},
+            conversation_id {big} NOT NULL,
+            channel TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            text TEXT NOT NULL,
+            intent TEXT,
+            action TEXT,
+            score REAL,
+            outcome TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX turns_log_created ON turns_log (created_at);
+        """,
+    ),
+    (
+        "0002_billing",
+        """
+        CREATE TABLE tariffs (
+            id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            name_ru TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            monthly_fee {big} NOT NULL,
+            minutes INTEGER NOT NULL,
+            sms INTEGER NOT NULL,
+            gb REAL NOT NULL,
+            minute_price {big} NOT NULL,
+            sms_price {big} NOT NULL,
+            mb_price {big} NOT NULL,
+            description_ru TEXT NOT NULL DEFAULT '',
+            description_en TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE services (
+            id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            name_ru TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            monthly_fee {big} NOT NULL,
+            connect_fee {big} NOT NULL DEFAULT 0,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            description_ru TEXT NOT NULL DEFAULT '',
+            description_en TEXT NOT NULL DEFAULT '',
+            by_default INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE package_offers (
+            id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            amount REAL NOT NULL,
+            price {big} NOT NULL
+        );
+        CREATE TABLE subscribers (
+            id {pk},
+            phone TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            tariff_id TEXT NOT NULL REFERENCES tariffs(id),
+            region_id TEXT,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            blocked_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE subscriber_services (
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            service_id TEXT NOT NULL REFERENCES services(id),
+            connected_at TEXT NOT NULL,
+            PRIMARY KEY (subscriber_id, service_id)
+        );
+        CREATE TABLE ledger (
+            id {pk},
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            amount {big} NOT NULL,
+            category TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            op_key TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ledger_subscriber ON ledger (subscriber_id, created_at);
+        CREATE TABLE billing_operations (
+            op_key TEXT PRIMARY KEY,
+            subscriber_id {big},
+            kind TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE package_purchases (
+            id {pk},
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            package_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            amount REAL NOT NULL,
+            price {big} NOT NULL,
+            bought_at TEXT NOT NULL
+        );
+        CREATE INDEX package_purchases_subscriber ON package_purchases (subscriber_id, bought_at);
+        CREATE TABLE usage_records (
+            id {pk},
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            kind TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            other_party TEXT NOT NULL DEFAULT '',
+            quantity REAL NOT NULL,
+            units REAL NOT NULL,
+            cost {big} NOT NULL,
+            started_at TEXT NOT NULL
+        );
+        CREATE INDEX usage_records_subscriber ON usage_records (subscriber_id, started_at);
+        CREATE TABLE promised_payments (
+            id {pk},
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            amount {big} NOT NULL,
+            fee {big} NOT NULL,
+            taken_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            repaid_at TEXT
+        );
+        CREATE INDEX promised_payments_subscriber ON promised_payments (subscriber_id, repaid_at);
+        CREATE TABLE autopay (
+            subscriber_id {big} PRIMARY KEY REFERENCES subscribers(id),
+            enabled INTEGER NOT NULL,
+            mode TEXT,
+            threshold {big},
+            day INTEGER,
+            amount {big} NOT NULL,
+            since TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE payments (
+            token TEXT PRIMARY KEY,
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            target_id {big} NOT NULL REFERENCES subscribers(id),
+            phone TEXT NOT NULL,
+            amount {big} NOT NULL,
+            status TEXT NOT NULL,
+            op_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            paid_at TEXT
+        );
+        CREATE TABLE sms_outbox (
+            id {pk},
+            phone TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX sms_outbox_phone ON sms_outbox (phone, id);
+        CREATE TABLE email_outbox (
+            id {pk},
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX email_outbox_recipient ON email_outbox (recipient, id);
+        CREATE TABLE email_attachments (
+            id {pk},
+            email_id {big} NOT NULL REFERENCES email_outbox(id),
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX email_attachments_email ON email_attachments (email_id, id);
+        """,
+    ),
+]
+
+
+async def migrate(db: Database) -> list[str]:
+    """Apply the migrations the database lacks; returns their names."""
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    names = {r["name"] for r in await db.fetchall("SELECT name FROM schema_migrations")}
+    applied = []
+    placeholders = DIALECT[db.dialect]
+    for name, ddl in MIGRATIONS:
+        if name in names:
+            continue
+        async with db.transaction() as tx:
+            if await tx.fetchval("SELECT count(*) FROM schema_migrations WHERE name = ?", (name,)):
+                continue  # another process applied it meanwhile
+            for statement in ddl.format(**placeholders).split(";"):
+                if statement.strip():
+                    await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, datetime('now'))"
+                if db.dialect == "sqlite"
+                else "INSERT INTO schema_migrations (name, applied_at) VALUES (?, now()::text)",
+                (name,),
+            )
+        applied.append(name)
+    return applied

@@ -1,0 +1,180 @@
+"""The `supportbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from intents.clock import parse_now
+from intents.replies import Incoming, Outcome
+
+from .config import Config, ConfigError, load_config
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="SQLite database file (default: [storage] path in config.toml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportbot", description="Tele2-style customer-support bot")
+    parser.add_argument("--config", help="configuration file (default: config.toml, or $SUPPORTBOT_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--jsonl", action="store_true", help="one JSON object per line in and out (for scripts)")
+    chat.add_argument("--user", default="console", help="user id for the interactive chat")
+    chat.add_argument("--lang", choices=["ru", "en"], help="language hint")
+    _add_db(chat)
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_sub.add_parser("check", help="validate the knowledge files and report clashing examples")
+    check.add_argument("path", nargs="?", help="knowledge folder (default: the shipped one)")
+    check.add_argument("--strict", action="store_true", help="exit 1 when an example matches another entry better")
+    explain = kb_sub.add_parser("explain", help="show how a phrase is understood")
+    explain.add_argument("text")
+
+    from . import billingtools
+
+    billingtools.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"supportbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "chat":
+            return asyncio.run(chat_jsonl(config, args) if args.jsonl else chat_interactive(config, args))
+        if args.command == "kb":
+            from .kbtools import kb_command
+
+            return kb_command(config, args)
+        if args.command in ("billing", "sms"):
+            from . import billingtools
+
+            return billingtools.run(args, config)
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+# -- chat --jsonl -----------------------------------------------------------------------------
+
+
+def parse_line(line: str) -> tuple[Incoming | None, dict[str, Any]]:
+    """A JSON input line → an Incoming, or (None, error output)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, {"user": None, "error": f"not valid JSON: {exc.msg}"}
+    if not isinstance(data, dict):
+        return None, {"user": None, "error": "expected a JSON object"}
+    user = data.get("user")
+    if not isinstance(user, str) or not user:
+        return None, {"user": user if isinstance(user, str) else None, "error": "'user' must be a non-empty string"}
+    text, button, lang = data.get("text"), data.get("button"), data.get("lang")
+    if text is None and button is None:
+        return None, {"user": user, "error": "missing 'text' (or 'button')"}
+    if text is not None and not isinstance(text, str):
+        return None, {"user": user, "error": "'text' must be a string"}
+    if button is not None and not isinstance(button, str):
+        return None, {"user": user, "error": "'button' must be a string"}
+    if lang is not None and lang not in ("ru", "en"):
+        return None, {"user": user, "error": "'lang' must be 'ru' or 'en'"}
+    try:
+        now = parse_now(data.get("now")) if data.get("now") is not None else None
+    except (TypeError, ValueError):
+        return None, {"user": user, "error": "'now' must be an ISO-8601 date-time"}
+    return Incoming(channel="cli", user_id=user, chat_id=user, text=text or "", button=button, lang_hint=lang,
+                    now=now), {}
+
+
+def render(user: str, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "user": user,
+        "text": outcome.text,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in outcome.buttons],
+        "intent": outcome.intent,
+        "action": outcome.action,
+        "handoff": outcome.handoff,
+    }
+
+
+async def chat_jsonl(config: Config, args: argparse.Namespace) -> int:
+    from .runtime import open_runtime
+
+    runtime = await open_runtime(config, args.db)
+    loop = asyncio.get_running_loop()
+    out = sys.stdout
+    try:
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            incoming, error = parse_line(line)
+            if incoming is None:
+                result = error
+            else:
+                try:
+                    result = render(incoming.user_id, await runtime.core.handle(incoming))
+                except Exception as exc:  # one bad turn must not end the session
+                    print(f"supportbot: error on {incoming.user_id}: {exc!r}", file=sys.stderr)
+                    result = {"user": incoming.user_id, "error": f"internal error: {type(exc).__name__}"}
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def chat_interactive(config: Config, args: argparse.Namespace) -> int:
+    from .runtime import open_runtime
+
+    runtime = await open_runtime(config, args.db)
+    loop = asyncio.get_running_loop()
+    buttons: list[str] = []
+    print("supportbot — type your question (Ctrl-D to quit; a number presses a button)")
+    try:
+        while True:
+            print("> ", end="", flush=True)
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                print()
+                break
+            text = line.strip()
+            if not text:
+                continue
+            button = None
+            if text.isdigit() and 0 < int(text) <= len(buttons):
+                button, text = buttons[int(text) - 1], ""
+            outcome = await runtime.core.handle(
+                Incoming(channel="console", user_id=args.user, text=text, button=button, lang_hint=args.lang))
+            buttons = []
+            for reply in outcome.replies:
+                print(reply.text)
+                for b in reply.buttons:
+                    buttons.append(b.payload)
+                    print(f"  [{len(buttons)}] {b.title}")
+            if outcome.handoff:
+                print("  (waiting for a live operator)")
+    finally:
+        await runtime.close()
+    return 0
+
+
+def knowledge_path(config: Config, path: str | None) -> Path:
+    from .runtime import knowledge_dir
+
+    return Path(path) if path else knowledge_dir(config)

@@ -1,0 +1,74 @@
+"""Configuration: `config.toml` (documented defaults) plus secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config.toml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StorageConfig(Strict):
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    path: str = "data/supportbot.db"
+    url_env: str = "SUPPORTBOT_DATABASE_URL"
+    busy_timeout_seconds: float = Field(10.0, gt=0)
+
+
+class UnderstandingConfig(Strict):
+    threshold: float = Field(0.5, ge=0, le=1)
+    suggest_min: float = Field(0.3, ge=0, le=1)
+
+
+class DialogueConfig(Strict):
+    menu_size: int = Field(5, ge=1, le=10)
+
+
+class HandoffConfig(Strict):
+    max_wait_minutes: float = Field(15.0, gt=0)
+
+
+class KnowledgeConfig(Strict):
+    path: str = ""  # empty: the knowledge/ folder shipped with the code
+
+
+class Config(Strict):
+    storage: StorageConfig = StorageConfig()
+    understanding: UnderstandingConfig = UnderstandingConfig()
+    dialogue: DialogueConfig = DialogueConfig()
+    handoff: HandoffConfig = HandoffConfig()
+    knowledge: KnowledgeConfig = KnowledgeConfig()
+
+    def secret(self, env_name: str) -> str | None:
+        value = os.environ.get(env_name, "").strip()
+        return value or None
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read the TOML file (the shipped `config.toml` by default; SUPPORTBOT_CONFIG overrides)."""
+    chosen = Path(path or os.environ.get("SUPPORTBOT_CONFIG") or DEFAULT_PATH)
+    if not chosen.exists():
+        if path is None and "SUPPORTBOT_CONFIG" not in os.environ:
+            return Config()
+        raise ConfigError(f"{chosen}: no such configuration file")
+    try:
+        raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{chosen}: not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{chosen}: {problems}") from exc

@@ -1,0 +1,66 @@
+"""`supportbot kb …`: checking the knowledge files, explaining how a phrase is understood."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from intents.matcher import Matcher
+from intents.normalize import Normalizer
+from knowledge import loader
+from knowledge.model import KnowledgeBase
+
+from .config import Config
+
+
+@dataclass
+class Clash:
+    entry_id: str
+    example: str
+    other_id: str
+    own_score: float
+    other_score: float
+
+    def __str__(self) -> str:
+        return (f"{self.entry_id}: example {self.example!r} matches {self.other_id!r} better "
+                f"({self.other_score:.2f} vs {self.own_score:.2f})")
+
+
+def find_clashes(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Clash], int]:
+    """Leave each example out in turn; report those another entry then wins. Returns (clashes, examples)."""
+    clashes = []
+    for number, example in enumerate(matcher.examples):
+        own = matcher.entry_ids[example.entry]
+        match = matcher.match(example.text, exclude=number, limit=10)
+        if not match.candidates:
+            clashes.append(Clash(own, example.text, "(nothing)", 0.0, 0.0))
+            continue
+        best = match.candidates[0]
+        if best.entry_id != own:
+            own_score = next((c.score for c in match.candidates if c.entry_id == own), 0.0)
+            clashes.append(Clash(own, example.text, best.entry_id, own_score, best.score))
+    return clashes, len(matcher.examples)
+
+
+def kb_command(config: Config, args: argparse.Namespace) -> int:
+    from .cli import knowledge_path
+
+    path = knowledge_path(config, getattr(args, "path", None))
+    try:
+        kb = loader.load(path)
+    except loader.KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
+    if args.kb_command == "explain":
+        print(matcher.explain(args.text))
+        return 0
+    clashes, total = find_clashes(kb, matcher)
+    for clash in clashes:
+        print(f"warning: {clash}")
+    examples = sum(len(e.examples.ru) + len(e.examples.en) for e in kb.entries)
+    print(f"{len(kb.entries)} entries, {examples} example questions, {len(kb.regions)} regions: files are valid; "
+          f"{len(clashes)} examples match another entry better ({100 * (1 - len(clashes) / max(total, 1)):.1f}% "
+          "answer their own entry)")
+    return 1 if clashes and args.strict else 0
