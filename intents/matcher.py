@@ -42,7 +42,8 @@ NOUN_POS = frozenset({"NOUN", None})
 DOMAIN_MARKS = ("@region", "@abroad", "@money", "@size", "@phone")
 OFFTOPIC_FACTOR = 0.7  # an unknown noun and nothing about the operator: most likely off-topic
 MODE_MARGIN = 0.85  # a how-to / action of the message's kind wins within this ratio of the best score
-UNKNOWN_NOUN, UNKNOWN_OTHER = 1.0, 0.5
+UNKNOWN_NOUN, UNKNOWN_OTHER = 1.0, 0.7
+COMMON_WORD = 3.0  # Zipf frequency from which an unknown word is taken as a real word, not a typo
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class _Example:
 class Matcher:
     """An index over a knowledge base's example questions; rebuilt when the base changes."""
 
-    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, threshold: float = 0.5,
+    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, threshold: float = 0.4,
                  retrieve_terms: int = 6, rerank: int = 250, weights: Weights | None = None) -> None:
         self.kb = kb
         self.weights = weights or Weights()
@@ -254,8 +255,10 @@ class Matcher:
         for i, token in enumerate(tokens):
             if token.lang == "num" or token.surface in self.known_words or token.surface in PLACEHOLDERS:
                 continue
-            if token.lemma in self.idf or token.lemma in self.phrases:
+            if token.lemma in self.idf or token.lemma in self.phrases or token.stop:
                 continue
+            if self.normalizer.zipf(token.surface) >= COMMON_WORD:
+                continue  # a real, common word ("went", "жить") is not a typo
             better = self._correct(token.surface, strict=token.known)
             if better:
                 corrected[token.surface] = better
@@ -266,17 +269,19 @@ class Matcher:
         terms: dict[str, float] = {}
         unknown: list[str] = []
         topic: list[str] = []
-        pos_of = {t.lemma: (t.lang, t.pos) for t in tokens}
+        pos_of = {t.lemma: (t.lang, t.pos, t.surface) for t in tokens}
         for term in self._terms(tokens, spans):
             weight = self.idf.get(term)
             if weight is None:
                 if term.isdigit() or term in MARKS or term.startswith("_"):
                     continue  # a number, mark or function word the base never uses says nothing
-                lang, pos = pos_of.get(term, ("ru", None))
-                # a topic the base does not know (a noun: "пицца", "доллар") weighs most;
-                # an unknown verb or adjective ("жить", "доступный") is more often incidental
+                lang, pos, surface = pos_of.get(term, ("ru", None, term))
+                # a topic the base does not know (a noun: "пицца", "доллар") weighs most; an
+                # unknown verb or adjective ("жить", "доступный") or a very common word
+                # ("across", "special") is more often incidental
                 noun = lang == "en" or pos in NOUN_POS
-                weight = self.unknown_weight * (UNKNOWN_NOUN if noun else UNKNOWN_OTHER)
+                rarity = min(1.0, max(0.3, (6.5 - self.normalizer.zipf(surface)) / 3))
+                weight = self.unknown_weight * (UNKNOWN_NOUN if noun else UNKNOWN_OTHER) * rarity
                 unknown.append(term)
                 if noun:
                     topic.append(term)

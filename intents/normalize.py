@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pymorphy3
 import snowballstemmer
+import wordfreq
 
 CYRILLIC = re.compile(r"[а-яё]")
 LATIN = re.compile(r"[a-z]")
@@ -121,6 +122,15 @@ class Normalizer:
         self._stemmer = snowballstemmer.stemmer("english")
         self.lemma = lru_cache(maxsize=200_000)(self._lemma)
         self.token = lru_cache(maxsize=200_000)(self._token)
+        self.zipf = lru_cache(maxsize=200_000)(self._zipf)
+
+    @staticmethod
+    def _zipf(word: str) -> float:
+        """How common a word is in general Russian or English (Zipf scale: 0 unknown … 7 "и", "the")."""
+        lang = script_of(word)
+        if lang == "num":
+            return 0.0
+        return wordfreq.zipf_frequency(word, lang)
 
     def _lemma(self, word: str) -> str:
         lang = script_of(word)

@@ -24,7 +24,7 @@ class StorageConfig(Strict):
 
 
 class UnderstandingConfig(Strict):
-    threshold: float = Field(0.5, ge=0, le=1)
+    threshold: float = Field(0.4, ge=0, le=1)
     suggest_min: float = Field(0.3, ge=0, le=1)
 
 
