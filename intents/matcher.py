@@ -21,6 +21,7 @@ answer.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -112,13 +113,13 @@ class Matcher:
     """An index over a knowledge base's example questions; rebuilt when the base changes."""
 
     def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, threshold: float = 0.4,
-                 retrieve_terms: int = 6, rerank: int = 250, weights: Weights | None = None) -> None:
+                 rerank: int = 12, fuzz_top: int = 6, weights: Weights | None = None) -> None:
         self.kb = kb
         self.weights = weights or Weights()
         self.normalizer = normalizer
         self.threshold = threshold
-        self.retrieve_terms = retrieve_terms
-        self.rerank = rerank
+        self.rerank = rerank  # entries re-ranked after retrieval
+        self.fuzz_top = fuzz_top  # entries compared with rapidfuzz
         self.phrases = PhraseIndex(normalizer)
         for region in kb.regions:
             for alias in [region.name.ru, region.name.en, *region.aliases.ru, *region.aliases.en]:
@@ -181,11 +182,14 @@ class Matcher:
                     for term, count in df.items()}
         self.unknown_weight = math.log(1 + n / 0.5)
         self.postings: dict[str, list[int]] = defaultdict(list)
+        self.entry_examples: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for number, example in enumerate(self.examples):
             example.weight = sum(self.idf[t] for t in example.terms)
             example.string = " ".join(sorted(example.terms))
             for term in example.terms:
                 self.postings[term].append(number)
+                self.entry_examples[term][example.entry].append(number)
+        self.entry_postings: dict[str, list[int]] = {t: list(by_entry) for t, by_entry in self.entry_examples.items()}
         self.vocabulary = surface  # words a typo may be corrected to
         self.known_words = answer_words | set(surface)  # words never "corrected"
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -302,60 +306,79 @@ class Matcher:
         threshold = self.threshold
         if not any(not t.startswith(("_", "@")) for t in q):
             threshold = max(threshold, FUNCTION_WORDS_THRESHOLD)  # "кто ты": only function words
-        # retrieval: the rarest terms' postings
-        scores: dict[int, float] = defaultdict(float)
-        known = sorted((t for t in q if t in self.postings), key=lambda t: -q[t])
-        for term in known[: self.retrieve_terms]:
-            weight = q[term]
-            for number in self.postings[term]:
-                scores[number] += weight
-        if exclude is not None:
-            scores.pop(exclude, None)
-        if len(scores) > self.rerank:
-            chosen = sorted(scores, key=scores.__getitem__, reverse=True)[: self.rerank]
-        else:
-            chosen = list(scores)
-        # re-ranking: exact Dice per example, best example per entry
-        best: dict[int, tuple[float, int]] = {}
-        q_terms = q.keys()
-        for number in chosen:
-            example = self.examples[number]
-            shared = sum(q[t] for t in q_terms & example.terms)
-            dice = 2 * shared / (q_weight + example.weight)
-            current = best.get(example.entry)
-            if current is None or dice > current[0]:
-                best[example.entry] = (dice, number)
-        excluded_terms = self.examples[exclude].terms if exclude is not None else frozenset()
-        excluded_entry = self.examples[exclude].entry if exclude is not None else -1
-        q_string = " ".join(sorted(t for t in q if t not in analysis.unknown))
-        ranked: list[Candidate] = []
-        for entry_index, (dice, number) in best.items():
+        # 1. retrieval: how much of the message each entry's examples cover (entry postings)
+        covered: dict[int, float] = defaultdict(float)
+        function_words = []
+        for term, weight in q.items():
+            if term.startswith(("_", "@")) and term not in DOMAIN_MARKS:
+                function_words.append((term, weight))  # function words and marks: long postings,
+                continue  # so they are added for the shortlist only
+            for entry_index in self.entry_postings.get(term, ()):
+                covered[entry_index] += weight
+        if len(covered) < self.rerank:  # few content words ("кто ты?"): function words retrieve too
+            for term, weight in function_words:
+                for entry_index in self.entry_postings.get(term, ()):
+                    covered[entry_index] += weight
+            function_words = []
+        excluded_entry, excluded_terms = -1, frozenset()
+        if exclude is not None:  # leave one example out: its words unique to its entry go too
+            excluded_entry, excluded_terms = self.examples[exclude].entry, self.examples[exclude].terms
+            counts = self.entry_terms[excluded_entry]
+            for term in excluded_terms:
+                if term in q and counts[term] == 1 and (term, q[term]) not in function_words:
+                    covered[excluded_entry] -= q[term]
+        shortlist = heapq.nlargest(self.rerank, covered.items(), key=lambda kv: kv[1])
+        for position, (entry_index, covered_weight) in enumerate(shortlist):
             counts = self.entry_terms[entry_index]
-            covered = 0.0
-            for term, weight in q.items():
-                count = counts.get(term, 0)
-                if entry_index == excluded_entry and term in excluded_terms:
-                    count -= 1
-                if count > 0:
-                    covered += weight
-            cover = covered / q_weight
+            for term, weight in function_words:
+                if counts.get(term, 0) > (1 if entry_index == excluded_entry and term in excluded_terms else 0):
+                    covered_weight += weight
+            shortlist[position] = (entry_index, covered_weight)
+        # 2. re-ranking: the best example of each shortlisted entry (weighted Dice), then the parts
+        by_entry = self.entry_examples
+        q_items = [(by_entry[t], weight) for t, weight in q.items() if t in by_entry]
+        w = self.weights
+        ranked: list[Candidate] = []
+        examples = self.examples
+        for entry_index, covered_weight in shortlist:
+            shared: dict[int, float] = defaultdict(float)
+            for postings, weight in q_items:
+                for number in postings.get(entry_index, ()):
+                    shared[number] += weight
+            shared.pop(exclude, None)  # type: ignore[arg-type]
+            best_dice, best_number = 0.0, -1
+            for number, weight in shared.items():
+                dice = 2 * weight / (q_weight + examples[number].weight)
+                if dice > best_dice:
+                    best_dice, best_number = dice, number
+            if best_number < 0:
+                continue
+            cover = covered_weight / q_weight
             answer_terms = self.answer_terms[entry_index]
-            answer = sum(w for t, w in q.items() if t in answer_terms) / q_weight
-            example = self.examples[number]
+            answer = sum(weight for t, weight in q.items() if t in answer_terms) / q_weight
+            score = w.dice * best_dice + w.cover * cover + w.answer * answer
+            ranked.append(Candidate(self.entry_ids[entry_index], score, self.examples[best_number].text,
+                                    {"dice": best_dice, "cover": cover, "answer": answer, "example": best_number}))
+        # 3. rapidfuzz on the lemma strings of the few best
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        ranked = ranked[: max(limit, self.fuzz_top)]
+        q_string = " ".join(sorted(t for t in q if t not in analysis.unknown))
+        for candidate in ranked:
+            example = self.examples[int(candidate.parts.pop("example"))]
             similarity = fuzz.token_sort_ratio(q_string, example.string) / 100 if q_string else 0.0
-            w = self.weights
-            score = w.dice * dice + w.cover * cover + w.answer * answer + w.fuzz * similarity * cover
-            ranked.append(Candidate(self.entry_ids[entry_index], round(score, 4), example.text,
-                                    {"dice": round(dice, 3), "cover": round(cover, 3), "answer": round(answer, 3),
-                                     "fuzz": round(similarity, 3)}))
+            candidate.parts["fuzz"] = similarity
+            candidate.score += w.fuzz * similarity * candidate.parts["cover"]
         offtopic = bool(analysis.unknown_topic) and not any(
             t in self.domain_terms or (t.isdigit() and t in self.idf) for t in q)
         if offtopic:
             for candidate in ranked:
-                candidate.score = round(candidate.score * OFFTOPIC_FACTOR, 4)
+                candidate.score *= OFFTOPIC_FACTOR
                 candidate.parts["offtopic"] = OFFTOPIC_FACTOR
         ranked.sort(key=lambda c: c.score, reverse=True)
         self._prefer_mode(analysis.mode, ranked)
+        for candidate in ranked:
+            candidate.score = round(candidate.score, 4)
+            candidate.parts = {k: round(v, 3) for k, v in candidate.parts.items()}
         return Match(analysis, ranked[:limit], threshold)
 
     def _prefer_mode(self, mode: str, ranked: list[Candidate]) -> None:

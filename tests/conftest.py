@@ -1,0 +1,98 @@
+"""Shared fixtures: a real runtime on a temporary SQLite file, and a chat client that reads
+like a conversation: `reply = await bot.say("баланс")`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from intents.clock import parse_now
+from intents.matcher import Matcher
+from intents.normalize import Normalizer
+from intents.replies import Contact, Incoming, Outcome
+from knowledge import loader
+from knowledge.model import KnowledgeBase
+from supportbot.config import Config
+from supportbot.runtime import Runtime, open_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def normalizer() -> Normalizer:
+    return Normalizer()
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return loader.load()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase, normalizer: Normalizer) -> Matcher:
+    return Matcher(kb, normalizer, Config().understanding.threshold)
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path, config: Config) -> AsyncIterator[Runtime]:
+    rt = await open_runtime(config, str(tmp_path / "test.db"))
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+class ChatClient:
+    """One user talking to the core, as any channel would."""
+
+    def __init__(self, runtime: Runtime, user: str = "u1", channel: str = "test") -> None:
+        self.runtime = runtime
+        self.user = user
+        self.channel = channel
+        self.last: Outcome | None = None
+
+    async def say(self, text: str = "", *, now: str | datetime | None = None, button: str | None = None,
+                  lang: str | None = None, contact: Contact | None = None) -> Outcome:
+        when = parse_now(now) if isinstance(now, str) else now
+        self.last = await self.runtime.core.handle(Incoming(
+            channel=self.channel, user_id=self.user, chat_id=self.user, text=text, button=button, lang_hint=lang,
+            now=when, contact=contact))
+        return self.last
+
+    async def press(self, payload: str, **kwargs: object) -> Outcome:
+        return await self.say("", button=payload, **kwargs)  # type: ignore[arg-type]
+
+    def button(self, title_part: str) -> str:
+        """The payload of a button of the last reply whose title contains `title_part`."""
+        assert self.last is not None
+        for b in self.last.buttons:
+            if title_part.lower() in b.title.lower():
+                return b.payload
+        raise AssertionError(f"no button like {title_part!r} in {[b.title for b in self.last.buttons]}")
+
+
+@pytest.fixture
+def bot(runtime: Runtime) -> ChatClient:
+    return ChatClient(runtime)
+
+
+def run_jsonl(lines: list[dict | str], db: Path, timeout: float = 60) -> list[dict]:
+    """Drive `supportbot chat --jsonl` as a subprocess; one output per input line."""
+    payload = "".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines)
+    exe = Path(sys.executable).parent / "supportbot"
+    result = subprocess.run([str(exe), "chat", "--jsonl", "--db", str(db)], input=payload, capture_output=True,
+                            text=True, timeout=timeout, cwd=ROOT, env={**os.environ}, check=False)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
