@@ -73,6 +73,7 @@ class LoginService:
                         lang: str = "ru") -> SendResult:
         """Send a fresh code to `phone` (only if it is a subscriber; the answer is the same)."""
         policy = self.policy
+        subscriber = await self.billing.find_subscriber(phone)
         async with self.db.transaction() as tx:
             minute_ago, hour_ago = stamp(now - timedelta(minutes=1)), stamp(now - timedelta(hours=1))
             rows = await tx.fetchall(
@@ -86,7 +87,6 @@ class LoginService:
             if len(recent) >= policy.per_hour:
                 wait = 3600 - (now - recent[0]).total_seconds()
                 return SendResult("rate_limited", max(1, int(wait) + 1))
-            subscriber = await self.billing.find_subscriber(phone)
             code = f"{secrets.randbelow(10**6):06d}"
             await tx.execute(
                 "UPDATE login_codes SET used_at = ? WHERE user_key = ? AND used_at IS NULL", (stamp(now), user_key))

@@ -137,7 +137,8 @@ class HandoffQueue:
         return turn.say("minutes", n=math.ceil(status.wait_seconds / 60))
 
     def _queued_reply(self, turn: Turn, status: QueueStatus, first: bool) -> Reply:
-        buttons = [Button(turn.say("feedback_button"), "act:feedback"), Button(turn.say("cancel_queue_button"), "op:cancel")]
+        buttons = [Button(turn.say("feedback_button"), "act:start:feedback"),
+                   Button(turn.say("cancel_queue_button"), "op:cancel")]
         if status.agents_online == 0:
             return Reply(turn.say("queued_no_agents", position=status.position), buttons)
         wait = self._wait(turn, status)

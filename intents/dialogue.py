@@ -74,9 +74,11 @@ class Core:
         lang = self._language(msg, conv)
         conv.lang = lang
         turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher)
-        shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
-        await self.conversations.add_message(conv.id, "in", shown, now, author=msg.user_id)
         step = await self._route(turn)
+        shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
+        if step.redact_input:
+            shown = "•" * min(len(shown), 8)  # a login code: never kept
+        await self.conversations.add_message(conv.id, "in", shown, now, author=msg.user_id)
         if truncated:
             step.replies.insert(0, Reply(turn.say("too_long", limit=MAX_TEXT)))
         await self.conversations.save(conv, now)
@@ -87,7 +89,8 @@ class Core:
         await self.conversations.log_turn(conv, shown, step.intent, step.action, step.score, step.outcome, now)
         fresh = await self.conversations.get(conv.id)
         handoff = bool(fresh and fresh.with_people)
-        return Outcome(step.replies, step.intent, step.action, handoff, lang, step.score)
+        intent = step.intent or step.action  # a turn inside an action belongs to that action
+        return Outcome(step.replies, intent, step.action, handoff, lang, step.score)
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:
         letters = re.findall(r"[a-zа-яё]", msg.text.lower())
@@ -129,11 +132,15 @@ class Core:
             if answer is False:
                 conv.state["misses"] = 0
                 return Step([Reply(turn.say("operator_declined"), self._menu(turn))], outcome="answer")
-        if self.actions.active(conv) or msg.contact is not None:
-            step = await self.actions.resume(turn)
-            if step is not None:
-                return step
-        return await self._understand(turn)
+        step = await self.actions.resume(turn)
+        if step is not None:
+            return step
+        step = await self._understand(turn)
+        if self.actions.active(conv) and step.outcome != "action":
+            reminder = self.actions.reminder(turn)  # answered a detour; the action still waits
+            if reminder is not None:
+                step.replies.append(reminder)
+        return step
 
     async def _button(self, turn: Turn, payload: str) -> Step | None:
         if payload.startswith("kb:"):

@@ -46,6 +46,7 @@ class Step:
     action: str | None = None
     score: float | None = None
     outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk
+    redact_input: bool = False  # the user's message holds a secret (a login code): not kept in the transcript
 
 
 class ActionPort(Protocol):
@@ -60,6 +61,9 @@ class ActionPort(Protocol):
     async def button(self, turn: Turn, payload: str) -> Step | None: ...
 
     async def cancel(self, turn: Turn) -> Step: ...
+
+    def reminder(self, turn: Turn) -> Reply | None:
+        """A nudge back to the action in progress, after a detour to another question."""
 
 
 class HandoffPort(Protocol):

@@ -88,11 +88,18 @@ def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]],
     synonyms = _read_yaml(directory / "synonyms.yaml") or {}
     if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
         raise KnowledgeError(f"{directory / 'synonyms.yaml'}: expected concept: [words] mappings")
-    messages_raw = _read_yaml(directory / "messages.yaml") or {}
-    try:
-        messages = {key: Text.model_validate(value) for key, value in messages_raw.items()}
-    except ValidationError as exc:
-        raise KnowledgeError(f"{directory / 'messages.yaml'}: {_describe(exc)}") from exc
+    messages: dict[str, Text] = {}
+    for path in sorted(directory.glob("messages*.yaml")):
+        raw = _read_yaml(path) or {}
+        if not isinstance(raw, dict):
+            raise KnowledgeError(f"{path}: expected key: {{ru: …, en: …}} mappings")
+        for key, value in raw.items():
+            if key in messages:
+                raise KnowledgeError(f"{path}: message {key!r} is defined twice")
+            try:
+                messages[str(key)] = Text.model_validate(value)
+            except ValidationError as exc:
+                raise KnowledgeError(f"{path}: message {key!r}: {_describe(exc)}") from exc
     return regions, countries, synonyms, messages
 
 

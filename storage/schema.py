@@ -234,6 +234,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX email_attachments_email ON email_attachments (email_id, id);
         """,
     ),
+    (
+        "0003_auth",
+        """
+        CREATE TABLE app_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE login_codes (
+            id {pk},
+            phone TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            code_hash TEXT NOT NULL,
+            subscriber_id {big},
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            used_at TEXT
+        );
+        CREATE INDEX login_codes_user ON login_codes (user_key, created_at);
+        CREATE INDEX login_codes_phone ON login_codes (phone, created_at);
+        """,
+    ),
 ]
 
 

@@ -36,6 +36,20 @@ class HandoffConfig(Strict):
     max_wait_minutes: float = Field(15.0, gt=0)
 
 
+class LoginConfig(Strict):
+    code_ttl_minutes: float = Field(10, gt=0, le=60)
+    max_attempts: int = Field(5, ge=1, le=20)
+    sends_per_minute: int = Field(1, ge=1)
+    sends_per_hour: int = Field(5, ge=1)
+    session_days: float = Field(30, gt=0)
+    trust_shared_contact: bool = True
+    secret_env: str = "SUPPORTBOT_LOGIN_SECRET"  # noqa: S105 - the variable's name, not a secret
+
+
+class PaymentsConfig(Strict):
+    page_url: str = "http://127.0.0.1:8080/pay/{token}"
+
+
 class KnowledgeConfig(Strict):
     path: str = ""  # empty: the knowledge/ folder shipped with the code
 
@@ -46,6 +60,8 @@ class Config(Strict):
     dialogue: DialogueConfig = DialogueConfig()
     handoff: HandoffConfig = HandoffConfig()
     knowledge: KnowledgeConfig = KnowledgeConfig()
+    login: LoginConfig = LoginConfig()
+    payments: PaymentsConfig = PaymentsConfig()
 
     def secret(self, env_name: str) -> str | None:
         value = os.environ.get(env_name, "").strip()

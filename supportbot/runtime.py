@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from account.auth import LoginPolicy, LoginService, load_secret
+from account.flows import AccountActions, ActionsPolicy
+from backends.messaging import SandboxEmail, SandboxSms
+from backends.sandbox import SandboxBilling
 from handoff.queue import HandoffQueue, Presence, nobody_online
 from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
@@ -33,6 +38,11 @@ class Runtime:
     kb_store: KnowledgeStore
     handoff: HandoffQueue
     core: Core
+    billing: SandboxBilling
+    sms: SandboxSms
+    email: SandboxEmail
+    login: LoginService
+    actions: AccountActions
 
     async def reload_knowledge(self) -> None:
         """Rebuild the index from the database's entries off the event loop, then swap it in."""
@@ -74,12 +84,21 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
                                           config.understanding.threshold))
         conversations = ConversationStore(db)
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
-        from account.actions import AccountActions
-
-        actions = AccountActions()
+        billing = SandboxBilling(db)
+        await billing.seed_demo(utcnow())
+        sms, email = SandboxSms(db), SandboxEmail(db)
+        key = await load_secret(db, "login", config.secret(config.login.secret_env))
+        lc = config.login
+        login = LoginService(db, billing, sms, key, LoginPolicy(
+            code_ttl=timedelta(minutes=lc.code_ttl_minutes), max_attempts=lc.max_attempts,
+            per_minute=lc.sends_per_minute, per_hour=lc.sends_per_hour, session_ttl=timedelta(days=lc.session_days)))
+        actions = AccountActions(billing, login, email, ActionsPolicy(
+            payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
+            session_ttl=timedelta(days=lc.session_days)))
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size)
-        return Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core)
+        return Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
+                       login, actions)
     except BaseException:
         await db.close()
         raise

@@ -1,0 +1,217 @@
+"""Text normalisation: folding, look-alike letters, splitting, lemmas, flags, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.normalize import Normalizer, detect_language, fix_lookalikes, fold, words
+
+
+def surfaces(normalizer: Normalizer, text: str) -> list[str]:
+    return [t.surface for t in normalizer.tokens(text)]
+
+
+def lemmas(normalizer: Normalizer, text: str) -> list[str]:
+    return normalizer.lemmas(text)
+
+
+# -- case and ё -----------------------------------------------------------------------------
+
+
+def test_fold_lowercases_and_folds_yo() -> None:
+    assert fold("ЁЛКА Ёжик ПОДДЕРЖКА") == "елка ежик поддержка"
+    assert fold("Tele2 HELP") == "tele2 help"
+
+
+def test_tokens_are_folded(normalizer: Normalizer) -> None:
+    assert surfaces(normalizer, "ПОДДЕРЖКА Тарифа") == ["поддержка", "тарифа"]
+    assert surfaces(normalizer, "Ещё Всё") == ["еще", "все"]
+    # the lemma never carries ё either
+    assert all("ё" not in lemma for lemma in lemmas(normalizer, "Ёлка, всё, ещё, расчёт"))
+
+
+# -- Latin/Cyrillic look-alikes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("поддержкy", "поддержку"),  # Latin y inside a Russian word
+        ("тeлe2", "теле2"),  # Latin e twice
+        ("рoуминг", "роуминг"),  # Latin o
+        ("cим", "сим"),  # Latin c, the rest Cyrillic → Cyrillic
+        ("сim", "cim"),  # Cyrillic с, the rest Latin → the majority (Latin) wins
+        ("balanсe", "balance"),  # a Cyrillic с inside an English word
+    ],
+)
+def test_lookalikes_in_mixed_words(raw: str, fixed: str) -> None:
+    assert fix_lookalikes(raw) == fixed
+
+
+@pytest.mark.parametrize("word", ["cim", "sim", "hello", "balance", "поддержку", "роуминг", "611"])
+def test_single_script_words_untouched(word: str) -> None:
+    assert fix_lookalikes(word) == word
+
+
+def test_lookalikes_fixed_in_tokens(normalizer: Normalizer) -> None:
+    assert surfaces(normalizer, "номер поддержкy тeлe2") == ["номер", "поддержку", "теле2"]
+    token = normalizer.tokens("поддержкy")[0]
+    assert token.lang == "ru"
+    assert token.lemma == "поддержка"
+
+
+def test_pure_latin_words_stay_latin(normalizer: Normalizer) -> None:
+    tokens = normalizer.tokens("my tele2 app")
+    assert [t.surface for t in tokens] == ["my", "tele2", "app"]
+    assert all(t.lang == "en" for t in tokens)
+
+
+def test_latin_word_next_to_russian_one_stays_latin(normalizer: Normalizer) -> None:
+    assert surfaces(normalizer, "sim карта") == ["sim", "карта"]
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: look-alikes are fixed on the whole hyphenated word before it is split, "
+                                       "so the Latin half of 'sim-карта' becomes the mixed 'siм'")
+def test_hyphenated_latin_part_stays_latin() -> None:
+    assert words("sim-карта") == ["sim", "карта"]
+
+
+# -- punctuation and splitting ----------------------------------------------------------------
+
+
+def test_punctuation_is_dropped() -> None:
+    assert words("Привет, мир!!! Как дела?! (баланс) «тариф»…") == ["привет", "мир", "как", "дела", "баланс", "тариф"]
+
+
+def test_inner_hyphen_and_apostrophe_words() -> None:
+    assert words("онлайн-чат") == ["онлайн", "чат"]
+    assert words("кто-то") == ["кто", "то"]
+    assert words("don’t") == ["don't"]  # typographic apostrophe → plain
+    assert words("8-800") == ["8-800"]  # digits with a hyphen stay one token
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5гб", ["5", "гб"]),
+        ("10GB", ["10", "gb"]),
+        ("100мин", ["100", "мин"]),
+        ("подключи 3гб интернета", ["подключи", "3", "гб", "интернета"]),
+    ],
+)
+def test_number_glued_to_unit_is_split(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+def test_number_tokens(normalizer: Normalizer) -> None:
+    token = normalizer.tokens("611")[0]
+    assert (token.surface, token.lemma, token.lang, token.stop) == ("611", "611", "num", False)
+
+
+# -- lemmas -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("forms", "lemma"),
+    [
+        ("номера номеру номером номеров номерами", "номер"),
+        ("звонить звоню звонила звонят", "звонить"),
+        ("симки симкой симку", "симка"),
+        ("тарифы тарифа тарифом", "тариф"),
+        ("интернета интернету", "интернет"),
+        ("балансом баланса", "баланс"),
+    ],
+)
+def test_russian_forms_share_a_lemma(normalizer: Normalizer, forms: str, lemma: str) -> None:
+    assert set(lemmas(normalizer, forms)) == {lemma}
+
+
+def test_perfective_verb_keeps_its_own_lemma(normalizer: Normalizer) -> None:
+    assert lemmas(normalizer, "позвонил позвоните") == ["позвонить", "позвонить"]
+
+
+@pytest.mark.parametrize(
+    ("forms", "stem"),
+    [
+        ("calling called calls", "call"),
+        ("payments payment", "payment"),
+        ("connecting connected connect", "connect"),
+        ("balance balances", "balanc"),
+    ],
+)
+def test_english_words_are_stemmed(normalizer: Normalizer, forms: str, stem: str) -> None:
+    tokens = normalizer.tokens(forms)
+    assert {t.lemma for t in tokens} == {stem}
+    assert all(t.lang == "en" for t in tokens)
+
+
+def test_dictionary_knowledge(normalizer: Normalizer) -> None:
+    assert normalizer.tokens("тариф")[0].known is True
+    assert normalizer.tokens("фывапролдж")[0].known is False
+    assert normalizer.is_known("номер") is True
+    assert normalizer.is_known("number") is False  # only Russian words are looked up
+
+
+# -- flags ------------------------------------------------------------------------------------
+
+
+def test_stop_words_flagged(normalizer: Normalizer) -> None:
+    flags = {t.surface: t.stop for t in normalizer.tokens("как мне узнать баланс пожалуйста")}
+    assert flags == {"как": True, "мне": True, "узнать": False, "баланс": False, "пожалуйста": True}
+    en = {t.surface: t.stop for t in normalizer.tokens("what is the balance")}
+    assert en == {"what": True, "is": True, "the": True, "balance": False}
+
+
+def test_negations_are_not_stop_words(normalizer: Normalizer) -> None:
+    # "не могу дозвониться" must keep its negation
+    assert {t.surface: t.stop for t in normalizer.tokens("не нет not no")} == {
+        "не": False, "нет": False, "not": False, "no": False}
+
+
+@pytest.mark.parametrize(
+    ("word", "imperative"),
+    [
+        ("подключи", True),
+        ("подключите", True),
+        ("отключи", True),
+        ("покажи", True),
+        ("проверь", True),
+        ("подключить", False),
+        ("проверить", False),
+        ("баланс", False),
+        ("connect", False),  # English words are never flagged
+    ],
+)
+def test_imperative_flag(normalizer: Normalizer, word: str, imperative: bool) -> None:
+    assert normalizer.tokens(word)[0].imperative is imperative
+
+
+def test_part_of_speech(normalizer: Normalizer) -> None:
+    assert normalizer.tokens("тариф")[0].pos == "NOUN"
+    assert normalizer.tokens("звонить")[0].pos == "INFN"
+    assert normalizer.tokens("tariff")[0].pos is None
+
+
+# -- language ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "lang"),
+    [
+        ("какой у меня баланс", None, "ru"),
+        ("какой у меня баланс", "en", "ru"),  # the letters beat the hint
+        ("what is my balance", None, "en"),
+        ("what is my balance", "ru", "en"),
+        ("мой tele2 баланс", None, "ru"),  # more Cyrillic letters
+        ("my баланс please", None, "en"),  # more Latin letters
+        ("0", "en", "en"),  # digits only: the hint decides
+        ("611", "ru", "ru"),
+        ("0", None, "ru"),  # no hint: Russian
+        ("+7 999 000-00-01", "xx", "ru"),  # an unknown hint is ignored
+        ("ab вы", "en", "en"),  # a tie: the hint decides
+        ("ab вы", "ru", "ru"),
+        ("ab вы", None, "ru"),
+    ],
+)
+def test_detect_language(text: str, hint: str | None, lang: str) -> None:
+    assert detect_language(text, hint) == lang
