@@ -94,6 +94,8 @@ class Core:
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:
         letters = re.findall(r"[a-zа-яё]", msg.text.lower())
+        if msg.text.lstrip().startswith("/"):  # a command ("/start") says nothing of the language
+            letters = []
         if len(letters) >= 3:
             return detect_language(msg.text, msg.lang_hint or conv.lang)
         if not conv.state.get("seen") and msg.lang_hint in ("ru", "en"):

@@ -74,7 +74,8 @@ PHONE_RE = re.compile(
     r"(?<![\d+])(?:\+7|8|7)?[\s\-\u00a0]*\(?\s*(9\d{2}|[3-8]\d{2})\s*\)?[\s\-\u00a0]*(\d{3})[\s\-\u00a0]*(\d{2})[\s\-\u00a0]*(\d{2})(?!\d)"
 )
 MONEY_RE = re.compile(
-    r"(\d{1,7}(?:[.,]\d{1,2})?)\s*(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)", re.IGNORECASE
+    r"((?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+|\d{1,7})((?:[.,]\d{1,2})?)\s*"
+    r"(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)", re.IGNORECASE
 )
 SIZE_RE = re.compile(
     r"(\d{1,5}(?:[.,]\d{1,2})?)\s*(гб|гигабайт[а-я]*|гиг[а-я]*|gb|gigs?|gigabytes?|мб|mb|мин(?:ут[а-я]*)?|min(?:utes?|s)?|"
@@ -107,8 +108,8 @@ def find_money(text: str) -> list[int]:
     """Sums of money with a currency, in kopecks."""
     out = []
     for match in MONEY_RE.finditer(text):
-        value = match.group(1).replace(",", ".")
-        rub, _, kop = value.partition(".")
+        rub = re.sub(r"\D", "", match.group(1))  # "1 000" → 1000
+        kop = match.group(2)[1:]
         out.append(int(rub) * 100 + int((kop + "00")[:2]))
     return out
 
@@ -190,6 +191,14 @@ def _month_period(month: int, today: date, year: int | None = None) -> Period:
 
 
 def find_period(text: str, today: date) -> Period | None:
+    """A reporting period (see `_find_period`); None for one that starts in the future."""
+    period = _find_period(text, today)
+    if period is None or period.start > today:
+        return None
+    return Period(period.start, min(period.end, today))
+
+
+def _find_period(text: str, today: date) -> Period | None:
     """A reporting period: a month, "last month", "this month", "last 7 days", "1-15 ноября",
     "01.10-15.10", "yesterday". Ends never go past today."""
     low = fold(text)

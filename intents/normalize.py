@@ -101,16 +101,18 @@ def words(text: str) -> list[str]:
     """Split folded text into words, fixing look-alikes and splitting "5гб" into "5", "гб"."""
     out: list[str] = []
     for raw in WORD.findall(fold(text)):
-        word = fix_lookalikes(raw)
-        match = SPLIT_NUM_UNIT.match(word)
-        if match:
-            out.extend(match.groups())
-            continue
-        if "-" in word and not word.replace("-", "").isdigit():
+        if "-" in raw and not raw.replace("-", "").isdigit():
             # "sim-карта", "кто-то": keep the parts; "онлайн-чат" → "онлайн", "чат"
-            out.extend(part for part in word.split("-") if part)
-            continue
-        out.append(word.replace("’", "'"))
+            parts = [part for part in raw.split("-") if part]
+        else:
+            parts = [raw]
+        for part in parts:
+            word = fix_lookalikes(part)
+            match = SPLIT_NUM_UNIT.match(word)
+            if match:
+                out.extend(match.groups())
+            else:
+                out.append(word.replace("’", "'"))
     return out
 
 

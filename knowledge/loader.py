@@ -100,6 +100,12 @@ def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]],
                 messages[str(key)] = Text.model_validate(value)
             except ValidationError as exc:
                 raise KnowledgeError(f"{path}: message {key!r}: {_describe(exc)}") from exc
+    if directory.resolve() != SHIPPED:
+        shipped = {str(k) for path in SHIPPED.glob("messages*.yaml") for k in (_read_yaml(path) or {})}
+        missing = sorted(shipped - set(messages))
+        if missing:
+            raise KnowledgeError(f"{directory}: messages missing: {', '.join(missing[:10])}"
+                                 + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
     return regions, countries, synonyms, messages
 
 

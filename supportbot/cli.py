@@ -121,9 +121,7 @@ async def chat_jsonl(config: Config, args: argparse.Namespace) -> int:
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 break
-            if not line.strip():
-                continue
-            incoming, error = parse_line(line)
+            incoming, error = parse_line(line) if line.strip() else (None, {"user": None, "error": "empty line"})
             if incoming is None:
                 result = error
             else:

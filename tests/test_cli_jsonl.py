@@ -165,8 +165,6 @@ def test_valid_lines_after_errors_are_answered(first_run: Run) -> None:
     assert after and all("error" not in o for o in after)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (contract): a blank or whitespace-only line gets no output line at all, so "
-                                       "'exactly one output line per input line' breaks and a driver waiting for a reply hangs")
 def test_blank_line_gets_an_output_line(tmp_path: Path) -> None:
     lines: list[dict | str] = ["", "   ", {"user": "u", "text": "привет"}]
     out = run_jsonl(lines, tmp_path / "blank.db")

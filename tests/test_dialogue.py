@@ -116,14 +116,11 @@ async def test_help_command_with_bot_suffix(bot: ChatClient, kb: KnowledgeBase) 
     assert out.text == kb.message("help", "en")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the reply language is taken from the letters of the message, so the Latin "
-                                       "'/start' is 'English' even with a Russian hint: a Russian user gets the English welcome")
 async def test_start_for_a_russian_user(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("/start", lang="ru")
     assert out.text == kb.message("welcome", "ru")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: '/help' (Latin letters) switches a Russian conversation to English")
 async def test_help_keeps_the_conversation_language(bot: ChatClient, kb: KnowledgeBase) -> None:
     await bot.say("здравствуйте, бот")
     out = await bot.say("/help")

@@ -267,8 +267,6 @@ def test_exclude_keeps_the_entry_reachable_through_its_other_examples(matcher: M
 # -- a bug seen through the matcher -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 'sim-карту' is normalised to the unknown word 'siм' (look-alikes fixed before "
-                                       "the hyphen split), which then weighs as an unknown topic and drags the score down")
 def test_hyphenated_sim_card_is_understood_like_the_spaced_one(matcher: Matcher) -> None:
     hyphen = matcher.match("где заменить sim-карту")
     spaced = matcher.match("где заменить sim карту")

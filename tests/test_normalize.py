@@ -70,8 +70,6 @@ def test_latin_word_next_to_russian_one_stays_latin(normalizer: Normalizer) -> N
     assert surfaces(normalizer, "sim карта") == ["sim", "карта"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: look-alikes are fixed on the whole hyphenated word before it is split, "
-                                       "so the Latin half of 'sim-карта' becomes the mixed 'siм'")
 def test_hyphenated_latin_part_stays_latin() -> None:
     assert words("sim-карта") == ["sim", "карта"]
 

@@ -1,0 +1,183 @@
+"""Support agents: accounts (argon2 password hashes), roles, sessions, presence, throttled login."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from storage.db import Database, stamp, unstamp
+
+ROLES = ("agent", "editor", "admin")
+LOGIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+SESSION_TTL = timedelta(hours=12)
+PRESENCE_TTL = timedelta(seconds=45)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+_hasher = PasswordHasher()
+
+
+class AgentError(ValueError):
+    """A bad request about agents (the message is shown to the admin)."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    login: str
+    name: str
+    role: str
+    active: bool
+
+    def can(self, role: str) -> bool:
+        """agent < editor < admin; an admin can do everything."""
+        return ROLES.index(self.role) >= ROLES.index(role) or (role == "editor" and self.role == "admin")
+
+
+@dataclass(frozen=True)
+class Session:
+    agent: Agent
+    csrf: str
+    expires_at: datetime
+
+
+def _agent(row: dict) -> Agent:
+    return Agent(row["id"], row["login"], row["name"], row["role"], bool(row["active"]))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def validate_password(password: str) -> None:
+    if len(password) < 10:
+        raise AgentError("the password must have at least 10 characters")
+    if len(password) > 256:
+        raise AgentError("the password is too long")
+
+
+class AgentStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- accounts ----------------------------------------------------------------------------------
+
+    async def create(self, login: str, name: str, role: str, password: str, now: datetime) -> Agent:
+        login = login.strip().lower()
+        if not login or len(login) > 64 or not set(login) <= LOGIN_RE_CHARS:
+            raise AgentError("a login is 1-64 latin letters, digits, dots, dashes or underscores")
+        if role not in ROLES:
+            raise AgentError(f"the role must be one of {', '.join(ROLES)}")
+        if not name.strip() or len(name) > 100:
+            raise AgentError("a name is 1-100 characters")
+        validate_password(password)
+        digest = _hasher.hash(password)
+        async with self.db.transaction() as tx:
+            if await tx.fetchval("SELECT count(*) FROM agents WHERE login = ?", (login,)):
+                raise AgentError(f"the login {login!r} is taken")
+            agent_id = await tx.fetchval(
+                "INSERT INTO agents (login, name, role, password_hash, active, created_at) VALUES (?, ?, ?, ?, 1, ?) "
+                "RETURNING id", (login, name.strip(), role, digest, stamp(now)))
+        return Agent(agent_id, login, name.strip(), role, True)
+
+    async def get(self, agent_id: int) -> Agent | None:
+        row = await self.db.fetchone("SELECT * FROM agents WHERE id = ?", (agent_id,))
+        return _agent(row) if row else None
+
+    async def by_login(self, login: str) -> Agent | None:
+        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (login.strip().lower(),))
+        return _agent(row) if row else None
+
+    async def all(self) -> list[Agent]:
+        return [_agent(r) for r in await self.db.fetchall("SELECT * FROM agents ORDER BY login")]
+
+    async def count(self) -> int:
+        return await self.db.fetchval("SELECT count(*) FROM agents")
+
+    async def set_password(self, agent_id: int, password: str) -> None:
+        validate_password(password)
+        await self.db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (_hasher.hash(password), agent_id))
+        await self.db.execute("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,))
+
+    async def set_role(self, agent_id: int, role: str) -> None:
+        if role not in ROLES:
+            raise AgentError(f"the role must be one of {', '.join(ROLES)}")
+        await self.db.execute("UPDATE agents SET role = ? WHERE id = ?", (role, agent_id))
+
+    async def set_active(self, agent_id: int, active: bool) -> None:
+        await self.db.execute("UPDATE agents SET active = ? WHERE id = ?", (int(active), agent_id))
+        if not active:
+            await self.db.execute("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,))
+
+    # -- logging in --------------------------------------------------------------------------------
+
+    async def throttled(self, login: str, ip: str, now: datetime) -> bool:
+        since = stamp(now - FAILURE_WINDOW)
+        failures = await self.db.fetchval(
+            "SELECT count(*) FROM login_failures WHERE (login = ? OR ip = ?) AND at > ?", (login.lower(), ip, since))
+        return failures >= MAX_FAILURES
+
+    async def authenticate(self, login: str, password: str, ip: str, now: datetime) -> Agent | None:
+        """The agent for a right login and password; None otherwise (failures are counted)."""
+        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (login.strip().lower(),))
+        ok = False
+        if row is not None and row["active"]:
+            try:
+                ok = _hasher.verify(row["password_hash"], password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+        else:
+            try:  # the same work for an unknown login: no timing difference
+                _hasher.verify(_DUMMY_HASH, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                pass
+        if not ok:
+            await self.db.execute("INSERT INTO login_failures (login, ip, at) VALUES (?, ?, ?)",
+                                  (login.strip().lower()[:64], ip[:64], stamp(now)))
+            return None
+        return _agent(row)
+
+    async def open_session(self, agent: Agent, now: datetime) -> tuple[str, str]:
+        """A new session: (cookie token, CSRF token). Only the token's hash is stored."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        await self.db.execute(
+            "INSERT INTO agent_sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (_token_hash(token), agent.id, csrf, stamp(now), stamp(now + SESSION_TTL)))
+        return token, csrf
+
+    async def session(self, token: str | None, now: datetime) -> Session | None:
+        if not token or len(token) > 100:
+            return None
+        row = await self.db.fetchone(
+            "SELECT s.csrf, s.expires_at, a.* FROM agent_sessions s JOIN agents a ON a.id = s.agent_id "
+            "WHERE s.token_hash = ?", (_token_hash(token),))
+        if row is None or not row["active"] or unstamp(row["expires_at"]) <= now:
+            return None
+        return Session(_agent(row), row["csrf"], unstamp(row["expires_at"]))
+
+    async def close_session(self, token: str) -> None:
+        await self.db.execute("DELETE FROM agent_sessions WHERE token_hash = ?", (_token_hash(token),))
+
+    # -- presence ----------------------------------------------------------------------------------
+
+    async def heartbeat(self, agent_id: int, instance: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO agent_presence (agent_id, instance, last_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT (agent_id, instance) DO UPDATE SET last_seen = excluded.last_seen",
+            (agent_id, instance, stamp(now)))
+
+    async def offline(self, agent_id: int, instance: str) -> None:
+        await self.db.execute("DELETE FROM agent_presence WHERE agent_id = ? AND instance = ?", (agent_id, instance))
+
+    async def online(self, now: datetime) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT p.agent_id FROM agent_presence p JOIN agents a ON a.id = p.agent_id "
+            "WHERE p.last_seen > ? AND a.active = 1", (stamp(now - PRESENCE_TTL),))
+        return [r["agent_id"] for r in rows]
+
+
+_DUMMY_HASH = _hasher.hash("not a real password, used to spend the same time")
