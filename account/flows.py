@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,14 +106,14 @@ class AccountActions:
     """Implements the core's `ActionPort`."""
 
     def __init__(self, billing: BillingBackend, login: LoginService, email: EmailSender,
-                 policy: ActionsPolicy | None = None) -> None:
+                 policy: ActionsPolicy | None = None, extra: Sequence[Any] = ()) -> None:
         from .actions import ACTIONS
 
         self.billing = billing
         self.login = login
         self.email = email
         self.policy = policy or ActionsPolicy()
-        self.actions = ACTIONS
+        self.actions = {**ACTIONS, **{action.name: action for action in extra}}
 
     # -- the port ------------------------------------------------------------------------------
 

@@ -124,6 +124,13 @@ class HandoffQueue:
         await self._notify("cancelled", {"conversation_id": conversation_id})
         return changed > 0
 
+    async def rate(self, handoff_id: int, score: int) -> bool:
+        """Store a 1-5 rating for a closed conversation, once."""
+        if not 1 <= score <= 5:
+            return False
+        return await self.db.execute(
+            "UPDATE handoffs SET rating = ? WHERE id = ? AND status = 'closed' AND rating IS NULL", (score, handoff_id)) > 0
+
     async def waiting_count(self) -> int:
         return await self.db.fetchval("SELECT count(*) FROM handoffs WHERE status = 'waiting'")
 

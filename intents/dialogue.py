@@ -21,13 +21,25 @@ from .commands import is_cancel, yes_no
 from .computed import compute
 from .matcher import Match, Matcher
 from .normalize import Normalizer, detect_language
-from .ports import ActionPort, HandoffPort, Step, Turn
+from .ports import ActionPort, Events, HandoffPort, Step, Turn
 from .replies import Button, Incoming, Outcome, Reply
 
 MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
 SKIP_GROUPS = frozenset({"smalltalk", "out_of_scope", "actions", "handoff"})
+
+
+def _rating(button: str | None, text: str) -> int | None:
+    """1-5 from a rating button ("rate:4") or a message ("5", "5 звёзд")."""
+    if button and button.startswith("rate:") and button[5:].isdigit():
+        value = int(button[5:])
+    else:
+        digits = re.fullmatch(r"\s*([1-5])\s*(?:[*⭐]|зв[её]зд[а-я]*|stars?|из 5|/5|of 5)?\s*[.!]?\s*", text or "")
+        if not digits:
+            return None
+        value = int(digits.group(1))
+    return value if 1 <= value <= 5 else None
 
 
 @dataclass
@@ -44,8 +56,9 @@ class KnowledgeHolder:
 
 class Core:
     def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationStore, handoff: HandoffPort,
-                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5) -> None:
+                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: Events | None = None) -> None:
         self.knowledge = knowledge
+        self.events = events
         self.conversations = conversations
         self.handoff = handoff
         self.actions = actions
@@ -73,6 +86,7 @@ class Core:
             msg.text = msg.text[:MAX_TEXT]
         lang = self._language(msg, conv)
         conv.lang = lang
+        status_before = conv.status
         turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher)
         step = await self._route(turn)
         shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
@@ -89,13 +103,21 @@ class Core:
         await self.conversations.log_turn(conv, shown, step.intent, step.action, step.score, step.outcome, now)
         fresh = await self.conversations.get(conv.id)
         handoff = bool(fresh and fresh.with_people)
+        if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
+            await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": fresh.status if fresh else conv.status})
+            if step.outcome == "handoff" or status_before != (fresh.status if fresh else conv.status):
+                await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         intent = step.intent or step.action  # a turn inside an action belongs to that action
         return Outcome(step.replies, intent, step.action, handoff, lang, step.score)
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:
-        letters = re.findall(r"[a-zа-яё]", msg.text.lower())
+        text = re.sub(r"\S+@\S+|https?://\S+", " ", msg.text.lower())  # addresses say nothing of the language
+        letters = re.findall(r"[a-zа-яё]", text)
         if msg.text.lstrip().startswith("/"):  # a command ("/start") says nothing of the language
             letters = []
+        flow = conv.state.get("flow")
+        if flow and flow.get("await") and len(text.split()) < 4:
+            letters = []  # a short answer to the bot's question (a name, a code) keeps the language
         if len(letters) >= 3:
             return detect_language(msg.text, msg.lang_hint or conv.lang)
         if not conv.state.get("seen") and msg.lang_hint in ("ru", "en"):
@@ -109,7 +131,17 @@ class Core:
         first = not conv.state.get("seen")
         conv.state["seen"] = True
         if conv.with_people:
+            if msg.button == "act:start:feedback" and conv.status == "queued":
+                await self.handoff.cancel(conv.id, turn.now)  # the user chose the form over waiting
+                conv.status = "bot"
+                return await self.actions.start(turn, "feedback")
             return await self.handoff.user_message(turn)
+        rating = conv.state.pop("rating", None)
+        if rating is not None:
+            score = _rating(msg.button, msg.text)
+            if score is not None:
+                await self.handoff.rate(int(rating), score)
+                return Step([Reply(turn.say("rate_thanks"))], outcome="answer")
         if msg.button:
             step = await self._button(turn, msg.button)
             if step is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from knowledge.model import KnowledgeBase
 from storage.conversations import Conversation
@@ -72,3 +72,13 @@ class HandoffPort(Protocol):
 
     async def user_message(self, turn: Turn) -> Step:
         """A message from a user who is queued or with an operator."""
+
+    async def cancel(self, conversation_id: int, now: datetime) -> bool:
+        """Leave the queue."""
+
+    async def rate(self, handoff_id: int, score: int) -> bool:
+        """Store the user's 1-5 rating of a closed conversation."""
+
+
+class Events(Protocol):
+    async def publish(self, topic: str, event: dict[str, Any]) -> None: ...

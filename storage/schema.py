@@ -257,6 +257,58 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX login_codes_phone ON login_codes (phone, created_at);
         """,
     ),
+    (
+        "0004_people",
+        """
+        CREATE TABLE agents (
+            id {pk},
+            login TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE agent_sessions (
+            token_hash TEXT PRIMARY KEY,
+            agent_id {big} NOT NULL REFERENCES agents(id),
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE login_failures (
+            id {pk},
+            login TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX login_failures_at ON login_failures (at);
+        CREATE TABLE agent_presence (
+            agent_id {big} NOT NULL REFERENCES agents(id),
+            instance TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (agent_id, instance)
+        );
+        CREATE TABLE tickets (
+            id {pk},
+            phone TEXT NOT NULL,
+            name TEXT NOT NULL,
+            region TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            description TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            conversation_id {big},
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            answered_at TEXT,
+            answer TEXT,
+            agent_id {big}
+        );
+        CREATE INDEX tickets_status ON tickets (status, created_at);
+        """,
+    ),
 ]
 
 

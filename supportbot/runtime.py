@@ -7,15 +7,20 @@ objects from one `Runtime`; nothing is global.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from account.auth import LoginPolicy, LoginService, load_secret
+from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
 from backends.messaging import SandboxEmail, SandboxSms
 from backends.sandbox import SandboxBilling
-from handoff.queue import HandoffQueue, Presence, nobody_online
+from handoff.agents import AgentStore
+from handoff.console import Console
+from handoff.events import EventBus, LocalBus
+from handoff.queue import HandoffQueue, Presence
+from handoff.tickets import TicketStore
 from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
 from intents.normalize import Normalizer
@@ -43,6 +48,10 @@ class Runtime:
     email: SandboxEmail
     login: LoginService
     actions: AccountActions
+    tickets: TicketStore
+    agents: AgentStore
+    events: EventBus
+    console: Console = field(init=False)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the index from the database's entries off the event loop, then swap it in."""
@@ -68,7 +77,8 @@ async def open_database(config: Config, db_path: str | None = None) -> Database:
     return await SqliteDatabase.open(path, config.storage.busy_timeout_seconds)
 
 
-async def open_runtime(config: Config, db_path: str | None = None, presence: Presence = nobody_online) -> Runtime:
+async def open_runtime(config: Config, db_path: str | None = None, presence: Presence | None = None,
+                       bus: EventBus | None = None) -> Runtime:
     db = await open_database(config, db_path)
     try:
         await migrate(db)
@@ -83,6 +93,10 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
             lambda: KnowledgeHolder.build(loader.load(kb_dir, entries, revision), normalizer,
                                           config.understanding.threshold))
         conversations = ConversationStore(db)
+        agents_store = AgentStore(db)
+        if presence is None:
+            async def presence() -> int:  # agents whose console is open (heartbeats in the database)
+                return len(await agents_store.online(utcnow()))
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
         billing = SandboxBilling(db)
         await billing.seed_demo(utcnow())
@@ -92,13 +106,19 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         login = LoginService(db, billing, sms, key, LoginPolicy(
             code_ttl=timedelta(minutes=lc.code_ttl_minutes), max_attempts=lc.max_attempts,
             per_minute=lc.sends_per_minute, per_hour=lc.sends_per_hour, session_ttl=timedelta(days=lc.session_days)))
+        tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
-            session_ttl=timedelta(days=lc.session_days)))
+            session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
+        events = bus or LocalBus()
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
-                    menu_size=config.dialogue.menu_size)
-        return Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
-                       login, actions)
+                    menu_size=config.dialogue.menu_size, events=events)
+        agents = agents_store
+        runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
+                          login, actions, tickets, agents, events)
+        runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
+                                  lambda: runtime.knowledge.kb)
+        return runtime
     except BaseException:
         await db.close()
         raise
