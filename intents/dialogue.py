@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from knowledge.model import Entry, KnowledgeBase
 from storage.conversations import Conversation, ConversationStore
@@ -59,6 +61,7 @@ class Core:
                  actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: Events | None = None) -> None:
         self.knowledge = knowledge
         self.events = events
+        self.observers: list[Any] = []  # metrics: .turn(channel, outcome, intent, seconds)
         self.conversations = conversations
         self.handoff = handoff
         self.actions = actions
@@ -69,6 +72,7 @@ class Core:
     # -- the one entry point -------------------------------------------------------------------
 
     async def handle(self, msg: Incoming) -> Outcome:
+        started = time.perf_counter()
         now = msg.now or utcnow()
         key = (msg.channel, msg.user_id)
         lock = self._locks.get(key)
@@ -77,7 +81,10 @@ class Core:
         async with lock:
             conv = await self.conversations.get_or_create(msg.channel, msg.user_id, now, msg.chat_id,
                                                           msg.display_name)
-            return await self._handle(msg, conv, now)
+            outcome = await self._handle(msg, conv, now)
+        for observer in self.observers:
+            await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
+        return outcome
 
     async def _handle(self, msg: Incoming, conv: Conversation, now: datetime) -> Outcome:
         holder = self.knowledge
@@ -108,10 +115,11 @@ class Core:
             if step.outcome == "handoff" or status_before != (fresh.status if fresh else conv.status):
                 await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         intent = step.intent or step.action  # a turn inside an action belongs to that action
-        return Outcome(step.replies, intent, step.action, handoff, lang, step.score)
+        return Outcome(step.replies, intent, step.action, handoff, lang, step.score, step.outcome)
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:
-        text = re.sub(r"\S+@\S+|https?://\S+", " ", msg.text.lower())  # addresses say nothing of the language
+        # addresses and markup say nothing of the language
+        text = re.sub(r"\S+@\S+|https?://\S+|<[^>]{0,80}>", " ", msg.text.lower())
         letters = re.findall(r"[a-zа-яё]", text)
         if msg.text.lstrip().startswith("/"):  # a command ("/start") says nothing of the language
             letters = []
@@ -119,7 +127,15 @@ class Core:
         if flow and flow.get("await") and len(text.split()) < 4:
             letters = []  # a short answer to the bot's question (a name, a code) keeps the language
         if len(letters) >= 3:
-            return detect_language(msg.text, msg.lang_hint or conv.lang)
+            cyrillic = sum(1 for c in letters if "а" <= c <= "я" or c == "ё")
+            share = cyrillic / len(letters)
+            if not conv.state.get("seen"):
+                return detect_language(text, msg.lang_hint or conv.lang)
+            if share >= 0.7:  # a clear switch; a mixed message keeps the conversation's language
+                return "ru"
+            if share <= 0.3:
+                return "en"
+            return conv.lang
         if not conv.state.get("seen") and msg.lang_hint in ("ru", "en"):
             return msg.lang_hint
         return conv.lang

@@ -76,6 +76,7 @@ class Outcome:
     handoff: bool = False
     lang: str = "ru"
     score: float | None = None
+    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk
 
     @property
     def text(self) -> str:

@@ -39,6 +39,24 @@ def build_parser() -> argparse.ArgumentParser:
     explain = kb_sub.add_parser("explain", help="show how a phrase is understood")
     explain.add_argument("text")
 
+    serve = sub.add_parser("serve", help="run the whole product: web chat, console, feedback form, channels")
+    serve.add_argument("--host", help="address to listen on (default: [web] host)")
+    serve.add_argument("--port", type=int, help="port (default: [web] port)")
+    _add_db(serve)
+
+    agents = sub.add_parser("agents", help="support agent accounts")
+    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
+    add = agents_sub.add_parser("add", help="create an account (the password is asked, or read from $SUPPORTBOT_NEW_PASSWORD)")
+    add.add_argument("--login", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["agent", "editor", "admin"], default="agent")
+    _add_db(add)
+    passwd = agents_sub.add_parser("passwd", help="set an account's password")
+    passwd.add_argument("--login", required=True)
+    _add_db(passwd)
+    listing = agents_sub.add_parser("list", help="list the accounts")
+    _add_db(listing)
+
     from . import billingtools
 
     billingtools.add_commands(sub)
@@ -63,6 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import billingtools
 
             return billingtools.run(args, config)
+        if args.command == "serve":
+            from .server import serve
+
+            return serve(config, args)
+        if args.command == "agents":
+            from .server import agents_command
+
+            return asyncio.run(agents_command(config, args))
     except KeyboardInterrupt:
         return 130
     return 2

@@ -50,6 +50,15 @@ class PaymentsConfig(Strict):
     page_url: str = "http://127.0.0.1:8080/pay/{token}"
 
 
+class WebConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    allowed_origins: list[str] = Field(default_factory=list)  # sites allowed to open the chat socket besides our own
+    trust_proxy: bool = False  # take scheme, host and client IP from X-Forwarded-* (only behind your own proxy)
+    secret_env: str = "SUPPORTBOT_WEB_SECRET"  # noqa: S105 - the variable's name, not a secret
+    admin_password_env: str = "SUPPORTBOT_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+
+
 class KnowledgeConfig(Strict):
     path: str = ""  # empty: the knowledge/ folder shipped with the code
 
@@ -62,6 +71,7 @@ class Config(Strict):
     knowledge: KnowledgeConfig = KnowledgeConfig()
     login: LoginConfig = LoginConfig()
     payments: PaymentsConfig = PaymentsConfig()
+    web: WebConfig = WebConfig()
 
     def secret(self, env_name: str) -> str | None:
         value = os.environ.get(env_name, "").strip()

@@ -1,0 +1,89 @@
+"""`supportbot serve` and `supportbot agents …`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import secrets
+import sys
+
+from aiohttp import web
+
+from handoff.agents import AgentError, AgentStore
+from intents.clock import utcnow
+from storage.schema import migrate
+
+from .config import Config
+from .runtime import open_database
+
+
+async def ensure_admin(config: Config, db_path: str | None) -> None:
+    """On the first start, create the `admin` account; its password comes from the environment
+    or is generated and printed once."""
+    db = await open_database(config, db_path)
+    try:
+        await migrate(db)
+        store = AgentStore(db)
+        if await store.count():
+            return
+        password = config.secret(config.web.admin_password_env)
+        generated = password is None
+        if generated:
+            password = secrets.token_urlsafe(12)
+        assert password is not None
+        await store.create("admin", "Administrator", "admin", password, utcnow())
+        if generated:
+            print("=" * 72, file=sys.stderr)
+            print(f"  Console: log in as 'admin' with password: {password}", file=sys.stderr)
+            print("  (shown once; change it with: supportbot agents passwd --login admin)", file=sys.stderr)
+            print("=" * 72, file=sys.stderr)
+    finally:
+        await db.close()
+
+
+def serve(config: Config, args: argparse.Namespace) -> int:
+    from web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    asyncio.run(ensure_admin(config, args.db))
+    host = args.host or config.web.host
+    port = args.port or config.web.port
+    app = create_app(config, args.db)
+    print(f"supportbot: serving on http://{host}:{port}/ (chat /chat, console /console, form /feedback)",
+          file=sys.stderr, flush=True)
+    web.run_app(app, host=host, port=port, shutdown_timeout=10, print=None, access_log=None)
+    return 0
+
+
+async def agents_command(config: Config, args: argparse.Namespace) -> int:
+    db = await open_database(config, args.db)
+    try:
+        await migrate(db)
+        store = AgentStore(db)
+        if args.agents_command == "list":
+            online = set(await store.online(utcnow()))
+            for agent in await store.all():
+                state = "active" if agent.active else "disabled"
+                print(f"{agent.login}\t{agent.name}\t{agent.role}\t{state}{chr(9) + 'online' if agent.id in online else ''}")
+            return 0
+        password = os.environ.get("SUPPORTBOT_NEW_PASSWORD") or getpass.getpass("password (10+ characters): ")
+        try:
+            if args.agents_command == "add":
+                agent = await store.create(args.login, args.name, args.role, password, utcnow())
+                print(agent.id)
+            else:
+                agent = await store.by_login(args.login)
+                if agent is None:
+                    print(f"supportbot: no account {args.login!r}", file=sys.stderr)
+                    return 1
+                await store.set_password(agent.id, password)
+        except AgentError as exc:
+            print(f"supportbot: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        await db.close()

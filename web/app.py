@@ -1,0 +1,118 @@
+"""`supportbot serve`: one aiohttp application for everything on the web side.
+
+    app = create_app(config, db_path)      # the factory; one setup_* per concern
+    web.run_app(app, host=..., port=...)
+
+The runtime (database, knowledge, core, services) is opened and closed by a cleanup
+context; shared objects live under typed `AppKey`s. Nothing is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from supportbot.config import Config
+from supportbot.runtime import Runtime, open_runtime
+
+from .keys import CONFIG, DB_PATH, INSTANCE, METRICS, RUNTIME
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = 256 * 1024
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                           ) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith(("/chat", "/widget")):  # the chat page may be framed by the widget
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors " + ("*" if request.path.startswith("/chat") else "'none'"))
+    return response
+
+
+@web.middleware
+async def timing(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        metrics = request.app.get(METRICS)
+        if metrics is not None and request.path != "/metrics":
+            metrics.http_latency.observe(time.perf_counter() - started)
+
+
+async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    runtime = await open_runtime(app[CONFIG], app[DB_PATH])
+    app[RUNTIME] = runtime
+    app[METRICS].attach(runtime)
+    try:
+        yield
+    finally:
+        await runtime.close()
+
+
+def create_app(config: Config, db_path: str | None = None) -> web.Application:
+    from .chat import setup_chat
+    from .console import setup_console
+    from .feedback import setup_feedback
+    from .payments import setup_payments
+
+    app = web.Application(middlewares=[timing, security_headers], client_max_size=MAX_BODY)
+    app[CONFIG] = config
+    app[DB_PATH] = db_path
+    app[INSTANCE] = secrets.token_hex(4)
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(runtime_ctx)
+    setup_health(app)
+    setup_chat(app)
+    setup_feedback(app)
+    setup_console(app)
+    setup_payments(app)
+    setup_static(app)
+    return app
+
+
+def setup_health(app: web.Application) -> None:
+    async def healthz(request: web.Request) -> web.Response:
+        runtime: Runtime | None = request.app.get(RUNTIME)
+        if runtime is None:
+            return web.json_response({"status": "starting"}, status=503)
+        try:
+            await asyncio.wait_for(runtime.db.fetchval("SELECT 1"), timeout=5)
+        except (TimeoutError, Exception) as exc:  # the database is the one thing we cannot work without
+            return web.json_response({"status": "database unavailable", "error": type(exc).__name__}, status=503)
+        return web.json_response({"status": "ok", "instance": request.app[INSTANCE],
+                                  "kb_revision": runtime.knowledge.kb.revision})
+
+    async def metrics(request: web.Request) -> web.Response:
+        body, content_type = await request.app[METRICS].render(request.app.get(RUNTIME))
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+
+
+def setup_static(app: web.Application) -> None:
+    async def index(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/chat")
+
+    async def favicon(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
+    app.router.add_static("/static/", STATIC, append_version=True)

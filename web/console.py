@@ -1,0 +1,313 @@
+"""The agent console: login, the page, and a WebSocket that carries the agent's actions and
+pushes the queue, conversations and tickets in real time.
+
+Socket frames from the console are `{"id": n, "op": "...", ...}`; each gets one
+`{"type": "result", "id": n, "ok": true|false, ...}`. Pushes are `{"type": "queue" | "message" |
+"tickets" | "agents", ...}`. The socket checks the Origin and the session cookie; actions
+that need a role check it on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from handoff.agents import Agent, AgentError
+from handoff.console import ConsoleError
+from intents.clock import utcnow
+from storage.db import unstamp
+
+from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
+from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "sb_agent"
+HEARTBEAT = 15
+
+
+class ConsoleSocket:
+    def __init__(self, ws: web.WebSocketResponse, agent: Agent) -> None:
+        self.ws = ws
+        self.agent = agent
+        self.open_conversation: int | None = None
+        self.last_id = 0
+
+    async def send(self, data: dict[str, Any]) -> None:
+        if not self.ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.send_str(json.dumps(data, ensure_ascii=False, default=str))
+
+
+class ConsoleHub:
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.sockets: set[ConsoleSocket] = set()
+
+    async def on_event(self, topic: str, event: dict[str, Any]) -> None:
+        if not self.sockets:
+            return
+        runtime = self.app[RUNTIME]
+        if topic == "queue":
+            items = await runtime.console.queue_items(utcnow())
+            for sock in list(self.sockets):
+                await sock.send({"type": "queue", "items": items})
+        elif topic.startswith("conv:"):
+            conversation_id = int(topic[5:])
+            for sock in [s for s in self.sockets if s.open_conversation == conversation_id]:
+                rows = await runtime.console.transcript(conversation_id, sock.last_id)
+                if rows:
+                    sock.last_id = rows[-1]["id"]
+                    await sock.send({"type": "messages", "conversation_id": conversation_id, "messages": rows})
+        elif topic == "tickets":
+            for sock in list(self.sockets):
+                await sock.send({"type": "tickets_changed"})
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Support console — sign in</title><link rel="stylesheet" href="/static/console.css"></head>
+<body class="login"><form method="post" action="/console/login" class="login-box">
+<h1>Support console</h1>{error}
+<input type="hidden" name="csrf" value="{csrf}">
+<label>Login <input name="login" autocomplete="username" required maxlength="64"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="256"></label>
+<button type="submit">Sign in</button></form></body></html>"""
+
+
+async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    response = web.Response(content_type="text/html", status=status)
+    token = csrf_token(request, response)
+    block = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    response.text = LOGIN_PAGE.format(error=block, csrf=html.escape(token))
+    return response
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    form = await request.post()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return await login_page(request, "The page has expired, please try again.", 403)
+    login, password = str(form.get("login", ""))[:64], str(form.get("password", ""))[:256]
+    now, ip = utcnow(), client_ip(request)
+    if await runtime.agents.throttled(login, ip, now):
+        return await login_page(request, "Too many failed attempts. Wait 15 minutes.", 429)
+    agent = await runtime.agents.authenticate(login, password, ip, now)
+    if agent is None:
+        return await login_page(request, "Wrong login or password.", 401)
+    token, _ = await runtime.agents.open_session(agent, now)
+    response = web.HTTPFound("/console")
+    set_cookie(response, request, SESSION_COOKIE, token, max_age=12 * 3600)
+    raise response
+
+
+async def current(request: web.Request) -> Any:
+    runtime = request.app[RUNTIME]
+    return await runtime.agents.session(request.cookies.get(SESSION_COOKIE), utcnow())
+
+
+async def console_page(request: web.Request) -> web.StreamResponse:
+    if await current(request) is None:
+        raise web.HTTPFound("/console/login")
+    return web.FileResponse(STATIC / "console.html", headers={"Cache-Control": "no-cache"})
+
+
+async def me(request: web.Request) -> web.Response:
+    session = await current(request)
+    if session is None:
+        return web.json_response({"error": "not signed in"}, status=401)
+    a = session.agent
+    return web.json_response({"id": a.id, "login": a.login, "name": a.name, "role": a.role, "csrf": session.csrf})
+
+
+async def logout(request: web.Request) -> web.Response:
+    session = await current(request)
+    if session is None:
+        raise web.HTTPFound("/console/login")
+    form = await request.post()
+    if not (csrf_ok_session(session.csrf, str(form.get("csrf", ""))) or
+            csrf_ok_session(session.csrf, request.headers.get("X-CSRF-Token", ""))):
+        raise web.HTTPForbidden(text="bad CSRF token")
+    await request.app[RUNTIME].agents.close_session(request.cookies.get(SESSION_COOKIE, ""))
+    response = web.HTTPFound("/console/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+def csrf_ok_session(expected: str, submitted: str) -> bool:
+    import hmac
+
+    return bool(submitted) and hmac.compare_digest(expected, submitted)
+
+
+# -- the socket ----------------------------------------------------------------------------------
+
+
+async def console_socket(request: web.Request) -> web.WebSocketResponse:
+    if not origin_allowed(request):
+        raise web.HTTPForbidden(text="origin not allowed")
+    session = await current(request)
+    if session is None:
+        raise web.HTTPUnauthorized(text="not signed in")
+    runtime = request.app[RUNTIME]
+    hub = request.app[CONSOLE_HUB]
+    instance = request.app[INSTANCE]
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    sock = ConsoleSocket(ws, session.agent)
+    hub.sockets.add(sock)
+    await runtime.agents.heartbeat(session.agent.id, instance, utcnow())
+    await runtime.events.publish("queue", {"type": "agents"})  # waiting users' estimates change
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            await runtime.agents.heartbeat(session.agent.id, instance, utcnow())
+
+    beating = asyncio.create_task(beat())
+    try:
+        await sock.send({"type": "queue", "items": await runtime.console.queue_items(utcnow())})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                if msg.type == WSMsgType.ERROR:
+                    break
+                continue
+            try:
+                frame = json.loads(msg.data)
+                if not isinstance(frame, dict):
+                    raise ValueError
+            except ValueError:
+                await sock.send({"type": "result", "id": None, "ok": False, "error": "bad frame"})
+                continue
+            await sock.send(await handle_op(request, sock, frame))
+    finally:
+        beating.cancel()
+        hub.sockets.discard(sock)
+        if not any(s.agent.id == session.agent.id for s in hub.sockets):
+            await runtime.agents.offline(session.agent.id, instance)
+            await runtime.events.publish("queue", {"type": "agents"})
+    return ws
+
+
+async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, Any]) -> dict[str, Any]:
+    runtime = request.app[RUNTIME]
+    agent = sock.agent
+    fresh = await runtime.agents.get(agent.id)  # roles and deactivation take effect at once
+    if fresh is None or not fresh.active:
+        await sock.ws.close(code=4001, message=b"account disabled")
+        return {"type": "result", "id": frame.get("id"), "ok": False, "error": "account disabled"}
+    sock.agent = agent = fresh
+    op, rid, now = frame.get("op"), frame.get("id"), utcnow()
+    console = runtime.console
+
+    def ok(**data: Any) -> dict[str, Any]:
+        return {"type": "result", "id": rid, "op": op, "ok": True, **data}
+
+    try:
+        if op == "queue":
+            return ok(items=await console.queue_items(now))
+        if op == "open":
+            conversation_id = _int(frame, "conversation_id")
+            data = await console.open(agent, conversation_id, now)
+            sock.open_conversation = conversation_id
+            sock.last_id = data["messages"][-1]["id"] if data["messages"] else 0
+            return ok(**data)
+        if op == "take":
+            conversation_id = await console.take(agent, _int(frame, "handoff_id"), now)
+            handoff = await runtime.db.fetchone("SELECT enqueued_at, assigned_at FROM handoffs WHERE id = ?",
+                                                (_int(frame, "handoff_id"),))
+            if handoff and handoff["assigned_at"]:
+                request.app[METRICS].observe_wait(
+                    (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
+            return ok(conversation_id=conversation_id)
+        if op == "reply":
+            return ok(**await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now))
+        if op == "transfer":
+            await console.transfer(agent, _int(frame, "conversation_id"), _int(frame, "agent_id"), now)
+            return ok()
+        if op == "return":
+            await console.return_to_bot(agent, _int(frame, "conversation_id"), now)
+            return ok()
+        if op == "close":
+            await console.close(agent, _int(frame, "conversation_id"), _str(frame, "resolution"), now)
+            return ok()
+        if op == "tickets":
+            return ok(tickets=[t.to_json(now) for t in await runtime.tickets.list()])
+        if op == "answer_ticket":
+            return ok(ticket=await console.answer_ticket(agent, _int(frame, "ticket_id"), _str(frame, "text"), now))
+        if op == "ratings":
+            return ok(**await console.ratings())
+        if op == "canned":
+            kb = runtime.knowledge.kb
+            return ok(replies=[{"key": k, "title": kb.message(k + "_title", "ru") if (k + "_title") in kb.messages else k,
+                                "ru": kb.message(k, "ru"), "en": kb.message(k, "en")}
+                               for k in sorted(kb.messages) if k.startswith("canned_") and not k.endswith("_title")])
+        if op == "agents":
+            online = set(await runtime.agents.online(now))
+            return ok(agents=[{"id": a.id, "login": a.login, "name": a.name, "role": a.role, "active": a.active,
+                               "online": a.id in online} for a in await runtime.agents.all()])
+        if op in ("create_agent", "set_role", "set_active", "reset_password"):
+            if not agent.can("admin"):
+                return {"type": "result", "id": rid, "op": op, "ok": False, "error": "only an admin can do this"}
+            agents = runtime.agents
+            if op == "create_agent":
+                created = await agents.create(_str(frame, "login"), _str(frame, "name"), _str(frame, "role"),
+                                              _str(frame, "password"), now)
+                return ok(agent={"id": created.id, "login": created.login})
+            target = _int(frame, "agent_id")
+            if op == "set_role":
+                await agents.set_role(target, _str(frame, "role"))
+            elif op == "set_active":
+                if target == agent.id:
+                    raise AgentError("you cannot deactivate yourself")
+                await agents.set_active(target, bool(frame.get("active")))
+            else:
+                await agents.set_password(target, _str(frame, "password"))
+            return ok()
+        return {"type": "result", "id": rid, "op": op, "ok": False, "error": "unknown op"}
+    except (ConsoleError, AgentError, ValueError) as exc:
+        return {"type": "result", "id": rid, "op": op, "ok": False, "error": str(exc)}
+
+
+def _int(frame: dict[str, Any], key: str) -> int:
+    value = frame.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"'{key}' must be a number")
+    return value
+
+
+def _str(frame: dict[str, Any], key: str) -> str:
+    value = frame.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text")
+    return value
+
+
+async def hub_ctx(app: web.Application) -> Any:
+    hub = app[CONSOLE_HUB]
+    unsubscribe = app[RUNTIME].events.subscribe("*", hub.on_event)
+    yield
+    unsubscribe()
+    for sock in list(hub.sockets):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(sock.ws.close(code=1001, message=b"server shutdown"), timeout=2)
+
+
+def setup_console(app: web.Application) -> None:
+    app[CONSOLE_HUB] = ConsoleHub(app)
+    app.cleanup_ctx.append(hub_ctx)
+    app.router.add_get("/console/login", login_page)
+    app.router.add_post("/console/login", login_submit)
+    app.router.add_post("/console/logout", logout)
+    app.router.add_get("/console", console_page)
+    app.router.add_get("/api/console/me", me)
+    app.router.add_get("/ws/console", console_socket)
