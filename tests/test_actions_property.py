@@ -156,7 +156,7 @@ async def run_example(tariff: str, balance: int, steps: list[tuple[str, Any, Any
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tariff=st.sampled_from(["moy-tele2", "moy-razgovor", "moy-online", "classic"]),
-       balance=st.sampled_from([0, 20000, 100000, 300000]),
+       balance=st.sampled_from([0, 20000, 100000, 300000, 500000]),
        steps=st.lists(STEP, min_size=1, max_size=6))
 def test_every_step_keeps_the_ledger_and_the_balance_in_step(tariff: str, balance: int,
                                                             steps: list[tuple[str, Any, Any]]) -> None:
