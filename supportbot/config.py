@@ -17,9 +17,8 @@ class Strict(BaseModel):
 
 
 class StorageConfig(Strict):
-    backend: Literal["sqlite", "postgres"] = "sqlite"
+    backend: Literal["sqlite"] = "sqlite"
     path: str = "data/supportbot.db"
-    url_env: str = "SUPPORTBOT_DATABASE_URL"
     busy_timeout_seconds: float = Field(10.0, gt=0)
 
 

@@ -1,0 +1,42 @@
+"""config.toml documents the defaults; wrong settings stop the start with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supportbot.config import Config, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_config_is_exactly_the_defaults() -> None:
+    assert load_config(ROOT / "config.toml") == Config()
+
+
+def test_every_setting_is_in_the_shipped_file() -> None:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    for section, model in Config().model_dump().items():
+        assert f"[{section}]" in text
+        for key in model:
+            assert f"\n{key} = " in text, f"{section}.{key} is not documented in config.toml"
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("[understanding]\nthreshold = 3\n", "understanding.threshold"),
+    ("[web]\nport = 'eighty'\n", "web.port"),
+    ("[nonsense]\nx = 1\n", "nonsense"),
+    ("[storage\n", "not valid TOML"),
+])
+def test_wrong_config_is_reported(tmp_path: Path, content: str, fragment: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert fragment in str(err.value)
+
+
+def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_config(tmp_path / "absent.toml")
