@@ -32,6 +32,11 @@ COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": 
 SKIP_GROUPS = frozenset({"smalltalk", "out_of_scope", "actions", "handoff"})
 
 
+def _with_handoff(outcome: Outcome, status: str) -> Outcome:
+    outcome.handoff = status in ("queued", "operator")
+    return outcome
+
+
 def _rating(button: str | None, text: str) -> int | None:
     """1-5 from a rating button ("rate:4") or a message ("5", "5 звёзд")."""
     if button and button.startswith("rate:") and button[5:].isdigit():
@@ -79,6 +84,9 @@ class Core:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
+            done = await self.conversations.processed(msg.channel, msg.message_id) if msg.message_id else None
+            if done is not None:
+                return Outcome.from_json(done)  # a redelivered message: the same answer, nothing done twice
             conv = await self.conversations.get_or_create(msg.channel, msg.user_id, now, msg.chat_id,
                                                           msg.display_name)
             outcome = await self._handle(msg, conv, now)
@@ -99,23 +107,22 @@ class Core:
         shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
             shown = "•" * min(len(shown), 8)  # a login code: never kept
-        await self.conversations.add_message(conv.id, "in", shown, now, author=msg.user_id)
         if truncated:
             step.replies.insert(0, Reply(turn.say("too_long", limit=MAX_TEXT)))
-        await self.conversations.save(conv, now)
-        for reply in step.replies:
-            await self.conversations.add_message(
-                conv.id, "out", reply.text, now, buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
-                intent=step.intent, action=step.action, score=step.score)
-        await self.conversations.log_turn(conv, shown, step.intent, step.action, step.score, step.outcome, now)
-        fresh = await self.conversations.get(conv.id)
-        handoff = bool(fresh and fresh.with_people)
-        if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
-            await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": fresh.status if fresh else conv.status})
-            if step.outcome == "handoff" or status_before != (fresh.status if fresh else conv.status):
-                await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         intent = step.intent or step.action  # a turn inside an action belongs to that action
-        return Outcome(step.replies, intent, step.action, handoff, lang, step.score, step.outcome)
+        key = (msg.channel, msg.message_id) if msg.message_id else None
+        outcome = Outcome(step.replies, intent, step.action, False, lang, step.score, step.outcome)
+        status = await self.conversations.record_turn(
+            conv, shown, [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
+                          for r in step.replies], now,
+            author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
+            message_key=key, result=lambda status: _with_handoff(outcome, status).to_json())
+        outcome.handoff = status in ("queued", "operator")
+        if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
+            await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
+            if step.outcome == "handoff" or status_before != status:
+                await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
+        return outcome
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:
         # addresses and markup say nothing of the language
@@ -164,7 +171,8 @@ class Core:
                 return step
             if not msg.text:
                 return Step([Reply(turn.say("stale_button"))], outcome="fallback")
-        command = COMMANDS.get(msg.text.strip().lower().split("@")[0]) if msg.text.strip().startswith("/") else None
+        word = msg.text.strip().split(maxsplit=1)[0].lower() if msg.text.strip() else ""
+        command = COMMANDS.get(word.split("@")[0]) if word.startswith("/") else None  # "/start@bot payload"
         if command:
             return await self._command(turn, command, first)
         if not msg.text.strip() and msg.contact is None:

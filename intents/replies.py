@@ -6,6 +6,7 @@ Adapters turn a platform's update into an `Incoming` and render `Reply`s nativel
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,19 @@ class Outcome:
     @property
     def text(self) -> str:
         return "\n".join(r.text for r in self.replies if r.text)
+
+    def to_json(self) -> str:
+        return json.dumps({"replies": [r.to_dict() for r in self.replies], "intent": self.intent, "action": self.action,
+                           "handoff": self.handoff, "lang": self.lang, "score": self.score, "outcome": self.outcome},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Outcome:
+        data = json.loads(raw)
+        replies = [Reply(r["text"], [Button(**b) for b in r.get("buttons", [])], r.get("request_contact", False),
+                         r.get("url")) for r in data["replies"]]
+        return cls(replies, data.get("intent"), data.get("action"), data.get("handoff", False), data.get("lang", "ru"),
+                   data.get("score"), data.get("outcome", "answer"))
 
     @property
     def buttons(self) -> list[Button]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,3 +101,41 @@ class ConversationStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (conv.id, conv.channel, conv.lang, text[:1000], intent, action, score, outcome, stamp(now)),
         )
+
+    async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
+                          author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
+                          message_key: tuple[str, str] | None = None,
+                          result: Callable[[str], str] | None = None) -> str:
+        """Everything a turn writes, in one transaction: the user's message, the state, the bot's
+        replies, the turn log and (for a platform message) its result, kept so that a redelivery
+        of the same message gets the same answer without doing the turn again. Returns the
+        conversation's status afterwards."""
+        when = stamp(now)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
+                " VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?)", (conv.id, author, inbound, when))
+            await tx.execute(
+                "UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
+                (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, when, conv.id))
+            if replies:
+                await tx.executemany(
+                    "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
+                    " VALUES (?, 'out', '', ?, ?, ?, ?, ?, ?)",
+                    [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
+                     for r in replies])
+            await tx.execute(
+                "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome, when))
+            status = await tx.fetchval("SELECT status FROM conversations WHERE id = ?", (conv.id,))
+            if message_key is not None and result is not None:
+                await tx.execute(
+                    "INSERT INTO processed_messages (channel, message_id, result, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (channel, message_id) DO NOTHING", (*message_key, result(status), when))
+            return status
+
+    async def processed(self, channel: str, message_id: str) -> str | None:
+        """The stored result of a platform message already answered, or None."""
+        return await self.db.fetchval(
+            "SELECT result FROM processed_messages WHERE channel = ? AND message_id = ?", (channel, message_id))

@@ -309,6 +309,46 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX tickets_status ON tickets (status, created_at);
         """,
     ),
+    (
+        "0005_channels",
+        """
+        CREATE TABLE processed_messages (
+            channel TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel, message_id)
+        );
+        CREATE TABLE inbound_updates (
+            id {pk},
+            channel TEXT NOT NULL,
+            update_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            received_at TEXT NOT NULL,
+            processed_at TEXT,
+            UNIQUE (channel, update_key)
+        );
+        CREATE INDEX inbound_updates_status ON inbound_updates (status, id);
+        CREATE TABLE outbox (
+            id {pk},
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            conversation_id {big},
+            dedupe_key TEXT NOT NULL UNIQUE,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at TEXT NOT NULL,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_status ON outbox (status, channel, next_at);
+        """,
+    ),
 ]
 
 

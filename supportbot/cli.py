@@ -57,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing = agents_sub.add_parser("list", help="list the accounts")
     _add_db(listing)
 
+    telegram = sub.add_parser("telegram", help="Telegram set-up")
+    tg_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    tg_set = tg_sub.add_parser("set-webhook", help="point Telegram at {public_url}/webhooks/telegram with the secret")
+    tg_set.add_argument("--url", help="the public base address (default: [channels.telegram] public_url)")
+    tg_sub.add_parser("delete-webhook", help="stop webhook delivery (for polling)")
+    viber = sub.add_parser("viber", help="Viber set-up")
+    vb_sub = viber.add_subparsers(dest="viber_command", required=True)
+    vb_set = vb_sub.add_parser("set-webhook", help="point Viber at {public_url}/webhooks/viber")
+    vb_set.add_argument("--url", help="the public base address (default: [channels.viber] public_url)")
+
     from . import billingtools
 
     billingtools.add_commands(sub)
@@ -85,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .server import serve
 
             return serve(config, args)
+        if args.command in ("telegram", "viber"):
+            from .server import channel_command
+
+            return asyncio.run(channel_command(config, args))
         if args.command == "agents":
             from .server import agents_command
 

@@ -50,9 +50,15 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(ensure_admin(config, args.db))
+    from web.bots import ChannelConfigError
+
     host = args.host or config.web.host
     port = args.port or config.web.port
-    app = create_app(config, args.db)
+    try:
+        app = create_app(config, args.db)
+    except ChannelConfigError as exc:
+        print(f"supportbot: channel configuration error: {exc}", file=sys.stderr)
+        return 2
     print(f"supportbot: serving on http://{host}:{port}/ (chat /chat, console /console, form /feedback)",
           file=sys.stderr, flush=True)
     web.run_app(app, host=host, port=port, shutdown_timeout=10, print=None, access_log=None)
@@ -87,3 +93,52 @@ async def agents_command(config: Config, args: argparse.Namespace) -> int:
         return 0
     finally:
         await db.close()
+
+
+async def channel_command(config: Config, args: argparse.Namespace) -> int:
+    """`supportbot telegram set-webhook|delete-webhook`, `supportbot viber set-webhook`."""
+    from bots.telegram import TelegramAdapter
+    from bots.viber import ViberAdapter
+
+    if args.command == "telegram":
+        tg = config.channels.telegram
+        token = config.secret(tg.token_env)
+        if not token:
+            print(f"supportbot: set {tg.token_env} first", file=sys.stderr)
+            return 2
+        adapter = TelegramAdapter(token, tg.api_url, tg.timeout_seconds)
+        try:
+            if args.telegram_command == "delete-webhook":
+                ok = await adapter.delete_webhook()
+            else:
+                base = (args.url or tg.public_url).rstrip("/")
+                secret = config.secret(tg.webhook_secret_env)
+                if not base.startswith("https://") or not secret:
+                    print(f"supportbot: need an https:// public URL (--url or [channels.telegram] public_url) and "
+                          f"{tg.webhook_secret_env}", file=sys.stderr)
+                    return 2
+                ok = await adapter.set_webhook(f"{base}/webhooks/telegram", secret)
+        except Exception as exc:
+            print(f"supportbot: Telegram refused: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await adapter.close()
+        print("ok" if ok else "Telegram said no")
+        return 0 if ok else 1
+    vb = config.channels.viber
+    token = config.secret(vb.token_env)
+    base = (args.url or vb.public_url).rstrip("/")
+    if not token or not base.startswith("https://"):
+        print(f"supportbot: need {vb.token_env} and an https:// public URL (--url or [channels.viber] public_url)",
+              file=sys.stderr)
+        return 2
+    viber = ViberAdapter(token, vb.sender_name, vb.sender_avatar, vb.api_url, vb.timeout_seconds)
+    try:
+        events = await viber.set_webhook(f"{base}/webhooks/viber")
+    except Exception as exc:
+        print(f"supportbot: Viber refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await viber.close()
+    print("ok:", ", ".join(events or []))
+    return 0

@@ -66,6 +66,7 @@ async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: Config, db_path: str | None = None) -> web.Application:
+    from .bots import setup_bots
     from .chat import setup_chat
     from .console import setup_console
     from .feedback import setup_feedback
@@ -82,6 +83,7 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     setup_feedback(app)
     setup_console(app)
     setup_payments(app)
+    setup_bots(app)
     setup_static(app)
     return app
 

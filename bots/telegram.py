@@ -1,0 +1,184 @@
+"""Telegram through aiogram 3: webhook (secret token checked) or long polling.
+
+The adapter owns its aiogram `Bot` (pointed at `api_url`, so tests can play Telegram on
+loopback). Inline keyboards for buttons (`callback_query` answered at once), a reply
+keyboard with "share my contact" when the bot asks for the phone number, HTML for the
+Markdown subset, texts split at Telegram's 4,096 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import SendMessage
+
+from intents.replies import Contact, Incoming, Reply
+
+from .base import BadUpdate, Parsed, RetryLater, SendFailed, split_text
+
+log = logging.getLogger(__name__)
+LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+SHARE_CONTACT = {"ru": "📱 Поделиться номером", "en": "📱 Share my number"}
+CANCEL = {"ru": "Отмена", "en": "Cancel"}
+
+
+def to_html(text: str) -> str:
+    """The Markdown subset as Telegram HTML, everything else escaped."""
+    out, at = [], 0
+    for match in re.finditer(r"\*\*([^*]+)\*\*|\[([^\]]+)\]\((https?://[^\s)]+)\)", text):
+        out.append(html.escape(text[at:match.start()], quote=False))
+        if match.group(1) is not None:
+            out.append(f"<b>{html.escape(match.group(1), quote=False)}</b>")
+        else:
+            out.append(f'<a href="{html.escape(match.group(3))}">{html.escape(match.group(2), quote=False)}</a>')
+        at = match.end()
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
+class TelegramAdapter:
+    name = "telegram"
+
+    def __init__(self, token: str, api_url: str = "https://api.telegram.org", timeout: float = 10.0) -> None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=timeout)
+        self.bot = Bot(token=token, session=session)
+        self.timeout = timeout
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+    # -- inbound -----------------------------------------------------------------------------------
+
+    def update_key(self, update: dict[str, Any]) -> str:
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int):
+            raise BadUpdate("no update_id")
+        return str(update_id)
+
+    def parse(self, update: dict[str, Any]) -> Parsed:
+        if "callback_query" in update:
+            query = update["callback_query"]
+            sender = query.get("from") or {}
+            message = query.get("message") or {}
+            chat = (message.get("chat") or {}).get("id", sender.get("id"))
+            return Parsed([Incoming(
+                channel=self.name, user_id=str(sender.get("id")), chat_id=str(chat), button=str(query.get("data", ""))[:200],
+                lang_hint=_lang(sender), display_name=_name(sender))],
+                ack={"method": "answerCallbackQuery", "callback_query_id": query.get("id")})
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return Parsed()  # edited messages, channel posts, joins…: nothing to answer
+        sender = message.get("from") or {}
+        chat = message.get("chat") or {}
+        if chat.get("type", "private") != "private":
+            return Parsed()  # groups are not a support channel
+        contact = None
+        if isinstance(message.get("contact"), dict):
+            c = message["contact"]
+            owner = c.get("user_id")
+            contact = Contact(str(c.get("phone_number", "")), str(owner) if owner is not None else None)
+        text = message.get("text") if isinstance(message.get("text"), str) else ""
+        return Parsed([Incoming(channel=self.name, user_id=str(sender.get("id")), chat_id=str(chat.get("id")), text=text,
+                                contact=contact, lang_hint=_lang(sender), display_name=_name(sender))])
+
+    # -- outbound ----------------------------------------------------------------------------------
+
+    def render(self, chat_id: str, reply: Reply, lang: str) -> list[dict[str, Any]]:
+        parts = split_text(reply.text, LIMIT - 200) if reply.text else [""]
+        requests: list[dict[str, Any]] = []
+        for index, part in enumerate(parts):
+            request: dict[str, Any] = {"chat_id": chat_id, "text": to_html(part) or "…", "parse_mode": "HTML",
+                                       "disable_web_page_preview": True}
+            if index == len(parts) - 1:
+                markup = self.keyboard(reply, lang)
+                if markup:
+                    request["reply_markup"] = markup
+            requests.append(request)
+        return requests
+
+    def keyboard(self, reply: Reply, lang: str) -> dict[str, Any] | None:
+        if reply.request_contact:
+            rows = [[{"text": SHARE_CONTACT.get(lang, SHARE_CONTACT["en"]), "request_contact": True}],
+                    [{"text": CANCEL.get(lang, CANCEL["en"])}]]
+            return {"keyboard": rows, "resize_keyboard": True, "one_time_keyboard": True}
+        if not reply.buttons:
+            return None
+        rows = []
+        for button in reply.buttons:
+            if button.payload.startswith("url:"):
+                rows.append([{"text": button.title[:64], "url": button.payload[4:]}])
+            elif len(button.payload.encode()) <= CALLBACK_DATA_LIMIT:
+                rows.append([{"text": button.title[:64], "callback_data": button.payload}])
+        return {"inline_keyboard": rows} if rows else None
+
+    async def send(self, request: dict[str, Any], dedupe: int) -> None:
+        try:
+            await asyncio.wait_for(self.bot(SendMessage(**request)), timeout=self.timeout + 5)
+        except TelegramRetryAfter as exc:
+            raise RetryLater(float(exc.retry_after), "429 retry after") from exc
+        except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError, TelegramBadRequest) as exc:
+            raise SendFailed(str(exc)) from exc
+
+    async def ack(self, ack: dict[str, Any]) -> None:
+        """Answer a callback query (polling mode; the webhook answers in its response)."""
+        if ack.get("method") == "answerCallbackQuery" and ack.get("callback_query_id"):
+            try:
+                await asyncio.wait_for(self.bot.answer_callback_query(ack["callback_query_id"]), timeout=self.timeout)
+            except Exception as exc:  # late or already answered: the button still works
+                log.info("telegram: callback answer failed: %r", exc)
+
+    # -- set-up ------------------------------------------------------------------------------------
+
+    async def set_webhook(self, url: str, secret: str) -> bool:
+        return await self.bot.set_webhook(url, secret_token=secret, allowed_updates=["message", "callback_query"],
+                                          drop_pending_updates=False)
+
+    async def delete_webhook(self) -> bool:
+        return await self.bot.delete_webhook(drop_pending_updates=False)
+
+    async def poll(self, accept: Any, stop: asyncio.Event) -> None:
+        """Long polling: each update is stored before the next getUpdates acknowledges it."""
+        offset: int | None = None
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        while not stop.is_set():
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=25,
+                                                     allowed_updates=["message", "callback_query"],
+                                                     request_timeout=35)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("telegram: getUpdates failed: %r", exc)
+                await asyncio.sleep(3)
+                continue
+            for update in updates:
+                raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+                await accept(raw)
+                parsed = self.parse(raw)
+                if parsed.ack:
+                    await self.ack(parsed.ack)
+                offset = update.update_id + 1
+
+
+def _lang(user: dict[str, Any]) -> str | None:
+    code = str(user.get("language_code") or "")[:2]
+    return code if code in ("ru", "en") else None
+
+
+def _name(user: dict[str, Any]) -> str:
+    return " ".join(str(user.get(k)) for k in ("first_name", "last_name") if user.get(k))[:100]
