@@ -48,6 +48,7 @@ def today(ctx: Ctx) -> date:
 class Action:
     name = ""
     needs_login = True
+    changes_account = False  # refused at once for a blocked SIM
 
     async def prefill(self, ctx: Ctx) -> None:
         return None
@@ -206,11 +207,13 @@ class Services(Action):
 
 
 class ChangeTariff(Action):
+    changes_account = True
     name = "change_tariff"
 
     async def _options(self, ctx: Ctx) -> list[Option]:
         account = await ctx.billing.account(ctx.subscriber_id, ctx.now)
-        return [Option(t.id, f"{t.name(ctx.lang)} — {ctx.money(t.monthly_fee)}{ctx.say('per_month')}", [t.name_ru, t.name_en])
+        return [Option(t.id, f"{t.name(ctx.lang)} — {ctx.money(t.monthly_fee)}{ctx.say('per_month')}",
+                       [t.name_ru, t.name_en, *_plus_names(t.name_ru), *_plus_names(t.name_en)])
                 for t in await ctx.billing.tariffs() if t.id != account.tariff.id]
 
     async def prefill(self, ctx: Ctx) -> None:
@@ -244,6 +247,7 @@ class ChangeTariff(Action):
 
 
 class PromisedPayment(Action):
+    changes_account = True
     name = "promised_payment"
 
     async def prefill(self, ctx: Ctx) -> None:
@@ -283,6 +287,7 @@ class PromisedPayment(Action):
 
 
 class BuyPackage(Action):
+    changes_account = True
     name = "buy_package"
 
     async def prefill(self, ctx: Ctx) -> None:
@@ -343,6 +348,14 @@ class BuyPackage(Action):
         return [await ctx.engine.result_reply(ctx, result, "package_done", left=amount(left, kind, ctx.lang))]
 
 
+def _plus_names(name: str) -> list[str]:
+    """"Мой онлайн+" is also said "мой онлайн плюс" / "my online plus"."""
+    if name.endswith("+"):
+        base = name[:-1].strip()
+        return [f"{base} плюс", f"{base} plus"]
+    return []
+
+
 def _kind_of(text: str) -> str | None:
     low = fold(text)
     for kind, words in KIND_WORDS.items():
@@ -356,6 +369,7 @@ def _service_options(ctx: Ctx, services: list[Service]) -> list[Option]:
 
 
 class ConnectService(Action):
+    changes_account = True
     name = "connect_service"
 
     async def prefill(self, ctx: Ctx) -> None:
@@ -421,6 +435,7 @@ class ConnectService(Action):
 
 
 class DisconnectService(Action):
+    changes_account = True
     name = "disconnect_service"
 
     async def prefill(self, ctx: Ctx) -> None:
@@ -527,6 +542,7 @@ class CallDetails(Action):
 
 
 class Autopayment(Action):
+    changes_account = True
     name = "autopay"
 
     async def prefill(self, ctx: Ctx) -> None:

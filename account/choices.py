@@ -95,6 +95,13 @@ def find_named(text: str, options: list[Option], normalizer: Normalizer) -> Opti
     joined = " " + " ".join(lemmas) + " "
     low = fold(text)
     best, best_len = None, 0
+    for option in options:  # a name written exactly ("мой онлайн+") wins over a shorter one it contains
+        for name in [option.title, *option.keys]:
+            name_low = fold(name).strip()
+            if len(name_low) >= 4 and name_low in low and len(name_low) + 1000 > best_len:
+                best, best_len = option, len(name_low) + 1000
+    if best is not None:
+        return best
     for option in options:
         for name in [option.title, *option.keys]:
             name_lemmas = normalizer.lemmas(name)

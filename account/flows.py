@@ -37,6 +37,7 @@ from .format import money
 
 LOGIN_STEPS = ("login_phone", "login_code")
 CODE_RE = re.compile(r"^\s*(\d[\d\s-]{3,10}\d)\s*$")
+CODE_IN_TEXT_RE = re.compile(r"(?<!\d)(\d{3}[\s-]?\d{3})(?!\d)")  # "мой код 123456", "123 456"
 RECENT_OP = timedelta(minutes=5)
 
 
@@ -237,6 +238,9 @@ class AccountActions:
             ctx.flow["await"] = "login_phone"
             ctx.flow.pop("options", None)
             return self._step(ctx, [self._ask_phone(ctx)])
+        if action.changes_account and not await self._active(ctx):
+            ctx.turn.conv.state.pop("flow", None)
+            return self._step(ctx, [Reply(ctx.say("refused_blocked"))])
         try:
             result = await action.next(ctx)
         except BillingError as exc:
@@ -275,9 +279,13 @@ class AccountActions:
 
     async def _confirmed(self, ctx: Ctx, op: str) -> Step:
         flow = ctx.flow
+        action = self.actions[flow["action"]]
+        if action.needs_login and not self._logged_in(ctx.turn):  # the session ran out while we waited
+            flow["await"] = "login_phone"
+            flow.pop("op", None)
+            return self._step(ctx, [self._ask_phone(ctx)])
         if flow.get("recheck") and not flow.get("rechecked"):
             return await self._send_code(ctx, await self._own_phone(ctx), recheck=True)
-        action = self.actions[flow["action"]]
         try:
             replies = await action.execute(ctx, op)
         except BillingError as exc:
@@ -357,7 +365,7 @@ class AccountActions:
         return self._step(ctx, [Reply(ctx.say(key, phone=mask_phone(phone)), buttons)])
 
     async def _login_code(self, ctx: Ctx, text: str, recheck: bool) -> Step | None:
-        match = CODE_RE.match(text)
+        match = CODE_RE.match(text) or CODE_IN_TEXT_RE.search(text)
         if not match:
             if self._other_intent(ctx.turn):
                 return None
@@ -420,6 +428,11 @@ class AccountActions:
         conv.state.pop("auth_at", None)
         conv.state.pop("flow", None)
         return Step([Reply(turn.say("logout_done" if was else "logout_not_logged_in"))], outcome="action")
+
+    async def _active(self, ctx: Ctx) -> bool:
+        """The subscriber's SIM is not blocked."""
+        sub = await self.billing.subscriber(ctx.subscriber_id)
+        return sub is not None and not sub.blocked
 
     async def _own_phone(self, ctx: Ctx) -> str:
         sub = await self.billing.subscriber(ctx.subscriber_id)

@@ -125,9 +125,10 @@ class ConversationStore:
                     [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
                      for r in replies])
             await tx.execute(
-                "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome, when))
+                "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
+                 "\n".join(r["text"] for r in replies)[:1000], when))
             status = await tx.fetchval("SELECT status FROM conversations WHERE id = ?", (conv.id,))
             if message_key is not None and result is not None:
                 await tx.execute(

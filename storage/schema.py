@@ -349,6 +349,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX outbox_status ON outbox (status, channel, next_at);
         """,
     ),
+    (
+        "0006_editor",
+        """
+        CREATE TABLE kb_revisions (
+            id {pk},
+            author TEXT NOT NULL,
+            message TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE turns_log ADD COLUMN reply TEXT;
+        ALTER TABLE turns_log ADD COLUMN resolved_at TEXT;
+        ALTER TABLE turns_log ADD COLUMN resolved_entry TEXT;
+        CREATE INDEX turns_log_outcome ON turns_log (outcome, created_at);
+        """,
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
 from intents.normalize import Normalizer
 from knowledge import loader
+from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
 from storage.db import Database, SqliteDatabase
 from storage.knowledge import KnowledgeStore
@@ -58,14 +59,28 @@ class Runtime:
         entries = await self.kb_store.entries()
         revision = await self.kb_store.revision()
         kb_dir = knowledge_dir(self.config)
+        names = await catalogue_names(self.billing)
         holder = await asyncio.to_thread(
-            lambda: KnowledgeHolder.build(loader.load(kb_dir, entries, revision), self.normalizer,
+            lambda: KnowledgeHolder.build(with_catalogue(loader.load(kb_dir, entries, revision), names), self.normalizer,
                                           self.config.understanding.threshold))
         self.knowledge = holder
         self.core.knowledge = holder
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def catalogue_names(billing: SandboxBilling) -> list[str]:
+    """The names subscribers give services ("родительский контроль", "caller id")."""
+    return [name for s in await billing.services() for name in (s.name_ru, s.name_en, *s.aliases)]
+
+
+def with_catalogue(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
+    """The knowledge base with the service catalogue's names as the "service" concept, so that
+    "подключи родительский контроль" is understood as a service request."""
+    synonyms = dict(kb.synonyms)
+    synonyms["service"] = [*synonyms.get("service", []), *names]
+    return KnowledgeBase(kb.entries, kb.regions, kb.countries, synonyms, kb.messages, kb.revision)
 
 
 def knowledge_dir(config: Config) -> Path:
@@ -89,8 +104,11 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         entries = await kb_store.entries()
         revision = await kb_store.revision()
         normalizer = Normalizer()
+        billing = SandboxBilling(db)
+        await billing.seed_demo(utcnow())
+        names = await catalogue_names(billing)
         holder = await asyncio.to_thread(
-            lambda: KnowledgeHolder.build(loader.load(kb_dir, entries, revision), normalizer,
+            lambda: KnowledgeHolder.build(with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
                                           config.understanding.threshold))
         conversations = ConversationStore(db)
         agents_store = AgentStore(db)
@@ -98,8 +116,6 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
             async def presence() -> int:  # agents whose console is open (heartbeats in the database)
                 return len(await agents_store.online(utcnow()))
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
-        billing = SandboxBilling(db)
-        await billing.seed_demo(utcnow())
         sms, email = SandboxSms(db), SandboxEmail(db)
         key = await load_secret(db, "login", config.secret(config.login.secret_env))
         lc = config.login

@@ -390,3 +390,31 @@ async def test_login_service_directly_keeps_codes_per_user(runtime: Runtime, t0:
     code = await last_code(runtime, IVAN)
     assert (await service.verify("test:b", code, t0)).status == "no_code"
     assert (await service.verify("test:a", code, t0)).status == "ok"
+
+
+# -- regressions found by these tests -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["button", "да"], ids=["button", "da"])
+async def test_a_confirmation_after_the_session_expired_does_not_charge(bot: ChatClient, runtime: Runtime, t0: datetime,
+                                                                        how: str) -> None:
+    await login(bot, IVAN, t0)
+    sub_id = await ivan_id(runtime)
+    confirm = await bot.say("купить пакет 1 гб", now=t0 + timedelta(days=29, hours=23))
+    payload = bot.button("Подтверд")
+    assert "Купить пакет 1 ГБ" in confirm.text
+    before = await runtime.billing.ledger(sub_id)
+    later = t0 + timedelta(days=30, hours=2)
+    reply = await (bot.press(payload, now=later) if how == "button" else bot.say("да", now=later))
+    assert await runtime.billing.ledger(sub_id) == before, reply.text
+    assert "войти" in reply.text
+
+
+async def test_a_code_typed_with_words_is_never_kept_in_clear(bot: ChatClient, runtime: Runtime, t0: datetime) -> None:
+    await ask_code(bot, MARIA, t0)
+    code = await last_code(runtime, MARIA)
+    await bot.say(f"мой код {code}", now=t0)
+    transcript = await runtime.conversations.messages(await conv_id(runtime))
+    turns = await runtime.db.fetchall("SELECT text FROM turns_log")
+    assert all(code not in m["text"] for m in transcript)
+    assert all(code not in t["text"] for t in turns)
