@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from intents.matcher import Matcher
 from intents.normalize import Normalizer
-from knowledge import loader
+from knowledge import dumper, loader
 from knowledge.model import KnowledgeBase
 
 from .config import Config
@@ -46,6 +47,12 @@ def find_clashes(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Clash], int]
 def kb_command(config: Config, args: argparse.Namespace) -> int:
     from .cli import knowledge_path
 
+    if args.kb_command in ("export", "import"):
+        import asyncio
+
+        return asyncio.run(export_import(config, args))
+    if args.kb_command == "fmt":
+        return fmt(knowledge_path(config, args.dir))
     path = knowledge_path(config, getattr(args, "path", None))
     try:
         kb = loader.load(path)
@@ -64,3 +71,50 @@ def kb_command(config: Config, args: argparse.Namespace) -> int:
           f"{len(clashes)} examples match another entry better ({100 * (1 - len(clashes) / max(total, 1)):.1f}% "
           "answer their own entry)")
     return 1 if clashes and args.strict else 0
+
+
+def fmt(path: Path) -> int:
+    """Rewrite the entry files in the canonical form (content unchanged)."""
+    try:
+        entries = loader.load_entries(path)
+    except loader.KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    files = dumper.group_files(entries)
+    for old in (path / "entries").glob("*.yaml"):
+        if old.name not in files:
+            old.unlink()
+    for name, text in files.items():
+        (path / "entries" / name).write_text(text, encoding="utf-8")
+    print(f"{len(entries)} entries in {len(files)} files")
+    return 0
+
+
+async def export_import(config: Config, args: argparse.Namespace) -> int:
+    from intents.clock import utcnow
+    from storage.knowledge import KnowledgeStore
+    from storage.schema import migrate
+
+    from .runtime import knowledge_dir, open_database
+
+    target = Path(args.dir)
+    db = await open_database(config, args.db)
+    try:
+        await migrate(db)
+        store = KnowledgeStore(db)
+        if not await store.revision():  # a fresh database starts from the shipped files, as the bot does
+            await store.seed(loader.load_entries(knowledge_dir(config)), utcnow())
+        if args.kb_command == "export":
+            written = dumper.export(await store.entries(), knowledge_dir(config), target)
+            print(f"wrote {len(written)} files to {target}")
+            return 0
+        try:
+            kb = loader.load(target)
+        except loader.KnowledgeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        revision = await store.replace_all(kb.entries, "import", utcnow())
+        print(f"imported {len(kb.entries)} entries: knowledge base revision {revision}")
+        return 0
+    finally:
+        await db.close()

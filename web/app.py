@@ -66,9 +66,11 @@ async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(config: Config, db_path: str | None = None) -> web.Application:
+    from .analytics import setup_analytics
     from .bots import setup_bots
     from .chat import setup_chat
     from .console import setup_console
+    from .editor import setup_editor
     from .feedback import setup_feedback
     from .payments import setup_payments
 
@@ -83,6 +85,8 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     setup_feedback(app)
     setup_console(app)
     setup_payments(app)
+    setup_editor(app)
+    setup_analytics(app)
     setup_bots(app)
     setup_static(app)
     return app

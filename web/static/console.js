@@ -200,6 +200,7 @@
     $("me").textContent = me.name + " (" + me.role + ")";
     $("logout-csrf").value = me.csrf;
     $("agents-tab").hidden = me.role !== "admin";
+    $("editor-link").hidden = $("analytics-link").hidden = me.role === "agent";
     connect();
   });
 })();

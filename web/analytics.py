@@ -1,0 +1,150 @@
+"""Analytics for editors and admins: conversations and messages per day and channel, top
+entries, fallback and handoff rates, queue wait times, ratings; a date range; CSV download.
+
+Days are Moscow calendar days. The figures are computed from the turn log, the handoffs and
+the ratings the product already keeps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from handoff.agents import Session
+from intents.clock import MOSCOW, utcnow
+from storage.db import stamp, unstamp
+
+from .editor import STATIC, editor_only
+from .keys import RUNTIME
+
+MAX_DAYS = 366
+
+
+def _range(request: web.Request) -> tuple[date, date]:
+    today = utcnow().astimezone(MOSCOW).date()
+    try:
+        end = date.fromisoformat(request.query["to"]) if request.query.get("to") else today
+        start = date.fromisoformat(request.query["from"]) if request.query.get("from") else end - timedelta(days=29)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="dates are YYYY-MM-DD") from exc
+    if start > end:
+        raise web.HTTPBadRequest(text="'from' is after 'to'")
+    if (end - start).days >= MAX_DAYS:
+        raise web.HTTPBadRequest(text=f"at most {MAX_DAYS} days")
+    return start, end
+
+
+def _bounds(start: date, end: date) -> tuple[str, str]:
+    lo = datetime.combine(start, time.min, MOSCOW)
+    hi = datetime.combine(end + timedelta(days=1), time.min, MOSCOW)
+    return stamp(lo), stamp(hi)
+
+
+def _day(text: str) -> str:
+    return unstamp(text).astimezone(MOSCOW).date().isoformat()
+
+
+async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
+    lo, hi = _bounds(start, end)
+    days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    turns = await runtime.db.fetchall(
+        "SELECT conversation_id, channel, intent, action, outcome, created_at FROM turns_log "
+        "WHERE created_at >= ? AND created_at < ?", (lo, hi))
+    messages: dict[str, Counter[str]] = defaultdict(Counter)
+    conversations: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    fallbacks: Counter[str] = Counter()
+    per_day: Counter[str] = Counter()
+    entries: Counter[str] = Counter()
+    channels: set[str] = set()
+    for t in turns:
+        day = _day(t["created_at"])
+        channels.add(t["channel"])
+        messages[day][t["channel"]] += 1
+        conversations[day][t["channel"]].add(t["conversation_id"])
+        per_day[day] += 1
+        if t["outcome"] in ("fallback", "oos"):
+            fallbacks[day] += 1
+        elif t["intent"] and t["outcome"] in ("answer", "smalltalk", "action", "handoff"):
+            entries[t["intent"]] += 1
+    handoffs = await runtime.db.fetchall(
+        "SELECT h.agent_id, h.enqueued_at, h.assigned_at, h.rating, c.channel FROM handoffs h "
+        "JOIN conversations c ON c.id = h.conversation_id WHERE h.enqueued_at >= ? AND h.enqueued_at < ?", (lo, hi))
+    handoffs_per_day: Counter[str] = Counter()
+    waits: dict[str, list[float]] = defaultdict(list)
+    for h in handoffs:
+        day = _day(h["enqueued_at"])
+        handoffs_per_day[day] += 1
+        if h["assigned_at"]:
+            waits[day].append((unstamp(h["assigned_at"]) - unstamp(h["enqueued_at"])).total_seconds())
+    ratings = await runtime.console.ratings()
+    total_conversations = sum(len(ids) for by in conversations.values() for ids in by.values())
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "days": days, "channels": sorted(channels),
+        "messages": {ch: [messages[d][ch] for d in days] for ch in sorted(channels)},
+        "conversations": {ch: [len(conversations[d][ch]) for d in days] for ch in sorted(channels)},
+        "fallback_rate": [round(fallbacks[d] / per_day[d], 3) if per_day[d] else None for d in days],
+        "handoff_rate": [round(handoffs_per_day[d] / max(1, sum(len(x) for x in conversations[d].values())), 3)
+                         if conversations[d] else None for d in days],
+        "wait_seconds": {"average": [round(sum(waits[d]) / len(waits[d]), 1) if waits[d] else None for d in days],
+                         "max": [round(max(waits[d]), 1) if waits[d] else None for d in days]},
+        "top_entries": [{"entry": e, "count": n} for e, n in entries.most_common(15)],
+        "totals": {"messages": len(turns), "conversations": total_conversations,
+                   "fallbacks": sum(fallbacks.values()), "handoffs": len(handoffs),
+                   "fallback_rate": round(sum(fallbacks.values()) / len(turns), 3) if turns else None,
+                   "handoff_rate": round(len(handoffs) / total_conversations, 3) if total_conversations else None},
+        "ratings": ratings,
+    }
+
+
+async def page(request: web.Request, session: Session) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "analytics.html", headers={"Cache-Control": "no-cache"})
+
+
+async def data(request: web.Request, session: Session) -> web.Response:
+    start, end = _range(request)
+    return web.json_response(await compute(request.app[RUNTIME], start, end))
+
+
+async def download(request: web.Request, session: Session) -> web.Response:
+    start, end = _range(request)
+    result = await compute(request.app[RUNTIME], start, end)
+    table = request.query.get("table", "daily")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if table == "daily":
+        channels = result["channels"]
+        writer.writerow(["day", *(f"messages_{c}" for c in channels), *(f"conversations_{c}" for c in channels),
+                         "fallback_rate", "handoff_rate", "wait_avg_seconds", "wait_max_seconds"])
+        for i, day in enumerate(result["days"]):
+            writer.writerow([day, *(result["messages"][c][i] for c in channels),
+                             *(result["conversations"][c][i] for c in channels),
+                             _blank(result["fallback_rate"][i]), _blank(result["handoff_rate"][i]),
+                             _blank(result["wait_seconds"]["average"][i]), _blank(result["wait_seconds"]["max"][i])])
+    elif table == "entries":
+        writer.writerow(["entry", "count"])
+        for item in result["top_entries"]:
+            writer.writerow([item["entry"], item["count"]])
+    elif table == "agents":
+        writer.writerow(["agent", "login", "closed", "rated", "average"])
+        for a in result["ratings"]["agents"]:
+            writer.writerow([a["name"], a["login"], a["closed"], a["rated"], _blank(a["average"])])
+    else:
+        raise web.HTTPBadRequest(text="table is daily, entries or agents")
+    name = f"supportbot-{table}-{start.isoformat()}-{end.isoformat()}.csv"
+    return web.Response(body=out.getvalue().encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def setup_analytics(app: web.Application) -> None:
+    app.router.add_get("/analytics", editor_only(page))
+    app.router.add_get("/api/analytics", editor_only(data))
+    app.router.add_get("/api/analytics.csv", editor_only(download))

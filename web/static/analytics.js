@@ -1,0 +1,44 @@
+// Analytics charts (Chart.js, served from our own /static/vendor).
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var charts = {};
+  var palette = ["#ff3495", "#1f2229", "#2e7d32", "#1565c0", "#f9a825", "#6a1b9a"];
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  var today = new Date(); var start = new Date(today.getTime() - 29 * 86400000);
+  $("from").value = iso(start); $("to").value = iso(today);
+
+  function draw(id, type, labels, datasets, options) {
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new Chart($(id), {type: type, data: {labels: labels, datasets: datasets}, options: Object.assign({responsive: true, animation: false}, options || {})});
+  }
+  function series(obj, stacked) {
+    return Object.keys(obj).map(function (k, i) { return {label: k, data: obj[k], backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length]}; });
+  }
+
+  function load() {
+    var q = "from=" + $("from").value + "&to=" + $("to").value;
+    ["daily", "entries", "agents"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?" + q + "&table=" + t; });
+    fetch("/api/analytics?" + q, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+      var t = d.totals;
+      $("totals").textContent = "Messages: " + t.messages + " · conversations: " + t.conversations + " · fallback rate: " +
+        (t.fallback_rate == null ? "—" : (100 * t.fallback_rate).toFixed(1) + "%") + " · handoff rate: " +
+        (t.handoff_rate == null ? "—" : (100 * t.handoff_rate).toFixed(1) + "%");
+      draw("c-messages", "bar", d.days, series(d.messages), {scales: {x: {stacked: true}, y: {stacked: true}}});
+      draw("c-conversations", "bar", d.days, series(d.conversations), {scales: {x: {stacked: true}, y: {stacked: true}}});
+      draw("c-rates", "line", d.days, [{label: "fallback rate", data: d.fallback_rate, borderColor: palette[0]}, {label: "handoff rate", data: d.handoff_rate, borderColor: palette[2]}]);
+      draw("c-waits", "line", d.days, [{label: "average", data: d.wait_seconds.average, borderColor: palette[3]}, {label: "max", data: d.wait_seconds.max, borderColor: palette[4]}]);
+      draw("c-entries", "bar", d.top_entries.map(function (e) { return e.entry; }), [{label: "answers", data: d.top_entries.map(function (e) { return e.count; }), backgroundColor: palette[1]}], {indexAxis: "y"});
+      var body = $("ratings").tBodies[0]; while (body.firstChild) body.removeChild(body.firstChild);
+      d.ratings.agents.forEach(function (a) {
+        var tr = document.createElement("tr");
+        [a.name, a.closed, a.rated, a.average == null ? "—" : a.average].forEach(function (v) { var td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td); });
+        body.appendChild(tr);
+      });
+      $("ratings-overall").textContent = "Overall: " + (d.ratings.overall.average == null ? "—" : d.ratings.overall.average) + " (" + d.ratings.overall.rated + " ratings)";
+      document.body.dataset.ready = "1";
+    });
+  }
+  $("range").addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
+  load();
+})();
