@@ -212,6 +212,10 @@ class ChannelRunner:
     async def _on_event(self, topic: str, event: dict[str, Any]) -> None:
         if topic.startswith("conv:") and event.get("type") == "message":
             await self.relay_pending(int(topic[5:]))
+        elif topic == "resync":
+            await self.relay_pending()
+            self._inbound.set()
+            self._outbound.set()
 
     async def relay_pending(self, conversation_id: int | None = None) -> None:
         """Queue operator and system messages of this channel's conversations not yet queued."""

@@ -24,7 +24,7 @@ from backends.messaging import SandboxSms
 from backends.sandbox import SandboxBilling
 from intents.clock import parse_now, utcnow
 from intents.entities import normalize_phone
-from storage.db import Database, SqliteDatabase
+from storage.db import Database
 from storage.schema import migrate
 
 from .config import Config
@@ -92,8 +92,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 async def _run(args: argparse.Namespace, config: Config) -> str:
     now = _now(getattr(args, "now", None))
-    db = await SqliteDatabase.open(getattr(args, "db", None) or config.storage.path,
-                                   config.storage.busy_timeout_seconds)
+    from .runtime import open_database
+
+    db = await open_database(config, getattr(args, "db", None))
     try:
         await migrate(db)
         billing = SandboxBilling(db)

@@ -17,9 +17,17 @@ class Strict(BaseModel):
 
 
 class StorageConfig(Strict):
-    backend: Literal["sqlite"] = "sqlite"
+    backend: Literal["sqlite", "postgres"] = "sqlite"
     path: str = "data/supportbot.db"
+    url_env: str = "SUPPORTBOT_DATABASE_URL"
+    pool_size: int = Field(20, ge=2, le=500)
     busy_timeout_seconds: float = Field(10.0, gt=0)
+
+
+class BusConfig(Strict):
+    backend: Literal["local", "redis"] = "local"
+    url_env: str = "SUPPORTBOT_REDIS_URL"
+    channel: str = "supportbot"
 
 
 class UnderstandingConfig(Strict):
@@ -103,6 +111,7 @@ class KnowledgeConfig(Strict):
 
 class Config(Strict):
     storage: StorageConfig = StorageConfig()
+    bus: BusConfig = BusConfig()
     understanding: UnderstandingConfig = UnderstandingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     handoff: HandoffConfig = HandoffConfig()

@@ -27,7 +27,7 @@ from intents.normalize import Normalizer
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
-from storage.db import Database, SqliteDatabase
+from storage.db import Database, DatabaseError, SqliteDatabase
 from storage.knowledge import KnowledgeStore
 from storage.schema import migrate
 
@@ -67,6 +67,9 @@ class Runtime:
         self.core.knowledge = holder
 
     async def close(self) -> None:
+        close_bus = getattr(self.events, "close", None)
+        if close_bus is not None:
+            await close_bus()
         await self.db.close()
 
 
@@ -88,8 +91,28 @@ def knowledge_dir(config: Config) -> Path:
 
 
 async def open_database(config: Config, db_path: str | None = None) -> Database:
+    """SQLite: `db_path` is the file. PostgreSQL: the server comes from the environment and
+    `db_path` names the schema (so `--db` keeps meaning "which database")."""
+    if config.storage.backend == "postgres":
+        from storage.postgres import PostgresDatabase
+
+        url = config.secret(config.storage.url_env)
+        if not url:
+            raise DatabaseError(f"[storage] backend is postgres but {config.storage.url_env} is not set")
+        return await PostgresDatabase.open(url, db_path, max_size=config.storage.pool_size)
     path = db_path or config.storage.path
     return await SqliteDatabase.open(path, config.storage.busy_timeout_seconds)
+
+
+async def open_bus(config: Config) -> EventBus:
+    if config.bus.backend == "redis":
+        from handoff.events import RedisBus
+
+        url = config.secret(config.bus.url_env)
+        if not url:
+            raise DatabaseError(f"[bus] backend is redis but {config.bus.url_env} is not set")
+        return await RedisBus.open(url, config.bus.channel)
+    return LocalBus()
 
 
 async def open_runtime(config: Config, db_path: str | None = None, presence: Presence | None = None,
@@ -126,7 +149,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
             session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
-        events = bus or LocalBus()
+        events = bus or await open_bus(config)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
         agents = agents_store

@@ -24,7 +24,7 @@ from intents.normalize import Normalizer
 from intents.replies import Outcome
 from knowledge import loader
 from supportbot import runtime as runtime_module
-from supportbot.config import Config
+from supportbot.config import Config, load_config
 from supportbot.runtime import Runtime, open_runtime
 
 CODE_IN_SMS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
@@ -67,7 +67,7 @@ async def open_fast_runtime(db_path: str | Path, config: Config | None = None) -
     with mock.patch.object(runtime_module, "loader", fake_loader), \
             mock.patch.object(runtime_module, "Normalizer", _normalizer), \
             mock.patch.object(runtime_module, "KnowledgeHolder", _CachedHolder):
-        return await open_runtime(config or Config(), str(db_path))
+        return await open_runtime(config or load_config(), str(db_path))
 
 
 def now_utc() -> datetime:

@@ -19,7 +19,7 @@ from intents.normalize import Normalizer
 from intents.replies import Contact, Incoming, Outcome
 from knowledge import loader
 from knowledge.model import KnowledgeBase
-from supportbot.config import Config
+from supportbot.config import Config, load_config
 from supportbot.runtime import Runtime, open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,8 @@ def matcher(kb: KnowledgeBase, normalizer: Normalizer) -> Matcher:
 
 @pytest.fixture
 def config() -> Config:
-    return Config()
+    """The defaults, or the backends chosen for this run (SUPPORTBOT_CONFIG, see scripts/test)."""
+    return load_config()
 
 
 @pytest.fixture
@@ -51,6 +52,9 @@ async def runtime(tmp_path: Path, config: Config) -> AsyncIterator[Runtime]:
     try:
         yield rt
     finally:
+        drop = getattr(rt.db, "drop", None)
+        if drop is not None:  # PostgreSQL: each test's schema goes away
+            await drop()
         await rt.close()
 
 

@@ -39,9 +39,9 @@ from account.format import amount, money
 from backends.sandbox import SandboxBilling
 from intents.clock import MOSCOW
 from intents.replies import Incoming
-from storage.db import SqliteDatabase
 from storage.schema import migrate
-from supportbot.runtime import Runtime
+from supportbot.config import load_config
+from supportbot.runtime import Runtime, open_database
 
 EXE = str(Path(sys.executable).parent / "supportbot")
 
@@ -188,7 +188,7 @@ def line(user: str, text: str | None = None, *, now: datetime, button: str | Non
 
 
 async def snapshot(db_path: Path, phones: list[str], now: datetime) -> dict[str, Snapshot]:
-    db = await SqliteDatabase.open(db_path)
+    db = await open_database(load_config(), str(db_path))
     try:
         billing = SandboxBilling(db)
         out = {}
@@ -206,7 +206,7 @@ async def snapshot(db_path: Path, phones: list[str], now: datetime) -> dict[str,
 
 async def prepare(db_path: Path, t0: datetime) -> None:
     """The demo data (as the chat would seed it) plus one subscriber per scenario, 400 days old."""
-    db = await SqliteDatabase.open(db_path)
+    db = await open_database(load_config(), str(db_path))
     try:
         await migrate(db)
         billing = SandboxBilling(db)
@@ -218,7 +218,7 @@ async def prepare(db_path: Path, t0: datetime) -> None:
 
 
 async def pay(db_path: Path, token: str, now: datetime) -> Any:
-    db = await SqliteDatabase.open(db_path)
+    db = await open_database(load_config(), str(db_path))
     try:
         return await SandboxBilling(db).complete_payment(token, now)
     finally:
@@ -228,7 +228,7 @@ async def pay(db_path: Path, token: str, now: datetime) -> Any:
 async def read_emails_and_expenses(db_path: Path, now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from backends.messaging import SandboxEmail
 
-    db = await SqliteDatabase.open(db_path)
+    db = await open_database(load_config(), str(db_path))
     try:
         emails = await SandboxEmail(db).outbox()
         billing = SandboxBilling(db)
@@ -796,5 +796,5 @@ def test_a_missing_database_is_created_with_the_demo_subscribers(tmp_path: Path)
     assert not db.exists()
     shown = json.loads(cli(db, "billing", "show", "--phone", "8 999 000-00-06"))
     assert shown["name"] == "Елена Попова" and shown["tariff"]["id"] == "classic"
-    assert db.exists()
+    assert db.exists() or load_config().storage.backend == "postgres"  # PostgreSQL: a schema, not a file
 

@@ -30,10 +30,11 @@ from backends.billing import (
 from backends.messaging import SandboxEmail, SandboxSms
 from backends.sandbox import PACKAGES, SERVICES, TARIFFS, SandboxBilling, month_bounds
 from intents.replies import Attachment
-from storage.db import SqliteDatabase
+from storage.db import Database
 from storage.schema import migrate
 from supportbot import billingtools
-from supportbot.config import Config
+from supportbot.config import load_config
+from supportbot.runtime import open_database
 
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 TARIFF = {t.id: t for t in TARIFFS}
@@ -44,21 +45,21 @@ PACKAGE = {p.id: p for p in PACKAGES}
 # -- fixtures and helpers ------------------------------------------------------------------------
 
 
-async def open_db(path: Path | str) -> SqliteDatabase:
-    db = await SqliteDatabase.open(path)
+async def open_db(path: Path | str) -> Database:
+    db = await open_database(load_config(), str(path))
     await migrate(db)
     return db
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await open_db(tmp_path / "billing.db")
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def billing(db: SqliteDatabase) -> SandboxBilling:
+async def billing(db: Database) -> SandboxBilling:
     backend = SandboxBilling(db)
     assert await backend.seed_catalogue()
     return backend
@@ -98,7 +99,7 @@ async def topup(billing: SandboxBilling, sub: Subscriber, amount: int, key: str,
 # -- seeding and the catalogue -------------------------------------------------------------------
 
 
-async def test_seed_demo_once(db: SqliteDatabase) -> None:
+async def test_seed_demo_once(db: Database) -> None:
     billing = SandboxBilling(db)
     assert await billing.seed_demo(NOW)
     assert not await billing.seed_demo(NOW)
@@ -547,7 +548,7 @@ async def test_refused_operation_stores_nothing(billing: SandboxBilling) -> None
 async def test_same_op_key_on_two_databases_concurrently(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     db1 = await open_db(path)
-    db2 = await SqliteDatabase.open(path)
+    db2 = await open_db(path)
     try:
         b1, b2 = SandboxBilling(db1), SandboxBilling(db2)
         await b1.seed_catalogue()
@@ -756,7 +757,7 @@ def test_random_operations_keep_the_ledger_consistent(ops: list[tuple[Any, ...]]
 # -- messaging -----------------------------------------------------------------------------------
 
 
-async def test_sandbox_sms(db: SqliteDatabase) -> None:
+async def test_sandbox_sms(db: Database) -> None:
     sms = SandboxSms(db)
     await sms.send("+79990000001", "Код: 1234", NOW)
     await sms.send("89990000002", "other", NOW)
@@ -767,7 +768,7 @@ async def test_sandbox_sms(db: SqliteDatabase) -> None:
     assert await sms.outbox("+79990000009") == []
 
 
-async def test_sandbox_email(db: SqliteDatabase) -> None:
+async def test_sandbox_email(db: Database) -> None:
     email = SandboxEmail(db)
     pdf = bytes(range(256)) * 3
     await email.send("ivan@example.com", "Детализация", "Во вложении.", NOW,
@@ -791,7 +792,7 @@ async def test_sandbox_email(db: SqliteDatabase) -> None:
 def cli(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="supportbot")
     billingtools.add_commands(parser.add_subparsers(dest="command", required=True))
-    return billingtools.run(parser.parse_args(args), Config())
+    return billingtools.run(parser.parse_args(args), load_config())
 
 
 def test_cli_tariffs_and_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -814,7 +815,7 @@ def test_cli_add_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
                 "--balance", "120.50", "--tariff", "moy-razgovor", "--db", db]) == 0
     new_id = int(capsys.readouterr().out.strip())
     assert billingtools.run(argparse.Namespace(command="billing", billing_command="show", phone="9000000077",
-                                               db=db), Config()) == 0
+                                               db=db), load_config()) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown == {
         "phone": "+79000000077", "name": "Анна Белова", "balance": 120.5, "balance_kopecks": 12050,
@@ -826,7 +827,7 @@ def test_cli_add_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     }
 
     async def act() -> None:
-        database = await SqliteDatabase.open(db)
+        database = await open_db(db)
         billing = SandboxBilling(database)
         now = datetime.now(UTC)
         payment = await billing.create_payment(new_id, "+79000000077", 10000, "cli-0", now)

@@ -4,8 +4,8 @@ across runs. Two runs of the command serve the whole module (each costs a proces
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +15,8 @@ import pytest
 from conftest import ROOT, run_jsonl
 
 from knowledge.model import KnowledgeBase
+from supportbot.config import load_config
+from supportbot.runtime import open_database
 
 REPLY_KEYS = {"user", "text", "buttons", "intent", "action", "handoff"}
 ERROR_KEYS = {"user", "error"}
@@ -211,12 +213,17 @@ def test_replies_stay_under_the_messenger_limit(first_run: Run) -> None:
 
 
 def test_db_is_created_and_filled(first_run: Run, db: Path) -> None:
-    assert db.is_file()
-    with sqlite3.connect(db) as con:
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert "conversations" in tables
-        users = {r[0] for r in con.execute("SELECT user_key FROM conversations WHERE channel = 'cli'")}
-    assert {"ok-1", "misser", "peak"} <= users
+    async def users() -> set[str]:
+        database = await open_database(load_config(), str(db))
+        try:
+            rows = await database.fetchall("SELECT user_key FROM conversations WHERE channel = 'cli'")
+            return {r["user_key"] for r in rows}
+        finally:
+            await database.close()
+
+    if load_config().storage.backend == "sqlite":
+        assert db.is_file()
+    assert {"ok-1", "misser", "peak"} <= asyncio.run(users())
 
 
 def test_first_miss_in_the_first_run(first_run: Run, kb: KnowledgeBase) -> None:

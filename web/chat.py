@@ -56,6 +56,9 @@ class ChatHub:
         elif topic == "queue":
             for conversation_id in list(self.sockets):
                 await self.push_status(conversation_id)
+        elif topic == "resync":  # events may have been missed: catch up from the database
+            for conversation_id in list(self.sockets):
+                await self.push(conversation_id)
 
     async def push(self, conversation_id: int) -> None:
         sockets = list(self.sockets.get(conversation_id, ()))

@@ -55,6 +55,11 @@ class ConsoleHub:
         if not self.sockets:
             return
         runtime = self.app[RUNTIME]
+        if topic == "resync":
+            for sock in list(self.sockets):
+                if sock.open_conversation is not None:
+                    await self.on_event(f"conv:{sock.open_conversation}", {})
+            topic = "queue"
         if topic == "queue":
             items = await runtime.console.queue_items(utcnow())
             for sock in list(self.sockets):

@@ -328,12 +328,15 @@ async def kb_ctx(app: web.Application) -> Any:
     runtime = app[RUNTIME]
 
     async def on_kb(topic: str, event: dict[str, Any]) -> None:
-        if int(event.get("revision", 0)) != runtime.knowledge.kb.revision:
+        revision = int(event.get("revision", 0)) if topic == "kb" else await runtime.kb_store.revision()
+        if revision != runtime.knowledge.kb.revision:
             await runtime.reload_knowledge()
 
     unsubscribe = runtime.events.subscribe("kb", on_kb)
+    unsubscribe_resync = runtime.events.subscribe("resync", on_kb)
     yield
     unsubscribe()
+    unsubscribe_resync()
 
 
 def setup_editor(app: web.Application) -> None:

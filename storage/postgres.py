@@ -1,0 +1,145 @@
+"""PostgreSQL behind the same `Database` interface, on asyncpg.
+
+Repositories keep writing portable SQL with `?` placeholders; they are rewritten to `$n`
+here. Write transactions take one advisory lock, which gives PostgreSQL the same
+one-writer-at-a-time semantics the repositories were written for on SQLite (`BEGIN
+IMMEDIATE`): a check-then-write inside a transaction (a balance before a debit, a rate limit
+before a send) can never interleave with another instance's. Reads outside transactions
+run in parallel.
+
+`--db` selects the database: for PostgreSQL it names a schema (`sb_<hash>` of the value), so
+one server holds many isolated databases (the test suite runs each test in its own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from .db import DatabaseError, Params, Row
+
+WRITE_LOCK = 727_2024  # the advisory lock every write transaction holds
+PLACEHOLDER = re.compile(r"\?")
+
+
+def to_pg(sql: str) -> str:
+    """`?` placeholders → `$1, $2, …` (our SQL never has a literal question mark)."""
+    counter = iter(range(1, 10_000))
+    return PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+def schema_for(key: str | None) -> str:
+    if not key:
+        return "public"
+    if re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", key):
+        return key
+    return "sb_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """numeric → int when whole (SUM of kopecks), float otherwise (AVG)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _row(record: asyncpg.Record) -> Row:
+    return {k: _plain(v) for k, v in record.items()}
+
+
+def _count(status: str) -> int:
+    """asyncpg's command status ("UPDATE 3", "INSERT 0 1") → rows affected."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class _PgExecutor:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _count(await self._conn.execute(to_pg(sql), *params))
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        if rows:
+            await self._conn.executemany(to_pg(sql), [tuple(r) for r in rows])
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        record = await self._conn.fetchrow(to_pg(sql), *params)
+        return _row(record) if record is not None else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return [_row(r) for r in await self._conn.fetch(to_pg(sql), *params)]
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        return _plain(await self._conn.fetchval(to_pg(sql), *params))
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+        self.path = f"postgres:{schema}"
+
+    @classmethod
+    async def open(cls, url: str, key: str | None = None, min_size: int = 2, max_size: int = 20,
+                   connect_timeout: float = 10.0) -> PostgresDatabase:
+        schema = schema_for(key)
+        try:
+            conn = await asyncpg.connect(url, timeout=connect_timeout)
+            try:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            finally:
+                await conn.close()
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=connect_timeout,
+                                             command_timeout=60, server_settings={"search_path": schema})
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise DatabaseError(f"cannot open PostgreSQL ({_safe(url)}, schema {schema}): {exc}") from exc
+        assert pool is not None
+        return cls(pool, schema)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.pool.acquire() as conn:
+            return await _PgExecutor(conn).execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        async with self.transaction() as tx:
+            await tx.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.pool.acquire() as conn:
+            return await _PgExecutor(conn).fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.pool.acquire() as conn:
+            return await _PgExecutor(conn).fetchall(sql, params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        async with self.pool.acquire() as conn:
+            return await _PgExecutor(conn).fetchval(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_PgExecutor]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            yield _PgExecutor(conn)
+
+    async def drop(self) -> None:
+        """Remove this database's schema (tests)."""
+        async with self.pool.acquire() as conn:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+def _safe(url: str) -> str:
+    return re.sub(r"//[^@/]*@", "//…@", url)
