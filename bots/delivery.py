@@ -33,6 +33,8 @@ from .ratelimit import Pacer
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 UPDATE_ATTEMPTS = 3
+CLAIM_TIMEOUT = timedelta(minutes=5)  # work taken and not finished in this long is taken again
+ALIVE = timedelta(seconds=15)  # an instance whose heartbeat is older is dead: its work is taken again
 
 
 class Inbox:
@@ -47,17 +49,26 @@ class Inbox:
             (channel, key, json.dumps(payload, ensure_ascii=False), stamp(now)))
         return changed > 0
 
-    async def pending(self, channel: str, limit: int = 200) -> list[dict[str, Any]]:
-        return await self.db.fetchall(
-            "SELECT id, update_key, payload, attempts FROM inbound_updates WHERE channel = ? AND status = 'received' "
-            "ORDER BY id LIMIT ?", (channel, limit))
+    async def claim(self, channel: str, instance: str, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Take stored updates to process: new ones, and ones another instance took but did not
+        finish (it died) within CLAIM_TIMEOUT. One instance gets each."""
+        stale = stamp(now - CLAIM_TIMEOUT)
+        alive = stamp(now - ALIVE)
+        taken = ("(status = 'received' OR (status = 'processing' AND (claimed_at < ? OR claimed_by NOT IN "
+                 "(SELECT id FROM instances WHERE last_seen > ?))))")
+        rows = await self.db.fetchall(
+            "UPDATE inbound_updates SET status = 'processing', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM inbound_updates WHERE channel = ? AND {taken} ORDER BY id LIMIT ?) AND {taken} "
+            "RETURNING id, update_key, payload, attempts",
+            (instance, stamp(now), channel, stale, alive, limit, stale, alive))
+        return sorted(rows, key=lambda r: r["id"])
 
     async def done(self, update_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE inbound_updates SET status = 'done', processed_at = ? WHERE id = ?",
                               (stamp(now), update_id))
 
     async def failed(self, update_id: int, attempts: int, error: str, now: datetime) -> None:
-        status = "failed" if attempts >= UPDATE_ATTEMPTS else "received"
+        status = "failed" if attempts >= UPDATE_ATTEMPTS else "received"  # received: taken again
         await self.db.execute(
             "UPDATE inbound_updates SET status = ?, attempts = ?, error = ?, processed_at = ? WHERE id = ?",
             (status, attempts, error[:500], stamp(now), update_id))
@@ -75,14 +86,30 @@ class Outbox:
             (channel, chat_id, conversation_id, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
         return changed > 0
 
-    async def due(self, channel: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return await self.db.fetchall(
-            "SELECT id, chat_id, payload, attempts FROM outbox WHERE channel = ? AND status = 'pending' AND next_at <= ? "
-            "ORDER BY id LIMIT ?", (channel, stamp(now), limit))
+    async def claim(self, channel: str, instance: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        """Take due messages to send (and ones a dead instance was sending); one instance gets each."""
+        stale = stamp(now - CLAIM_TIMEOUT)
+        alive = stamp(now - ALIVE)
+        taken = ("((status = 'pending' AND next_at <= ?) OR (status = 'sending' AND (claimed_at < ? OR claimed_by NOT IN "
+                 "(SELECT id FROM instances WHERE last_seen > ?))))")
+        rows = await self.db.fetchall(
+            "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM outbox WHERE channel = ? AND {taken} ORDER BY id LIMIT ?) AND {taken} "
+            "RETURNING id, chat_id, payload, attempts",
+            (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
+        return sorted(rows, key=lambda r: r["id"])
 
     async def sent(self, outbox_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
                               (stamp(now), outbox_id))
+
+    async def release(self, outbox_ids: list[int]) -> None:
+        """Give back claimed messages not tried (their chat waits for an earlier one's retry)."""
+        if outbox_ids:
+            marks = ",".join("?" * len(outbox_ids))
+            await self.db.execute(
+                f"UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND id IN ({marks})",  # noqa: S608
+                outbox_ids)
 
     async def retry(self, outbox_id: int, attempts: int, delay: float, error: str, now: datetime) -> None:
         status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
@@ -101,8 +128,10 @@ class Outbox:
 class ChannelRunner:
     """Processes one channel's stored updates and sends its outbox."""
 
-    def __init__(self, adapter: Adapter, runtime: Any, pacer: Pacer, concurrency: int = 32) -> None:
+    def __init__(self, adapter: Adapter, runtime: Any, pacer: Pacer, concurrency: int = 32,
+                 instance: str = "local") -> None:
         self.adapter = adapter
+        self.instance = instance
         self.runtime = runtime
         self.pacer = pacer
         self.inbox = Inbox(runtime.db)
@@ -148,7 +177,7 @@ class ChannelRunner:
     async def _process_loop(self) -> None:
         while True:
             try:
-                rows = await self.inbox.pending(self.name)
+                rows = await self.inbox.claim(self.name, self.instance, utcnow())
                 if rows:
                     await self._process_batch(rows)
                     continue
@@ -245,7 +274,7 @@ class ChannelRunner:
     async def _send_loop(self) -> None:
         while True:
             try:
-                rows = await self.outbox.due(self.name, utcnow())
+                rows = await self.outbox.claim(self.name, self.instance, utcnow())
                 if rows:
                     await self._send_batch(rows)
                     continue
@@ -265,9 +294,11 @@ class ChannelRunner:
 
         async def chat_sender(items: list[dict[str, Any]]) -> None:
             async with semaphore:
-                for row in items:
+                for index, row in enumerate(items):
                     if not await self._send_one(row):
-                        return  # keep this chat's order: the rest waits for the retry
+                        # keep this chat's order: the rest waits for the retry
+                        await self.outbox.release([r["id"] for r in items[index + 1:]])
+                        return
 
         await asyncio.gather(*(chat_sender(items) for items in by_chat.values()))
 

@@ -40,3 +40,50 @@ class Pacer:
             self._paused_until = max(self._paused_until, until)
         else:
             self._next_chat[chat] = max(self._next_chat.get(chat, 0.0), until)
+
+
+# The same pacing shared by every instance: slots are reserved in Redis, atomically.
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+redis.call('SET', KEYS[1], start + tonumber(ARGV[1]), 'PX', 60000)
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], start + tonumber(ARGV[2]), 'PX', 60000) end
+return start - now
+"""
+PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local until = now + tonumber(ARGV[1])
+if until > tonumber(redis.call('GET', KEYS[1]) or '0') then redis.call('SET', KEYS[1], until, 'PX', tonumber(ARGV[1]) + 60000) end
+return 0
+"""
+
+
+class RedisPacer(Pacer):
+    """A Pacer whose slots live in Redis, so all instances together keep the platform's limits.
+    When Redis is unreachable it falls back to pacing this instance alone."""
+
+    def __init__(self, client: object, prefix: str, per_second: float, per_chat_per_second: float | None = None) -> None:
+        super().__init__(per_second, per_chat_per_second)
+        self.client = client
+        self.prefix = prefix
+        self._reserve = client.register_script(RESERVE)  # type: ignore[attr-defined]
+        self._pause = client.register_script(PAUSE)  # type: ignore[attr-defined]
+
+    async def wait(self, chat: str) -> None:
+        try:
+            delay_ms = await asyncio.wait_for(self._reserve(
+                keys=[f"{self.prefix}:pace", f"{self.prefix}:pace:{chat}"],
+                args=[int(self.interval * 1000), int(self.chat_interval * 1000)]), timeout=1)
+        except Exception:
+            await super().wait(chat)
+            return
+        if delay_ms and int(delay_ms) > 0:
+            await asyncio.sleep(int(delay_ms) / 1000)
+
+    def pause(self, seconds: float, chat: str | None = None) -> None:
+        super().pause(seconds, chat)
+        key = f"{self.prefix}:pace:{chat}" if chat else f"{self.prefix}:pace"
+        task = asyncio.ensure_future(self._pause(keys=[key], args=[int(seconds * 1000)]))
+        task.add_done_callback(lambda t: t.exception())

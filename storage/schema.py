@@ -365,6 +365,25 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX turns_log_outcome ON turns_log (outcome, created_at);
         """,
     ),
+    (
+        "0007_instances",
+        """
+        ALTER TABLE inbound_updates ADD COLUMN claimed_by TEXT;
+        ALTER TABLE inbound_updates ADD COLUMN claimed_at TEXT;
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+        ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            until TEXT NOT NULL
+        );
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -14,10 +14,13 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
 
+from intents.clock import utcnow
+from storage.instances import HEARTBEAT, Instances, every, stop
 from supportbot.config import Config
 from supportbot.runtime import Runtime, open_runtime
 
@@ -65,6 +68,32 @@ async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         await runtime.close()
 
 
+async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Heartbeats (work a dead instance took is taken again) and background jobs that must run
+    once across instances (autopayment), each under a lease."""
+    runtime = app[RUNTIME]
+    instances = Instances(runtime.db, app[INSTANCE])
+    await instances.beat(utcnow())
+    if app[CONFIG].bus.backend == "local":  # one instance by design: whatever others took is ours now
+        await runtime.db.execute("DELETE FROM instances WHERE id <> ?", (app[INSTANCE],))
+
+    async def beat() -> None:
+        await instances.beat(utcnow())
+
+    async def autopay() -> None:
+        if await instances.lease("autopay", timedelta(seconds=90), utcnow()):
+            done = await runtime.billing.run_autopay(utcnow())
+            if done:
+                log.info("autopayment: %d top-ups", done)
+
+    tasks = [asyncio.create_task(every(HEARTBEAT, beat, "heartbeat")),
+             asyncio.create_task(every(60.0, autopay, "autopay"))]
+    yield
+    for task in tasks:
+        await stop(task)
+    await instances.leave()
+
+
 def create_app(config: Config, db_path: str | None = None) -> web.Application:
     from .analytics import setup_analytics
     from .bots import setup_bots
@@ -80,6 +109,7 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     app[INSTANCE] = secrets.token_hex(4)
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(runtime_ctx)
+    app.cleanup_ctx.append(background_ctx)
     setup_health(app)
     setup_chat(app)
     setup_feedback(app)

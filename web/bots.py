@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bots.base import BadUpdate
 from bots.delivery import ChannelRunner
-from bots.ratelimit import Pacer
+from bots.ratelimit import Pacer, RedisPacer
 from bots.telegram import TelegramAdapter
 from bots.viber import ViberAdapter
 from bots.vk import VkAdapter
@@ -29,7 +29,7 @@ from intents.replies import Incoming
 from storage.db import stamp
 from supportbot.config import Config
 
-from .keys import CONFIG, RUNTIME
+from .keys import CONFIG, INSTANCE, RUNTIME
 
 log = logging.getLogger(__name__)
 MAX_UPDATE = 1024 * 1024
@@ -85,13 +85,15 @@ def build_channels(config: Config) -> dict[str, Channel]:
     return channels
 
 
-def pacer_for(config: Config, name: str) -> Pacer:
+def pacer_for(config: Config, name: str, events: Any = None) -> Pacer:
+    """The platform's limits; shared through Redis when several instances run."""
     c = config.channels
-    if name == "telegram":
-        return Pacer(c.telegram.per_second, c.telegram.per_chat_per_second)
-    if name == "vk":
-        return Pacer(c.vk.per_second)
-    return Pacer(c.viber.per_second)
+    rate, per_chat = {"telegram": (c.telegram.per_second, c.telegram.per_chat_per_second),
+                      "vk": (c.vk.per_second, None), "viber": (c.viber.per_second, None)}[name]
+    client = getattr(events, "client", None)
+    if client is not None:
+        return RedisPacer(client, f"{config.bus.channel}:{name}", rate, per_chat)
+    return Pacer(rate, per_chat)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -205,7 +207,8 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     stop = asyncio.Event()
     pollers: list[asyncio.Task[None]] = []
     for name, channel in channels.items():
-        channel.runner = ChannelRunner(channel.adapter, runtime, pacer_for(app[CONFIG], name))
+        channel.runner = ChannelRunner(channel.adapter, runtime, pacer_for(app[CONFIG], name, runtime.events),
+                                       instance=app[INSTANCE])
         await channel.runner.start()
         if channel.polling:
             pollers.append(asyncio.create_task(channel.adapter.poll(channel.runner.accept, stop), name=f"{name}-poll"))
