@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = kb_sub.add_parser("fmt", help="rewrite a knowledge folder's entry files in the canonical form")
     fmt.add_argument("dir", nargs="?")
 
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema (and fill a new database)")
+    _add_db(migrate)
+
     serve = sub.add_parser("serve", help="run the whole product: web chat, console, feedback form, channels")
     serve.add_argument("--host", help="address to listen on (default: [web] host)")
     serve.add_argument("--port", type=int, help="port (default: [web] port)")
@@ -99,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import billingtools
 
             return billingtools.run(args, config)
+        if args.command == "migrate":
+            from .server import migrate_command
+
+            return asyncio.run(migrate_command(config, args))
         if args.command == "serve":
             from .server import serve
 

@@ -104,14 +104,16 @@ async def open_database(config: Config, db_path: str | None = None) -> Database:
     return await SqliteDatabase.open(path, config.storage.busy_timeout_seconds)
 
 
-async def open_bus(config: Config) -> EventBus:
+async def open_bus(config: Config, db: Database) -> EventBus:
+    """The event bus; with Redis, one channel per database (instances of one deployment share
+    their database, so they share the channel; other deployments on the same Redis do not)."""
     if config.bus.backend == "redis":
         from handoff.events import RedisBus
 
         url = config.secret(config.bus.url_env)
         if not url:
             raise DatabaseError(f"[bus] backend is redis but {config.bus.url_env} is not set")
-        return await RedisBus.open(url, config.bus.channel)
+        return await RedisBus.open(url, f"{config.bus.channel}:{getattr(db, 'schema', 'sqlite')}")
     return LocalBus()
 
 
@@ -149,7 +151,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
             session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
-        events = bus or await open_bus(config)
+        events = bus or await open_bus(config, db)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
         agents = agents_store

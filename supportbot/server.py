@@ -142,3 +142,25 @@ async def channel_command(config: Config, args: argparse.Namespace) -> int:
         await viber.close()
     print("ok:", ", ".join(events or []))
     return 0
+
+
+async def migrate_command(config: Config, args: argparse.Namespace) -> int:
+    """Apply the schema migrations and fill a new database (knowledge base, demo billing), as a
+    first start would. Safe to run from several instances at once."""
+    from storage.db import DatabaseError
+
+    from .runtime import open_runtime
+
+    try:
+        runtime = await open_runtime(config, args.db)
+    except DatabaseError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 1
+    try:
+        names = [r["name"] for r in await runtime.db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
+        print(f"schema up to date ({len(names)} migrations, last {names[-1]}); knowledge base revision "
+              f"{await runtime.kb_store.revision()}")
+    finally:
+        await runtime.close()
+    await ensure_admin(config, args.db)
+    return 0

@@ -92,7 +92,7 @@ def pacer_for(config: Config, name: str, events: Any = None) -> Pacer:
                       "vk": (c.vk.per_second, None), "viber": (c.viber.per_second, None)}[name]
     client = getattr(events, "client", None)
     if client is not None:
-        return RedisPacer(client, f"{config.bus.channel}:{name}", rate, per_chat)
+        return RedisPacer(client, f"{events.channel}:{name}", rate, per_chat)
     return Pacer(rate, per_chat)
 
 
