@@ -167,8 +167,22 @@ class ChannelRunner:
     # -- inbound -----------------------------------------------------------------------------------
 
     async def accept(self, update: dict[str, Any]) -> bool:
-        """Store an update (the webhook answers only after this); False for a redelivery."""
+        """Store an update (the webhook answers only after this); False for a redelivery.
+
+        With several instances, Redis keeps the keys of recent updates so a redelivery landing
+        on any instance is recognised without a database write; the database's unique key
+        stays the guarantee (a Redis outage never loses or doubles an update)."""
         key = self.adapter.update_key(update)
+        client = getattr(self.runtime.events, "client", None)
+        if client is not None:
+            try:
+                fresh = await asyncio.wait_for(client.set(f"{self.runtime.events.channel}:seen:{self.name}:{key}", 1,
+                                                          nx=True, ex=86400), timeout=1)
+            except Exception:
+                fresh = True  # Redis unreachable: the database decides
+            if not fresh and await self.runtime.db.fetchval(
+                    "SELECT 1 FROM inbound_updates WHERE channel = ? AND update_key = ?", (self.name, key)):
+                return False
         new = await self.inbox.accept(self.name, key, update, utcnow())
         if new:
             self._inbound.set()

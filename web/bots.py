@@ -108,10 +108,11 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
-async def _accept(channel: Channel, update: dict[str, Any]) -> None:
+async def _accept(channel: Channel, update: dict[str, Any]) -> bool:
+    """Store the update; False for a redelivery."""
     assert channel.runner is not None
     try:
-        await channel.runner.accept(update)
+        return await channel.runner.accept(update)
     except BadUpdate as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
 
@@ -147,9 +148,9 @@ async def vk_callback(request: web.Request) -> web.Response:
     given = update.get("secret")
     if not channel.secret or not isinstance(given, str) or not secrets.compare_digest(given.encode(), channel.secret.encode()):
         raise web.HTTPForbidden(text="bad secret")
-    await _accept(channel, update)
+    new = await _accept(channel, update)
     parsed = channel.adapter.parse(update)
-    if parsed.ack:
+    if parsed.ack and new:  # a redelivered event was answered the first time
         task = asyncio.create_task(channel.adapter.ack(parsed.ack))
         request.app[ACKS].add(task)
         task.add_done_callback(request.app[ACKS].discard)

@@ -28,7 +28,7 @@ from intents.clock import utcnow
 from intents.replies import Incoming
 
 from .keys import CHAT_HUB, METRICS, RUNTIME
-from .security import RateLimiter, origin_allowed
+from .security import RateLimiter, SharedRateLimiter, origin_allowed
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -223,7 +223,10 @@ async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visito
         return
     if not text.strip() and not payload:
         return
-    if not hub.limiter.allow(visitor, time.monotonic()):
+    limiter = hub.limiter
+    allowed = (await limiter.allow_shared(visitor, time.monotonic()) if isinstance(limiter, SharedRateLimiter)
+               else limiter.allow(visitor, time.monotonic()))
+    if not allowed:
         await sock.send({"type": "error", "error": "rate_limited"})
         return
     runtime = request.app[RUNTIME]
@@ -234,6 +237,9 @@ async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visito
 
 async def hub_ctx(app: web.Application) -> Any:
     hub = app[CHAT_HUB]
+    client = getattr(app[RUNTIME].events, "client", None)
+    if client is not None:  # several instances: one bucket per visitor for all of them
+        hub.limiter = SharedRateLimiter(client, f"{app[RUNTIME].events.channel}:chat", hub.limiter.rate, hub.limiter.burst)
     unsubscribe = app[RUNTIME].events.subscribe("*", hub.on_event)
     yield
     unsubscribe()

@@ -82,3 +82,38 @@ class RateLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+TOKEN_BUCKET = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or now
+tokens = math.min(burst, tokens + (now - at) * rate)
+local allowed = 0
+if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
+return allowed
+"""
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same token bucket kept in Redis, so every instance counts together (a visitor whose
+    messages land on several instances). Falls back to this instance's own bucket when Redis
+    does not answer."""
+
+    def __init__(self, client: object, prefix: str, rate: float, burst: int) -> None:
+        super().__init__(rate, burst)
+        self.prefix = prefix
+        self._script = client.register_script(TOKEN_BUCKET)  # type: ignore[attr-defined]
+
+    async def allow_shared(self, key: str, now: float) -> bool:
+        import asyncio
+
+        try:
+            return bool(await asyncio.wait_for(self._script(keys=[f"{self.prefix}:{key}"], args=[self.rate, self.burst]),
+                                               timeout=1))
+        except Exception:
+            return self.allow(key, now)
