@@ -84,7 +84,7 @@ class RateLimiter:
         return allowed
 
 
-TOKEN_BUCKET = """
+BUCKET_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -107,7 +107,7 @@ class SharedRateLimiter(RateLimiter):
     def __init__(self, client: object, prefix: str, rate: float, burst: int) -> None:
         super().__init__(rate, burst)
         self.prefix = prefix
-        self._script = client.register_script(TOKEN_BUCKET)  # type: ignore[attr-defined]
+        self._script = client.register_script(BUCKET_SCRIPT)  # type: ignore[attr-defined]
 
     async def allow_shared(self, key: str, now: float) -> bool:
         import asyncio
