@@ -195,6 +195,23 @@ class Console:
         await self._notify_user(conv, kb.message("rate_request", conv.lang), now, "system", buttons)
         await self.events.publish("queue", {"type": "closed", "conversation_id": conversation_id})
 
+    async def release_agent(self, agent_id: int, now: datetime) -> int:
+        """A deactivated agent's conversations go back to the front of the queue."""
+        rows = await self.db.fetchall("SELECT id, conversation_id FROM handoffs WHERE agent_id = ? AND status = 'assigned'",
+                                      (agent_id,))
+        kb = self.knowledge()
+        for row in rows:
+            async with self.db.transaction() as tx:
+                await tx.execute("UPDATE handoffs SET status = 'waiting', agent_id = NULL, assigned_at = NULL WHERE id = ?",
+                                 (row["id"],))
+                await self.conversations.set_status(row["conversation_id"], "queued", now, tx=tx)
+            conv = await self.conversations.get(row["conversation_id"])
+            if conv is not None:
+                await self._notify_user(conv, kb.message("operator_left", conv.lang), now, "system")
+        if rows:
+            await self.events.publish("queue", {"type": "released", "agent_id": agent_id})
+        return len(rows)
+
     async def answer_ticket(self, agent: Agent, ticket_id: int, text: str, now: datetime) -> dict[str, Any]:
         text = text.strip()
         if not text:

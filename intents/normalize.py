@@ -125,6 +125,8 @@ class Normalizer:
         self.lemma = lru_cache(maxsize=200_000)(self._lemma)
         self.token = lru_cache(maxsize=200_000)(self._token)
         self.zipf = lru_cache(maxsize=200_000)(self._zipf)
+        self.zipf("связь")  # load the frequency lists now, not on the first message
+        self.zipf("support")
 
     @staticmethod
     def _zipf(word: str) -> float:

@@ -37,12 +37,13 @@ HISTORY = 200
 
 
 class ChatHub:
-    """Open chat sockets by conversation; pushes new messages and queue status."""
+    """Open chat sockets by conversation; pushes new messages and the queue status."""
 
     def __init__(self, app: web.Application) -> None:
         self.app = app
         self.sockets: dict[int, set[ChatSocket]] = defaultdict(set)
-        self.limiter = RateLimiter(rate=2.0, burst=20)  # per visitor: 20 at once, then 2 a second
+        self.waiting: set[int] = set()  # conversations (with a socket here) in the operator queue
+        self.limiter: RateLimiter = RateLimiter(rate=2.0, burst=20)  # per visitor: 20 at once, then 2 a second
 
     @property
     def runtime(self) -> Any:
@@ -52,15 +53,15 @@ class ChatHub:
         if topic.startswith("conv:"):
             conversation_id = int(topic[5:])
             if conversation_id in self.sockets:
-                await self.push(conversation_id)
-        elif topic == "queue":
-            for conversation_id in list(self.sockets):
+                await self.push(conversation_id, event.get("status"))
+        elif topic == "queue":  # positions moved: only people in the queue need to hear it
+            for conversation_id in [c for c in self.waiting if c in self.sockets]:
                 await self.push_status(conversation_id)
         elif topic == "resync":  # events may have been missed: catch up from the database
             for conversation_id in list(self.sockets):
                 await self.push(conversation_id)
 
-    async def push(self, conversation_id: int) -> None:
+    async def push(self, conversation_id: int, status: str | None = None) -> None:
         sockets = list(self.sockets.get(conversation_id, ()))
         if not sockets:
             return
@@ -71,33 +72,41 @@ class ChatHub:
             if fresh:
                 sock.last_id = fresh[-1]["id"]
                 await sock.send({"type": "messages", "messages": [_message(r) for r in fresh]})
-        await self.push_status(conversation_id)
+        known = {s.status for s in sockets}
+        if status is None or status != "bot" or known != {"bot"}:
+            await self.push_status(conversation_id)  # a status the page does not show yet (or unknown)
 
     async def push_status(self, conversation_id: int) -> None:
         sockets = list(self.sockets.get(conversation_id, ()))
         if sockets:
             status = await self.status(conversation_id)
             for sock in sockets:
+                sock.status = status["state"]
                 await sock.send({"type": "status", **status})
 
     async def status(self, conversation_id: int) -> dict[str, Any]:
         runtime = self.runtime
         conv = await runtime.conversations.get(conversation_id)
         if conv is None:
-            return {"handoff": False, "queue": None}
+            return {"handoff": False, "queue": None, "state": "bot"}
         queue = None
         if conv.status == "queued":
+            self.waiting.add(conversation_id)
             state = await runtime.handoff.status(conversation_id)
             if state is not None:
                 queue = {"position": state.position, "wait_seconds": state.wait_seconds,
                          "agents_online": state.agents_online}
-        return {"handoff": conv.with_people, "operator": conv.status == "operator", "queue": queue, "lang": conv.lang}
+        else:
+            self.waiting.discard(conversation_id)
+        return {"handoff": conv.with_people, "operator": conv.status == "operator", "queue": queue, "lang": conv.lang,
+                "state": conv.status}
 
 
 class ChatSocket:
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
         self.last_id = 0
+        self.status = "unknown"
 
     async def send(self, data: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -178,7 +187,9 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     rows = await runtime.conversations.messages(conv.id, after, limit=100_000)
     rows = rows[-HISTORY:]
     sock.last_id = rows[-1]["id"] if rows else after
-    await sock.send({"type": "history", "messages": [_message(r) for r in rows], **(await hub.status(conv.id))})
+    status = await hub.status(conv.id)
+    sock.status = status["state"]
+    await sock.send({"type": "history", "messages": [_message(r) for r in rows], **status})
     hub.sockets[conv.id].add(sock)
     metrics.ws_sessions.inc()
     try:
@@ -192,6 +203,7 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
         hub.sockets[conv.id].discard(sock)
         if not hub.sockets[conv.id]:
             hub.sockets.pop(conv.id, None)
+            hub.waiting.discard(conv.id)
         metrics.ws_sessions.dec()
     return ws
 
@@ -231,8 +243,7 @@ async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visito
         return
     runtime = request.app[RUNTIME]
     await runtime.core.handle(Incoming(channel="web", user_id=visitor, chat_id=visitor, text=text, button=payload,
-                                       lang_hint=lang))
-    await hub.push(conversation_id)  # normally done by the event; again here in case events are remote
+                                       lang_hint=lang))  # the turn's event pushes the answer to every socket
 
 
 async def hub_ctx(app: web.Application) -> Any:
@@ -249,9 +260,20 @@ async def hub_ctx(app: web.Application) -> Any:
                 await asyncio.wait_for(sock.ws.close(code=1001, message=b"server shutdown"), timeout=2)
 
 
+async def close_sockets(app: web.Application) -> None:
+    """At shutdown, close chat sockets at once (1001): the pages reconnect to another instance
+    (or to this one once restarted) and catch up; nothing sent is lost, it is in the database."""
+    hub = app[CHAT_HUB]
+    sockets = [s for group in hub.sockets.values() for s in group]
+    hub.sockets.clear()
+    await asyncio.gather(*(asyncio.wait_for(s.ws.close(code=1001, message=b"server shutdown"), timeout=1)
+                           for s in sockets), return_exceptions=True)
+
+
 def setup_chat(app: web.Application) -> None:
     app[CHAT_HUB] = ChatHub(app)
     app.cleanup_ctx.append(hub_ctx)
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/chat", chat_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_post("/api/chat/session", new_session)

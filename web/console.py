@@ -74,6 +74,11 @@ class ConsoleHub:
         elif topic == "tickets":
             for sock in list(self.sockets):
                 await sock.send({"type": "tickets_changed"})
+        elif topic == "agents" and event.get("type") == "deactivated":
+            for sock in [s for s in self.sockets if s.agent.id == event.get("agent_id")]:
+                self.sockets.discard(sock)
+                with contextlib.suppress(Exception):
+                    await sock.ws.close(code=4001, message=b"account disabled")
 
 
 # -- pages ---------------------------------------------------------------------------------------
@@ -215,7 +220,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
     console = runtime.console
 
     def ok(**data: Any) -> dict[str, Any]:
-        return {"type": "result", "id": rid, "op": op, "ok": True, **data}
+        return {**data, "type": "result", "id": rid, "op": op, "ok": True}
 
     try:
         if op == "queue":
@@ -235,7 +240,8 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                     (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
             return ok(conversation_id=conversation_id)
         if op == "reply":
-            return ok(**await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now))
+            sent = await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now)
+            return ok(message_id=sent["id"])
         if op == "transfer":
             await console.transfer(agent, _int(frame, "conversation_id"), _int(frame, "agent_id"), now)
             return ok()
@@ -275,6 +281,9 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                 if target == agent.id:
                     raise AgentError("you cannot deactivate yourself")
                 await agents.set_active(target, bool(frame.get("active")))
+                if not frame.get("active"):
+                    await runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # cut off
+                    await console.release_agent(target, now)  # their conversations go back to the queue
             else:
                 await agents.set_password(target, _str(frame, "password"))
             return ok()
@@ -307,9 +316,19 @@ async def hub_ctx(app: web.Application) -> Any:
             await asyncio.wait_for(sock.ws.close(code=1001, message=b"server shutdown"), timeout=2)
 
 
+async def close_sockets(app: web.Application) -> None:
+    """At shutdown, close consoles at once (1001) so the process exits promptly."""
+    hub = app[CONSOLE_HUB]
+    sockets = list(hub.sockets)
+    hub.sockets.clear()
+    await asyncio.gather(*(asyncio.wait_for(s.ws.close(code=1001, message=b"server shutdown"), timeout=1)
+                           for s in sockets), return_exceptions=True)
+
+
 def setup_console(app: web.Application) -> None:
     app[CONSOLE_HUB] = ConsoleHub(app)
     app.cleanup_ctx.append(hub_ctx)
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/console/login", login_page)
     app.router.add_post("/console/login", login_submit)
     app.router.add_post("/console/logout", logout)

@@ -44,7 +44,10 @@ async def unanswered_groups(runtime: Any, limit: int = 2000) -> list[dict[str, A
             group["texts"].append(row["text"])
     out = []
     for group in sorted(groups, key=lambda g: (-g["count"], g["last_at"]), reverse=False):
-        best = matcher.match(group["texts"][0]).best
+        match = matcher.match(group["texts"][0])
+        best = match.best
+        if match.confident and best is not None and not runtime.knowledge.kb.by_id[best.entry_id].out_of_scope:
+            continue  # the base answers it now (an editor added an example meanwhile)
         out.append({
             "key": group["_key"], "count": group["count"], "texts": group["texts"], "turn_ids": group["turn_ids"],
             "went_to_operator": group["operator"], "langs": sorted(group["langs"]), "channels": sorted(group["channels"]),

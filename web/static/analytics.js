@@ -4,9 +4,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var charts = {};
   var palette = ["#ff3495", "#1f2229", "#2e7d32", "#1565c0", "#f9a825", "#6a1b9a"];
-  function iso(d) { return d.toISOString().slice(0, 10); }
-  var today = new Date(); var start = new Date(today.getTime() - 29 * 86400000);
-  $("from").value = iso(start); $("to").value = iso(today);
+  // the server counts Moscow days and picks the default range (the last 30 of them)
 
   function draw(id, type, labels, datasets, options) {
     if (charts[id]) charts[id].destroy();
@@ -17,9 +15,11 @@
   }
 
   function load() {
-    var q = "from=" + $("from").value + "&to=" + $("to").value;
+    var q = $("from").value && $("to").value ? "from=" + $("from").value + "&to=" + $("to").value : "";
     ["daily", "entries", "agents"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?" + q + "&table=" + t; });
     fetch("/api/analytics?" + q, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+      $("from").value = d.from; $("to").value = d.to;
+      ["daily", "entries", "agents"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?from=" + d.from + "&to=" + d.to + "&table=" + t; });
       var t = d.totals;
       $("totals").textContent = "Messages: " + t.messages + " · conversations: " + t.conversations + " · fallback rate: " +
         (t.fallback_rate == null ? "—" : (100 * t.fallback_rate).toFixed(1) + "%") + " · handoff rate: " +

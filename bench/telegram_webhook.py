@@ -1,0 +1,347 @@
+"""Telegram channel throughput and latency, end to end over loopback HTTP.
+
+    .venv/bin/python bench/telegram_webhook.py [--concurrency 32] [--chats 2000] [--step 5]
+
+Starts a fake Telegram Bot API (its own process: answers sendMessage with a Message and
+records when each arrived) and the real `supportbot serve` (its own process, a temporary
+database, Telegram in webhook mode pointed at the fake, pacing limits raised so that the
+server, not Telegram's 30 messages a second, is measured). A load generator posts text
+updates (the Bot API's Update shape, round robin over `--chats` private chats) to
+/webhooks/telegram. Then:
+
+1. overload: `--concurrency` connections post back to back: how fast the webhook accepts
+   (stores) updates, how many replies reach the fake meanwhile, how fast the backlog drains;
+2. peak: open-loop rates rising in steps (×1.4) until the replies stop keeping up; the peak is
+   the highest rate of replies (sendMessage at the fake) that kept up;
+3. latency: updates at half the peak rate (open loop, on a fixed schedule): the time from
+   posting an update to its reply's arrival at the fake, p50/p90/p99;
+4. ceiling: the same load generator against a plain aiohttp handler answering "hello" (its own
+   process), the most the HTTP side alone can do on this machine.
+
+Every process shares the machine's CPUs: the numbers are for this machine, not for Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict, deque
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPPORTBOT = Path(sys.executable).parent / "supportbot"
+TOKEN = "123456:BENCH"
+SECRET = "bench-webhook-secret"
+QUESTIONS = ["как позвонить в поддержку", "что такое личный кабинет", "как позвонить с другого оператора",
+             "можно ли написать в онлайн-чат на сайте"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+# -- the helper processes ----------------------------------------------------------------------------
+
+
+def serve_fake(port: int) -> None:
+    """The fake Bot API: sendMessage → a Message; GET /_arrivals → [[chat_id, monotonic time], …]."""
+    arrivals: list[tuple[str, float]] = []
+    ids = itertools.count(1)
+
+    async def method(request: web.Request) -> web.Response:
+        at = time.monotonic()
+        name = request.match_info["method"]
+        if name != "sendMessage":
+            return web.json_response({"ok": True, "result": True})
+        form = await request.post()
+        chat = str(form.get("chat_id"))
+        arrivals.append((chat, at))
+        return web.json_response({"ok": True, "result": {
+            "message_id": next(ids), "date": int(time.time()), "text": str(form.get("text", ""))[:50],
+            "chat": {"id": int(chat), "type": "private", "first_name": "Bench"},
+            "from": {"id": 123456, "is_bot": True, "first_name": "Tele2 Support"}}})
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(arrivals)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", method)
+    app.router.add_get("/_arrivals", stats)
+    app.router.add_get("/_health", health)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def serve_hello(port: int) -> None:
+    async def hello(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="hello")
+
+    app = web.Application()
+    app.router.add_post("/webhooks/telegram", hello)
+    app.router.add_get("/healthz", hello)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def spawn(*args: str, env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    return subprocess.Popen(list(args), cwd=ROOT, env=env or os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+# -- the load generator ----------------------------------------------------------------------------------
+
+_update_ids = itertools.count(1)
+
+
+def update(chat: int) -> bytes:
+    n = next(_update_ids)
+    return json.dumps({"update_id": n, "message": {
+        "message_id": n, "date": int(time.time()), "text": QUESTIONS[n % len(QUESTIONS)],
+        "from": {"id": chat, "is_bot": False, "first_name": "Нагрузка", "language_code": "ru"},
+        "chat": {"id": chat, "first_name": "Нагрузка", "type": "private"}}}, ensure_ascii=False).encode()
+
+
+HEADERS = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+async def closed_loop(url: str, concurrency: int, seconds: float, chats: list[int]
+                      ) -> tuple[int, int, float, dict[int, list[float]]]:
+    """`concurrency` connections posting back to back for `seconds`; (ok, errors, elapsed, post times by chat)."""
+    posted: dict[int, list[float]] = defaultdict(list)
+    ok = errors = 0
+    chat_cycle = itertools.cycle(chats)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.monotonic()
+        deadline = started + seconds
+
+        async def worker() -> None:
+            nonlocal ok, errors
+            while time.monotonic() < deadline:
+                chat = next(chat_cycle)
+                body = update(chat)
+                posted[chat].append(time.monotonic())
+                try:
+                    async with http.post(url, data=body, headers=HEADERS) as response:
+                        await response.read()
+                        ok += response.status == 200
+                        errors += response.status != 200
+                except aiohttp.ClientError:
+                    errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return ok, errors, time.monotonic() - started, posted
+
+
+async def open_loop(url: str, rate: float, seconds: float, chats: list[int]) -> tuple[int, int, dict[int, list[float]]]:
+    """Updates on a fixed schedule (`rate` a second), whatever the answers' latency."""
+    posted: dict[int, list[float]] = defaultdict(list)
+    counts = {"ok": 0, "errors": 0}
+    chat_cycle = itertools.cycle(chats)
+    tasks: list[asyncio.Task[None]] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as http:
+
+        async def post(chat: int) -> None:
+            posted[chat].append(time.monotonic())
+            try:
+                async with http.post(url, data=update(chat), headers=HEADERS) as response:
+                    await response.read()
+                    counts["ok" if response.status == 200 else "errors"] += 1
+            except aiohttp.ClientError:
+                counts["errors"] += 1
+
+        started = time.monotonic()
+        total = int(rate * seconds)
+        for i in range(total):
+            delay = started + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(next(chat_cycle))))
+        await asyncio.gather(*tasks)
+    return counts["ok"], counts["errors"], posted
+
+
+async def arrivals(fake_url: str) -> list[tuple[str, float]]:
+    async with aiohttp.ClientSession() as http, http.get(fake_url + "/_arrivals") as response:
+        return [(str(c), float(t)) for c, t in await response.json()]
+
+
+async def wait_replies(fake_url: str, expected: int, within: float) -> list[tuple[str, float]]:
+    deadline = time.monotonic() + within
+    while True:
+        got = await arrivals(fake_url)
+        if len(got) >= expected or time.monotonic() > deadline:
+            return got
+        await asyncio.sleep(0.5)
+
+
+def latencies(posted: dict[int, list[float]], replies: list[tuple[str, float]]) -> list[float]:
+    """Each chat's replies come in the order of its updates (one reply per update)."""
+    queues: dict[str, deque[float]] = {str(c): deque(times) for c, times in posted.items()}
+    out = []
+    for chat, at in replies:
+        queue = queues.get(chat)
+        if queue:
+            out.append(at - queue.popleft())
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- the benchmark -------------------------------------------------------------------------------------
+
+
+async def bench(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-telegram-"))
+    fake_port, app_port, hello_port = free_port(), free_port(), free_port()
+    fake_url, app_url, hello_url = (f"http://127.0.0.1:{p}" for p in (fake_port, app_port, hello_port))
+    config = work / "config.toml"
+    config.write_text(
+        f'[web]\nhost = "127.0.0.1"\nport = {app_port}\n\n[channels.telegram]\napi_url = "{fake_url}"\n'
+        f"per_second = 100000.0\nper_chat_per_second = 1000.0\ntimeout_seconds = 10.0\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VK_", "VIBER_", "SUPPORTBOT_"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, SUPPORTBOT_ADMIN_PASSWORD="bench-password-1")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(spawn(sys.executable, __file__, "--serve-fake", str(fake_port)))
+        procs.append(spawn(str(SUPPORTBOT), "--config", str(config), "serve", "--db", str(work / "bench.db"), env=env,
+                           log=work / "server.log"))
+        wait_http(fake_url + "/_health", procs[0])
+        wait_http(app_url + "/healthz", procs[1])
+        print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}; server log: {work / 'server.log'}")
+
+        chats = [900_000_000 + i for i in range(args.chats)]
+        webhook = app_url + "/webhooks/telegram"
+        # warm-up: a few hundred turns (caches, the database file, connections)
+        warm, *_ = await closed_loop(webhook, 8, 2.0, chats[:50])
+        base = len(await wait_replies(fake_url, warm, 60))
+
+        # 1. overload: connections posting back to back, faster than the server can answer
+        ok, errors, elapsed, posted = await closed_loop(webhook, args.concurrency, args.seconds, chats)
+        got = await wait_replies(fake_url, base + ok, max(60.0, args.seconds * 10))
+        replies = got[base:]
+        t0 = min(t for times in posted.values() for t in times)
+        during = sum(1 for _, at in replies if t0 + 1.0 <= at <= t0 + elapsed) / (elapsed - 1.0)
+        after = [at for _, at in replies if at > t0 + elapsed]
+        drain = len(after) / (after[-1] - t0 - elapsed) if len(after) > 1 else float("nan")
+        lat_over = latencies(posted, replies)
+        print(f"\n1. overload ({args.concurrency} connections back to back, {elapsed:.1f} s): the webhook accepted "
+              f"{ok / elapsed:.0f} updates/s ({errors} errors) while {during:.0f} replies/s reached the fake; "
+              f"the backlog then drained at {drain:.0f} replies/s; {len(replies)}/{ok} replies, latency p50 "
+              f"{pct(lat_over, 0.5) * 1000:.0f} ms, max {max(lat_over) * 1000:.0f} ms")
+        base = len(got)
+
+        # 2. the peak: the highest rate whose replies keep up (open loop, rising in steps)
+        print(f"\n2. peak search (open loop, {args.step:.0f} s a step; kept up = every reply within "
+              f"{args.keep_up:.1f} s of the step's end and p99 < {args.keep_up:.1f} s)")
+        rate, peak, last_bad = args.start_rate, 0.0, None
+        while last_bad is None and rate <= args.max_rate:
+            ok2, errors2, posted2 = await open_loop(webhook, rate, args.step, chats)
+            started = min(t for times in posted2.values() for t in times)
+            got2 = await wait_replies(fake_url, base + ok2, args.keep_up)
+            replies2 = got2[base:]
+            lat2 = latencies(posted2, replies2)
+            in_time = sum(1 for _, at in replies2 if at <= started + args.step + args.keep_up)
+            achieved = in_time / args.step
+            kept = in_time == ok2 and errors2 == 0 and bool(lat2) and pct(lat2, 0.99) < args.keep_up
+            print(f"   offered {rate:5.0f}/s → {achieved:5.0f} replies/s, p50 {pct(lat2, 0.5) * 1000:6.0f} ms, "
+                  f"p99 {pct(lat2, 0.99) * 1000:6.0f} ms{'' if kept else '  (fell behind)'}")
+            if kept:
+                peak = max(peak, achieved)
+                rate *= 1.4
+            else:
+                last_bad = rate
+            base = len(await wait_replies(fake_url, base + ok2, 120))  # let any backlog drain
+        print(f"   peak: {peak:.0f} replies/s")
+
+        # 3. latency at half the peak
+        rate = max(1.0, peak / 2)
+        seconds = max(5.0, min(20.0, 2000 / rate))
+        ok3, errors3, posted3 = await open_loop(webhook, rate, seconds, chats)
+        got3 = await wait_replies(fake_url, base + ok3, 60)
+        lat = latencies(posted3, got3[base:])
+        print(f"\n3. latency at half the peak ({rate:.0f} updates/s for {seconds:.0f} s, open loop): "
+              f"{len(got3) - base}/{ok3} replies ({errors3} errors)")
+        print(f"   update posted → sendMessage at the fake: p50 {pct(lat, 0.5) * 1000:.1f} ms, "
+              f"p90 {pct(lat, 0.9) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms, "
+              f"mean {statistics.mean(lat) * 1000:.1f} ms")
+
+        # 4. the ceiling: the same load generator against "hello"
+        procs.append(spawn(sys.executable, __file__, "--serve-hello", str(hello_port)))
+        wait_http(hello_url + "/healthz", procs[-1])
+        await closed_loop(hello_url + "/webhooks/telegram", 8, 1.0, chats)
+        ok4, errors4, elapsed4, _ = await closed_loop(hello_url + "/webhooks/telegram", args.concurrency,
+                                                      args.seconds, chats)
+        print(f"\n4. ceiling: a plain aiohttp 'hello' handler, the same load generator ({args.concurrency} "
+              f"connections): {ok4 / elapsed4:.0f} requests/s ({errors4} errors)")
+        print(f"\nsummary: peak {peak:.0f} replies/s; at {rate:.0f} updates/s p50 {pct(lat, 0.5) * 1000:.0f} ms, "
+              f"p99 {pct(lat, 0.99) * 1000:.0f} ms; webhook alone under overload {ok / elapsed:.0f} updates/s; "
+              f"'hello' ceiling {ok4 / elapsed4:.0f} requests/s")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(20)
+            if proc.poll() is None:
+                proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--chats", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=6.0, help="overload and ceiling runs")
+    parser.add_argument("--step", type=float, default=5.0, help="seconds per step of the peak search")
+    parser.add_argument("--start-rate", type=float, default=20.0)
+    parser.add_argument("--max-rate", type=float, default=5000.0)
+    parser.add_argument("--keep-up", type=float, default=1.0, help="seconds a reply may lag to count as kept up")
+    parser.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fake:
+        serve_fake(args.serve_fake)
+    elif args.serve_hello:
+        serve_hello(args.serve_hello)
+    else:
+        asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Reading and writing a test's database from test code, on whichever backend the run uses
+(SQLite file, or the PostgreSQL schema a `--db` value names). Synchronous, usable anywhere
+(also inside a running event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from storage.postgres import schema_for, to_pg
+from supportbot.config import load_config
+
+
+def backend() -> str:
+    return load_config().storage.backend
+
+
+def _pg(db: str | Path, sql: str, params: tuple[Any, ...], fetch: bool) -> list[dict[str, Any]]:
+    import asyncpg
+
+    async def run() -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(os.environ["SUPPORTBOT_DATABASE_URL"], timeout=10,
+                                     server_settings={"search_path": schema_for(str(db))})
+        try:
+            if fetch:
+                return [dict(r) for r in await conn.fetch(to_pg(sql), *params)]
+            await conn.execute(to_pg(sql), *params)
+            return []
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=30)
+
+
+def query(db: str | Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    if backend() == "postgres":
+        return _pg(db, sql, params, True)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params).fetchall()]
+    finally:
+        conn.close()
+
+
+def execute(db: str | Path, sql: str, params: tuple[Any, ...] = ()) -> None:
+    if backend() == "postgres":
+        _pg(db, sql, params, False)
+        return
+    conn = sqlite3.connect(str(db), timeout=10)
+    try:
+        conn.execute(sql, params)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def exists(db: str | Path) -> bool:
+    """The database has been created (a file, or a schema with tables)."""
+    if backend() == "postgres":
+        rows = _pg(db, "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ?",
+                   (schema_for(str(db)),), True)
+        return bool(rows and rows[0]["n"])
+    return Path(db).exists()

@@ -1,0 +1,346 @@
+"""Fixtures for the knowledge-editor and analytics tests.
+
+The real `supportbot serve` runs as a subprocess on a free port with a temporary database
+(one server per test module); the `editor` and `agent` accounts are made with
+`supportbot agents add`. Helpers:
+
+    api = await Api.login(server, server.editor)       # the console's login form, then JSON calls
+    status, data = await api.post("/api/kb/save", {...})   # with the session's X-CSRF-Token
+    texts = await ask(server, "как позвонить из роуминга")   # a new web-chat visitor's answer texts
+    page = await open_page(browser, server, server.editor, "/editor")   # Playwright, signed in
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import dbaccess
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KNOWLEDGE = ROOT / "knowledge"
+SUPPORTBOT = Path(sys.executable).parent / "supportbot"
+ADMIN_PASSWORD = "admin-password-2024"
+PASSWORD = "editor-password-2024"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+_names = itertools.count(1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without the product's own variables (and channel tokens) plus `extra`."""
+    drop = ("SUPPORTBOT_", "TELEGRAM_", "VK_", "VIBER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+            ) -> subprocess.CompletedProcess[str]:
+    """`supportbot ARGS`; the completed process (not checked)."""
+    return subprocess.run([str(SUPPORTBOT), *args], capture_output=True, text=True, cwd=cwd,
+                          env=env or clean_env(), timeout=timeout, check=False)
+
+
+@dataclass(frozen=True)
+class Account:
+    login: str
+    name: str
+    role: str
+    password: str = PASSWORD
+
+
+class Server:
+    """`supportbot serve` in a subprocess, on its own config file and database."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.db = workdir / "editor.db"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / "server.log"
+        self.config = workdir / "config.toml"
+        self.config.write_text(f'[web]\nhost = "127.0.0.1"\nport = {self.port}\n', encoding="utf-8")
+        self.env = clean_env(SUPPORTBOT_CONFIG=str(self.config), SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.editor = Account("editor", "Редактор", "editor")
+        self.agent = Account("agent", "Агент", "agent")
+
+    @property
+    def origin(self) -> dict[str, str]:
+        return {"Origin": self.url}
+
+    def start(self, timeout: float = 60) -> Server:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(SUPPORTBOT), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db)],
+                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"no /healthz within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """`supportbot ARGS --db DB` against the running server's database; stdout (must succeed)."""
+        result = run_cli(*args, "--db", str(self.db), cwd=self.workdir, env={**self.env, **(env or {})})
+        assert result.returncode == 0, f"supportbot {' '.join(args)} failed ({result.returncode}): {result.stderr}"
+        return result.stdout
+
+    def add_accounts(self, *accounts: Account) -> None:
+        """`supportbot agents add` for each account, at the same time."""
+        procs = [subprocess.Popen(
+            [str(SUPPORTBOT), "agents", "add", "--login", a.login, "--name", a.name, "--role", a.role, "--db",
+             str(self.db)], cwd=self.workdir, env={**self.env, "SUPPORTBOT_NEW_PASSWORD": a.password},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in accounts]
+        for account, proc in zip(accounts, procs, strict=True):
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, f"agents add {account.login} failed: {err}"
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Read the server's database (read-only), on whichever backend this run uses."""
+        return dbaccess.query(self.db, sql, params)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server per test module, on a fresh database, with an `editor` and an `agent` account."""
+    srv = Server(tmp_path_factory.mktemp("editor")).start()
+    try:
+        srv.add_accounts(srv.editor, srv.agent)
+        yield srv
+    finally:
+        srv.stop()
+
+
+# -- the JSON API, signed in --------------------------------------------------------------------------
+
+
+async def form_login(http: aiohttp.ClientSession, server: Server, login: str, password: str) -> int:
+    """The console's login form as a browser submits it; the response status (302 on success)."""
+    async with http.get(server.url + "/console/login") as page:
+        assert page.status == 200
+        found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+        assert found, "no CSRF field on the login page"
+    async with http.post(server.url + "/console/login", allow_redirects=False,
+                         data={"login": login, "password": password, "csrf": found.group(1)}) as response:
+        return response.status
+
+
+class Api:
+    """An HTTP client with its own cookie jar; signed in unless made with `anonymous`."""
+
+    def __init__(self, server: Server, http: aiohttp.ClientSession) -> None:
+        self.server = server
+        self.http = http
+        self.csrf = ""
+
+    @classmethod
+    def anonymous(cls, server: Server) -> Api:
+        return cls(server, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)))
+
+    @classmethod
+    async def login(cls, server: Server, account: Account) -> Api:
+        api = cls.anonymous(server)
+        status = await form_login(api.http, server, account.login, account.password)
+        assert status == 302, f"login of {account.login} failed: {status}"
+        status, me = await api.get("/api/console/me")
+        assert status == 200, me
+        api.csrf = me["csrf"]
+        return api
+
+    async def _json(self, response: aiohttp.ClientResponse) -> Any:
+        text = await response.text()
+        try:
+            return await response.json(content_type=None) if text else None
+        except ValueError:
+            return text
+
+    async def get(self, path: str, **params: str) -> tuple[int, Any]:
+        async with self.http.get(self.server.url + path, params=params) as response:
+            return response.status, await self._json(response)
+
+    async def get_text(self, path: str, **params: str) -> tuple[int, str, Any]:
+        async with self.http.get(self.server.url + path, params=params) as response:
+            return response.status, (await response.read()).decode("utf-8-sig"), response.headers
+
+    async def post(self, path: str, body: Any = None, csrf: str | None = "session") -> tuple[int, Any]:
+        headers = {}
+        if csrf == "session":
+            headers["X-CSRF-Token"] = self.csrf
+        elif csrf is not None:
+            headers["X-CSRF-Token"] = csrf
+        async with self.http.post(self.server.url + path, json=body, headers=headers) as response:
+            return response.status, await self._json(response)
+
+    # conveniences
+
+    async def entry(self, entry_id: str) -> dict[str, Any]:
+        status, data = await self.get(f"/api/kb/entries/{entry_id}")
+        assert status == 200, data
+        return data["entry"]
+
+    async def revision(self) -> int:
+        status, data = await self.get("/api/kb/entries")
+        assert status == 200, data
+        return int(data["revision"])
+
+    async def revisions(self) -> list[dict[str, Any]]:
+        status, data = await self.get("/api/kb/revisions")
+        assert status == 200, data
+        return list(data["revisions"])
+
+    async def save(self, entry: dict[str, Any], **extra: Any) -> tuple[int, Any]:
+        return await self.post("/api/kb/save", {"entry": entry, **extra})
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+@pytest.fixture
+async def editor_api(server: Server) -> AsyncIterator[Api]:
+    api = await Api.login(server, server.editor)
+    try:
+        yield api
+    finally:
+        await api.close()
+
+
+# -- the web chat -------------------------------------------------------------------------------------
+
+
+class Chat:
+    """A web-chat visitor on /ws/chat, as chat.js is."""
+
+    def __init__(self, server: Server, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.server = server
+        self.http = http
+        self.ws = ws
+
+    @classmethod
+    async def open(cls, server: Server, lang: str = "ru") -> Chat:
+        http = aiohttp.ClientSession()
+        try:
+            async with http.post(server.url + "/api/chat/session", json={}, headers=server.origin) as response:
+                assert response.status == 200, await response.text()
+                token = (await response.json())["token"]
+            ws = await http.ws_connect(server.url + "/ws/chat", params={"token": token, "lang": lang},
+                                       headers=server.origin)
+            first = await ws.receive_json(timeout=10)
+            assert first["type"] == "history", first
+        except BaseException:
+            await http.close()
+            raise
+        return cls(server, http, ws)
+
+    async def ask(self, text: str, timeout: float = 15) -> list[str]:
+        """Say `text`; the texts of the messages that answered it."""
+        await self.ws.send_json({"type": "say", "text": text})
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await self.ws.receive_json()
+                if frame.get("type") == "error":
+                    raise AssertionError(f"chat error for {text!r}: {frame}")
+                if frame.get("type") == "messages":
+                    out = [m["text"] for m in frame["messages"] if m["direction"] != "in"]
+                    if out:
+                        return out
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.http.close()
+
+
+async def ask(server: Server, text: str) -> list[str]:
+    """What the bot answers a new visitor who says `text` (the reply texts)."""
+    chat = await Chat.open(server)
+    try:
+        return await chat.ask(text)
+    finally:
+        await chat.close()
+
+
+def answer_text(entry: dict[str, Any], lang: str = "ru") -> str:
+    return str(entry["answer"][lang])
+
+
+async def answers_with(server: Server, text: str, answer: str) -> bool:
+    """Whether a new visitor saying `text` gets `answer` (an entry's answer text) back."""
+    return answer in await ask(server, text)
+
+
+# -- the browser -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def open_page(browser: Any, server: Server, account: Account | None, path: str | None,
+                    **context_options: Any) -> Any:
+    """A new browser context; signed in through the login form when `account` is given; then `path`."""
+    context = await browser.new_context(**context_options)
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    if account is not None:
+        await page.goto(server.url + "/console/login")
+        await page.fill("input[name=login]", account.login)
+        await page.fill("input[name=password]", account.password)
+        await page.click("button[type=submit]")
+        await page.wait_for_url(server.url + "/console")
+    if path is not None:
+        await page.goto(server.url + path)
+    return page
