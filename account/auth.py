@@ -129,7 +129,7 @@ def sms_text(code: str, purpose: str, lang: str, minutes: int) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """+79990000001 → +7 999 ***-**-01"""
+    """+79990000001 → +7 999 •••-••-01"""
     if len(phone) == 12:
-        return f"{phone[:2]} {phone[2:5]} ***-**-{phone[-2:]}"
-    return phone[:4] + "***"
+        return f"{phone[:2]} {phone[2:5]} •••-••-{phone[-2:]}"
+    return phone[:4] + "•••"

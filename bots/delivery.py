@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import random
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,12 +41,16 @@ class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def accept(self, channel: str, key: str, payload: dict[str, Any], now: datetime) -> bool:
-        """Store an update; False when it was already stored (a redelivery)."""
+    async def accept(self, channel: str, key: str, payload: dict[str, Any], now: datetime,
+                     taken_by: str | None = None, chat: str = "") -> bool:
+        """Store an update; False when it was already stored (a redelivery). `taken_by` stores it
+        as already being processed by that instance (answered in the webhook's own response);
+        `chat` keeps one chat's updates in order across instances."""
         changed = await self.db.execute(
-            "INSERT INTO inbound_updates (channel, update_key, payload, status, received_at) VALUES (?, ?, ?, 'received', ?) "
-            "ON CONFLICT (channel, update_key) DO NOTHING",
-            (channel, key, json.dumps(payload, ensure_ascii=False), stamp(now)))
+            "INSERT INTO inbound_updates (channel, update_key, payload, status, received_at, claimed_by, claimed_at, "
+            "chat_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_key) DO NOTHING",
+            (channel, key, json.dumps(payload, ensure_ascii=False), "processing" if taken_by else "received", stamp(now),
+             taken_by, stamp(now) if taken_by else None, chat))
         return changed > 0
 
     async def claim(self, channel: str, instance: str, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
@@ -56,9 +60,14 @@ class Inbox:
         alive = stamp(now - ALIVE)
         taken = ("(status = 'received' OR (status = 'processing' AND (claimed_at < ? OR claimed_by NOT IN "
                  "(SELECT id FROM instances WHERE last_seen > ?))))")
+        # only each chat's oldest unfinished update: one chat's turns run one at a time, in order,
+        # whichever instances received them
+        first = ("(chat_key = '' OR NOT EXISTS (SELECT 1 FROM inbound_updates e WHERE e.channel = inbound_updates.channel "
+                 "AND e.chat_key = inbound_updates.chat_key AND e.id < inbound_updates.id "
+                 "AND e.status IN ('received', 'processing')))")
         rows = await self.db.fetchall(
             "UPDATE inbound_updates SET status = 'processing', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            f"SELECT id FROM inbound_updates WHERE channel = ? AND {taken} ORDER BY id LIMIT ?) AND {taken} "
+            f"SELECT id FROM inbound_updates WHERE channel = ? AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
             "RETURNING id, update_key, payload, attempts",
             (instance, stamp(now), channel, stale, alive, limit, stale, alive))
         return sorted(rows, key=lambda r: r["id"])
@@ -92,9 +101,12 @@ class Outbox:
         alive = stamp(now - ALIVE)
         taken = ("((status = 'pending' AND next_at <= ?) OR (status = 'sending' AND (claimed_at < ? OR claimed_by NOT IN "
                  "(SELECT id FROM instances WHERE last_seen > ?))))")
+        # only each chat's first unsent message: a later one never overtakes it (a retry, another instance)
+        first = ("NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel = outbox.channel AND e.chat_id = outbox.chat_id "
+                 "AND e.id < outbox.id AND e.status IN ('pending', 'sending'))")
         rows = await self.db.fetchall(
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            f"SELECT id FROM outbox WHERE channel = ? AND {taken} ORDER BY id LIMIT ?) AND {taken} "
+            f"SELECT id FROM outbox WHERE channel = ? AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
             "RETURNING id, chat_id, payload, attempts",
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
@@ -103,13 +115,14 @@ class Outbox:
         await self.db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
                               (stamp(now), outbox_id))
 
-    async def release(self, outbox_ids: list[int]) -> None:
-        """Give back claimed messages not tried (their chat waits for an earlier one's retry)."""
+    async def release(self, outbox_ids: list[int], next_at: datetime) -> None:
+        """Give back claimed messages not tried yet, due at `next_at` (their chat waits for an
+        earlier message's retry: they must not overtake it)."""
         if outbox_ids:
             marks = ",".join("?" * len(outbox_ids))
             await self.db.execute(
-                f"UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND id IN ({marks})",  # noqa: S608
-                outbox_ids)
+                f"UPDATE outbox SET status = 'pending', next_at = ? WHERE status = 'sending' AND id IN ({marks})",  # noqa: S608
+                (stamp(next_at), *outbox_ids))
 
     async def retry(self, outbox_id: int, attempts: int, delay: float, error: str, now: datetime) -> None:
         status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
@@ -140,6 +153,9 @@ class ChannelRunner:
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._chat_queues: dict[str, deque[dict[str, Any]]] = {}
+        self._chat_tasks: dict[str, asyncio.Task[None]] = {}
+        self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
         self.processed = 0
 
@@ -158,9 +174,10 @@ class ChannelRunner:
     async def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._chat_tasks.values()]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
@@ -183,13 +200,19 @@ class ChannelRunner:
             if not fresh and await self.runtime.db.fetchval(
                     "SELECT 1 FROM inbound_updates WHERE channel = ? AND update_key = ?", (self.name, key)):
                 return False
-        new = await self.inbox.accept(self.name, key, update, utcnow())
+        try:
+            parsed = self.adapter.parse(update)
+            chat = f"{parsed.messages[0].chat_id}" if parsed.messages else ""
+        except Exception:  # kept all the same; it is marked failed when processed
+            chat = ""
+        new = await self.inbox.accept(self.name, key, update, utcnow(), chat=chat)
         if new:
             self._inbound.set()
         return new
 
     async def _process_loop(self) -> None:
         while True:
+            self._inbound.clear()  # before looking: a wake-up during the claim is not lost
             try:
                 rows = await self.inbox.claim(self.name, self.instance, utcnow())
                 if rows:
@@ -199,7 +222,6 @@ class ChannelRunner:
                 raise
             except Exception:
                 log.exception("%s: processing updates failed", self.name)
-            self._inbound.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._inbound.wait(), timeout=1.0)
 
@@ -287,57 +309,76 @@ class ChannelRunner:
 
     async def _send_loop(self) -> None:
         while True:
+            self._outbound.clear()  # before looking: a wake-up during the claim is not lost
             try:
                 rows = await self.outbox.claim(self.name, self.instance, utcnow())
                 if rows:
-                    await self._send_batch(rows)
+                    self._dispatch(rows)
                     continue
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("%s: sending failed", self.name)
-            self._outbound.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._outbound.wait(), timeout=1.0)
 
-    async def _send_batch(self, rows: list[dict[str, Any]]) -> None:
-        by_chat: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    def _dispatch(self, rows: list[dict[str, Any]]) -> None:
+        """Each chat has its own sender: a chat with a backlog (or waiting out a retry) never
+        holds up the others, and one chat's messages keep their order."""
         for row in rows:
-            by_chat[row["chat_id"]].append(row)
-        semaphore = asyncio.Semaphore(64)
+            chat = row["chat_id"]
+            self._chat_queues.setdefault(chat, deque()).append(row)
+            if chat not in self._chat_tasks:
+                self._chat_tasks[chat] = asyncio.create_task(self._chat_sender(chat), name=f"{self.name}-send-{chat}")
 
-        async def chat_sender(items: list[dict[str, Any]]) -> None:
-            async with semaphore:
-                for index, row in enumerate(items):
-                    if not await self._send_one(row):
-                        # keep this chat's order: the rest waits for the retry
-                        await self.outbox.release([r["id"] for r in items[index + 1:]])
-                        return
+    async def _chat_sender(self, chat: str) -> None:
+        queue = self._chat_queues[chat]
+        try:
+            while queue:
+                row = queue.popleft()
+                retry_at = await self._send_one(row)
+                self._outbound.set()  # the chat's next message may be claimed now
+                if retry_at is not None:  # the rest of this chat waits for the same moment, in order
+                    rest = [r["id"] for r in queue]
+                    queue.clear()
+                    await self.outbox.release(rest, retry_at)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: sender for chat %s failed", self.name, chat)
+            await self.outbox.release([r["id"] for r in queue], utcnow())
+            queue.clear()
+        finally:
+            self._chat_tasks.pop(chat, None)
+            if not queue:
+                self._chat_queues.pop(chat, None)
 
-        await asyncio.gather(*(chat_sender(items) for items in by_chat.values()))
-
-    async def _send_one(self, row: dict[str, Any]) -> bool:
+    async def _send_one(self, row: dict[str, Any]) -> datetime | None:
+        """Send one message; the time of its retry when it must be tried again, else None."""
         attempts = row["attempts"] + 1
         await self.pacer.wait(row["chat_id"])
         try:
-            await self.adapter.send(json.loads(row["payload"]), row["id"])
+            async with self._sending:
+                await self.adapter.send(json.loads(row["payload"]), row["id"])
         except RetryLater as exc:
             self.pacer.pause(exc.seconds, row["chat_id"])
-            await self.outbox.retry(row["id"], row["attempts"], exc.seconds, exc.reason, utcnow())  # not counted
-            return False
+            now = utcnow()
+            await self.outbox.retry(row["id"], row["attempts"], exc.seconds, exc.reason, now)  # not counted
+            return now + timedelta(seconds=exc.seconds)
         except SendFailed as exc:
             log.warning("%s: message %s refused: %s", self.name, row["id"], exc)
             await self.outbox.failed(row["id"], attempts, str(exc))
-            return True
+            return None
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # network trouble, timeouts, the platform's 5xx
             delay = min(300.0, 2 ** attempts) * (0.8 + 0.4 * random.random())
             log.warning("%s: message %s not sent (%r), retry in %.0f s", self.name, row["id"], exc, delay)
-            await self.outbox.retry(row["id"], attempts, delay, repr(exc), utcnow())
-            return False
+            now = utcnow()
+            await self.outbox.retry(row["id"], attempts, delay, repr(exc), now)
+            return None if attempts >= MAX_ATTEMPTS else now + timedelta(seconds=delay)
         await self.outbox.sent(row["id"], utcnow())
-        return True
+        return None
 
 
 def contact_of(phone: str | None, user_id: str | None) -> Contact | None:

@@ -108,8 +108,10 @@ class ViberAdapter:
                 if is_payload(text):  # a keyboard button sends its ActionBody as text
                     button, text = text.strip(), ""
             elif kind == "contact":
+                # Viber cannot tell a "share my number" answer from a forwarded contact card, so the
+                # number is only used to send a login code to, never trusted as the sender's own
                 phone = (message.get("contact") or {}).get("phone_number")
-                contact = Contact(str(phone), user) if phone else None  # share-phone: always the sender's own
+                contact = Contact(str(phone), None) if phone else None
             lang = str(sender.get("language") or "")[:2]
             return Parsed([Incoming(channel=self.name, user_id=user, chat_id=user, text=text, button=button,
                                     contact=contact, lang_hint=lang if lang in ("ru", "en") else None,

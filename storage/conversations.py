@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .db import Database, Executor, stamp
+from .db import Database, Executor, Statement, stamp
 
 
 @dataclass
@@ -78,12 +78,14 @@ class ConversationStore:
                           buttons: list[dict[str, str]] | None = None, intent: str | None = None,
                           action: str | None = None, score: float | None = None, author: str = "",
                           tx: Executor | None = None) -> int:
-        return await (tx or self.db).fetchval(
-            "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (conversation_id, direction, author, text, json.dumps(buttons or [], ensure_ascii=False), intent, action,
-             score, stamp(now)),
-        )
+        sql = ("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+        params = (conversation_id, direction, author, text, json.dumps(buttons or [], ensure_ascii=False), intent, action,
+                  score, stamp(now))
+        if tx is not None:
+            return await tx.fetchval(sql, params)
+        # under the write lock, so message ids become visible in order (the live views read "after id N")
+        return (await self.db.batch([Statement(sql, params, fetch="value")]))[0]
 
     async def messages(self, conversation_id: int, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
@@ -111,30 +113,33 @@ class ConversationStore:
         of the same message gets the same answer without doing the turn again. Returns the
         conversation's status afterwards."""
         when = stamp(now)
-        async with self.db.transaction() as tx:
-            await tx.execute(
+        statements = [
+            Statement("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, "
+                      "created_at) VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?)", (conv.id, author, inbound, when)),
+            Statement("UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
+                      (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, when, conv.id)),
+            Statement("INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
+                      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
+                       "\n".join(r["text"] for r in replies)[:1000], when)),
+        ]
+        status_at = len(statements)
+        statements.append(Statement("SELECT status FROM conversations WHERE id = ?", (conv.id,), fetch="value"))
+        if replies:
+            status_at += 1
+            statements.insert(2, Statement(
                 "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
-                " VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?)", (conv.id, author, inbound, when))
-            await tx.execute(
-                "UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
-                (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, when, conv.id))
-            if replies:
-                await tx.executemany(
-                    "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
-                    " VALUES (?, 'out', '', ?, ?, ?, ?, ?, ?)",
-                    [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
-                     for r in replies])
-            await tx.execute(
-                "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
-                 "\n".join(r["text"] for r in replies)[:1000], when))
-            status = await tx.fetchval("SELECT status FROM conversations WHERE id = ?", (conv.id,))
-            if message_key is not None and result is not None:
-                await tx.execute(
-                    "INSERT INTO processed_messages (channel, message_id, result, created_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (channel, message_id) DO NOTHING", (*message_key, result(status), when))
-            return status
+                " VALUES (?, 'out', '', ?, ?, ?, ?, ?, ?)",
+                [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
+                 for r in replies], many=True))
+        if message_key is not None and result is not None:
+            # the stored result needs the status after the turn; the turn never changes it here,
+            # the handoff queue does that in its own transaction before, so it is known now
+            status_now = await self.db.fetchval("SELECT status FROM conversations WHERE id = ?", (conv.id,))
+            statements.append(Statement(
+                "INSERT INTO processed_messages (channel, message_id, result, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, message_id) DO NOTHING", (*message_key, result(status_now), when)))
+        return (await self.db.batch(statements))[status_at]
 
     async def processed(self, channel: str, message_id: str) -> str | None:
         """The stored result of a platform message already answered, or None."""

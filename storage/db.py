@@ -42,8 +42,21 @@ class Executor(Protocol):
     async def fetchval(self, sql: str, params: Params = ()) -> Any: ...
 
 
+class Statement:
+    """One statement of a batch: `fetch` is "none", "one", "all" or "value"."""
+
+    __slots__ = ("fetch", "many", "params", "sql")
+
+    def __init__(self, sql: str, params: Params = (), fetch: str = "none", many: bool = False) -> None:
+        self.sql, self.params, self.fetch, self.many = sql, params, fetch, many
+
+
 class Database(Executor, Protocol):
     dialect: str
+
+    async def batch(self, statements: Sequence[Statement]) -> list[Any]:
+        """Run statements in one write transaction, in one round trip where the driver allows;
+        returns each statement's result (rowcount, row, rows or value)."""
 
     def transaction(self) -> Any:  # an async context manager yielding an Executor
         ...
@@ -131,6 +144,34 @@ class SqliteDatabase:
             cursor.fetchall()  # finish the statement (RETURNING rows are written on step)
         return [dict(r) for r in rows]
 
+    def _batch(self, statements: Sequence[Statement]) -> list[Any]:
+        assert self._conn is not None
+        conn = self._conn
+        results: list[Any] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for st in statements:
+                if st.many:
+                    conn.executemany(st.sql, [tuple(r) for r in st.params])
+                    results.append(None)
+                    continue
+                cursor = conn.execute(st.sql, tuple(st.params))
+                if st.fetch == "none":
+                    results.append(cursor.rowcount)
+                    continue
+                rows = [dict(r) for r in cursor.fetchall()]
+                if st.fetch == "all":
+                    results.append(rows)
+                elif st.fetch == "one":
+                    results.append(rows[0] if rows else None)
+                else:
+                    results.append(next(iter(rows[0].values())) if rows else None)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return results
+
     def _script(self, sql: str) -> None:
         assert self._conn is not None
         self._conn.executescript(sql)
@@ -170,6 +211,10 @@ class SqliteDatabase:
     async def script(self, sql: str) -> None:
         async with self._lock:
             await self._run(self._script, sql)
+
+    async def batch(self, statements: Sequence[Statement]) -> list[Any]:
+        async with self._lock:
+            return await self._run(self._batch, statements)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_SqliteTx]:

@@ -65,13 +65,13 @@ class KnowledgeStore:
                 "INSERT INTO kb_entries (id, grp, position, data, updated_at) VALUES (?, ?, ?, ?, ?)",
                 [(e.id, e.group, i, _dump(e), stamp(now)) for i, e in enumerate(entries)],
             )
-            await self._bump(tx, 1)
+            revision = await tx.fetchval(
+                "INSERT INTO kb_revisions (author, message, changes, created_at) VALUES (?, ?, '[]', ?) RETURNING id",
+                ("files", "the shipped knowledge base", stamp(now)))
+            await self._bump(tx, revision)
         return True
 
-    async def _bump(self, tx: Executor, value: int | None = None) -> int:
-        if value is None:
-            current = await tx.fetchval("SELECT value FROM kb_meta WHERE key = 'revision'")
-            value = int(current or 0) + 1
+    async def _bump(self, tx: Executor, value: int) -> int:
         await tx.execute("INSERT INTO kb_meta (key, value) VALUES ('revision', ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(value),))
         return value
@@ -113,9 +113,10 @@ class KnowledgeStore:
                                      (entry_id, after["group"], next_position, json.dumps(after, ensure_ascii=False),
                                       stamp(now)))
                     next_position += 1
-            await tx.execute("INSERT INTO kb_revisions (author, message, changes, created_at) VALUES (?, ?, ?, ?)",
-                             (author, message[:500], json.dumps(changes, ensure_ascii=False), stamp(now)))
-            return await self._bump(tx)
+            revision = await tx.fetchval(
+                "INSERT INTO kb_revisions (author, message, changes, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                (author, message[:500], json.dumps(changes, ensure_ascii=False), stamp(now)))
+            return await self._bump(tx, revision)  # the base's revision number is the revision's id
 
     async def revisions(self, limit: int = 100) -> list[Revision]:
         rows = await self.db.fetchall("SELECT * FROM kb_revisions ORDER BY id DESC LIMIT ?", (limit,))

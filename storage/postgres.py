@@ -22,9 +22,9 @@ from typing import Any
 
 import asyncpg
 
-from .db import DatabaseError, Params, Row
+from .db import DatabaseError, Params, Row, Statement
 
-WRITE_LOCK = 727_2024  # the advisory lock every write transaction holds
+WRITE_LOCK = 727_2024  # with the schema's hash: the advisory lock every write transaction of a database holds
 PLACEHOLDER = re.compile(r"\?")
 
 
@@ -100,7 +100,8 @@ class PostgresDatabase:
             finally:
                 await conn.close()
             pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, timeout=connect_timeout,
-                                             command_timeout=60, server_settings={"search_path": schema})
+                                             command_timeout=60, server_settings={"search_path": schema},
+                                             reset=_keep_session)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise DatabaseError(f"cannot open PostgreSQL ({_safe(url)}, schema {schema}): {exc}") from exc
         assert pool is not None
@@ -126,10 +127,27 @@ class PostgresDatabase:
         async with self.pool.acquire() as conn:
             return await _PgExecutor(conn).fetchval(sql, params)
 
+    async def batch(self, statements: Sequence[Statement]) -> list[Any]:
+        results: list[Any] = []
+        async with self.transaction() as tx:
+            for st in statements:
+                if st.many:
+                    await tx.executemany(st.sql, st.params)  # type: ignore[arg-type]
+                    results.append(None)
+                elif st.fetch == "none":
+                    results.append(await tx.execute(st.sql, st.params))
+                elif st.fetch == "all":
+                    results.append(await tx.fetchall(st.sql, st.params))
+                elif st.fetch == "one":
+                    results.append(await tx.fetchone(st.sql, st.params))
+                else:
+                    results.append(await tx.fetchval(st.sql, st.params))
+        return results
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PgExecutor]:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", WRITE_LOCK)
             yield _PgExecutor(conn)
 
     async def drop(self) -> None:
@@ -139,6 +157,11 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset between uses: sessions keep no state of their own (locks end with their
+    transaction, the search path is the pool's), so the default reset's round trip is saved."""
 
 
 def _safe(url: str) -> str:

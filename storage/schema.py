@@ -368,10 +368,13 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0007_instances",
         """
+        ALTER TABLE inbound_updates ADD COLUMN chat_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX inbound_updates_chat ON inbound_updates (channel, chat_key, status, id);
         ALTER TABLE inbound_updates ADD COLUMN claimed_by TEXT;
         ALTER TABLE inbound_updates ADD COLUMN claimed_at TEXT;
         ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
         ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
+        CREATE INDEX outbox_chat ON outbox (channel, chat_id, status, id);
         CREATE TABLE leases (
             name TEXT PRIMARY KEY,
             holder TEXT NOT NULL,

@@ -183,8 +183,8 @@ async def viber_webhook(request: web.Request) -> web.Response:
 async def _viber_welcome(request: web.Request, channel: Channel, update: dict[str, Any]) -> web.Response:
     """conversation_started is answered in the response itself (the user is not subscribed yet)."""
     runtime = request.app[RUNTIME]
-    inbox_new = await channel.runner.inbox.accept("viber", channel.adapter.update_key(update), update,  # type: ignore[union-attr]
-                                                  utcnow())
+    inbox_new = await channel.runner.inbox.accept(  # type: ignore[union-attr]
+        "viber", channel.adapter.update_key(update), update, utcnow(), taken_by=request.app[INSTANCE])  # answered here
     parsed = channel.adapter.parse(update)
     if not inbox_new or not parsed.messages:
         return web.Response(status=200)
