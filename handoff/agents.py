@@ -132,7 +132,7 @@ class AgentStore:
                 ok = False
         else:
             try:  # the same work for an unknown login: no timing difference
-                _hasher.verify(_DUMMY_HASH, password)
+                _hasher.verify(_dummy_hash(), password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 pass
         if not ok:
@@ -180,4 +180,11 @@ class AgentStore:
         return [r["agent_id"] for r in rows]
 
 
-_DUMMY_HASH = _hasher.hash("not a real password, used to spend the same time")
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown logins (made on first use, not at import)."""
+    if not _DUMMY:
+        _DUMMY.append(_hasher.hash("not a real password, used to spend the same time"))
+    return _DUMMY[0]

@@ -134,7 +134,7 @@ class Normalizer:
         lang = script_of(word)
         if lang == "num":
             return 0.0
-        return wordfreq.zipf_frequency(word, lang)
+        return wordfreq.zipf_frequency(word, lang, wordlist="small")  # words down to Zipf 3: all we need
 
     def _lemma(self, word: str) -> str:
         lang = script_of(word)

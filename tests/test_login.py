@@ -21,7 +21,7 @@ from supportbot.runtime import Runtime
 
 IVAN = "+79990000001"  # a subscriber (normal account)
 MARIA = "+79990000002"
-STRANGER = "+79990001001"  # not a subscriber; masked the same way as IVAN: +7 999 ***-**-01
+STRANGER = "+79990001001"  # not a subscriber; masked the same way as IVAN: +7 999 •••-••-01
 STRANGER2 = "+79990001002"
 
 
@@ -85,7 +85,7 @@ async def test_code_goes_by_sms_to_a_subscriber_and_logs_in(bot: ChatClient, run
 
     sent = await bot.say("8 (999) 000-00-01", now=t0)
     assert sent.action == "balance"
-    assert "+7 999 ***-**-01" in sent.text and "6 цифр" in sent.text
+    assert "+7 999 •••-••-01" in sent.text and "6 цифр" in sent.text
     assert "auth:resend" in [b.payload for b in sent.buttons]
     messages = await runtime.sms.outbox(IVAN)
     assert len(messages) == 1

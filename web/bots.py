@@ -21,9 +21,6 @@ from aiohttp import web
 from bots.base import BadUpdate
 from bots.delivery import ChannelRunner
 from bots.ratelimit import Pacer, RedisPacer
-from bots.telegram import TelegramAdapter
-from bots.viber import ViberAdapter
-from bots.vk import VkAdapter
 from intents.clock import utcnow
 from intents.replies import Incoming
 from storage.db import stamp
@@ -57,6 +54,8 @@ def build_channels(config: Config) -> dict[str, Channel]:
     tg = config.channels.telegram
     token = config.secret(tg.token_env)
     if token:
+        from bots.telegram import TelegramAdapter  # the SDKs load only for the channels in use
+
         secret = config.secret(tg.webhook_secret_env)
         if tg.mode == "webhook" and not secret:
             raise ChannelConfigError(f"Telegram: {tg.token_env} is set but {tg.webhook_secret_env} is not "
@@ -68,6 +67,8 @@ def build_channels(config: Config) -> dict[str, Channel]:
     vk = config.channels.vk
     token = config.secret(vk.token_env)
     if token:
+        from bots.vk import VkAdapter
+
         if not vk.group_id:
             raise ChannelConfigError(f"VK: {vk.token_env} is set but [channels.vk] group_id is not")
         secret = config.secret(vk.secret_env)
@@ -81,6 +82,8 @@ def build_channels(config: Config) -> dict[str, Channel]:
     vb = config.channels.viber
     token = config.secret(vb.token_env)
     if token:
+        from bots.viber import ViberAdapter
+
         channels["viber"] = Channel(ViberAdapter(token, vb.sender_name, vb.sender_avatar, vb.api_url, vb.timeout_seconds))
     return channels
 
