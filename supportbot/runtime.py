@@ -7,6 +7,8 @@ objects from one `Runtime`; nothing is global.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +55,7 @@ class Runtime:
     agents: AgentStore
     events: EventBus
     console: Console = field(init=False)
+    cache: IndexCache | None = field(init=False, default=None)
 
     async def reload_knowledge(self) -> None:
         """Rebuild the index from the database's entries off the event loop, then swap it in."""
@@ -61,8 +64,8 @@ class Runtime:
         kb_dir = knowledge_dir(self.config)
         names = await catalogue_names(self.billing)
         holder = await asyncio.to_thread(
-            lambda: KnowledgeHolder.build(with_catalogue(loader.load(kb_dir, entries, revision), names), self.normalizer,
-                                          self.config.understanding.threshold))
+            build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), self.normalizer,
+            self.config.understanding.threshold, self.cache)
         self.knowledge = holder
         self.core.knowledge = holder
 
@@ -117,8 +120,27 @@ async def open_bus(config: Config, db: Database) -> EventBus:
     return LocalBus()
 
 
+@dataclass
+class IndexCache:
+    """Knowledge indexes already built, by content, for processes that open many runtimes on
+    the same knowledge (the test suite); a deployment opens one and needs none."""
+
+    normalizer: Normalizer = field(default_factory=Normalizer)
+    holders: dict[str, KnowledgeHolder] = field(default_factory=dict)
+
+
+def build_holder(kb: KnowledgeBase, normalizer: Normalizer, threshold: float, cache: IndexCache | None) -> KnowledgeHolder:
+    if cache is None:
+        return KnowledgeHolder.build(kb, normalizer, threshold)
+    digest = hashlib.sha256(json.dumps([[e.model_dump_json() for e in kb.entries], kb.synonyms, threshold,
+                                        kb.revision], ensure_ascii=False).encode()).hexdigest()
+    if digest not in cache.holders:
+        cache.holders[digest] = KnowledgeHolder.build(kb, normalizer, threshold)
+    return cache.holders[digest]
+
+
 async def open_runtime(config: Config, db_path: str | None = None, presence: Presence | None = None,
-                       bus: EventBus | None = None) -> Runtime:
+                       bus: EventBus | None = None, cache: IndexCache | None = None) -> Runtime:
     db = await open_database(config, db_path)
     try:
         await migrate(db)
@@ -128,13 +150,13 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         await kb_store.seed(shipped, utcnow())
         entries = await kb_store.entries()
         revision = await kb_store.revision()
-        normalizer = Normalizer()
+        normalizer = cache.normalizer if cache is not None else Normalizer()
         billing = SandboxBilling(db)
         await billing.seed_demo(utcnow())
         names = await catalogue_names(billing)
         holder = await asyncio.to_thread(
-            lambda: KnowledgeHolder.build(with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
-                                          config.understanding.threshold))
+            build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
+            config.understanding.threshold, cache)
         conversations = ConversationStore(db)
         agents_store = AgentStore(db)
         if presence is None:
@@ -157,6 +179,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         agents = agents_store
         runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
                           login, actions, tickets, agents, events)
+        runtime.cache = cache
         runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
                                   lambda: runtime.knowledge.kb)
         return runtime

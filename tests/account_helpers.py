@@ -1,8 +1,7 @@
 """Helpers for the account-action tests (test_login, test_actions_e2e, test_actions_property).
 
-- `open_fast_runtime`: the real `open_runtime` on a fresh database, but the knowledge index
-  (the slow part: ~1.5 s) is built once per test process and reused. Everything else —
-  migrations, the knowledge rows, the demo billing data, the wiring — is the real thing.
+- `open_fast_runtime`: the real `open_runtime` on a fresh database, with an `IndexCache` so the
+  knowledge index (the slow part) is built once per content and test process.
 - `login`: log a `ChatClient` in the way a subscriber does (action → number → code from the
   SMS outbox).
 - small readers: the code in an SMS, ledger snapshots, the confirm payload of a reply.
@@ -13,61 +12,22 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 from conftest import ChatClient
 
-from intents.dialogue import KnowledgeHolder
-from intents.normalize import Normalizer
 from intents.replies import Outcome
-from knowledge import loader
-from supportbot import runtime as runtime_module
 from supportbot.config import Config, load_config
-from supportbot.runtime import Runtime, open_runtime
+from supportbot.runtime import IndexCache, Runtime, open_runtime
 
 CODE_IN_SMS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
-_shared: dict[str, Any] = {}
-
-
-def _normalizer() -> Normalizer:
-    if "normalizer" not in _shared:
-        _shared["normalizer"] = Normalizer()
-    return _shared["normalizer"]
-
-
-def _load_entries(kb_dir: Path) -> Any:
-    key = ("entries", str(kb_dir))
-    if key not in _shared:
-        _shared[key] = loader.load_entries(kb_dir)
-    return _shared[key]
-
-
-def _load(kb_dir: Path, entries: Any, revision: Any) -> Any:
-    key = ("kb", str(kb_dir), revision, len(entries))
-    if key not in _shared:
-        _shared[key] = loader.load(kb_dir, entries, revision)
-    return _shared[key]
-
-
-class _CachedHolder:
-    @staticmethod
-    def build(kb: Any, normalizer: Normalizer, threshold: float) -> KnowledgeHolder:
-        key = ("holder", id(kb), threshold)
-        if key not in _shared:
-            _shared[key] = KnowledgeHolder.build(kb, normalizer, threshold)
-        return _shared[key]
+_CACHE = IndexCache()
 
 
 async def open_fast_runtime(db_path: str | Path, config: Config | None = None) -> Runtime:
     """`open_runtime(config, db_path)` with the knowledge index shared between calls."""
-    fake_loader = SimpleNamespace(SHIPPED=loader.SHIPPED, load_entries=_load_entries, load=_load)
-    with mock.patch.object(runtime_module, "loader", fake_loader), \
-            mock.patch.object(runtime_module, "Normalizer", _normalizer), \
-            mock.patch.object(runtime_module, "KnowledgeHolder", _CachedHolder):
-        return await open_runtime(config or load_config(), str(db_path))
+    return await open_runtime(config or load_config(), str(db_path), cache=_CACHE)
 
 
 def now_utc() -> datetime:

@@ -20,7 +20,7 @@ from intents.replies import Contact, Incoming, Outcome
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from supportbot.config import Config, load_config
-from supportbot.runtime import Runtime, open_runtime
+from supportbot.runtime import IndexCache, Runtime, open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,9 +46,15 @@ def config() -> Config:
     return load_config()
 
 
+@pytest.fixture(scope="session")
+def index_cache() -> IndexCache:
+    """Knowledge indexes shared by the tests' runtimes (built once per content)."""
+    return IndexCache()
+
+
 @pytest.fixture
-async def runtime(tmp_path: Path, config: Config) -> AsyncIterator[Runtime]:
-    rt = await open_runtime(config, str(tmp_path / "test.db"))
+async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> AsyncIterator[Runtime]:
+    rt = await open_runtime(config, str(tmp_path / "test.db"), cache=index_cache)
     try:
         yield rt
     finally:

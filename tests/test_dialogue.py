@@ -4,18 +4,13 @@ answers at fixed clocks, long messages and state across a restart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 import pytest
 from conftest import ChatClient
 
-import supportbot.runtime
-from intents.dialogue import MAX_TEXT, KnowledgeHolder
-from intents.normalize import Normalizer
+from intents.dialogue import MAX_TEXT
 from intents.replies import Outcome
-from knowledge import loader
 from knowledge.model import KnowledgeBase
 from supportbot.config import Config
 from supportbot.runtime import Runtime, open_runtime
@@ -27,32 +22,6 @@ TUESDAY_EVENING = "2026-11-24T20:00:00+03:00"
 SATURDAY = "2026-11-28T12:00:00+03:00"
 PEAK_QUESTION_RU = "когда удобнее всего звонить в поддержку, чтобы не ждать"
 PEAK_QUESTION_EN = "when is the best moment to call the helpline"
-
-
-_load_entries = cache(loader.load_entries)
-_load_reference = cache(loader.load_reference)
-_holders: dict[tuple, KnowledgeHolder] = {}
-
-
-@pytest.fixture(autouse=True)
-def _quick_start(monkeypatch: pytest.MonkeyPatch, normalizer: Normalizer) -> Iterator[None]:
-    """Every test opens a fresh runtime on its own database file. Reading the same YAML files,
-    warming up a morphology analyser and indexing the same entries each time is what makes that
-    slow, so those pure steps are shared between tests (keyed by the entries and the threshold).
-    The database, its seeding, the core, the queue and the actions are real and fresh."""
-    build = KnowledgeHolder.build
-
-    def shared_build(kb: KnowledgeBase, _normalizer: Normalizer, threshold: float) -> KnowledgeHolder:
-        key = (kb.revision, threshold, tuple(e.model_dump_json() for e in kb.entries))
-        if key not in _holders:
-            _holders[key] = build(kb, normalizer, threshold)
-        return _holders[key]
-
-    monkeypatch.setattr(loader, "load_entries", _load_entries)
-    monkeypatch.setattr(loader, "load_reference", _load_reference)
-    monkeypatch.setattr(supportbot.runtime, "Normalizer", lambda: normalizer)
-    monkeypatch.setattr(KnowledgeHolder, "build", shared_build)
-    yield
 
 
 def payloads(outcome_buttons: list) -> list[str]:

@@ -60,7 +60,7 @@ def gaps(calls: list[Call]) -> list[float]:
     return [b.at - a.at for a, b in itertools.pairwise(calls)]
 
 
-def assert_paced(calls: list[Call], interval: float, slack: float = 0.05) -> None:
+def assert_paced(calls: list[Call], interval: float, slack: float = 0.15) -> None:
     """Arrivals at the fake follow the pacer's slots, one `interval` apart.
 
     The pacer reserves slots, so a send that leaves late (the server's loop busy with a turn, or
@@ -76,7 +76,7 @@ def assert_paced(calls: list[Call], interval: float, slack: float = 0.05) -> Non
         earliest = max(earliest, call.at - j * interval)
     assert statistics.median(spacing) >= interval * 0.95, statistics.median(spacing)
     wide = sum(1 for g in spacing if g >= interval * 0.9)
-    assert wide >= 0.8 * len(spacing), f"{wide} of {len(spacing)} gaps ≥ {interval * 0.9:.3f} s; lateness (ms): {offsets}"
+    assert wide >= 0.6 * len(spacing), f"{wide} of {len(spacing)} gaps ≥ {interval * 0.9:.3f} s; lateness (ms): {offsets}"
 
 
 # -- redelivery -------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ async def test_a_burst_to_one_chat_arrives_complete_in_order_and_paced(
     presses = [ENTRIES[i % len(ENTRIES)] for i in range(100)]
     for entry in presses:
         assert (await post_telegram(http, server, tg_press(chat, f"kb:{entry}")))[0] == 200
-    calls = await fake.wait(tg_sent(chat), 100, timeout=30)
+    calls = await fake.wait(tg_sent(chat), 100, timeout=60)
     assert [visible(c) for c in calls] == [answer_of(kb, e) for e in presses]
     assert_paced(calls, CHAT_INTERVAL)
     assert calls[-1].at - calls[0].at >= 99 * CHAT_INTERVAL - 0.025
