@@ -67,3 +67,31 @@ def exists(db: str | Path) -> bool:
                    (schema_for(str(db)),), True)
         return bool(rows and rows[0]["n"])
     return Path(db).exists()
+
+
+# -- the run's backends, for the product processes the tests start ------------------------------
+
+
+def backend_settings() -> dict[str, dict[str, Any]]:
+    """The config sections that put a `supportbot` subprocess on this run's backends (nothing on
+    the embedded run; PostgreSQL storage and the chosen bus on the PostgreSQL + Redis run)."""
+    config = load_config()
+    if config.storage.backend != "postgres":
+        return {}
+    return {"storage": {"backend": "postgres"}, "bus": {"backend": config.bus.backend}}
+
+
+def backend_toml() -> str:
+    """`backend_settings` as TOML lines to append to a test's config file."""
+    lines = []
+    for section, values in backend_settings().items():
+        lines.append(f"\n[{section}]")
+        lines += [f'{key} = "{value}"' for key, value in values.items()]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def backend_env() -> dict[str, str]:
+    """The servers' addresses (environment variables the config names) for a subprocess."""
+    config = load_config()
+    names = [config.storage.url_env, config.bus.url_env] if config.storage.backend == "postgres" else []
+    return {name: os.environ[name] for name in names if name in os.environ}

@@ -36,7 +36,6 @@ import random
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import dbaccess
 import pytest
 from aiohttp import web
 
@@ -400,10 +400,11 @@ class Server:
                           "timeout_seconds": 5.0},
             },
         }
-        self.settings = merged(base, settings or {})
+        self.settings = merged(merged(base, dbaccess.backend_settings()), settings or {})
         self.config.write_text(to_toml(self.settings), encoding="utf-8")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(CHANNEL_ENV)}
-        self.env.update(SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONUNBUFFERED="1", **channel_env(channels))
+        self.env.update(SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD, PYTHONUNBUFFERED="1", **channel_env(channels),
+                        **dbaccess.backend_env())
         self.env.update(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -459,25 +460,15 @@ class Server:
     # -- the database ---------------------------------------------------------------------------------
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Read the server's database (read-only; WAL lets us read while it runs)."""
-        if not self.db.exists():
+        """Read the server's database (SQLite: read-only, WAL lets us read while it runs)."""
+        if not dbaccess.exists(self.db):
             return []
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
-        try:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute(sql, params).fetchall()]
-        finally:
-            conn.close()
+        return dbaccess.query(self.db, sql, params)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Write to the database (only while the server is down)."""
         assert self.proc is None or self.proc.poll() is not None, "the server is running"
-        conn = sqlite3.connect(self.db, timeout=10)
-        try:
-            conn.execute(sql, params)
-            conn.commit()
-        finally:
-            conn.close()
+        dbaccess.execute(self.db, sql, params)
 
     async def wait_rows(self, sql: str, params: tuple[Any, ...] = (), pred: Callable[[list[dict[str, Any]]], bool] = bool,
                         timeout: float = 10.0) -> list[dict[str, Any]]:

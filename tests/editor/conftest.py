@@ -53,7 +53,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The environment without the product's own variables (and channel tokens) plus `extra`."""
     drop = ("SUPPORTBOT_", "TELEGRAM_", "VK_", "VIBER_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(PYTHONUNBUFFERED="1", **extra)
+    env.update(PYTHONUNBUFFERED="1", **dbaccess.backend_env())
+    run_config = os.environ.get("SUPPORTBOT_CONFIG")
+    if run_config and dbaccess.backend_settings():  # the PostgreSQL + Redis run: the same backends
+        env["SUPPORTBOT_CONFIG"] = str(Path(run_config).resolve())
+    env.update(extra)
     return env
 
 
@@ -82,7 +86,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "server.log"
         self.config = workdir / "config.toml"
-        self.config.write_text(f'[web]\nhost = "127.0.0.1"\nport = {self.port}\n', encoding="utf-8")
+        self.config.write_text(f'[web]\nhost = "127.0.0.1"\nport = {self.port}\n' + dbaccess.backend_toml(),
+                               encoding="utf-8")
         self.env = clean_env(SUPPORTBOT_CONFIG=str(self.config), SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD)
         self.proc: subprocess.Popen[bytes] | None = None
         self.editor = Account("editor", "Редактор", "editor")

@@ -79,14 +79,14 @@ class Server:
         self._write_config()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
         self.env.update(SUPPORTBOT_CONFIG=str(self.config), SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD,
-                        PYTHONUNBUFFERED="1")
+                        PYTHONUNBUFFERED="1", **dbaccess.backend_env())
         self.proc: subprocess.Popen[bytes] | None = None
         self.admin_cookie: str | None = None  # the admin's console session, once signed in
 
     def _write_config(self) -> None:
         self.config.write_text(
             f'[payments]\npage_url = "{self.url}/pay/{{token}}"\n\n[web]\nhost = "127.0.0.1"\nport = {self.port}\n'
-            + self.extra_config, encoding="utf-8")
+            + self.extra_config + "\n" + dbaccess.backend_toml(), encoding="utf-8")
 
     def _move(self) -> None:
         """Another port: the chosen one was taken (by any process's outgoing connection, say)

@@ -13,7 +13,8 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from backends.messaging import SandboxEmail, SandboxSms
-from storage.db import SqliteDatabase
+from supportbot.config import load_config
+from supportbot.runtime import open_database
 
 from .conftest import AgentAccount, Server, new_agent
 
@@ -160,7 +161,7 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
 
 
 async def outboxes(server: Server, email: str, phone: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    db = await SqliteDatabase.open(server.db)
+    db = await open_database(load_config(), str(server.db))
     try:
         return await SandboxEmail(db).outbox(email), await SandboxSms(db).outbox(phone)
     finally:
