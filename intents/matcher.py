@@ -47,6 +47,9 @@ UNKNOWN_NOUN, UNKNOWN_OTHER = 1.0, 0.7
 COMMON_WORD = 3.0  # Zipf frequency from which an unknown word is taken as a real word, not a typo
 
 
+KEY_SHARE = 0.25  # a concept carrying this share of the message's weight is what it is about
+
+
 @dataclass(frozen=True)
 class Weights:
     """How the score's parts combine; tuned on tests/data/paraphrases.yaml (bench/calibrate.py)."""
@@ -56,6 +59,7 @@ class Weights:
     answer: float = 0.10  # share covered by the entry's title and answer
     fuzz: float = 0.15  # rapidfuzz similarity of the lemma strings (scaled by `cover`)
     rare_discount: float = 0.3  # a term seen in only one example weighs (1 - this)
+    key_miss: float = 0.15  # an entry that never uses the message's heaviest word loses this share
 
 
 
@@ -139,6 +143,7 @@ class Matcher:
 
     def _build(self) -> None:
         self.entry_ids = [e.id for e in self.kb.entries]
+        self.entry_index = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self.examples: list[_Example] = []
         per_entry_terms: list[list[frozenset[str]]] = [[] for _ in self.kb.entries]
         self.answer_terms: list[frozenset[str]] = []
@@ -368,6 +373,15 @@ class Matcher:
             similarity = fuzz.token_sort_ratio(q_string, example.string) / 100 if q_string else 0.0
             candidate.parts["fuzz"] = similarity
             candidate.score += w.fuzz * similarity * candidate.parts["cover"]
+        key = max((t for t in q if t.startswith("~")), key=q.__getitem__, default=None)  # the main domain concept
+        # "what does the promised payment section show": not the tariff page (its examples never say it)
+        if key is not None and w.key_miss and q[key] >= KEY_SHARE * q_weight:
+            lacking = [c for c in ranked if key not in self.entry_terms[self.entry_index[c.entry_id]]
+                       and key not in self.answer_terms[self.entry_index[c.entry_id]]]
+            if len(lacking) < len(ranked):  # only when some candidate does use it
+                for candidate in lacking:
+                    candidate.score *= 1 - w.key_miss
+                    candidate.parts["key_miss"] = w.key_miss
         offtopic = bool(analysis.unknown_topic) and not any(
             t in self.domain_terms or (t.isdigit() and t in self.idf) for t in q)
         if offtopic:

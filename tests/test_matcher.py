@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from intents.matcher import FUNCTION_WORDS_THRESHOLD, Matcher, message_mode
+from intents.matcher import FUNCTION_WORDS_THRESHOLD, Matcher, Weights, message_mode
 from intents.normalize import Normalizer
 from knowledge.model import KnowledgeBase
 
@@ -262,6 +262,22 @@ def test_exclude_keeps_the_entry_reachable_through_its_other_examples(matcher: M
     without = matcher.match(text, exclude=_example_number(matcher, text))
     assert without.best is not None
     assert without.best.entry_id == "do-balance"  # "сколько у меня денег на телефоне" still carries it
+
+
+# -- the message's main concept ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("что показывает раздел обещанный платёж", "lk-promised-payment"),
+    ("what can i see on the autopayment page", "lk-autopay"),
+])
+def test_an_entry_that_never_names_the_main_concept_loses_to_one_that_does(
+        text: str, expected: str, kb: KnowledgeBase, normalizer: Normalizer, matcher: Matcher) -> None:
+    """"What does the X page show" has close wordings in several how-to entries; the one about X
+    wins because the others never mention X (without the key-concept penalty they win)."""
+    assert matcher.match(text).best.entry_id == expected  # type: ignore[union-attr]
+    plain = Matcher(kb, normalizer, matcher.threshold, weights=Weights(key_miss=0.0))
+    assert plain.match(text).best.entry_id != expected  # type: ignore[union-attr]
 
 
 # -- a bug seen through the matcher -----------------------------------------------------------
