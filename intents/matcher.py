@@ -117,7 +117,7 @@ class Matcher:
     """An index over a knowledge base's example questions; rebuilt when the base changes."""
 
     def __init__(self, kb: KnowledgeBase, normalizer: Normalizer, threshold: float = 0.4,
-                 rerank: int = 20, fuzz_top: int = 6, weights: Weights | None = None) -> None:
+                 rerank: int = 16, fuzz_top: int = 6, weights: Weights | None = None) -> None:
         self.kb = kb
         self.weights = weights or Weights()
         self.normalizer = normalizer
