@@ -23,8 +23,8 @@ arrive at the fake. Printed for each N:
   this server (shared_preload_libraries is empty), and pg_stat_database counts every user of
   the server, hence the wrapper.
 - sessions waiting for the advisory write lock (pg_stat_activity sampled every 0.2 s): every write
-  transaction of the product takes one lock, and it is one per PostgreSQL database, not per
-  schema — other users of the same database (other test runs) are counted and do contend.
+  transaction of the product takes one lock per database schema (storage/postgres.py), so the
+  instances of one deployment take turns writing, as on SQLite; other schemas do not contend.
 
 The instances, PostgreSQL, Redis, the fake and the load generator all share this machine's CPUs:
 N > 1 adds processes, not cores (the CPU count and load average are printed).
