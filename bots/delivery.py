@@ -67,7 +67,8 @@ class Inbox:
                  "AND e.status IN ('received', 'processing')))")
         rows = await self.db.fetchall(
             "UPDATE inbound_updates SET status = 'processing', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            f"SELECT id FROM inbound_updates WHERE channel = ? AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
+            "SELECT id FROM inbound_updates WHERE channel = ? AND status IN ('received', 'processing') "  # open: indexed
+            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
             "RETURNING id, update_key, payload, attempts",
             (instance, stamp(now), channel, stale, alive, limit, stale, alive))
         return sorted(rows, key=lambda r: r["id"])
@@ -106,7 +107,8 @@ class Outbox:
                  "AND e.id < outbox.id AND e.status IN ('pending', 'sending'))")
         rows = await self.db.fetchall(
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            f"SELECT id FROM outbox WHERE channel = ? AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
+            "SELECT id FROM outbox WHERE channel = ? AND status IN ('pending', 'sending') "  # the open ones: an index
+            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
             "RETURNING id, chat_id, payload, attempts",
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])

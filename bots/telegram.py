@@ -25,6 +25,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import SendMessage
+from aiogram.methods.base import Response
+from aiogram.types import Message
 
 from intents.replies import Contact, Incoming, Reply
 
@@ -58,6 +60,9 @@ class TelegramAdapter:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=timeout)
         self.bot = Bot(token=token, session=session)
         self.timeout = timeout
+        # aiogram validates every answer as `Response[<type>]`; pydantic keeps parametrised models
+        # only while something refers to them, so without this each send built the class anew
+        self._response_types = (Response[Message], Response[bool])
 
     async def close(self) -> None:
         await self.bot.session.close()

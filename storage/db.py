@@ -185,24 +185,31 @@ class SqliteDatabase:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
+    async def _single(self, fn: Any, *args: Any) -> Any:
+        """One call on the worker thread, outside any open transaction. The thread runs calls in
+        the order they were submitted, so while no transaction is open a call goes straight to
+        it (many may be queued there: the thread never waits for the event loop between them);
+        while one is open, it waits for the transaction to end."""
+        if self._lock.locked():
+            async with self._lock:
+                return await self._run(fn, *args)
+        return await self._run(fn, *args)
+
     # -- the interface ---------------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._lock:
-            return await self._run(self._execute, sql, params)
+        return await self._single(self._execute, sql, params)
 
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         async with self.transaction() as tx:
             await tx.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._lock:
-            rows = await self._run(self._fetch, sql, params, 1)
+        rows = await self._single(self._fetch, sql, params, 1)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._lock:
-            return await self._run(self._fetch, sql, params, None)
+        return await self._single(self._fetch, sql, params, None)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -213,8 +220,7 @@ class SqliteDatabase:
             await self._run(self._script, sql)
 
     async def batch(self, statements: Sequence[Statement]) -> list[Any]:
-        async with self._lock:
-            return await self._run(self._batch, statements)
+        return await self._single(self._batch, statements)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_SqliteTx]:

@@ -387,6 +387,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0008_open_work",
+        """
+        CREATE INDEX inbound_updates_open ON inbound_updates (channel, status, id);
+        CREATE INDEX outbox_open ON outbox (channel, status, id);
+        """,
+    ),
 ]
 
 

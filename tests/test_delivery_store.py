@@ -1,0 +1,74 @@
+"""The messenger channels' stores (bots/delivery.py) on the run's database: what a claim takes,
+and that it reads only open work, however long the history grows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bots.delivery import Inbox, Outbox
+from intents.clock import utcnow
+from storage.db import SqliteDatabase
+from storage.instances import Instances
+from storage.schema import migrate
+from supportbot.runtime import Runtime
+
+
+async def test_inbox_claims_each_chats_oldest_open_update_once(runtime: Runtime) -> None:
+    inbox, now = Inbox(runtime.db), utcnow()
+    for name in ("A", "B"):  # two live instances
+        await Instances(runtime.db, name).beat(now)
+    for key, chat in (("1", "a"), ("2", "a"), ("3", "b")):
+        assert await inbox.accept("telegram", key, {"update_id": int(key)}, now, chat=chat)
+    assert not await inbox.accept("telegram", "1", {"update_id": 1}, now, chat="a")  # a redelivery
+    first = await inbox.claim("telegram", "A", now)
+    assert [r["update_key"] for r in first] == ["1", "3"]  # chat a's second waits for its first
+    assert await inbox.claim("telegram", "B", now) == []  # taken: another instance gets nothing
+    for row in first:
+        await inbox.done(row["id"], now)
+    assert [r["update_key"] for r in await inbox.claim("telegram", "B", now)] == ["2"]
+    assert await inbox.claim("vk", "A", now) == []
+
+
+async def test_outbox_claims_due_messages_in_chat_order(runtime: Runtime) -> None:
+    outbox, now = Outbox(runtime.db), utcnow()
+    await Instances(runtime.db, "A").beat(now)
+    for key, chat in (("k1", "a"), ("k2", "a"), ("k3", "b")):
+        assert await outbox.enqueue("telegram", chat, None, key, {"text": key}, now)
+    assert not await outbox.enqueue("telegram", "a", None, "k1", {"text": "again"}, now)
+    first = await outbox.claim("telegram", "A", now)
+    assert [r["chat_id"] for r in first] == ["a", "b"]
+    await outbox.retry(first[0]["id"], 1, 30, "timeout", now)  # a's first waits 30 s; its second waits too
+    await outbox.sent(first[1]["id"], now)
+    assert await outbox.claim("telegram", "A", now) == []
+    later = await outbox.claim("telegram", "A", now + timedelta(seconds=31))
+    assert [r["id"] for r in later] == [first[0]["id"]]
+
+
+async def test_claims_read_only_open_work(tmp_path: Path) -> None:
+    """The claim queries go through the (channel, status) indexes: finished updates and sent
+    messages, which pile up forever, are never scanned (SQLite's plan for the real queries)."""
+    db = await SqliteDatabase.open(tmp_path / "plan.db")
+    try:
+        await migrate(db)
+        statements: list[str] = []
+        original = db._fetch
+
+        def record(sql: str, params: object, limit: int | None) -> list[dict[str, object]]:
+            statements.append(sql)
+            return original(sql, params, limit)  # type: ignore[arg-type]
+
+        db._fetch = record  # type: ignore[method-assign]
+        now = utcnow()
+        await Inbox(db).claim("telegram", "A", now)
+        await Outbox(db).claim("telegram", "A", now)
+        db._fetch = original  # type: ignore[method-assign]
+        assert len(statements) == 2
+        for sql, table in zip(statements, ("inbound_updates", "outbox"), strict=True):
+            params = ("A", "t", "telegram", "t", "t", 10, "t", "t") if table == "inbound_updates" else \
+                ("A", "t", "telegram", "t", "t", "t", 10, "t", "t", "t")
+            plan = [row["detail"] for row in await db.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
+            assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+            assert any(f"INDEX {table}_open (channel=? AND status=?)" in step for step in plan), plan
+    finally:
+        await db.close()
