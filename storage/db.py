@@ -9,9 +9,10 @@ event loop never blocks on the disk); a PostgreSQL implementation plugs in behin
 from __future__ import annotations
 
 import asyncio
+import queue
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,6 +93,68 @@ class _SqliteTx:
         return next(iter(row.values())) if row else None
 
 
+Call = tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]
+
+
+class _Worker:
+    """The one thread that talks to SQLite. It takes every call waiting when it wakes, runs them
+    in order, and hands all their results back to the event loop at once: under load, one
+    wake-up of each side per batch of calls instead of per call."""
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="sqlite", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._calls.put((loop, future, fn, args))
+        return future
+
+    def stop(self) -> None:
+        self._calls.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._calls.get()]
+            while True:
+                try:
+                    batch.append(self._calls.get_nowait())
+                except queue.Empty:
+                    break
+            done: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+            stopping = False
+            for call in batch:
+                if call is None:
+                    stopping = True
+                    continue
+                loop, future, fn, args = call
+                try:
+                    outcome = (future, True, fn(*args))
+                except BaseException as exc:  # handed to the caller
+                    outcome = (future, False, exc)
+                done.setdefault(loop, []).append(outcome)
+            for loop, outcomes in done.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, outcomes)
+                except RuntimeError:  # that loop is closed: nobody waits any more
+                    pass
+            if stopping:
+                return
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in outcomes:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 class SqliteDatabase:
     """SQLite (WAL, busy timeout) on a dedicated thread; several processes may share the file."""
 
@@ -100,7 +163,7 @@ class SqliteDatabase:
     def __init__(self, path: str | Path, busy_timeout: float = 10.0) -> None:
         self.path = str(path)
         self._busy_timeout = busy_timeout
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._worker = _Worker()
         self._lock = asyncio.Lock()
         self._conn: sqlite3.Connection | None = None
         self.utils: sqlite_utils.Database | None = None
@@ -182,8 +245,7 @@ class SqliteDatabase:
             self._conn = None
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        return await self._worker.submit(fn, args)
 
     async def _single(self, fn: Any, *args: Any) -> Any:
         """One call on the worker thread, outside any open transaction. The thread runs calls in
@@ -238,4 +300,4 @@ class SqliteDatabase:
     async def close(self) -> None:
         async with self._lock:
             await self._run(self._close)
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._worker.stop)
