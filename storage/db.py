@@ -171,21 +171,25 @@ class SqliteDatabase:
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 10.0) -> SqliteDatabase:
         db = cls(path, busy_timeout)
-        await db._run(db._connect)
+        try:
+            await db._run(db._connect)
+        except BaseException:
+            await asyncio.to_thread(db._worker.stop)  # no thread left behind
+            raise
         return db
 
     # -- on the worker thread ------------------------------------------------------------------
 
     def _connect(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=self._busy_timeout)
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise DatabaseError(f"cannot open the database {self.path}: {exc}") from exc
         conn.row_factory = sqlite3.Row
         self._conn = conn

@@ -12,6 +12,7 @@ from typing import Any
 
 from intents.clock import parse_now
 from intents.replies import Incoming, Outcome
+from storage.db import DatabaseError
 
 from .config import Config, ConfigError, load_config
 
@@ -120,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(agents_command(config, args))
     except KeyboardInterrupt:
         return 130
+    except DatabaseError as exc:  # a --db that cannot be opened, a server that cannot be reached
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 2
     return 2
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -262,3 +263,16 @@ def test_empty_input_exits_zero(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert [json.loads(line) for line in result.stdout.splitlines()] == []
+
+
+@pytest.mark.parametrize("command", [["chat", "--jsonl"], ["agents", "list"], ["kb", "export", "out"]])
+def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
+    """A --db naming a directory (or under a path that cannot be created): one line, exit 2, no traceback."""
+    exe = Path(sys.executable).parent / "supportbot"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}  # the embedded default
+    for db in (tmp_path, Path("/proc/no-such-dir/x.db")):
+        result = subprocess.run([str(exe), *command, "--db", str(db)], input="", capture_output=True, text=True,
+                                timeout=60, cwd=tmp_path, env=env, check=False)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"supportbot: cannot open the database {db}"), result.stderr
+        assert "Traceback" not in result.stderr
