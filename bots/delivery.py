@@ -25,7 +25,7 @@ from typing import Any
 
 from intents.clock import utcnow
 from intents.replies import Contact, Incoming, Outcome, Reply
-from storage.db import Database, stamp
+from storage.db import Database, Statement, stamp
 
 from .base import Adapter, Parsed, RetryLater, SendFailed
 from .ratelimit import Pacer
@@ -74,8 +74,13 @@ class Inbox:
         return sorted(rows, key=lambda r: r["id"])
 
     async def done(self, update_id: int, now: datetime) -> None:
-        await self.db.execute("UPDATE inbound_updates SET status = 'done', processed_at = ? WHERE id = ?",
-                              (stamp(now), update_id))
+        statement = self.done_statement(update_id, now)
+        await self.db.execute(statement.sql, statement.params)
+
+    @staticmethod
+    def done_statement(update_id: int, now: datetime) -> Statement:
+        return Statement("UPDATE inbound_updates SET status = 'done', processed_at = ? WHERE id = ?",
+                         (stamp(now), update_id))
 
     async def failed(self, update_id: int, attempts: int, error: str, now: datetime) -> None:
         status = "failed" if attempts >= UPDATE_ATTEMPTS else "received"  # received: taken again
@@ -87,6 +92,17 @@ class Inbox:
 class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @staticmethod
+    def reply_statement(channel: str, chat_id: str, user: tuple[str, str], key: str, payload: dict[str, Any],
+                        now: datetime) -> Statement:
+        """Queue a reply to a user's message; `user` is the conversation's (channel, user key), looked
+        up in the same statement. Nothing when the key is already queued."""
+        return Statement(
+            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "
+            "VALUES (?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            (channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
 
     async def enqueue(self, channel: str, chat_id: str, conversation_id: int | None, key: str, payload: dict[str, Any],
                       now: datetime) -> bool:
@@ -113,9 +129,11 @@ class Outbox:
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
 
-    async def sent(self, outbox_id: int, now: datetime) -> None:
-        await self.db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                              (stamp(now), outbox_id))
+    async def sent(self, outbox_ids: list[int], now: datetime) -> None:
+        marks = ",".join("?" * len(outbox_ids))
+        await self.db.execute(
+            f"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id IN ({marks})",  # noqa: S608
+            (stamp(now), *outbox_ids))
 
     async def release(self, outbox_ids: list[int], next_at: datetime) -> None:
         """Give back claimed messages not tried yet, due at `next_at` (their chat waits for an
@@ -140,6 +158,49 @@ class Outbox:
         return {r["status"]: r["n"] for r in rows}
 
 
+class Coalescer:
+    """Many callers' items written in one go: the first caller starts a write; callers that
+    come while it runs are written together by the next one. Each caller returns once its own
+    item is written (or gets the write's error)."""
+
+    def __init__(self, write: Any) -> None:
+        self._write = write  # async (items: list) -> None
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def add(self, item: Any) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        await future
+
+    async def idle(self) -> None:
+        """Wait until nothing is being written."""
+        while self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self._write([item for item, _ in batch])
+                except BaseException as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+                    if not isinstance(exc, Exception):
+                        raise
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._task = None
+
+
 class ChannelRunner:
     """Processes one channel's stored updates and sends its outbox."""
 
@@ -159,6 +220,7 @@ class ChannelRunner:
         self._chat_tasks: dict[str, asyncio.Task[None]] = {}
         self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
+        self._sent = Coalescer(lambda ids: self.outbox.sent(ids, utcnow()))  # one UPDATE for the sends of a moment
         self.processed = 0
 
     @property
@@ -182,6 +244,7 @@ class ChannelRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self._sent.idle()  # marks of messages already sent are written before the database closes
 
     # -- inbound -----------------------------------------------------------------------------------
 
@@ -250,13 +313,20 @@ class ChannelRunner:
         await asyncio.gather(*(chat_worker(items) for items in by_chat.values()))
 
     async def _process_one(self, row: dict[str, Any], parsed: Parsed) -> None:
+        """The turn(s) of one update; then its replies are queued and the update marked done in
+        one transaction (a crash before it: the update is taken again and the core gives the
+        stored result, so the replies are queued once)."""
         now = utcnow()
         try:
+            statements: list[Statement] = []
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
                 outcome = await self.runtime.core.handle(msg)
-                await self._enqueue_outcome(msg, outcome, msg.message_id, now)
-            await self.inbox.done(row["id"], utcnow())
+                statements += self._reply_statements(msg, outcome, msg.message_id, now)
+            statements.append(Inbox.done_statement(row["id"], utcnow()))
+            counts = await self.runtime.db.batch(statements)
+            if any(counts[:-1]):
+                self._outbound.set()
             self.processed += 1
         except asyncio.CancelledError:
             raise
@@ -264,15 +334,11 @@ class ChannelRunner:
             log.exception("%s: update %s failed", self.name, row["update_key"])
             await self.inbox.failed(row["id"], row["attempts"] + 1, repr(exc), utcnow())
 
-    async def _enqueue_outcome(self, msg: Incoming, outcome: Outcome, key: str, now: datetime) -> None:
-        conv = await self.runtime.conversations.get_or_create(msg.channel, msg.user_id, now, msg.chat_id)
-        added = False
-        for r_index, reply in enumerate(outcome.replies):
-            for p_index, request in enumerate(self.adapter.render(msg.chat_id, reply, outcome.lang)):
-                added |= await self.outbox.enqueue(self.name, msg.chat_id, conv.id, f"{self.name}:{key}:{r_index}:{p_index}",
-                                                   request, now)
-        if added:
-            self._outbound.set()
+    def _reply_statements(self, msg: Incoming, outcome: Outcome, key: str, now: datetime) -> list[Statement]:
+        return [Outbox.reply_statement(self.name, msg.chat_id, (msg.channel, msg.user_id),
+                                       f"{self.name}:{key}:{r_index}:{p_index}", request, now)
+                for r_index, reply in enumerate(outcome.replies)
+                for p_index, request in enumerate(self.adapter.render(msg.chat_id, reply, outcome.lang))]
 
     # -- operator and system messages --------------------------------------------------------------
 
@@ -379,7 +445,7 @@ class ChannelRunner:
             now = utcnow()
             await self.outbox.retry(row["id"], attempts, delay, repr(exc), now)
             return None if attempts >= MAX_ATTEMPTS else now + timedelta(seconds=delay)
-        await self.outbox.sent(row["id"], utcnow())
+        await self._sent.add(row["id"])
         return None
 
 

@@ -3,10 +3,11 @@ and that it reads only open work, however long the history grows."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from bots.delivery import Inbox, Outbox
+from bots.delivery import Coalescer, Inbox, Outbox
 from intents.clock import utcnow
 from storage.db import SqliteDatabase
 from storage.instances import Instances
@@ -39,7 +40,7 @@ async def test_outbox_claims_due_messages_in_chat_order(runtime: Runtime) -> Non
     first = await outbox.claim("telegram", "A", now)
     assert [r["chat_id"] for r in first] == ["a", "b"]
     await outbox.retry(first[0]["id"], 1, 30, "timeout", now)  # a's first waits 30 s; its second waits too
-    await outbox.sent(first[1]["id"], now)
+    await outbox.sent([first[1]["id"]], now)
     assert await outbox.claim("telegram", "A", now) == []
     later = await outbox.claim("telegram", "A", now + timedelta(seconds=31))
     assert [r["id"] for r in later] == [first[0]["id"]]
@@ -72,3 +73,29 @@ async def test_claims_read_only_open_work(tmp_path: Path) -> None:
             assert any(f"INDEX {table}_open (channel=? AND status=?)" in step for step in plan), plan
     finally:
         await db.close()
+
+
+async def test_coalescer_writes_what_arrives_during_a_write_together() -> None:
+    writes: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        writes.append(items)
+        await asyncio.sleep(0.01)
+
+    coalescer = Coalescer(write)
+    await asyncio.gather(*(coalescer.add(i) for i in range(50)))
+    assert writes == [list(range(50))]  # all came in the same moment: one write
+    first = asyncio.create_task(coalescer.add(100))
+    await asyncio.sleep(0.002)  # its write is under way
+    await asyncio.gather(first, *(coalescer.add(i) for i in range(101, 106)))
+    assert writes[1:] == [[100], list(range(101, 106))]  # those that came meanwhile: the next write
+
+
+async def test_coalescer_hands_a_failed_write_to_each_of_its_callers() -> None:
+    async def write(items: list[int]) -> None:
+        raise OSError("disk full")
+
+    coalescer = Coalescer(write)
+    results = await asyncio.gather(*(coalescer.add(i) for i in range(3)), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results)
+    await coalescer.idle()

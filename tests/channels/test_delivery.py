@@ -172,7 +172,9 @@ async def test_a_burst_to_one_chat_arrives_complete_in_order_and_paced(
     calls = await fake.wait(tg_sent(chat), 100, timeout=60)
     assert [visible(c) for c in calls] == [answer_of(kb, e) for e in presses]
     assert_paced(calls, CHAT_INTERVAL)
-    assert calls[-1].at - calls[0].at >= 99 * CHAT_INTERVAL - 0.025
+    # departures are paced; arrivals carry the HTTP latency of each request (the first one can be
+    # tens of milliseconds slower on a busy machine), hence two intervals of slack
+    assert calls[-1].at - calls[0].at >= 97 * CHAT_INTERVAL
     assert len(await fake.quiet(tg_sent(chat, ok=None), 0.3)) == 100
 
 
