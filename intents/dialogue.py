@@ -84,11 +84,12 @@ class Core:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            done = await self.conversations.processed(msg.channel, msg.message_id) if msg.message_id else None
-            if done is not None:
-                return Outcome.from_json(done)  # a redelivered message: the same answer, nothing done twice
-            conv = await self.conversations.get_or_create(msg.channel, msg.user_id, now, msg.chat_id,
-                                                          msg.display_name)
+            conv, done = await self.conversations.open_turn(msg.channel, msg.user_id, msg.message_id, now, msg.chat_id,
+                                                            msg.display_name)
+            if done is not None:  # a redelivered message: the same answer, nothing done twice
+                result, status = done
+                stored = Outcome.from_json(result)
+                return stored if status is None else _with_handoff(stored, status)
             outcome = await self._handle(msg, conv, now)
         for observer in self.observers:
             await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
@@ -116,7 +117,7 @@ class Core:
             conv, shown, [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
                           for r in step.replies], now,
             author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
-            message_key=key, result=lambda status: _with_handoff(outcome, status).to_json())
+            message_key=key, result=outcome.to_json() if key else None)
         outcome.handoff = status in ("queued", "operator")
         if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
             await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,17 +45,34 @@ class ConversationStore:
         row = await self.db.fetchone(
             "SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, user_key)
         )
-        if row is None:
-            when = stamp(now)
-            await self.db.execute(
-                "INSERT INTO conversations (channel, user_key, chat_id, display_name, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_key) DO NOTHING",
-                (channel, user_key, chat_id or user_key, display_name, when, when),
-            )
-            row = await self.db.fetchone(
-                "SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, user_key)
-            )
-            assert row is not None
+        return _conversation(row) if row else await self._create(channel, user_key, now, chat_id, display_name)
+
+    async def open_turn(self, channel: str, user_key: str, message_id: str | None, now: datetime, chat_id: str = "",
+                        display_name: str = "") -> tuple[Conversation, tuple[str, str | None] | None]:
+        """The user's conversation (created on the first message) and, for a platform message
+        already answered, its stored result and the conversation's status then; one query."""
+        if message_id is None:
+            return await self.get_or_create(channel, user_key, now, chat_id, display_name), None
+        row = await self.db.fetchone(
+            "SELECT c.*, p.result AS done_result, p.status AS done_status FROM conversations c "
+            "LEFT JOIN processed_messages p ON p.channel = ? AND p.message_id = ? "
+            "WHERE c.channel = ? AND c.user_key = ?", (channel, message_id, channel, user_key))
+        if row is None:  # a first message: nothing of it can have been answered yet
+            return await self._create(channel, user_key, now, chat_id, display_name), None
+        result, status = row.pop("done_result"), row.pop("done_status")
+        return _conversation(row), (result, status) if result is not None else None
+
+    async def _create(self, channel: str, user_key: str, now: datetime, chat_id: str, display_name: str) -> Conversation:
+        when = stamp(now)
+        await self.db.execute(
+            "INSERT INTO conversations (channel, user_key, chat_id, display_name, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_key) DO NOTHING",
+            (channel, user_key, chat_id or user_key, display_name, when, when),
+        )
+        row = await self.db.fetchone(
+            "SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, user_key)
+        )
+        assert row is not None
         return _conversation(row)
 
     async def get(self, conversation_id: int, tx: Executor | None = None) -> Conversation | None:
@@ -106,8 +122,7 @@ class ConversationStore:
 
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
-                          message_key: tuple[str, str] | None = None,
-                          result: Callable[[str], str] | None = None) -> str:
+                          message_key: tuple[str, str] | None = None, result: str | None = None) -> str:
         """Everything a turn writes, in one transaction: the user's message, the state, the bot's
         replies, the turn log and (for a platform message) its result, kept so that a redelivery
         of the same message gets the same answer without doing the turn again. Returns the
@@ -133,15 +148,11 @@ class ConversationStore:
                 [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
                  for r in replies], many=True))
         if message_key is not None and result is not None:
-            # the stored result needs the status after the turn; the turn never changes it here,
-            # the handoff queue does that in its own transaction before, so it is known now
-            status_now = await self.db.fetchval("SELECT status FROM conversations WHERE id = ?", (conv.id,))
+            # kept with the conversation's status at the end of the turn (a handoff queued by this
+            # turn shows), read in the same transaction
             statements.append(Statement(
-                "INSERT INTO processed_messages (channel, message_id, result, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (channel, message_id) DO NOTHING", (*message_key, result(status_now), when)))
+                "INSERT INTO processed_messages (channel, message_id, result, created_at, status) VALUES (?, ?, ?, ?, "
+                "(SELECT status FROM conversations WHERE id = ?)) ON CONFLICT (channel, message_id) DO NOTHING",
+                (*message_key, result, when, conv.id)))
         return (await self.db.batch(statements))[status_at]
 
-    async def processed(self, channel: str, message_id: str) -> str | None:
-        """The stored result of a platform message already answered, or None."""
-        return await self.db.fetchval(
-            "SELECT result FROM processed_messages WHERE channel = ? AND message_id = ?", (channel, message_id))

@@ -394,6 +394,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX outbox_open ON outbox (channel, status, id);
         """,
     ),
+    (
+        "0009_processed_status",
+        """
+        ALTER TABLE processed_messages ADD COLUMN status TEXT;
+        """,
+    ),
 ]
 
 
