@@ -220,7 +220,7 @@ class ChannelRunner:
         self._chat_tasks: dict[str, asyncio.Task[None]] = {}
         self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
-        self._sent = Coalescer(lambda ids: self.outbox.sent(ids, utcnow()))  # one UPDATE for the sends of a moment
+        self._sent = Coalescer(self._mark_sent)  # one UPDATE for the sends of a moment
         self.processed = 0
 
     @property
@@ -282,6 +282,7 @@ class ChannelRunner:
                 rows = await self.inbox.claim(self.name, self.instance, utcnow())
                 if rows:
                     await self._process_batch(rows)
+                    await self._announce()
                     continue
             except asyncio.CancelledError:
                 raise
@@ -342,8 +343,23 @@ class ChannelRunner:
 
     # -- operator and system messages --------------------------------------------------------------
 
+    async def _announce(self) -> None:
+        """Tell the other instances that work finished here: a chat's next update or message,
+        held back while this one was in progress, may be theirs to take now (without this they
+        would find it on their next one-second look)."""
+        if getattr(self.runtime.events, "client", None) is not None:  # several instances share the work
+            await self.runtime.events.publish(f"work:{self.name}", {"from": self.instance})
+
+    async def _mark_sent(self, outbox_ids: list[int]) -> None:
+        await self.outbox.sent(outbox_ids, utcnow())
+        await self._announce()
+
     async def _on_event(self, topic: str, event: dict[str, Any]) -> None:
-        if topic.startswith("conv:") and event.get("type") == "message":
+        if topic == f"work:{self.name}":
+            if event.get("from") != self.instance:
+                self._inbound.set()
+                self._outbound.set()
+        elif topic.startswith("conv:") and event.get("type") == "message":
             await self.relay_pending(int(topic[5:]))
         elif topic == "resync":
             await self.relay_pending()
