@@ -90,12 +90,9 @@ class Core:
                 result, status = done
                 stored = Outcome.from_json(result)
                 return stored if status is None else _with_handoff(stored, status)
-            outcome = await self._handle(msg, conv, now)
-        for observer in self.observers:
-            await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
-        return outcome
+            return await self._handle(msg, conv, now, started)
 
-    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime) -> Outcome:
+    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float) -> Outcome:
         holder = self.knowledge
         truncated = len(msg.text) > MAX_TEXT
         if truncated:
@@ -119,6 +116,8 @@ class Core:
             author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
             message_key=key, result=outcome.to_json() if key else None)
         outcome.handoff = status in ("queued", "operator")
+        for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)
+            await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
         if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
             await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
             if step.outcome == "handoff" or status_before != status:
