@@ -20,6 +20,7 @@ import json
 import logging
 import random
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -163,8 +164,8 @@ class Coalescer:
     come while it runs are written together by the next one. Each caller returns once its own
     item is written (or gets the write's error)."""
 
-    def __init__(self, write: Any) -> None:
-        self._write = write  # async (items: list) -> None
+    def __init__(self, write: Callable[[list[Any]], Awaitable[None]]) -> None:
+        self._write = write
         self._pending: list[tuple[Any, asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
