@@ -38,6 +38,7 @@ import time
 import urllib.request
 from collections import defaultdict, deque
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -82,7 +83,10 @@ def serve_fake(port: int) -> None:
         name = request.match_info["method"]
         if name != "sendMessage":
             return web.json_response({"ok": True, "result": True})
-        form = await request.post()
+        if request.content_type == "application/json":  # the Bot API takes JSON or a form
+            form: Any = json.loads(await request.read())
+        else:
+            form = await request.post()
         chat = str(form.get("chat_id"))
         arrivals.append((chat, at))
         return web.json_response({"ok": True, "result": {
@@ -218,6 +222,28 @@ def latencies(posted: dict[int, list[float]], replies: list[tuple[str, float]]) 
     return out
 
 
+def cpu(pid: int | None = None) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far; None: this process."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by the server, the fake and this load generator between two readings."""
+
+    def __init__(self, server: int, fake: int) -> None:
+        self.pids = {"server": server, "fake Bot API": fake, "load generator": None}
+        self.start = {name: cpu(pid) for name, pid in self.pids.items()}
+
+    def report(self, updates: int, seconds: float) -> str:
+        used = {name: cpu(pid) - self.start[name] for name, pid in self.pids.items()}
+        parts = [f"{name} {used[name] / seconds:.2f} core ({used[name] / max(1, updates) * 1000:.2f} ms/update)"
+                 for name in used]
+        return "CPU: " + ", ".join(parts)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -252,8 +278,11 @@ async def bench(args: argparse.Namespace) -> None:
         base = len(await wait_replies(fake_url, warm, 60))
 
         # 1. overload: connections posting back to back, faster than the server can answer
+        meter = CpuMeter(procs[1].pid, procs[0].pid)
         ok, errors, elapsed, posted = await closed_loop(webhook, args.concurrency, args.seconds, chats)
         got = await wait_replies(fake_url, base + ok, max(60.0, args.seconds * 10))
+        whole = max(at for _, at in got) - min(t for times in posted.values() for t in times)
+        cpu_over = meter.report(ok, whole)
         replies = got[base:]
         t0 = min(t for times in posted.values() for t in times)
         during = sum(1 for _, at in replies if t0 + 1.0 <= at <= t0 + elapsed) / (elapsed - 1.0)
@@ -264,6 +293,7 @@ async def bench(args: argparse.Namespace) -> None:
               f"{ok / elapsed:.0f} updates/s ({errors} errors) while {during:.0f} replies/s reached the fake; "
               f"the backlog then drained at {drain:.0f} replies/s; {len(replies)}/{ok} replies, latency p50 "
               f"{pct(lat_over, 0.5) * 1000:.0f} ms, max {max(lat_over) * 1000:.0f} ms")
+        print(f"   {cpu_over} (from the first post to the last reply)")
         base = len(got)
 
         # 2. the peak: the highest rate whose replies keep up (open loop, rising in steps)
@@ -292,14 +322,17 @@ async def bench(args: argparse.Namespace) -> None:
         # 3. latency at half the peak
         rate = max(1.0, peak / 2)
         seconds = max(5.0, min(20.0, 2000 / rate))
+        meter = CpuMeter(procs[1].pid, procs[0].pid)
         ok3, errors3, posted3 = await open_loop(webhook, rate, seconds, chats)
         got3 = await wait_replies(fake_url, base + ok3, 60)
+        cpu_half = meter.report(ok3, seconds)
         lat = latencies(posted3, got3[base:])
         print(f"\n3. latency at half the peak ({rate:.0f} updates/s for {seconds:.0f} s, open loop): "
               f"{len(got3) - base}/{ok3} replies ({errors3} errors)")
         print(f"   update posted → sendMessage at the fake: p50 {pct(lat, 0.5) * 1000:.1f} ms, "
               f"p90 {pct(lat, 0.9) * 1000:.1f} ms, p99 {pct(lat, 0.99) * 1000:.1f} ms, "
               f"mean {statistics.mean(lat) * 1000:.1f} ms")
+        print(f"   {cpu_half}")
 
         # 4. the ceiling: the same load generator against "hello"
         procs.append(spawn(sys.executable, __file__, "--serve-hello", str(hello_port)))

@@ -305,14 +305,14 @@ class ChannelRunner:
             messages = parsed[row["id"]].messages
             chat = messages[0].chat_id if messages else f"none:{row['id']}"
             by_chat[chat].append(row)
-        semaphore = asyncio.Semaphore(self.concurrency)
+        chats = deque(by_chat.values())
 
-        async def chat_worker(items: list[dict[str, Any]]) -> None:
-            async with semaphore:
-                for row in items:
+        async def worker() -> None:  # `concurrency` workers take the chats in turn (one chat: in order)
+            while chats:
+                for row in chats.popleft():
                     await self._process_one(row, parsed[row["id"]])
 
-        await asyncio.gather(*(chat_worker(items) for items in by_chat.values()))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(chats)))))
 
     async def _process_one(self, row: dict[str, Any], parsed: Parsed) -> None:
         """The turn(s) of one update; then its replies are queued and the update marked done in
