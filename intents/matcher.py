@@ -21,11 +21,13 @@ answer.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
+from operator import itemgetter
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
@@ -189,12 +191,23 @@ class Matcher:
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.entry_examples: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for number, example in enumerate(self.examples):
-            example.weight = sum(self.idf[t] for t in example.terms)
+            example.weight = sum(self.idf[t] for t in sorted(example.terms))  # sorted: the same float in every process
             example.string = " ".join(sorted(example.terms))
             for term in example.terms:
                 self.postings[term].append(number)
                 self.entry_examples[term][example.entry].append(number)
         self.entry_postings: dict[str, list[int]] = {t: list(by_entry) for t, by_entry in self.entry_examples.items()}
+        # arrays for the re-ranking: every example's shared weight in one bincount, every entry's best
+        # example in a few reductions over the entries' example ranges
+        self.example_numbers = {t: np.asarray(numbers, dtype=np.int32) for t, numbers in self.postings.items()}
+        self.example_weights = np.fromiter((e.weight for e in self.examples), dtype=np.float64, count=len(self.examples))
+        owners = [e.entry for e in self.examples]  # appended entry by entry: each entry's examples are one range
+        assert all(a <= b for a, b in pairwise(owners)), "examples must be grouped by entry"
+        starts = [k for k, owner in enumerate(owners) if k == 0 or owner != owners[k - 1]]  # entries with examples
+        self.range_starts = np.asarray(starts, dtype=np.intp)
+        self.range_bounds = np.append(self.range_starts, len(owners))
+        self.range_sizes = np.diff(self.range_bounds)
+        self.entry_range = {owners[start]: k for k, start in enumerate(starts)}  # entry -> its range
         self.vocabulary = surface  # words a typo may be corrected to
         self.known_words = answer_words | set(surface)  # words never "corrected"
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -329,10 +342,11 @@ class Matcher:
         if exclude is not None:  # leave one example out: its words unique to its entry go too
             excluded_entry, excluded_terms = self.examples[exclude].entry, self.examples[exclude].terms
             counts = self.entry_terms[excluded_entry]
-            for term in excluded_terms:
+            for term in sorted(excluded_terms):  # sorted: the same float in every process
                 if term in q and counts[term] == 1 and (term, q[term]) not in function_words:
                     covered[excluded_entry] -= q[term]
-        shortlist = heapq.nlargest(self.rerank, covered.items(), key=lambda kv: kv[1])
+        # as heapq.nlargest (a stable sort: equal cover keeps the retrieval order), but faster
+        shortlist = sorted(covered.items(), key=itemgetter(1), reverse=True)[: self.rerank]
         for position, (entry_index, covered_weight) in enumerate(shortlist):
             counts = self.entry_terms[entry_index]
             for term, weight in function_words:
@@ -340,27 +354,17 @@ class Matcher:
                     covered_weight += weight
             shortlist[position] = (entry_index, covered_weight)
         # 2. re-ranking: the best example of each shortlisted entry (weighted Dice), then the parts
-        by_entry = self.entry_examples
-        q_items = [(by_entry[t], weight) for t, weight in q.items() if t in by_entry]
         w = self.weights
         ranked: list[Candidate] = []
-        examples = self.examples
-        for entry_index, covered_weight in shortlist:
-            shared: dict[int, float] = defaultdict(float)
-            for postings, weight in q_items:
-                for number in postings.get(entry_index, ()):
-                    shared[number] += weight
-            shared.pop(exclude, None)  # type: ignore[arg-type]
-            best_dice, best_number = 0.0, -1
-            for number, weight in shared.items():
-                dice = 2 * weight / (q_weight + examples[number].weight)
-                if dice > best_dice:
-                    best_dice, best_number = dice, number
-            if best_number < 0:
-                continue
+        indexed = [t for t in q if t in self.example_numbers]  # every shortlisted entry has examples with one of these
+        best = self._best_examples(q, q_weight, indexed, [e for e, _ in shortlist], exclude) if indexed else []
+        q_list = list(q.items())
+        for (entry_index, covered_weight), (best_dice, best_number) in zip(shortlist, best, strict=False):
+            if not best_dice > 0:
+                continue  # no example of the entry shares weight with the message
             cover = covered_weight / q_weight
             answer_terms = self.answer_terms[entry_index]
-            answer = sum(weight for t, weight in q.items() if t in answer_terms) / q_weight
+            answer = sum([weight for t, weight in q_list if t in answer_terms]) / q_weight
             score = w.dice * best_dice + w.cover * cover + w.answer * answer
             ranked.append(Candidate(self.entry_ids[entry_index], score, self.examples[best_number].text,
                                     {"dice": best_dice, "cover": cover, "answer": answer, "example": best_number}))
@@ -394,6 +398,46 @@ class Matcher:
             candidate.score = round(candidate.score, 4)
             candidate.parts = {k: round(v, 3) for k, v in candidate.parts.items()}
         return Match(analysis, ranked[:limit], threshold)
+
+    def _best_examples(self, q: dict[str, float], q_weight: float, indexed: list[str], entries: list[int],
+                       exclude: int | None) -> list[tuple[float, int]]:
+        """Each entry's best example by weighted Dice with the message: (dice, example number); an
+        entry none of whose examples shares weight with the message has dice 0.
+
+        The shared weights of all examples come from one bincount over the postings of the message's
+        `indexed` terms, added in the message's term order as a loop over the postings would; the
+        best of each entry from reductions over the entries' contiguous example ranges. The
+        `exclude`d example (leave-one-out) gets dice 0, so it is never chosen."""
+        numbers = [self.example_numbers[t] for t in indexed]
+        shared = np.bincount(np.concatenate(numbers), weights=np.repeat([q[t] for t in indexed], [len(n) for n in numbers]),
+                             minlength=len(self.examples))
+        half = shared / (self.example_weights + q_weight)  # dice / 2 (doubling is exact: same order, same ties)
+        if exclude is not None:
+            half[exclude] = 0.0
+        top = np.maximum.reduceat(half, self.range_starts)  # per entry with examples
+        at_top = np.flatnonzero(half == np.repeat(top, self.range_sizes))  # example numbers, ascending
+        first = np.searchsorted(at_top, self.range_bounds).tolist()  # where each range's examples start in at_top
+        tops = top.tolist()
+        result: list[tuple[float, int]] = []
+        for entry in entries:
+            r = self.entry_range[entry]
+            if not tops[r] > 0:
+                result.append((0.0, -1))
+            elif first[r + 1] - first[r] == 1:
+                result.append((2 * tops[r], int(at_top[first[r]])))
+            else:  # equally good examples
+                result.append((2 * tops[r], self._first_met(indexed, at_top[first[r] : first[r + 1]].tolist())))
+        return result
+
+    def _first_met(self, terms: list[str], numbers: list[int]) -> int:
+        """Of the examples `numbers` (ascending), the first met when the postings of the message's
+        `terms` are walked in order (term by term, each in example order), as the loop over them did."""
+        examples = self.examples
+        for term in terms:
+            for number in numbers:
+                if term in examples[number].terms:
+                    return number
+        return numbers[0]
 
     def _prefer_mode(self, mode: str, ranked: list[Candidate]) -> None:
         """A question about how something works prefers a how-to entry, a request prefers the
