@@ -43,15 +43,16 @@ class Inbox:
         self.db = db
 
     async def accept(self, channel: str, key: str, payload: dict[str, Any], now: datetime,
-                     taken_by: str | None = None, chat: str = "") -> bool:
+                     taken_by: str | None = None, chat: str = "", raw: str | None = None) -> bool:
         """Store an update; False when it was already stored (a redelivery). `taken_by` stores it
         as already being processed by that instance (answered in the webhook's own response);
-        `chat` keeps one chat's updates in order across instances."""
+        `chat` keeps one chat's updates in order across instances; `raw`, the JSON text the
+        payload was read from, is stored as it is (not encoded again)."""
         changed = await self.db.execute(
             "INSERT INTO inbound_updates (channel, update_key, payload, status, received_at, claimed_by, claimed_at, "
             "chat_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_key) DO NOTHING",
-            (channel, key, json.dumps(payload, ensure_ascii=False), "processing" if taken_by else "received", stamp(now),
-             taken_by, stamp(now) if taken_by else None, chat))
+            (channel, key, raw if raw is not None else json.dumps(payload, ensure_ascii=False),
+             "processing" if taken_by else "received", stamp(now), taken_by, stamp(now) if taken_by else None, chat))
         return changed > 0
 
     async def claim(self, channel: str, instance: str, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
@@ -249,8 +250,9 @@ class ChannelRunner:
 
     # -- inbound -----------------------------------------------------------------------------------
 
-    async def accept(self, update: dict[str, Any]) -> bool:
-        """Store an update (the webhook answers only after this); False for a redelivery.
+    async def accept(self, update: dict[str, Any], raw: str | None = None, parsed: Parsed | None = None) -> bool:
+        """Store an update (the webhook answers only after this); False for a redelivery. A
+        webhook passes the JSON text it read (`raw`) and the update as parsed, when it has them.
 
         With several instances, Redis keeps the keys of recent updates so a redelivery landing
         on any instance is recognised without a database write; the database's unique key
@@ -267,11 +269,11 @@ class ChannelRunner:
                     "SELECT 1 FROM inbound_updates WHERE channel = ? AND update_key = ?", (self.name, key)):
                 return False
         try:
-            parsed = self.adapter.parse(update)
+            parsed = parsed or self.adapter.parse(update)
             chat = f"{parsed.messages[0].chat_id}" if parsed.messages else ""
         except Exception:  # kept all the same; it is marked failed when processed
             chat = ""
-        new = await self.inbox.accept(self.name, key, update, utcnow(), chat=chat)
+        new = await self.inbox.accept(self.name, key, update, utcnow(), chat=chat, raw=raw)
         if new:
             self._inbound.set()
         return new

@@ -7,7 +7,7 @@ Adapters turn a platform's update into an `Incoming` and render `Reply`s nativel
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,8 +41,9 @@ class Reply:
         options = "\n".join(f"{i}. {b.title}" for i, b in enumerate(self.buttons, 1))
         return f"{self.text}\n\n{options}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:  # as dataclasses.asdict, without its deep copies (every turn stores one)
+        return {"text": self.text, "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
+                "request_contact": self.request_contact, "url": self.url}
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,8 @@ class WebConfig(Strict):
     trust_proxy: bool = False  # take scheme, host and client IP from X-Forwarded-* (only behind your own proxy)
     secret_env: str = "SUPPORTBOT_WEB_SECRET"  # noqa: S105 - the variable's name, not a secret
     admin_password_env: str = "SUPPORTBOT_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # uvloop where installed (not on Windows)
+    switch_interval_ms: float = Field(1.0, gt=0, le=100)  # how soon the database thread gets the GIL back
 
 
 class TelegramConfig(Strict):

@@ -61,8 +61,22 @@ def serve(config: Config, args: argparse.Namespace) -> int:
         return 2
     print(f"supportbot: serving on http://{host}:{port}/ (chat /chat, console /console, form /feedback)",
           file=sys.stderr, flush=True)
-    web.run_app(app, host=host, port=port, shutdown_timeout=10, print=None, access_log=None)
+    sys.setswitchinterval(config.web.switch_interval_ms / 1000)
+    web.run_app(app, host=host, port=port, shutdown_timeout=10, print=None, access_log=None,
+                loop=new_event_loop(config.web.event_loop))
     return 0
+
+
+def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """uvloop's loop when asked for and installed, else the standard library's."""
+    if kind == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            logging.getLogger(__name__).info("uvloop is not installed: the standard event loop serves")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def agents_command(config: Config, args: argparse.Namespace) -> int:

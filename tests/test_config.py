@@ -38,6 +38,8 @@ def test_every_setting_is_in_the_shipped_file() -> None:
 @pytest.mark.parametrize(("content", "fragment"), [
     ("[understanding]\nthreshold = 3\n", "understanding.threshold"),
     ("[web]\nport = 'eighty'\n", "web.port"),
+    ("[web]\nevent_loop = 'tokio'\n", "web.event_loop"),
+    ("[web]\nswitch_interval_ms = 0\n", "web.switch_interval_ms"),
     ("[nonsense]\nx = 1\n", "nonsense"),
     ("[storage\n", "not valid TOML"),
 ])
@@ -52,3 +54,19 @@ def test_wrong_config_is_reported(tmp_path: Path, content: str, fragment: str) -
 def test_missing_named_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         load_config(tmp_path / "absent.toml")
+
+
+def test_the_server_runs_on_the_configured_event_loop() -> None:
+    import asyncio
+
+    import uvloop
+
+    from supportbot.server import new_event_loop
+
+    fast, plain = new_event_loop("uvloop"), new_event_loop("asyncio")
+    try:
+        assert isinstance(fast, uvloop.Loop)
+        assert not isinstance(plain, uvloop.Loop) and isinstance(plain, asyncio.AbstractEventLoop)
+    finally:
+        fast.close()
+        plain.close()

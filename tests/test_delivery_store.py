@@ -99,3 +99,19 @@ async def test_coalescer_hands_a_failed_write_to_each_of_its_callers() -> None:
     results = await asyncio.gather(*(coalescer.add(i) for i in range(3)), return_exceptions=True)
     assert all(isinstance(r, OSError) for r in results)
     await coalescer.idle()
+
+
+def test_stamps_are_fixed_width_utc_text_in_time_order() -> None:
+    from datetime import UTC, datetime, timezone
+
+    from storage.db import stamp, unstamp
+
+    moscow = timezone(timedelta(hours=3))
+    moments = [datetime(2026, 11, 27, 2, 30, 0, 5, tzinfo=moscow), datetime(2026, 11, 26, 23, 30, 0, 6, tzinfo=UTC),
+               datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2027, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
+    texts = [stamp(m) for m in moments]
+    assert texts[0] == "2026-11-26T23:30:00.000005Z"  # Moscow time stored as UTC
+    assert texts[2] == "0999-01-02T03:04:05.000000Z"
+    assert {len(t) for t in texts} == {27}
+    assert sorted(texts) == [stamp(m) for m in sorted(moments)]
+    assert [unstamp(t) for t in texts] == moments

@@ -395,3 +395,12 @@ async def test_state_survives_a_restart(bot: ChatClient, tmp_path: Path, config:
         assert queued.handoff is True
     finally:
         await restarted.close()
+
+
+def test_a_reply_as_a_dict_is_what_asdict_gives() -> None:
+    from dataclasses import asdict
+
+    from intents.replies import Button, Reply
+
+    for reply in (Reply("a"), Reply("b", [Button("x", "kb:x"), Button("y", "url:https://e.org")], True, "https://pay")):
+        assert reply.to_dict() == asdict(reply)

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bots.base import BadUpdate
+from bots.base import BadUpdate, Parsed
 from bots.delivery import ChannelRunner
 from bots.ratelimit import Pacer, RedisPacer
 from intents.clock import utcnow
@@ -99,23 +99,32 @@ def pacer_for(config: Config, name: str, events: Any = None) -> Pacer:
     return Pacer(rate, per_chat)
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def _json(request: web.Request) -> tuple[dict[str, Any], str]:
+    """The request's JSON object and its text."""
     if request.content_length is not None and request.content_length > MAX_UPDATE:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPDATE, actual_size=request.content_length)
     try:
-        data = json.loads(await request.read())
+        text = (await request.read()).decode("utf-8")
+        data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise web.HTTPBadRequest(text="not JSON") from exc
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")
-    return data
+    return data, text
 
 
-async def _accept(channel: Channel, update: dict[str, Any]) -> bool:
+def _parse(channel: Channel, update: dict[str, Any]) -> Parsed | None:
+    try:
+        return channel.adapter.parse(update)
+    except Exception:  # stored all the same; marked failed when processed
+        return None
+
+
+async def _accept(channel: Channel, update: dict[str, Any], raw: str | None = None, parsed: Parsed | None = None) -> bool:
     """Store the update; False for a redelivery."""
     assert channel.runner is not None
     try:
-        return await channel.runner.accept(update)
+        return await channel.runner.accept(update, raw, parsed)
     except BadUpdate as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
 
@@ -130,10 +139,10 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not channel.secret or not secrets.compare_digest(given.encode(), channel.secret.encode()):
         raise web.HTTPUnauthorized(text="bad secret token")
-    update = await _json(request)
-    await _accept(channel, update)  # stored before we answer
-    parsed = channel.adapter.parse(update)
-    if parsed.ack:  # answer the button press at once, in the webhook's response
+    update, raw = await _json(request)
+    parsed = _parse(channel, update)
+    await _accept(channel, update, raw, parsed)  # stored before we answer
+    if parsed is not None and parsed.ack:  # answer the button press at once, in the webhook's response
         return web.json_response(parsed.ack)
     return web.Response(status=200)
 
@@ -142,7 +151,7 @@ async def vk_callback(request: web.Request) -> web.Response:
     channel = request.app[CHANNELS].get("vk")
     if channel is None or channel.runner is None:
         raise web.HTTPNotFound()
-    update = await _json(request)
+    update, raw = await _json(request)
     config = request.app[CONFIG].channels.vk
     if update.get("group_id") != config.group_id:
         raise web.HTTPForbidden(text="unknown group")
@@ -151,9 +160,9 @@ async def vk_callback(request: web.Request) -> web.Response:
     given = update.get("secret")
     if not channel.secret or not isinstance(given, str) or not secrets.compare_digest(given.encode(), channel.secret.encode()):
         raise web.HTTPForbidden(text="bad secret")
-    new = await _accept(channel, update)
-    parsed = channel.adapter.parse(update)
-    if parsed.ack and new:  # a redelivered event was answered the first time
+    parsed = _parse(channel, update)
+    new = await _accept(channel, update, raw, parsed)
+    if parsed is not None and parsed.ack and new:  # a redelivered event was answered the first time
         task = asyncio.create_task(channel.adapter.ack(parsed.ack))
         request.app[ACKS].add(task)
         task.add_done_callback(request.app[ACKS].discard)
