@@ -41,8 +41,9 @@ class Adapter(Protocol):
     def render(self, chat_id: str, reply: Reply, lang: str) -> list[dict[str, Any]]:
         """Native send requests for one reply (several when a text is split)."""
 
-    async def send(self, request: dict[str, Any], dedupe: int) -> None:
-        """Perform one native send request; raises `RetryLater` or `SendFailed`."""
+    async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
+        """Perform one native send request; raises `RetryLater` or `SendFailed`. `text` is the
+        request as the outbox keeps it (JSON), for an adapter that can post it as it is."""
 
 
 class RetryLater(Exception):

@@ -446,7 +446,7 @@ class ChannelRunner:
         await self.pacer.wait(row["chat_id"])
         try:
             async with self._sending:
-                await self.adapter.send(json.loads(row["payload"]), row["id"])
+                await self.adapter.send(json.loads(row["payload"]), row["id"], row["payload"])
         except RetryLater as exc:
             self.pacer.pause(exc.seconds, row["chat_id"])
             now = utcnow()

@@ -134,14 +134,15 @@ class TelegramAdapter:
                 rows.append([{"text": button.title[:64], "callback_data": button.payload}])
         return {"inline_keyboard": rows} if rows else None
 
-    async def send(self, request: dict[str, Any], dedupe: int) -> None:
+    async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
         """sendMessage. 429 → RetryLater(retry_after); 400/401/403/404 (blocked by the user, chat
         gone, a bad request) → SendFailed, never retried; anything else (5xx, a timeout, a broken
-        connection, an answer that is not the Bot API's) raises, and the message is tried again."""
+        connection, an answer that is not the Bot API's) raises, and the message is tried again.
+        `text`, the request's JSON from the outbox, is posted as it is."""
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout),
                                                connector=aiohttp.TCPConnector(limit=100))
-        body = json.dumps(request, ensure_ascii=False).encode()
+        body = (text if text is not None else json.dumps(request, ensure_ascii=False)).encode()
         async with self._http.post(self._send_url, data=body, headers=JSON_HEADERS) as response:
             raw = await response.read()
             status = response.status

@@ -148,7 +148,7 @@ class ViberAdapter:
                                                                 if self.configuration.avatar else {})}
         return data
 
-    async def send(self, request: dict[str, Any], dedupe: int) -> None:
+    async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
         message = TextMessage(text=request["text"], keyboard=request.get("keyboard"),
                               min_api_version=request.get("min_api_version"))
         try:

@@ -113,7 +113,7 @@ class VkAdapter:
             requests_.append(values)
         return requests_
 
-    async def send(self, request: dict[str, Any], dedupe: int) -> None:
+    async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
         values = {**request, "random_id": dedupe}  # our outbox id: VK drops a second post with the same one
         try:
             await self.call("messages.send", values)

@@ -21,10 +21,12 @@ TOKEN = "123456:TEST"
 class BotApi:
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, Any]] = []
+        self.bodies: list[bytes] = []
         self.answer: tuple[int, str, str] = (200, "application/json", "")
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
+        self.bodies.append(raw)
         self.requests.append((request.path, request.content_type, json.loads(raw)))
         status, content_type, text = self.answer
         return web.Response(status=status, text=text, content_type=content_type)
@@ -107,3 +109,14 @@ async def test_an_unreachable_api_raises_a_network_error_not_a_refusal() -> None
         assert not isinstance(caught.value, SendFailed | RetryLater)
     finally:
         await adapter.close()
+
+
+async def test_the_outbox_text_is_posted_as_it_is(api: tuple[BotApi, TelegramAdapter]) -> None:
+    fake, adapter = api
+    fake.answers(200, MESSAGE)
+    request = {"chat_id": "42", "text": "Привет", "parse_mode": "HTML"}
+    text = json.dumps(request, ensure_ascii=False, indent=1)  # laid out unlike a fresh encoding
+    await adapter.send(request, 1, text)
+    [(_, content_type, body)] = fake.requests
+    assert content_type == "application/json" and body == request
+    assert fake.bodies == [text.encode()]
