@@ -1,6 +1,10 @@
 """Scale-out: Telegram traffic over N = 1, 2, 3 instances sharing one PostgreSQL and one Redis.
 
     .venv/bin/python bench/instances.py [--instances 1,2,3] [--duration 20] [--workers 48] [--chats 400]
+                                        [--storage postgres|sqlite]
+
+With `--storage sqlite` the instances share one SQLite file (and Redis) instead: several
+processes on one machine (no statement counts or lock sampling then).
 
 For each N: a fresh schema (`--db bench_<hex>`, dropped afterwards), `supportbot migrate`, N
 `supportbot --config CFG serve` processes (`[storage] backend = "postgres"`, `[bus] backend =
@@ -182,9 +186,10 @@ def free_port() -> int:
 
 
 class Deployment:
-    def __init__(self, workdir: Path, fake_url: str, n: int, pool_size: int) -> None:
+    def __init__(self, workdir: Path, fake_url: str, n: int, pool_size: int, storage: str = "postgres") -> None:
         self.workdir = workdir
-        self.db = f"bench_{secrets.token_hex(6)}"
+        self.storage = storage
+        self.db = f"bench_{secrets.token_hex(6)}" if storage == "postgres" else str(workdir / "bench.db")
         drop = ("SUPPORTBOT_", "TELEGRAM_", "VK_", "VIBER_")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
         self.env.update(SUPPORTBOT_DATABASE_URL=PG_URL, SUPPORTBOT_REDIS_URL=REDIS_URL,
@@ -197,7 +202,7 @@ class Deployment:
         for name in [*self.names, "cli"]:
             api = f"{fake_url}/i/{name}"
             (workdir / f"{name}.toml").write_text(
-                f'[storage]\nbackend = "postgres"\npool_size = {pool_size}\n\n[bus]\nbackend = "redis"\n\n'
+                f'[storage]\nbackend = "{storage}"\npool_size = {pool_size}\n\n[bus]\nbackend = "redis"\n\n'
                 f'[web]\nhost = "127.0.0.1"\n\n[channels.telegram]\napi_url = "{api}"\nper_second = 100000.0\n'
                 'per_chat_per_second = 50.0\ntimeout_seconds = 10.0\n', encoding="utf-8")
 
@@ -266,11 +271,12 @@ class Deployment:
         import asyncpg
         import redis.asyncio as aioredis
 
-        conn = await asyncpg.connect(PG_URL, timeout=10)
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.db}" CASCADE')
-        finally:
-            await conn.close()
+        if self.storage == "postgres":
+            conn = await asyncpg.connect(PG_URL, timeout=10)
+            try:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{self.db}" CASCADE')
+            finally:
+                await conn.close()
         client = aioredis.from_url(REDIS_URL)
         try:
             keys = [k async for k in client.scan_iter(match=f"supportbot:{self.db}*")]
@@ -341,12 +347,15 @@ class Load:
         return done
 
 
-async def sample_lock_waits(stop: asyncio.Event) -> list[int]:
+async def sample_lock_waits(stop: asyncio.Event, sqlite: bool = False) -> list[int]:
     """Every 0.2 s: the server's sessions waiting for an advisory lock (the product's write lock is one
     per PostgreSQL database, so other users of the same database are counted too)."""
     import asyncpg
 
     samples: list[int] = []
+    if sqlite:
+        await stop.wait()
+        return samples
     conn = await asyncpg.connect(PG_URL, timeout=10)
     try:
         while not stop.is_set():
@@ -370,7 +379,7 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
     import aiohttp
 
     with tempfile.TemporaryDirectory(prefix=f"bench-instances-{n}-") as tmp:
-        dep = Deployment(Path(tmp), fake.url, n, args.pool_size)
+        dep = Deployment(Path(tmp), fake.url, n, args.pool_size, args.storage)
         started = time.monotonic()
         try:
             await asyncio.to_thread(dep.start)
@@ -386,7 +395,7 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                 replies_before, stmts_before, cpu_before = fake.replies, dep.statements(), dep.cpu_seconds()
                 t0 = time.monotonic()
                 stop = asyncio.Event()
-                sampler = asyncio.create_task(sample_lock_waits(stop))
+                sampler = asyncio.create_task(sample_lock_waits(stop, args.storage == "sqlite"))
                 done = await load.run(args.workers, args.chats, args.duration)
                 elapsed = time.monotonic() - t0
                 stop.set()
@@ -445,6 +454,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=48, help="concurrent senders (closed loop)")
     parser.add_argument("--chats", type=int, default=480, help="distinct Telegram chats")
     parser.add_argument("--pool-size", type=int, default=10, help="PostgreSQL connections per instance")
+    parser.add_argument("--storage", choices=("postgres", "sqlite"), default="postgres",
+                        help="the instances share PostgreSQL, or one SQLite file on this machine")
     args = parser.parse_args(argv)
     args.instances = [int(x) for x in args.instances.split(",")]
     return args
