@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from intents.normalize import Normalizer, detect_language, fix_lookalikes, fold, words
@@ -213,3 +215,10 @@ def test_part_of_speech(normalizer: Normalizer) -> None:
 )
 def test_detect_language(text: str, hint: str | None, lang: str) -> None:
     assert detect_language(text, hint) == lang
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the C DAWG library is a dependency on Linux only")
+def test_morphology_reads_its_dictionaries_through_the_c_dawg_library() -> None:
+    import pymorphy3.dawg
+
+    assert pymorphy3.dawg.DAWG.__module__ == "dawg"  # not dawg_python, three times slower to build the index
