@@ -880,7 +880,7 @@ class SandboxBilling:
 
     async def _seed_subscribers(self, tx: Executor, now: datetime) -> None:
         """The demo subscribers; histories are generated deterministically relative to `now`."""
-        month_start = month_bounds(now)[0] + timedelta(minutes=5)
+        month_start = _this_month(now, month_bounds(now)[0] + timedelta(minutes=5))
         tariffs = {t.id: t for t in TARIFFS}
         services = {s.id: s for s in SERVICES}
 
@@ -912,7 +912,7 @@ class SandboxBilling:
             await self._post(tx, ivan.id, amount, "topup", "Пополнение банковской картой", None,
                              now - timedelta(days=days_ago, hours=3))
         await self._post(tx, ivan.id, -3000, "content", "Подписка «Гороскоп на каждый день»", None,
-                         now - timedelta(days=9, hours=5))
+                         _this_month(now, now - timedelta(days=9, hours=5)))
         for kind, direction, other, quantity, when in _demo_usage(now, random.Random(20240901)):
             await self._record_usage(tx, ivan, tariffs["moy-online"], kind, direction, other, quantity, when)
         await opening(ivan, 35240)
@@ -958,6 +958,13 @@ class SandboxBilling:
         await self._record_usage(tx, elena, tariffs["classic"], "sms", "out", _CONTACTS[0], 1,
                                  now - timedelta(hours=20))
         await opening(elena, 8000)
+
+
+def _this_month(now: datetime, wanted: datetime) -> datetime:
+    """`wanted` if it falls in `now`'s Moscow month before `now`, else halfway from the month's start to
+    `now`: the demo's "this month" charges stay in this month on its first days too."""
+    start = month_bounds(now)[0]
+    return wanted if start <= wanted <= now else start + (now - start) / 2
 
 
 _UNIT = {"gb": "ГБ", "min": "мин", "sms": "SMS"}

@@ -29,6 +29,7 @@ from backends.billing import (
 )
 from backends.messaging import SandboxEmail, SandboxSms
 from backends.sandbox import PACKAGES, SERVICES, TARIFFS, SandboxBilling, month_bounds
+from intents.clock import MOSCOW
 from intents.replies import Attachment
 from storage.db import Database
 from storage.schema import migrate
@@ -146,6 +147,29 @@ async def test_seed_demo_is_deterministic(tmp_path: Path) -> None:
         ledgers.append([(r["amount"], r["category"], r["created_at"]) for r in await billing.ledger(sub.id)])
         await database.close()
     assert ledgers[0] == ledgers[1]
+
+
+@pytest.mark.parametrize("now", [
+    datetime(2026, 12, 1, 21, 3, tzinfo=UTC),   # 00:03 on the 2nd in Moscow
+    datetime(2026, 3, 1, 7, 0, tzinfo=UTC),     # 10:00 on the 1st in Moscow
+    datetime(2026, 2, 28, 20, 59, tzinfo=UTC),  # 23:59 on the 28th in Moscow
+    datetime(2026, 1, 31, 21, 2, tzinfo=UTC),   # 00:02 on the 1st in Moscow: minutes into the month
+])
+async def test_seed_demo_this_month_on_any_day(db: Database, now: datetime) -> None:
+    """The demo's "this month" charges (fees, Ivan's content subscription) fall in the Moscow
+    month of the seeding moment and not after it, also on the first days of a month."""
+    billing = SandboxBilling(db)
+    assert await billing.seed_demo(now)
+    ivan = await billing.find_subscriber("+79990000001")
+    assert ivan is not None
+    start = month_bounds(now)[0]
+    local = now.astimezone(MOSCOW).date()
+    spent = await billing.expenses(ivan.id, local.replace(day=1), local)
+    assert spent.by_category["content"] == 3000 and spent.by_category["subscription"] > 0
+    for row in await billing.ledger(ivan.id):
+        assert row["created_at"] <= now, row
+        if row["category"] in ("subscription", "content"):
+            assert row["created_at"] >= start, row
 
 
 async def test_catalogue(billing: SandboxBilling) -> None:
