@@ -41,6 +41,11 @@ class Feedback(Action):
             if sub is not None:
                 ctx.slots["phone"] = sub.phone
                 ctx.slots["name"] = sub.name.split()[0]
+        if ctx.slots.get("topic") == "complaint":  # "оператор мне нахамила": the complaint is the description
+            text = ctx.turn.text.strip()
+            analysis = ctx.turn.analysis
+            if len(text) >= 20 and (analysis is None or analysis.mode != "howto") and not text.endswith("?"):
+                ctx.slots.setdefault("description", text[:3000])
         ctx.flow["intro"] = True
 
     def _region_of(self, ctx: Ctx, text: str) -> str | None:

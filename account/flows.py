@@ -122,10 +122,10 @@ class AccountActions:
         flow = conv.state.get("flow")
         return flow.get("action") if flow else None
 
-    async def start(self, turn: Turn, action: str) -> Step:
+    async def start(self, turn: Turn, action: str, slots: dict[str, str] | None = None) -> Step:
         if action not in self.actions:
             return Step([Reply(turn.say("action_unavailable"))], action=None)
-        flow: dict[str, Any] = {"action": action, "slots": {}, "await": None}
+        flow: dict[str, Any] = {"action": action, "slots": dict(slots or {}), "await": None}
         turn.conv.state["flow"] = flow
         ctx = Ctx(self, turn, flow)
         await self.actions[action].prefill(ctx)
@@ -317,11 +317,10 @@ class AccountActions:
 
     def _other_intent(self, turn: Turn) -> bool:
         """True when a message that is not an answer to the question clearly means something else."""
-        match = turn.matcher.match(turn.msg.text, turn.lang)
-        best = match.best
-        if best is None or not match.confident:
+        entry_id = turn.read().entry_id
+        if entry_id is None:
             return False
-        entry = turn.kb.entry(best.entry_id)
+        entry = turn.kb.entry(entry_id)
         return entry is not None and not entry.out_of_scope
 
     def refusal(self, ctx: Ctx, exc: BillingError) -> str:

@@ -1,4 +1,4 @@
-"""Calibrate the matcher on the held-out paraphrases (tests/data/paraphrases.yaml).
+"""Calibrate the matcher on the held-out paraphrases (knowledge/calibration.yaml).
 
     .venv/bin/python bench/calibrate.py            # accuracy by threshold with the shipped weights
     .venv/bin/python bench/calibrate.py --grid     # also search the score weights
@@ -59,7 +59,7 @@ def evaluate(matcher: Matcher, cases: list[tuple[str, str]], thresholds: list[fl
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default=str(ROOT / "tests" / "data" / "paraphrases.yaml"))
+    parser.add_argument("--cases", default=str(ROOT / "knowledge" / "calibration.yaml"))
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--threshold", type=float, default=None)

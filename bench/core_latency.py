@@ -5,7 +5,7 @@
 Two knowledge bases: the shipped one, and a generated one grown to `--examples` example
 questions (the shipped entries plus synthetic topics whose examples recombine the shipped
 vocabulary with new topic words, so the index has realistic posting lists). The queries are
-the held-out paraphrases (tests/data/paraphrases.yaml), a share of them with typos.
+the held-out paraphrases (knowledge/calibration.yaml), a share of them with typos.
 
 Prints p50/p99 of `Matcher.match` (normalise, entities, retrieve, re-rank, decide), and of
 a whole `Core.handle` turn on the shipped base (state and transcript in SQLite).
@@ -110,7 +110,7 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=3000)
     args = parser.parse_args()
     rng = random.Random(7)
-    data = yaml.safe_load((ROOT / "tests" / "data" / "paraphrases.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "knowledge" / "calibration.yaml").read_text(encoding="utf-8"))
     queries = [t for texts in data.values() for t in texts]
     queries += [typo(q, rng) for q in rng.sample(queries, len(queries) // 4)]
     rng.shuffle(queries)

@@ -16,7 +16,8 @@ from intents.entities import normalize_phone
 from knowledge.model import KnowledgeBase
 from storage.db import Database, stamp, unstamp
 
-TOPICS = ("balance", "tariffs", "services", "internet", "roaming", "coverage", "payments", "personal_account", "other")
+TOPICS = ("balance", "tariffs", "services", "internet", "roaming", "coverage", "payments", "personal_account", "complaint",
+          "praise", "other")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}$")
 LIMITS = {"name": 100, "description": 3000, "email": 254}
 OVERDUE = timedelta(days=1)

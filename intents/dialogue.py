@@ -11,25 +11,34 @@ import asyncio
 import re
 import time
 import weakref
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from knowledge.model import Entry, KnowledgeBase
+from knowledge.model import Entry
 from storage.conversations import Conversation, ConversationStore
 
 from .clock import utcnow
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .matcher import Match, Matcher
-from .normalize import Normalizer, detect_language
+from .context import Topic, bare_no, is_followup, rejection
+from .context import words as context_words
+from .normalize import detect_language
 from .ports import ActionPort, Events, HandoffPort, Step, Turn
+from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
+from .tone import tone
+from .understanding import KnowledgeHolder, Reading
+
+__all__ = ["Core", "KnowledgeHolder"]
 
 MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
-SKIP_GROUPS = frozenset({"smalltalk", "out_of_scope", "actions", "handoff"})
+MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
+FOLLOWUP_MARGIN = 0.05  # a follow-up read with the last question wins unless read alone is clearly surer
+NEAR_MISS = 0.25  # below the answer threshold but this likely: "did you mean…?"; less: "I can't answer this here"
+SUGGEST_PROBABILITY = 0.05  # a nearest topic worth a button when the model abstains
+SKIP_GROUPS = frozenset({"smalltalk", "out_of_scope", "actions", "handoff", "complaints"})
 
 
 def _with_handoff(outcome: Outcome, status: str) -> Outcome:
@@ -47,18 +56,6 @@ def _rating(button: str | None, text: str) -> int | None:
             return None
         value = int(digits.group(1))
     return value if 1 <= value <= 5 else None
-
-
-@dataclass
-class KnowledgeHolder:
-    """The knowledge base in use and its index; swapped as a whole when editors publish."""
-
-    kb: KnowledgeBase
-    matcher: Matcher
-
-    @classmethod
-    def build(cls, kb: KnowledgeBase, normalizer: Normalizer, threshold: float) -> KnowledgeHolder:
-        return cls(kb, Matcher(kb, normalizer, threshold))
 
 
 class Core:
@@ -97,10 +94,11 @@ class Core:
         truncated = len(msg.text) > MAX_TEXT
         if truncated:
             msg.text = msg.text[:MAX_TEXT]
-        lang = self._language(msg, conv)
+        repair = holder.repair(msg.text) if msg.text else Repair(msg.text)
+        lang = self._language(msg, conv, repair)
         conv.lang = lang
         status_before = conv.status
-        turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher)
+        turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher, knowledge=holder, repair=repair)
         step = await self._route(turn)
         shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
@@ -124,9 +122,11 @@ class Core:
                 await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         return outcome
 
-    def _language(self, msg: Incoming, conv: Conversation) -> str:
-        # addresses and markup say nothing of the language
-        text = re.sub(r"\S+@\S+|https?://\S+|<[^>]{0,80}>", " ", msg.text.lower())
+    def _language(self, msg: Incoming, conv: Conversation, repair: Repair) -> str:
+        # addresses and markup say nothing of the language; Russian typed in Latin letters or on
+        # the wrong layout is Russian
+        read = repair.text if repair.lang else msg.text
+        text = re.sub(r"\S+@\S+|https?://\S+|<[^>]{0,80}>", " ", read.lower())
         letters = re.findall(r"[a-zа-яё]", text)
         if msg.text.lstrip().startswith("/"):  # a command ("/start") says nothing of the language
             letters = []
@@ -177,19 +177,21 @@ class Core:
             return await self._command(turn, command, first)
         if not msg.text.strip() and msg.contact is None:
             return Step([Reply(turn.say("empty"))], outcome="fallback")
-        if is_cancel(msg.text):
+        if is_cancel(turn.text) and (self.actions.active(conv) or len(turn.text.split()) == 1):
             conv.state.pop("offer", None)
             if self.actions.active(conv):
                 return await self.actions.cancel(turn)
             return Step([Reply(turn.say("nothing_to_cancel"))], outcome="answer")
         offer = conv.state.pop("offer", None)
         if offer == "operator":
-            answer = yes_no(msg.text)
+            answer = yes_no(turn.text)
             if answer is True:
                 return await self._operator(turn, "fallback")
             if answer is False:
                 conv.state["misses"] = 0
                 return Step([Reply(turn.say("operator_declined"), self._menu(turn))], outcome="answer")
+        if msg.text.strip():
+            self._in_context(turn)
         step = await self.actions.resume(turn)
         if step is not None:
             return step
@@ -234,18 +236,69 @@ class Core:
         step = await self.actions.button(turn, "auth:logout")
         return step or Step([Reply(turn.say("nothing_to_cancel"))])
 
+    def _in_context(self, turn: Turn) -> None:
+        """Read a short follow-up ("а из-за границы?") together with the last question, when that
+        reading is at least as sure; every handler then sees it through `turn.read()`."""
+        topic = Topic.from_state(turn.conv.state.get("topic"), turn.now)
+        if topic is None or turn.knowledge is None or not is_followup(turn.text):
+            return
+        alone = turn.read()
+        together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
+        if together.entry_id is not None and (
+                alone.entry_id is None or (together.score or 0.0) >= (alone.score or 0.0) - FOLLOWUP_MARGIN):
+            together.own_region = alone.analysis.entities.region
+            turn.reading = together
+
     async def _understand(self, turn: Turn) -> Step:
-        match = turn.matcher.match(turn.msg.text, turn.lang)
-        turn.analysis = match.analysis
-        region = match.analysis.entities.region
+        conv = turn.conv
+        topic = Topic.from_state(conv.state.get("topic"), turn.now)
+        rejected, rest = rejection(turn.text)
+        if topic is not None and (rejected or bare_no(turn.text)):
+            if len(context_words(rest)) < 2 or not rejected:
+                return self._clarify(turn, topic)  # "нет, я про другое": what was meant, not another guess
+            if turn.knowledge is not None:  # "нет, не то, мне нужен оператор": the rest is the message
+                turn.reading = turn.knowledge.read(rest, turn.lang)
+        elif bare_no(turn.text):  # a "no" to nothing the bot asked
+            return Step([Reply(turn.say("menu"), self._menu(turn))], outcome="smalltalk")
+        reading = turn.read()
+        step = await self._decide(turn, reading)
+        if step.intent is not None and step.outcome in ("answer", "action", "smalltalk") and step.intent != "goodbye":
+            others = tuple(e for e, _ in reading.ranked()[1:4] if e != step.intent)
+            conv.state["topic"] = Topic(step.intent, reading.source[-MAX_TOPIC_TEXT:], turn.now, others).to_state()
+        return step
+
+    async def _decide(self, turn: Turn, reading: Reading) -> Step:
+        turn.analysis = reading.analysis
+        region = reading.own_region or reading.analysis.entities.region  # the region this message names wins
         if region:
             turn.conv.state["region"] = region
-        best = match.best
-        if best is not None and match.confident:
-            entry = turn.kb.entry(best.entry_id)
+        mood = tone(turn.msg.text, turn.text)
+        if mood.wants_person:  # "позовите кого-нибудь из людей", "can I speak to someone"
+            step = await self._operator(turn, "asked")
+            step.intent = "operator-request" if turn.kb.entry("operator-request") else None
+            return step
+        entry_id = reading.entry_id
+        complaint = turn.kb.entry("complaint")
+        if complaint is not None and (mood.complaint or (mood.mistreated and entry_id is None)):
+            entry_id = complaint.id  # "хочу подать жалобу", "оператор бросил трубку": filed as a complaint
+        if entry_id is not None and mood.fed_up and entry_id != "complaint":
+            entry_id = None  # asked again and again: the operator, not one more answer
+        if entry_id is not None:
+            entry = turn.kb.entry(entry_id)
             assert entry is not None
-            return await self._entry(turn, entry, best.score)
-        return self._miss(turn, match)
+            step = await self._entry(turn, entry, reading.score)
+            if mood.upset and step.outcome == "answer" and step.replies:  # one empathetic line, the operator at hand
+                first = step.replies[0]
+                first.text = f"{turn.say('empathy')}\n\n{first.text}"
+                if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
+                    step.replies[-1].buttons.append(self._operator_button(turn))
+            return step
+        if mood.upset:  # upset and not understood: the operator, offered at once
+            turn.conv.state["offer"] = "operator"
+            return Step([Reply(turn.say("empathy_offer"), [Button(turn.say("yes"), "op:yes"),
+                                                           Button(turn.say("no"), "op:no")])],
+                        score=reading.score, outcome="offer")
+        return self._miss(turn, reading)
 
     async def _entry(self, turn: Turn, entry: Entry, score: float | None) -> Step:
         conv = turn.conv
@@ -255,9 +308,11 @@ class Core:
             return step
         if entry.action:
             conv.state["misses"] = 0
-            step = await self.actions.start(turn, entry.action)
+            step = await self.actions.start(turn, entry.action, entry.slots or None)
             step.intent = step.intent or entry.id
             step.score = score
+            if entry.slots:  # a particular case of the action (a complaint): its own words first
+                step.replies.insert(0, Reply(entry.answer.get(turn.lang)))
             return step
         if entry.out_of_scope:
             return self._count_miss(turn, Step([Reply(entry.answer.get(turn.lang), self._menu(turn))], None,
@@ -276,20 +331,38 @@ class Core:
         outcome = "smalltalk" if entry.group == "smalltalk" else "answer"
         return Step([Reply(text, buttons)], entry.id, score=score, outcome=outcome)
 
-    def _miss(self, turn: Turn, match: Match) -> Step:
-        suggestions = []
-        for candidate in match.candidates:
-            entry = turn.kb.entry(candidate.entry_id)
-            if (entry is not None and candidate.score >= self.suggest_min and not entry.out_of_scope
+    def _miss(self, turn: Turn, reading: Reading) -> Step:
+        """Not understood well enough to answer. A near miss asks "did you mean…?"; a question the
+        base does not cover gets an honest "I can't answer this one here" — both with the nearest
+        topics as buttons and the operator."""
+        suggestions, best = [], 0.0
+        floor = self.suggest_min if reading.decision is None else SUGGEST_PROBABILITY
+        for entry_id, score in reading.ranked():
+            entry = turn.kb.entry(entry_id)
+            if (entry is not None and score >= floor and not entry.out_of_scope and not entry.handoff
                     and entry.group != "smalltalk" and len(suggestions) < 3):
                 suggestions.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
-        best = match.best
-        step = Step([], None, score=best.score if best else None, outcome="fallback")
+                best = max(best, score)
+        step = Step([], None, score=reading.score, outcome="fallback")
+        near = reading.decision is None or best >= NEAR_MISS
         if suggestions:
-            step.replies.append(Reply(turn.say("did_you_mean"), [*suggestions, self._operator_button(turn)]))
+            step.replies.append(Reply(turn.say("did_you_mean" if near else "cant_answer"),
+                                      [*suggestions, self._operator_button(turn)]))
         else:
             step.replies.append(Reply(turn.say("rephrase"), self._menu(turn)))
         return self._count_miss(turn, step)
+
+    def _clarify(self, turn: Turn, topic: Topic) -> Step:
+        """The last answer missed: ask what was meant, with the topics it nearly was and the operator."""
+        buttons = []
+        for entry_id in topic.others:
+            entry = turn.kb.entry(entry_id)
+            if entry is not None and not entry.out_of_scope and entry.group != "smalltalk" and len(buttons) < 3:
+                buttons.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
+        if not buttons:
+            buttons = self._menu(turn)[:-1]
+        turn.conv.state.pop("topic", None)
+        return Step([Reply(turn.say("clarify"), [*buttons, self._operator_button(turn)])], outcome="clarify")
 
     def _count_miss(self, turn: Turn, step: Step) -> Step:
         conv = turn.conv

@@ -35,6 +35,7 @@ from knowledge.model import Entry, KnowledgeBase
 
 from .entities import MONEY_RE, PHONE_RE, SIZE_RE, Entities, PhraseIndex, Span, extract
 from .normalize import EN_HOW, EN_ME, NEGATION, RU_HOW, RU_ME, Normalizer, Token, detect_language, fold
+from .repair import Repairer
 
 PLACEHOLDERS = {"xxmoneyxx": "@money", "xxsizexx": "@size", "xxphonexx": "@phone"}
 SPAN_TERMS = {"region": "@region", "country": "@abroad"}
@@ -54,7 +55,7 @@ KEY_SHARE = 0.25  # a concept carrying this share of the message's weight is wha
 
 @dataclass(frozen=True)
 class Weights:
-    """How the score's parts combine; tuned on tests/data/paraphrases.yaml (bench/calibrate.py)."""
+    """How the score's parts combine; tuned on knowledge/calibration.yaml (bench/calibrate.py)."""
 
     dice: float = 0.45  # weighted overlap with the entry's best example
     cover: float = 0.30  # share of the message covered by all the entry's examples
@@ -183,6 +184,7 @@ class Matcher:
         occurrences: Counter[str] = Counter()
         for counts in self.entry_terms:
             occurrences.update(counts)
+        self.occurrences = occurrences  # examples each term appears in
         discount = self.weights.rare_discount
         self.idf = {term: math.log(1 + n / count) * (STOP_FACTOR if term.startswith("_") else 1.0)
                     * (1 - discount / occurrences[term])
@@ -215,6 +217,7 @@ class Matcher:
             if len(word) >= 3 and not word.isdigit():
                 self._by_length[len(word)].append(word)
         self._corrections: dict[str, str | None] = {}
+        self.repairer = Repairer(self.normalizer.is_known, self.known_words)  # wrong layout, Latin transliteration
 
     # -- analysis ----------------------------------------------------------------------------
 
@@ -310,6 +313,29 @@ class Matcher:
             terms[term] = weight
         return Analysis(text, lang, tokens, spans, extract(text, spans), terms, unknown, corrected, topic,
                         message_mode(tokens))
+
+    def held_out(self, analysis: Analysis, number: int) -> Analysis:
+        """The analysis of example `number` as if the base had never seen it (for training on
+        leave-one-out predictions): the terms only this example uses become unknown words,
+        weighted as `analyse` weighs words the base does not know."""
+        own = self.examples[number].terms
+        terms = dict(analysis.terms)
+        unknown, topic = list(analysis.unknown), list(analysis.unknown_topic)
+        pos_of = {t.lemma: (t.lang, t.pos, t.surface) for t in analysis.tokens}
+        for term in analysis.terms:
+            if term in own and self.occurrences.get(term, 0) == 1 and not term.startswith(("_", "@", "~")):
+                if term.isdigit():
+                    del terms[term]
+                    continue
+                lang, pos, surface = pos_of.get(term, ("ru", None, term))
+                noun = lang == "en" or pos in NOUN_POS
+                rarity = min(1.0, max(0.3, (6.5 - self.normalizer.zipf(surface)) / 3))
+                terms[term] = self.unknown_weight * (UNKNOWN_NOUN if noun else UNKNOWN_OTHER) * rarity
+                unknown.append(term)
+                if noun:
+                    topic.append(term)
+        return Analysis(analysis.text, analysis.lang, analysis.tokens, analysis.spans, analysis.entities, terms, unknown,
+                        analysis.corrected, topic, analysis.mode)
 
     # -- matching ----------------------------------------------------------------------------
 

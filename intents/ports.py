@@ -14,7 +14,9 @@ from knowledge.model import KnowledgeBase
 from storage.conversations import Conversation
 
 from .matcher import Analysis, Matcher
+from .repair import Repair
 from .replies import Incoming, Reply
+from .understanding import KnowledgeHolder, Reading
 
 
 @dataclass
@@ -28,10 +30,23 @@ class Turn:
     kb: KnowledgeBase
     matcher: Matcher
     analysis: Analysis | None = None
+    knowledge: KnowledgeHolder | None = None
+    repair: Repair | None = None  # how the message is read (computed once, before the language)
+    reading: Reading | None = None  # this message as understood (repaired, matched, decided), once read
 
     @property
     def text(self) -> str:
-        return self.msg.text
+        """The message as read: repaired when it was typed on the wrong layout or in Latin letters."""
+        if self.reading is not None:
+            return self.reading.text
+        return self.repair.text if self.repair is not None else self.msg.text
+
+    def read(self) -> Reading:
+        """This turn's message understood against the knowledge base (computed once)."""
+        if self.reading is None:
+            assert self.knowledge is not None
+            self.reading = self.knowledge.read(self.msg.text, self.lang, self.repair)
+        return self.reading
 
     def say(self, key: str, **values: object) -> str:
         return self.kb.message(key, self.lang, **values)
@@ -45,7 +60,7 @@ class Step:
     intent: str | None = None
     action: str | None = None
     score: float | None = None
-    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk
+    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk | offer | clarify
     redact_input: bool = False  # the user's message holds a secret (a login code): not kept in the transcript
 
 
@@ -53,7 +68,8 @@ class ActionPort(Protocol):
     def active(self, conv: Conversation) -> str | None:
         """The account action in progress in this conversation, if any."""
 
-    async def start(self, turn: Turn, action: str) -> Step: ...
+    async def start(self, turn: Turn, action: str, slots: dict[str, str] | None = None) -> Step:
+        """Start an action; `slots` are answers already known (a complaint's topic)."""
 
     async def resume(self, turn: Turn) -> Step | None:
         """Continue the action in progress; None when the message is not an answer to it."""

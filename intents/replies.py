@@ -78,7 +78,7 @@ class Outcome:
     handoff: bool = False
     lang: str = "ru"
     score: float | None = None
-    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk
+    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk | offer | clarify
 
     @property
     def text(self) -> str:

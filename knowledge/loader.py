@@ -112,6 +112,34 @@ def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]],
     return regions, countries, synonyms, messages
 
 
+def load_negatives(directory: Path) -> list[str]:
+    """`negatives.yaml`: messages the base does not answer ({ru: [...], en: [...]}); optional."""
+    path = directory / "negatives.yaml"
+    if not path.exists():
+        return []
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict) or set(raw) - {"ru", "en"} or not all(isinstance(v, list) for v in raw.values()):
+        raise KnowledgeError(f"{path}: expected ru: [messages] and en: [messages]")
+    out = []
+    for lang, texts in raw.items():
+        for text in texts:
+            if not isinstance(text, str) or not text.strip():
+                raise KnowledgeError(f"{path}: {lang}: a message must be non-empty text")
+            out.append(text.strip())
+    return out
+
+
+def load_calibration(directory: Path) -> list[tuple[str, str]]:
+    """`calibration.yaml`: entry id -> messages it must answer ("__oos__": none may); optional."""
+    path = directory / "calibration.yaml"
+    if not path.exists():
+        return []
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
+        raise KnowledgeError(f"{path}: expected entry id: [messages]")
+    return [(str(text).strip(), str(entry_id)) for entry_id, texts in raw.items() for text in texts if str(text).strip()]
+
+
 def load(directory: Path = SHIPPED, entries: list[Entry] | None = None, revision: int = 0) -> KnowledgeBase:
     """Load the knowledge base from `directory`; `entries` (from the database) replace the files'."""
     regions, countries, synonyms, messages = load_reference(directory)
@@ -119,4 +147,5 @@ def load(directory: Path = SHIPPED, entries: list[Entry] | None = None, revision
         entries = load_entries(directory)
     else:
         check_references(entries)
-    return KnowledgeBase(entries, regions, countries, synonyms, messages, revision)
+    return KnowledgeBase(entries, regions, countries, synonyms, messages, revision, load_negatives(directory),
+                         load_calibration(directory))

@@ -80,6 +80,8 @@ class Entry(BaseModel):
     followups: list[str] = Field(default_factory=list)
     compute: Literal["region_number", "peak_hours"] | None = None
     action: str | None = None
+    slots: dict[str, str] = Field(default_factory=dict)  # the action's answers known from the entry (feedback topic)
+    record: Literal["praise"] | None = None  # the message is recorded for the team (analytics) and thanked
     handoff: bool = False
 
     @field_validator("id")
@@ -96,8 +98,17 @@ class Entry(BaseModel):
             raise ValueError(f"unknown action {value!r}; one of {', '.join(ACTIONS)}")
         return value
 
+    @field_validator("slots")
+    @classmethod
+    def small_slots(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 5 or any(not ID_RE.match(k) or len(v) > 64 for k, v in value.items()):
+            raise ValueError("slots: at most 5, names lowercase latin, values up to 64 characters")
+        return value
+
     @model_validator(mode="after")
     def checks(self) -> Entry:
+        if self.slots and not self.action:
+            raise ValueError(f"entry {self.id!r}: slots need an action")
         for lang in LANGS:
             if not getattr(self.examples, lang):
                 raise ValueError(f"entry {self.id!r} has no {lang} example questions")
@@ -130,6 +141,8 @@ class KnowledgeBase:
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     messages: dict[str, Text] = field(default_factory=dict)
     revision: int = 0
+    negatives: list[str] = field(default_factory=list)  # messages the base does not answer (negatives.yaml)
+    calibration: list[tuple[str, str]] = field(default_factory=list)  # (message, entry id or "__oos__"): calibration.yaml
 
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}

@@ -7,6 +7,7 @@ back (as a new revision), and an import replaces the whole base as one revision.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,25 @@ def _dump(entry: Entry) -> str:
 class KnowledgeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    # -- trained understanding models, by the digest of the knowledge they were trained on ----------
+
+    MODELS_KEPT = 5
+
+    async def model(self, digest: str) -> bytes | None:
+        row = await self.db.fetchone("SELECT data FROM understanding_models WHERE digest = ?", (digest,))
+        return base64.b64decode(row["data"]) if row else None
+
+    async def save_model(self, digest: str, data: bytes, now: datetime) -> None:
+        """Store a model (the newest few are kept: a rollback finds its model again)."""
+        encoded = base64.b64encode(data).decode()
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM understanding_models WHERE digest = ?", (digest,))
+            await tx.execute("INSERT INTO understanding_models (digest, created_at, data) VALUES (?, ?, ?)",
+                             (digest, stamp(now), encoded))
+            rows = await tx.fetchall("SELECT digest FROM understanding_models ORDER BY created_at DESC, digest")
+            for row in rows[self.MODELS_KEPT:]:
+                await tx.execute("DELETE FROM understanding_models WHERE digest = ?", (row["digest"],))
 
     async def revision(self) -> int:
         value = await self.db.fetchval("SELECT value FROM kb_meta WHERE key = 'revision'")

@@ -400,6 +400,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE processed_messages ADD COLUMN status TEXT;
         """,
     ),
+    (
+        "0010_understanding_models",
+        """
+        CREATE TABLE understanding_models (
+            digest TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

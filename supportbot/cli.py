@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = kb_sub.add_parser("import", help="load a knowledge folder into the database as a new revision")
     imp.add_argument("dir")
     _add_db(imp)
+    kb_train = kb_sub.add_parser("train", help="train the understanding model for a knowledge folder and store it there")
+    kb_train.add_argument("path", nargs="?")
     fmt = kb_sub.add_parser("fmt", help="rewrite a knowledge folder's entry files in the canonical form")
     fmt.add_argument("dir", nargs="?")
 

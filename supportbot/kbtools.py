@@ -59,6 +59,8 @@ def kb_command(config: Config, args: argparse.Namespace) -> int:
     except loader.KnowledgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.kb_command == "train":
+        return train_shipped(kb, config, path)
     matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
     if args.kb_command == "explain":
         print(matcher.explain(args.text))
@@ -71,6 +73,29 @@ def kb_command(config: Config, args: argparse.Namespace) -> int:
           f"{len(clashes)} examples match another entry better ({100 * (1 - len(clashes) / max(total, 1)):.1f}% "
           "answer their own entry)")
     return 1 if clashes and args.strict else 0
+
+
+def train_shipped(kb: KnowledgeBase, config: Config, path: Path) -> int:
+    """Train the understanding model for the knowledge files (with the sandbox's service names, as
+    a first start has them) and write it next to them, so that no start has to train."""
+    import time
+
+    from backends.sandbox import SERVICES
+    from intents.learned import train
+
+    from .runtime import SHIPPED_MODEL, with_catalogue
+
+    names = [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)]
+    kb = with_catalogue(kb, names)
+    started = time.perf_counter()
+    matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
+    model = train(kb, matcher, kb.negatives)
+    target = path / SHIPPED_MODEL.name
+    target.write_bytes(model.to_bytes())
+    print(f"trained on {len(matcher.examples)} examples and {len(kb.negatives)} negatives in "
+          f"{time.perf_counter() - started:.1f} s; answer threshold {model.stacker.threshold:.2f}; wrote {target} "
+          f"({target.stat().st_size // 1024} KB)")
+    return 0
 
 
 def fmt(path: Path) -> int:

@@ -7,6 +7,7 @@ objects from one `Runtime`; nothing is global.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from handoff.queue import HandoffQueue, Presence
 from handoff.tickets import TicketStore
 from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
+from intents.learned import Model, knowledge_digest, train
 from intents.normalize import Normalizer
 from knowledge import loader
 from knowledge.model import KnowledgeBase
@@ -56,9 +58,16 @@ class Runtime:
     events: EventBus
     console: Console = field(init=False)
     cache: IndexCache | None = field(init=False, default=None)
+    training: asyncio.Task[None] | None = field(init=False, default=None)  # the full retraining after a save
 
-    async def reload_knowledge(self) -> None:
-        """Rebuild the index from the database's entries off the event loop, then swap it in."""
+    async def reload_knowledge(self, retrain: bool = True) -> None:
+        """Rebuild the index from the database's entries off the event loop, then swap it in.
+
+        The understanding model for the new knowledge comes from the database when one was
+        trained for it already (another instance, an earlier start, a rollback). Otherwise the
+        classifier is retrained at once with the current calibration kept (the new base is live
+        within ~1-2 s), and, with `retrain`, the full training with cross-validated calibration
+        runs in the background and replaces it when done."""
         entries = await self.kb_store.entries()
         revision = await self.kb_store.revision()
         kb_dir = knowledge_dir(self.config)
@@ -66,10 +75,34 @@ class Runtime:
         holder = await asyncio.to_thread(
             build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), self.normalizer,
             self.config.understanding.threshold, self.cache)
+        previous = self.knowledge.model
+        model, full = await stored_model(self.kb_store, holder, self.cache)
+        if model is None:
+            model = await asyncio.to_thread(train, holder.kb, holder.matcher, holder.kb.negatives,
+                                            stacker=previous.stacker if previous is not None else None)
+            full = previous is None
+            if full:
+                await self.kb_store.save_model(model.digest, model.to_bytes(), utcnow())
+        holder = holder.with_model(model)
         self.knowledge = holder
         self.core.knowledge = holder
+        if not full and retrain:
+            if self.training is not None:
+                self.training.cancel()
+            self.training = asyncio.create_task(self._train_fully(holder))
+
+    async def _train_fully(self, holder: KnowledgeHolder) -> None:
+        model = await asyncio.to_thread(train, holder.kb, holder.matcher, holder.kb.negatives)
+        await self.kb_store.save_model(model.digest, model.to_bytes(), utcnow())
+        if self.knowledge.kb is holder.kb:  # still the knowledge in use
+            self.knowledge = self.core.knowledge = holder.with_model(model)
+        await self.events.publish("kb", {"revision": holder.kb.revision, "model": model.digest})
 
     async def close(self) -> None:
+        if self.training is not None:
+            self.training.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.training
         close_bus = getattr(self.events, "close", None)
         if close_bus is not None:
             await close_bus()
@@ -86,7 +119,8 @@ def with_catalogue(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
     "подключи родительский контроль" is understood as a service request."""
     synonyms = dict(kb.synonyms)
     synonyms["service"] = [*synonyms.get("service", []), *names]
-    return KnowledgeBase(kb.entries, kb.regions, kb.countries, synonyms, kb.messages, kb.revision)
+    return KnowledgeBase(kb.entries, kb.regions, kb.countries, synonyms, kb.messages, kb.revision, kb.negatives,
+                         kb.calibration)
 
 
 def knowledge_dir(config: Config) -> Path:
@@ -127,6 +161,40 @@ class IndexCache:
 
     normalizer: Normalizer = field(default_factory=Normalizer)
     holders: dict[str, KnowledgeHolder] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+
+
+SHIPPED_MODEL = loader.SHIPPED / "understanding.npz"  # trained for the shipped knowledge: `supportbot kb train`
+
+
+def shipped_model(digest: str) -> Model | None:
+    """The model shipped with the package, when it was trained on exactly this knowledge."""
+    try:
+        model = Model.from_bytes(SHIPPED_MODEL.read_bytes())
+    except (OSError, ValueError, KeyError):
+        return None
+    return model if model.digest == digest else None
+
+
+async def stored_model(kb_store: KnowledgeStore, holder: KnowledgeHolder, cache: IndexCache | None = None
+                       ) -> tuple[Model | None, bool]:
+    """The trained model for this knowledge without training: from the cache, the database or
+    the package. (model, True) when found; (None, False) when it must be trained."""
+    digest = knowledge_digest(holder.kb, holder.kb.negatives)
+    if cache is not None and digest in cache.models:
+        return cache.models[digest], True
+    model = None
+    blob = await kb_store.model(digest)
+    if blob is not None:
+        with contextlib.suppress(ValueError, KeyError):
+            model = Model.from_bytes(blob)
+    if model is None:
+        model = await asyncio.to_thread(shipped_model, digest)
+        if model is not None:
+            await kb_store.save_model(digest, model.to_bytes(), utcnow())
+    if model is not None and cache is not None:
+        cache.models[digest] = model
+    return model, model is not None
 
 
 def build_holder(kb: KnowledgeBase, normalizer: Normalizer, threshold: float, cache: IndexCache | None) -> KnowledgeHolder:
@@ -157,6 +225,13 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         holder = await asyncio.to_thread(
             build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
             config.understanding.threshold, cache)
+        model, _ = await stored_model(kb_store, holder, cache)
+        if model is None:  # knowledge no model was trained for yet: trained once, then stored
+            model = await asyncio.to_thread(train, holder.kb, holder.matcher, holder.kb.negatives)
+            await kb_store.save_model(model.digest, model.to_bytes(), utcnow())
+            if cache is not None:
+                cache.models[model.digest] = model
+        holder = holder.with_model(model)
         conversations = ConversationStore(db)
         agents_store = AgentStore(db)
         if presence is None:

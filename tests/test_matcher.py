@@ -1,5 +1,5 @@
 """Understanding: ranking, typos, the threshold, how-to vs request, explain, leave-one-out, and
-the generalisation check on held-out paraphrases (tests/data/paraphrases.yaml)."""
+the generalisation check on held-out paraphrases (knowledge/calibration.yaml)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from intents.matcher import FUNCTION_WORDS_THRESHOLD, Matcher, Weights, message_
 from intents.normalize import Normalizer
 from knowledge.model import KnowledgeBase
 
-PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrases.yaml"
+PARAPHRASES = Path(__file__).resolve().parent.parent / "knowledge" / "calibration.yaml"
 OOS = "__oos__"
 OUT_OF_SCOPE = "out-of-scope"
 
@@ -268,7 +268,7 @@ def test_exclude_keeps_the_entry_reachable_through_its_other_examples(matcher: M
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("что показывает раздел обещанный платёж", "lk-promised-payment"),
+    ("what does the promised payment page show", "lk-promised-payment"),
     ("what can i see on the autopayment page", "lk-autopay"),
 ])
 def test_an_entry_that_never_names_the_main_concept_loses_to_one_that_does(

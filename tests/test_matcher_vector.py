@@ -18,7 +18,7 @@ from intents.matcher import Analysis, Matcher
 from intents.normalize import Normalizer
 from knowledge.model import Entry, KnowledgeBase
 
-PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrases.yaml"
+PARAPHRASES = Path(__file__).resolve().parent.parent / "knowledge" / "calibration.yaml"
 
 
 def loop_best_examples(matcher: Matcher, q: dict[str, float], q_weight: float, entries: list[int],

@@ -1,0 +1,80 @@
+"""Short follow-ups read against the conversation's last topic.
+
+After "как позвонить в поддержку", the message "а из-за границы?" means "how do I call support
+from abroad": it is read together with the last question. "нет, я про другое" says the last
+answer missed: the bot asks what was meant instead of guessing again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+TOPIC_TTL = timedelta(minutes=30)  # a follow-up refers to a question asked this recently
+
+# "а ночью?", "а из-за границы тоже?", "and for free?", "what about roaming", "а его можно отключить?"
+ELLIPTICAL = re.compile(
+    r"^\W*(?:а|и|ну\s+а|а\s+вот|а\s+если|а\s+как|тоже|ещё|еще|также|and|what\s+about|how\s+about|also|but|"
+    r"so|same|what\s+if|and\s+if|is\s+it|can\s+i\s+do\s+it|does\s+it|do\s+they)\b",
+    re.IGNORECASE)
+REFERENCE = re.compile(r"\b(?:его|её|ее|это|этот|эта|эту|этим|там|туда|тут|него|нее|неё|ним|ней|it|that|this|there|them|one)\b",
+                       re.IGNORECASE)
+SHORT_WORDS = 6
+# "нет, я про другое", "не то", "no, I meant something else": the last answer missed
+REJECTION = re.compile(
+    r"^\W*(?:(?:нет|не|неа|no|nope|nah)\W+)?(?:я\s+)?(?:(?:про|о|об)\s+друго[ем]|не\s+(?:то|про\s+(?:то|это)|об?\s+(?:этом|том)|"
+    r"это)|я\s+не\s+(?:об?\s+)?(?:этом|том|это|про\s+это)(?:\s+спрашива\w*)?|не\s+т(?:от|у)\s+ответ|"
+    r"(?:i\s+)?meant\s+something\s+else|something\s+else|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
+    r"that'?s\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic)|другое|не\s+это)\b[\W]*",
+    re.IGNORECASE)
+BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The last question answered: its entry and its text (as read)."""
+
+    entry_id: str
+    text: str
+    at: datetime
+    others: tuple[str, ...] = ()  # the entries it nearly was
+
+    def to_state(self) -> dict[str, object]:
+        return {"entry": self.entry_id, "text": self.text, "at": self.at.isoformat(), "others": list(self.others)}
+
+    @classmethod
+    def from_state(cls, raw: object, now: datetime) -> Topic | None:
+        if not isinstance(raw, dict):
+            return None
+        try:
+            at = datetime.fromisoformat(str(raw["at"]))
+            topic = cls(str(raw["entry"]), str(raw["text"]), at, tuple(str(x) for x in raw.get("others", [])))
+        except (KeyError, ValueError, TypeError):
+            return None
+        return topic if timedelta(0) <= now - topic.at <= TOPIC_TTL else None
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[0-9a-zа-яё']+", text.lower())
+
+
+def is_followup(text: str) -> bool:
+    """A message that reads as a continuation ("а ночью?", "and is it free?")."""
+    if ELLIPTICAL.search(text):
+        return True
+    n = len(words(text))
+    return 0 < n <= SHORT_WORDS and bool(REFERENCE.search(text))
+
+
+def rejection(text: str) -> tuple[bool, str]:
+    """(True, the rest) when the message says the last answer missed: "нет, я про другое" →
+    (True, ""); "нет, не то, мне нужен оператор" → (True, "мне нужен оператор")."""
+    match = REJECTION.match(text)
+    if not match:
+        return False, text
+    return True, text[match.end():].strip(" ,.;:-—!?")
+
+
+def bare_no(text: str) -> bool:
+    return bool(BARE_NO.match(text))

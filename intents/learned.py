@@ -1,0 +1,465 @@
+"""The learned half of understanding, and the calibrated decision that combines both halves.
+
+Two models are trained on the knowledge base's own example wordings (and on `negatives`:
+messages the base does not answer, from `knowledge/negatives.yaml`):
+
+1. **A text classifier** (scikit-learn): TF-IDF over word 1–2-grams of lemmas and character
+   2–5-grams of the (repaired, typo-corrected) words, a linear SVM over the entries plus one
+   class for "none of them". It sees wordings the hand-built matcher's overlap scores miss.
+2. **A calibrated decision** (logistic regression): for each candidate entry — the matcher's
+   best ones and the classifier's — a few explainable features (the matcher's score and its
+   parts, the classifier's margin, whether both agree, how much of the message the base does
+   not know) give the probability that answering with this entry is right. It is trained on
+   out-of-fold predictions (leave-one-out for the matcher, k-fold for the classifier), so the
+   probabilities are those of unseen messages. The best candidate is answered when its
+   probability reaches the threshold; otherwise the bot says honestly that it cannot answer.
+
+Training uses scikit-learn; answering uses the fitted vocabularies and weights directly (a few
+dictionary look-ups and one small matrix product, ~50 µs), checked against scikit-learn's own
+transform by the tests. A model is stored as plain arrays (`to_bytes`), never pickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.model import KnowledgeBase
+
+from .matcher import Analysis, Candidate, Matcher
+
+NONE = "__none__"  # the classifier's class for messages the base does not answer
+FORMAT = 4  # bump when features or arrays change: stored models of another format are retrained
+WORD_NGRAMS, CHAR_NGRAMS = (1, 2), (2, 5)
+FEATURES = ("m_score", "m_top", "m_margin", "m_dice", "m_cover", "m_fuzz", "c_score", "c_top", "c_margin", "agree",
+            "c_none", "unknown", "offtopic", "short", "m_absent", "c_absent", "uncovered", "uncovered_max", "core")
+_SPACES = re.compile(r"\s\s+")
+
+
+def documents(analysis: Analysis) -> tuple[str, str]:
+    """The classifier's two views of a message: lemmas (word n-grams) and surface words (char n-grams)."""
+    tokens = analysis.tokens
+    return " ".join(t.lemma for t in tokens), " ".join(t.surface for t in tokens)
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `char_wb` analyzer (n-grams inside space-padded words), for one text."""
+    grams: list[str] = []
+    append = grams.append
+    for word in _SPACES.sub(" ", text).split():
+        word = f" {word} "
+        size = len(word)
+        for n in range(low, high + 1):
+            offset = 0
+            append(word[offset:offset + n])
+            while offset + n < size:
+                offset += 1
+                append(word[offset:offset + n])
+            if offset == 0:  # the word is shorter than n: counted once
+                break
+    return grams
+
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    tokens = text.split()
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+@dataclass
+class _Tfidf:
+    """A fitted TF-IDF vocabulary (sublinear tf, l2-normalised), applied without scikit-learn."""
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int  # where its columns start in the joint feature space
+
+    def add(self, grams: list[str], columns: list[int], values: list[float]) -> None:
+        counts: dict[int, int] = {}
+        vocab = self.vocabulary
+        for gram in grams:
+            index = vocab.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        if not counts:
+            return
+        weights = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in counts.items()]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        columns.extend(i + self.offset for i in counts)
+        values.extend(w / norm for w in weights)
+
+
+@dataclass
+class TextClassifier:
+    """TF-IDF (word 1–2-grams of lemmas + char 2–5-grams of words) → linear SVM decision values."""
+
+    classes: list[str]
+    words: _Tfidf
+    chars: _Tfidf
+    coef: np.ndarray  # (features, classes), float32
+    intercept: np.ndarray
+
+    @classmethod
+    def fit(cls, docs: Sequence[tuple[str, str]], labels: Sequence[str], c: float = 0.5) -> TextClassifier:
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        word_vec = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+",  # noqa: S106
+                                   lowercase=False, dtype=np.float64)
+        char_vec = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=False,
+                                   dtype=np.float64)
+        matrix = hstack([word_vec.fit_transform([w for w, _ in docs]), char_vec.fit_transform([ch for _, ch in docs])]).tocsr()
+        svm = LinearSVC(C=c, max_iter=5000).fit(matrix, list(labels))
+        words = _Tfidf({k: int(v) for k, v in word_vec.vocabulary_.items()}, word_vec.idf_.astype(np.float64), 0)
+        chars = _Tfidf({k: int(v) for k, v in char_vec.vocabulary_.items()}, char_vec.idf_.astype(np.float64),
+                       len(word_vec.vocabulary_))
+        coef = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)
+        if coef.shape[1] == 1:  # two classes: scikit-learn keeps one column
+            coef = np.hstack([-coef, coef])
+            intercept = np.array([-svm.intercept_[0], svm.intercept_[0]], dtype=np.float32)
+        else:
+            intercept = svm.intercept_.astype(np.float32)
+        return cls([str(x) for x in svm.classes_], words, chars, coef, intercept)
+
+    def vector(self, doc: tuple[str, str]) -> tuple[list[int], list[float]]:
+        columns: list[int] = []
+        values: list[float] = []
+        self.words.add(word_ngrams(doc[0], *WORD_NGRAMS), columns, values)
+        self.chars.add(char_wb_ngrams(doc[1], *CHAR_NGRAMS), columns, values)
+        return columns, values
+
+    def decision(self, doc: tuple[str, str]) -> np.ndarray:
+        columns, values = self.vector(doc)
+        if not columns:
+            return self.intercept.astype(np.float64)
+        return np.asarray(values, dtype=np.float32) @ self.coef[columns] + self.intercept
+
+
+@dataclass
+class Stacker:
+    """P(answering with a candidate is right) from its features: a logistic regression."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float  # answer at or above this probability …
+    agreed: float = 1.0  # … or at or above this one when the matcher, on its own, answers the same
+
+    def accepts(self, probability: float, agreed: bool) -> bool:
+        return probability >= self.threshold or (agreed and probability >= self.agreed)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        z = features @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class Model:
+    classifier: TextClassifier
+    stacker: Stacker
+    digest: str  # of the knowledge it was trained on
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        c = self.classifier
+        meta = {"format": FORMAT, "digest": self.digest, "classes": c.classes, "stats": self.stats,
+                "words": c.words.vocabulary, "chars": c.chars.vocabulary, "bias": self.stacker.bias,
+                "threshold": self.stacker.threshold, "agreed": self.stacker.agreed}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                            coef=c.coef.astype(np.float16), intercept=c.intercept, word_idf=c.words.idf,
+                            char_idf=c.chars.idf, stack=self.stacker.weights)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Model:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+            meta = json.loads(bytes(arrays["meta"]).decode())
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"a model of format {meta.get('format')}, this code reads {FORMAT}")
+            words = _Tfidf(meta["words"], arrays["word_idf"], 0)
+            chars = _Tfidf(meta["chars"], arrays["char_idf"], len(meta["words"]))
+            classifier = TextClassifier(meta["classes"], words, chars, arrays["coef"].astype(np.float32),
+                                        arrays["intercept"])
+            stacker = Stacker(arrays["stack"], float(meta["bias"]), float(meta["threshold"]), float(meta["agreed"]))
+        return cls(classifier, stacker, meta["digest"], meta.get("stats", {}))
+
+
+def knowledge_digest(kb: KnowledgeBase, negatives: Sequence[str]) -> str:
+    """What a model depends on: every entry's examples, the synonyms, the negatives and the
+    calibration questions."""
+    payload = json.dumps([FORMAT, [[e.id, e.group, e.action, e.handoff, e.examples.ru, e.examples.en] for e in kb.entries],
+                          kb.synonyms, sorted(negatives), sorted(kb.calibration)], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+# -- deciding ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Decision:
+    """The calibrated choice for one message: the entry (or None) and its probability."""
+
+    entry_id: str | None
+    probability: float
+    candidates: list[tuple[str, float]]  # (entry id, probability), best first
+    accepted: bool
+
+
+def uncovered(matcher: Matcher, analysis: Analysis, entry_id: str, held: int | None = None) -> tuple[float, float]:
+    """The share of the message's content weight that the entry never mentions (in its examples,
+    title or answer), and the share of the heaviest such word: "сколько стоит минута в роуминге"
+    is about a price the roaming-number entry never names."""
+    index = matcher.entry_index.get(entry_id)
+    content = [(t, w) for t, w in analysis.terms.items() if not t.startswith(("_", "@"))]
+    total = sum(w for _, w in content)
+    if index is None or total <= 0:
+        return 0.0, 0.0
+    seen, said = matcher.entry_terms[index], matcher.answer_terms[index]
+    own: frozenset[str] = frozenset()
+    if held is not None and matcher.examples[held].entry == index:  # leave-one-out: its own words are new
+        own = frozenset(t for t in matcher.examples[held].terms if seen.get(t, 0) == 1)
+    missing = [w for t, w in content if (t not in seen or t in own) and t not in said]
+    return sum(missing) / total, max(missing, default=0.0) / total
+
+
+CORE_SHARE = 0.25  # a term in this share of an entry's examples is part of what the entry is about
+
+
+def core_terms(matcher: Matcher) -> list[dict[str, float]]:
+    """Per entry, the content terms most of its examples use, with the share of examples that do:
+    what the entry is about ("support" and "roaming" for the roaming support number)."""
+    sizes = Counter(e.entry for e in matcher.examples)
+    out = []
+    for index, counts in enumerate(matcher.entry_terms):
+        n = sizes.get(index, 0) or 1
+        out.append({t: c / n for t, c in counts.items() if c / n >= CORE_SHARE and not t.startswith("_")
+                    and t not in ("@how", "@me", "@impr", "@neg")})
+    return out
+
+
+def core_share(core: list[dict[str, float]], matcher: Matcher, analysis: Analysis, entry_id: str,
+               held: int | None = None) -> float:
+    """How much of what the entry is about the message says (1.0: all its core terms)."""
+    index = matcher.entry_index.get(entry_id)
+    if index is None or not core[index]:
+        return 0.0
+    terms = core[index]
+    total = sum(terms.values())
+    return sum(share for term, share in terms.items() if term in analysis.terms) / total
+
+
+def candidate_features(match_candidates: list[Candidate], analysis: Analysis, scores: np.ndarray,
+                       classes: list[str], matcher: Matcher, held: int | None = None,
+                       core: list[dict[str, float]] | None = None) -> tuple[list[str], np.ndarray]:
+    """The stacker's candidates for one message (the matcher's best five and the classifier's best
+    three) and their feature rows."""
+    m = {c.entry_id: c for c in match_candidates}
+    m_scores = [c.score for c in match_candidates]
+    m_best = m_scores[0] if m_scores else 0.0
+    order = np.argsort(-scores)
+    c_rank = {classes[int(i)]: r for r, i in enumerate(order[:3])}
+    c_index = {name: i for i, name in enumerate(classes)}
+    none_score = float(scores[c_index[NONE]]) if NONE in c_index else -1.0
+    names = list(m)[:5] + [classes[int(i)] for i in order[:3] if classes[int(i)] not in m and classes[int(i)] != NONE]
+    weight = analysis.weight or 1.0
+    unknown = sum(analysis.terms.get(t, 0.0) for t in analysis.unknown) / weight
+    offtopic = 1.0 if analysis.unknown_topic else 0.0
+    content = sum(1 for t in analysis.terms if not t.startswith(("_", "@")))
+    short = 1.0 if content <= 1 else 0.0
+    rows = []
+    top_class = classes[int(order[0])] if len(order) else None
+    for name in names:
+        cand = m.get(name)
+        score = cand.score if cand else 0.0
+        others = [s for s in m_scores if cand is None or s != score] or [0.0]
+        m_margin = score - max(others) if cand is not None and score == m_best else score - m_best
+        c = float(scores[c_index[name]]) if name in c_index else -2.0
+        c_others = max((float(scores[i]) for i in order[:2] if classes[int(i)] != name), default=-2.0)
+        parts = cand.parts if cand else {}
+        gap, gap_max = uncovered(matcher, analysis, name, held)
+        said = core_share(core, matcher, analysis, name, held) if core is not None else 0.0
+        rows.append([score, 1.0 if cand is not None and score == m_best else 0.0, m_margin, parts.get("dice", 0.0),
+                     parts.get("cover", 0.0), parts.get("fuzz", 0.0), c, 1.0 if c_rank.get(name) == 0 else 0.0,
+                     c - c_others, 1.0 if (cand is not None and score == m_best and top_class == name) else 0.0,
+                     none_score, unknown, offtopic, short, 0.0 if cand else 1.0, 0.0 if name in c_index else 1.0,
+                     gap, gap_max, said])
+    return names, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+class Understanding:
+    """The matcher and the learned model together: `decide(analysis, match)`."""
+
+    def __init__(self, matcher: Matcher, model: Model) -> None:
+        self.matcher = matcher
+        self.model = model
+        self.core = core_terms(matcher)
+
+    def decide(self, analysis: Analysis, match_candidates: list[Candidate], matcher_answer: str | None = None) -> Decision:
+        """`matcher_answer`: the entry the matcher alone would answer with (above its threshold)."""
+        classifier = self.model.classifier
+        scores = classifier.decision(documents(analysis))
+        names, rows = candidate_features(match_candidates, analysis, scores, classifier.classes, self.matcher,
+                                         core=self.core)
+        if not names:
+            return Decision(None, 0.0, [], False)
+        probabilities = self.model.stacker.probability(rows)
+        ranked = sorted(zip(names, probabilities.tolist(), strict=True), key=lambda x: -x[1])
+        best, p = ranked[0]
+        return Decision(best, p, ranked, self.model.stacker.accepts(p, best == matcher_answer))
+
+
+# -- training ------------------------------------------------------------------------------------
+
+WRONG_COST = 1.5  # a confident wrong answer costs this much more than an honest "I cannot answer"
+
+
+def training_set(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str]) -> tuple[list[Analysis], list[str], list[int]]:
+    """Analyses of every example (label: its entry) and negative (label: NONE), with each
+    example's number in the matcher's index (-1 for negatives) for leave-one-out."""
+    analyses, labels, numbers = [], [], []
+    for number, example in enumerate(matcher.examples):
+        analyses.append(matcher.analyse(example.text))
+        labels.append(matcher.entry_ids[example.entry])
+        numbers.append(number)
+    for text in negatives:
+        analyses.append(matcher.analyse(text))
+        labels.append(NONE)
+        numbers.append(-1)
+    return analyses, labels, numbers
+
+
+@dataclass
+class Judged:
+    """One message of a training or calibration set: its candidates' feature rows and the truth."""
+
+    names: list[str]
+    rows: np.ndarray
+    expected: str  # entry id, or NONE
+    matcher_answer: str | None  # what the matcher alone answers (above its threshold)
+
+
+def right(name: str | None, expected: str, declines: frozenset[str]) -> bool:
+    """Is answering with `name` right? A message the base does not answer (NONE) is rightly
+    answered by the entries that decline politely (out of scope)."""
+    if name is None:
+        return False
+    if expected == NONE or expected in declines:
+        return name in declines
+    return name == expected
+
+
+def fit_weights(judged: list[Judged], declines: frozenset[str]) -> tuple[np.ndarray, float]:
+    """The stacker's logistic regression on out-of-fold rows: is this candidate the right answer?"""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([j.rows for j in judged if len(j.names)])
+    y = np.concatenate([[1 if right(n, j.expected, declines) else 0 for n in j.names] for j in judged if len(j.names)])
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+    return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+
+
+def _tops(judged: list[Judged], weights: np.ndarray, bias: float) -> list[tuple[str | None, float, bool, str]]:
+    """Each message's best candidate: (entry, logit, the matcher alone agrees, expected)."""
+    out = []
+    for j in judged:
+        if not len(j.names):
+            out.append((None, -10.0, False, j.expected))
+            continue
+        z = j.rows @ weights + bias
+        k = int(np.argmax(z))
+        out.append((j.names[k], float(z[k]), j.names[k] == j.matcher_answer, j.expected))
+    return out
+
+
+def calibrate(weights: np.ndarray, bias: float, calibration: list[Judged], declines: frozenset[str]) -> Stacker:
+    """Choose the answer thresholds on the calibration questions (realistic messages with known
+    answers, ~10% of them off-topic): the pair that costs least, a wrong answer costing
+    WRONG_COST and an honest "I can't answer that here" 1."""
+    judged = _tops(calibration, weights, bias)
+    chosen, lowest = (0.5, 0.5), math.inf
+    grid = [round(x, 2) for x in np.arange(0.2, 0.91, 0.02)]
+    for threshold in grid:
+        for agreed in [g for g in grid if g <= threshold]:
+            cost = 0.0
+            for name, logit, agrees, want in judged:
+                p = 1.0 / (1.0 + math.exp(-logit))
+                answered = name is not None and name not in declines and (p >= threshold or (agrees and p >= agreed))
+                if want == NONE or want in declines:
+                    cost += WRONG_COST if answered else 0.0
+                elif not answered:
+                    cost += 1.0
+                elif name != want:
+                    cost += WRONG_COST
+            if cost < lowest - 1e-9:
+                chosen, lowest = (threshold, agreed), cost
+    return Stacker(weights, bias, chosen[0], chosen[1])
+
+
+def train(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str], folds: int = 5, seed: int = 0,
+          stacker: Stacker | None = None, calibration: Sequence[tuple[str, str]] | None = None) -> Model:
+    """Train the classifier; with `stacker` given, keep that calibration (the quick retrain after
+    an editor's save), else fit the stacker on out-of-fold predictions and calibrate it on
+    `calibration` (default: the knowledge base's calibration questions)."""
+    calibration = [(t, NONE if e == "__oos__" else e) for t, e in (kb.calibration if calibration is None else calibration)]
+    analyses, labels, numbers = training_set(kb, matcher, negatives)
+    docs = [documents(a) for a in analyses]
+    classifier = TextClassifier.fit(docs, labels)
+    digest = knowledge_digest(kb, negatives)
+    if stacker is not None:
+        return Model.from_bytes(Model(classifier, stacker, digest, {"quick": 1.0}).to_bytes())
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(docs), dtype=np.int64)
+    for label in sorted(set(labels)):  # stratified: each class spread over the folds
+        members = [i for i, x in enumerate(labels) if x == label]
+        rng.shuffle(members)
+        for k, i in enumerate(members):
+            fold_of[i] = k % folds
+    oof: list[np.ndarray | None] = [None] * len(docs)
+    for fold in range(folds):
+        train_idx = [i for i in range(len(docs)) if fold_of[i] != fold]
+        part = TextClassifier.fit([docs[i] for i in train_idx], [labels[i] for i in train_idx])
+        full = {name: k for k, name in enumerate(part.classes)}
+        for i in range(len(docs)):
+            if fold_of[i] == fold:
+                scores = part.decision(docs[i])
+                aligned = np.full(len(classifier.classes), -2.0)  # a class missing from the fold: very unlikely
+                for k, name in enumerate(classifier.classes):
+                    if name in full:
+                        aligned[k] = scores[full[name]]
+                oof[i] = aligned
+    core = core_terms(matcher)
+    judged: list[Judged] = []
+    for analysis, label, number, scores in zip(analyses, labels, numbers, oof, strict=True):
+        assert scores is not None
+        if number >= 0:  # an example of the base, read as a new message would be
+            analysis = matcher.held_out(analysis, number)
+        match = matcher.match(analysis, exclude=number if number >= 0 else None)
+        n, r = candidate_features(match.candidates, analysis, scores, classifier.classes, matcher,
+                                  number if number >= 0 else None, core)
+        judged.append(Judged(n, r, label, match.best.entry_id if match.best is not None and match.confident else None))
+    declines = frozenset(e.id for e in kb.entries if e.out_of_scope)
+    weights, bias = fit_weights(judged, declines)
+    checks: list[Judged] = []  # the calibration questions, read as the trained bot reads them
+    for text, expected in calibration:
+        if expected != NONE and expected not in matcher.entry_index:
+            continue  # an entry retired since the question was written
+        analysis = matcher.analyse(matcher.repairer.repair(text).text)
+        match = matcher.match(analysis)
+        n, r = candidate_features(match.candidates, analysis, classifier.decision(documents(analysis)),
+                                  classifier.classes, matcher, None, core)
+        checks.append(Judged(n, r, expected, match.best.entry_id if match.best is not None and match.confident else None))
+    stack = calibrate(weights, bias, checks, declines)
+    model = Model(classifier, stack, digest, {"examples": float(len(docs)), "calibration": float(len(checks)),
+                                               "threshold": stack.threshold, "agreed": stack.agreed})
+    return Model.from_bytes(model.to_bytes())  # as stored: the same answers before and after a restart
