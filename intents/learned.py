@@ -297,6 +297,26 @@ def candidate_features(match_candidates: list[Candidate], analysis: Analysis, sc
     return names, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
+def twins(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """How-to entries and the account actions that do the same thing ("как работает автоплатёж" /
+    "настрой автоплатёж"): an entry with an action and one without that follow up each other."""
+    out: dict[str, set[str]] = {}
+    for entry in kb.entries:
+        for ref in entry.followups:
+            other = kb.by_id.get(ref)
+            if other is not None and entry.id in other.followups:
+                out.setdefault(entry.id, set()).add(other.id)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def sureness(ranked: list[tuple[str, float]], pairs: dict[str, frozenset[str]]) -> float:
+    """The probability that the best candidate's answer is right, counting its twins (either of a
+    how-to and its action answers the question)."""
+    best, p = ranked[0]
+    twin = pairs.get(best, frozenset())
+    return min(1.0, p + sum(q for name, q in ranked[1:] if name in twin))
+
+
 class Understanding:
     """The matcher and the learned model together: `decide(analysis, match)`."""
 
@@ -304,6 +324,7 @@ class Understanding:
         self.matcher = matcher
         self.model = model
         self.core = core_terms(matcher)
+        self.twins = twins(matcher.kb)
 
     def decide(self, analysis: Analysis, match_candidates: list[Candidate], matcher_answer: str | None = None) -> Decision:
         """`matcher_answer`: the entry the matcher alone would answer with (above its threshold)."""
@@ -315,8 +336,16 @@ class Understanding:
             return Decision(None, 0.0, [], False)
         probabilities = self.model.stacker.probability(rows)
         ranked = sorted(zip(names, probabilities.tolist(), strict=True), key=lambda x: -x[1])
-        best, p = ranked[0]
-        return Decision(best, p, ranked, self.model.stacker.accepts(p, best == matcher_answer))
+        best, _ = ranked[0]
+        sure = sureness(ranked, self.twins)  # "how does X work" and "do X": either answer is right
+        kb = self.matcher.kb
+        for name, _ in ranked[1:3]:  # of a how-to and its action, the one the message's kind asks for
+            if name in self.twins.get(best, frozenset()) and bool(kb.by_id[name].action) != bool(kb.by_id[best].action):
+                wants_action = analysis.mode == "request"
+                if analysis.mode != "neutral" and bool(kb.by_id[name].action) == wants_action:
+                    best = name
+                break
+        return Decision(best, sure, ranked, self.model.stacker.accepts(sure, ranked[0][0] == matcher_answer))
 
 
 # -- training ------------------------------------------------------------------------------------
@@ -369,40 +398,44 @@ def fit_weights(judged: list[Judged], declines: frozenset[str]) -> tuple[np.ndar
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
-def _tops(judged: list[Judged], weights: np.ndarray, bias: float) -> list[tuple[str | None, float, bool, str]]:
-    """Each message's best candidate: (entry, logit, the matcher alone agrees, expected)."""
+def _tops(judged: list[Judged], weights: np.ndarray, bias: float, pairs: dict[str, frozenset[str]]
+          ) -> list[tuple[str | None, float, bool, str]]:
+    """Each message's best candidate: (entry, sureness, the matcher alone agrees, expected)."""
     out = []
     for j in judged:
         if not len(j.names):
-            out.append((None, -10.0, False, j.expected))
+            out.append((None, 0.0, False, j.expected))
             continue
-        z = j.rows @ weights + bias
-        k = int(np.argmax(z))
-        out.append((j.names[k], float(z[k]), j.names[k] == j.matcher_answer, j.expected))
+        p = 1.0 / (1.0 + np.exp(-(j.rows @ weights + bias)))
+        ranked = sorted(zip(j.names, p.tolist(), strict=True), key=lambda x: -x[1])
+        out.append((ranked[0][0], sureness(ranked, pairs), ranked[0][0] == j.matcher_answer, j.expected))
     return out
 
 
-def calibrate(weights: np.ndarray, bias: float, calibration: list[Judged], declines: frozenset[str]) -> Stacker:
+def calibrate(weights: np.ndarray, bias: float, calibration: list[Judged], declines: frozenset[str],
+              pairs: dict[str, frozenset[str]]) -> Stacker:
     """Choose the answer thresholds on the calibration questions (realistic messages with known
     answers, ~10% of them off-topic): the pair that costs least, a wrong answer costing
     WRONG_COST and an honest "I can't answer that here" 1."""
-    judged = _tops(calibration, weights, bias)
-    chosen, lowest = (0.5, 0.5), math.inf
+    judged = _tops(calibration, weights, bias, pairs)
+    costs: dict[tuple[float, float], float] = {}
     grid = [round(x, 2) for x in np.arange(0.2, 0.91, 0.02)]
     for threshold in grid:
         for agreed in [g for g in grid if g <= threshold]:
             cost = 0.0
-            for name, logit, agrees, want in judged:
-                p = 1.0 / (1.0 + math.exp(-logit))
+            for name, p, agrees, want in judged:
                 answered = name is not None and name not in declines and (p >= threshold or (agrees and p >= agreed))
                 if want == NONE or want in declines:
                     cost += WRONG_COST if answered else 0.0
                 elif not answered:
                     cost += 1.0
-                elif name != want:
+                elif name != want and name not in pairs.get(want, frozenset()):
                     cost += WRONG_COST
-            if cost < lowest - 1e-9:
-                chosen, lowest = (threshold, agreed), cost
+            costs[threshold, agreed] = cost
+    # the least costly pair; among pairs within one fallback of it, the lowest thresholds (a
+    # narrow optimum on a few hundred questions is noise, and answering is what users come for)
+    lowest = min(costs.values())
+    chosen = min((pair for pair, cost in costs.items() if cost <= lowest + 1.0), key=lambda pair: (pair[0] + pair[1], pair))
     return Stacker(weights, bias, chosen[0], chosen[1])
 
 
@@ -459,7 +492,7 @@ def train(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str], folds: 
         n, r = candidate_features(match.candidates, analysis, classifier.decision(documents(analysis)),
                                   classifier.classes, matcher, None, core)
         checks.append(Judged(n, r, expected, match.best.entry_id if match.best is not None and match.confident else None))
-    stack = calibrate(weights, bias, checks, declines)
+    stack = calibrate(weights, bias, checks, declines, twins(kb))
     model = Model(classifier, stack, digest, {"examples": float(len(docs)), "calibration": float(len(checks)),
                                                "threshold": stack.threshold, "agreed": stack.agreed})
     return Model.from_bytes(model.to_bytes())  # as stored: the same answers before and after a restart
