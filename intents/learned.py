@@ -297,6 +297,9 @@ def candidate_features(match_candidates: list[Candidate], analysis: Analysis, sc
     return names, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
+TWIN_MARGIN = 0.5  # a twin this close to the best is chosen by the message's kind (how-to or request)
+
+
 def twins(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     """How-to entries and the account actions that do the same thing ("как работает автоплатёж" /
     "настрой автоплатёж"): an entry with an action and one without that follow up each other."""
@@ -339,8 +342,9 @@ class Understanding:
         best, _ = ranked[0]
         sure = sureness(ranked, self.twins)  # "how does X work" and "do X": either answer is right
         kb = self.matcher.kb
-        for name, _ in ranked[1:3]:  # of a how-to and its action, the one the message's kind asks for
-            if name in self.twins.get(best, frozenset()) and bool(kb.by_id[name].action) != bool(kb.by_id[best].action):
+        for name, q in ranked[1:3]:  # of a how-to and its action close behind, the one the message's kind asks for
+            if (name in self.twins.get(best, frozenset()) and bool(kb.by_id[name].action) != bool(kb.by_id[best].action)
+                    and q >= TWIN_MARGIN * ranked[0][1]):
                 wants_action = analysis.mode == "request"
                 if analysis.mode != "neutral" and bool(kb.by_id[name].action) == wants_action:
                     best = name
