@@ -281,6 +281,8 @@ class Core:
         complaint = turn.kb.entry("complaint")
         if complaint is not None and (mood.complaint or (mood.mistreated and entry_id is None)):
             entry_id = complaint.id  # "хочу подать жалобу", "оператор бросил трубку": filed as a complaint
+        elif mood.praise and entry_id in (None, "thanks") and turn.kb.entry("praise") is not None:
+            entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None:

@@ -35,15 +35,19 @@ HUMAN_EN = re.compile(
     re.IGNORECASE)
 
 ANGER_RU = re.compile(
-    r"задолба|достал[иа]?\b|надоел|бесит|бесят|ужас|кошмар|безобрази|отвратител|бесполезн|туп(?:ой|ишь|ит|ые|ая)|"
-    r"издеваетесь|сколько\s+можно|хватит|невозможно|позор|развод(?:ил|ят)|обман|мошенни|беспредел|бешенств|"
-    r"возмутител|задрал|обнаглел|достало|фигн|хрен|чёрт|черт\b|дурдом|идиот|дебил|отстой|ненавиж|"
+    r"задолба|достал[иа]?\b|надоел|беси[тш]|бесят|ужас|кошмар|безобрази|отвратител|бесполезн|туп(?:ой|ишь|ит|ые|ая)|"
+    r"издеваетесь|сколько\s+можно|хватит|невозможно|позор|развод(?:ил|ят|илово)?\b|обман|мошенни|беспредел|бешенств|"
+    r"возмут|возмущ|задрал|обнаглел|офигел|охренел|достало|фигн|хрен|чёрт|черт\b|дурдом|идиот|дебил|отстой|ненавиж|"
+    r"жесть|капец|грабёж|грабеж|воруете|ворюг|кидал|вымогат|сил\s+(?:моих\s+)?нет|в\s+ярости|взбеш|злой|зол\b|"
+    r"роспотребнадзор|прокуратур|в\s+суд|"
     r"(?:третий|пятый|десятый|который|сотый|второй)\s+раз|(?:не)?сколько\s+раз|уже\s+(?:неделю|месяц|второй\s+день)|"
     r"опять|снова\s+(?:не|то\s+же)|никто\s+не\s+(?:отвечает|может|знает|помогает)|ничего\s+не\s+(?:работает|понимает)|"
     r"шаблон",
     re.IGNORECASE)
 ANGER_EN = re.compile(
-    r"\bwtf\b|what\s+the\s+(?:hell|heck|f)|useless|garbage|ridiculous|terrible|awful|pathetic|stupid|fed\s+up|sick\s+of|"
+    r"\bwtf\b|\bffs\b|what\s+the\s+(?:hell|heck|f)|useless|garbage|ridiculous|terrible|awful|pathetic|stupid|fed\s+up|"
+    r"sick\s+of|sick\s+and\s+tired|furious|angry|pissed|annoyed|frustrat|outrage|disgrace|rip-?off|robbery|thie(?:f|ves)|"
+    r"incompetent|enough\s+is\s+enough|nightmare|horrible|damn|\bhell\b|"
     r"worst|unacceptable|disgusting|\bjoke\b|seriously|scam|hate|(?:third|fifth|tenth|million)\s+time|again\s+and\s+again|"
     r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week",
     re.IGNORECASE)
@@ -59,10 +63,19 @@ HYPOTHETICAL = re.compile(r"^\W*(?:а\s+)?(?:если|что\s+если|and\s+if
 # a complaint about how one was served (the bot files it), said outright or described
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint", re.IGNORECASE)
 MISTREATED = re.compile(
-    r"нахамил|нагрубил|хамств|хамил|хамск|груб(?:ил|ый|ая|о)|бросил\w*\s+трубку|не\s+представил|обманул|навязал|"
-    r"недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|rude|unprofessional|hung\s+up|refused\s+to\s+help|"
-    r"disrespect|treated\s+(?:me\s+)?badly|bad\s+service|terrible\s+service",
+    r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
+    r"бросил\w*\s+трубку|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
+    r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|"
+    r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|"
+    r"rude|unprofessional|hung\s+up|refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
+    r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)",
     re.IGNORECASE)
+# thanks for the staff (not for the bot): praise for the team
+GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|thank|kudos|great\s+job|"
+                       r"awesome|amazing|well\s+done|helpful|praise|excellent|compliment", re.IGNORECASE)
+STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
+                   r"горяч\w+\s+лини|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|girl",
+                   re.IGNORECASE)
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
     r"help\s*!|help\s+me",
@@ -81,6 +94,7 @@ class Tone:
     fed_up: bool = False  # with support itself: the operator is offered rather than another answer
     complaint: bool = False  # says it is a complaint ("хочу пожаловаться", "complaint")
     mistreated: bool = False  # describes being badly served ("мне нахамили", "hung up on me")
+    praise: bool = False  # thanks the staff ("спасибо девушке из поддержки")
 
     @property
     def upset(self) -> bool:
@@ -100,4 +114,6 @@ def tone(raw: str, read: str | None = None) -> Tone:
     angry = bool(ANGER_RU.search(text) or ANGER_EN.search(text)) or shouting(raw) or (worded and ("!!!" in raw or "?!" in raw))
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
-    return Tone(angry or fed_up, urgent, wants, fed_up, bool(COMPLAINT.search(text)), bool(MISTREATED.search(text)))
+    complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
+    praise = bool(GRATITUDE.search(text) and STAFF.search(text)) and not (complaint or mistreated or angry)
+    return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise)
