@@ -78,3 +78,18 @@ def rejection(text: str) -> tuple[bool, str]:
 
 def bare_no(text: str) -> bool:
     return bool(BARE_NO.match(text))
+
+
+# "номер для роуминга какой? а второй — он бесплатный?", "two things: how do I … and how do I …"
+QUESTION_BREAK = re.compile(r"\?+\s*|\s+(?:и\s+ещ[её]|а\s+также|а\s+ещ[её]|и\s+также|кроме\s+того|and\s+also|also|plus)\s+|"
+                            r"\s+and\s+(?=(?:how|where|what|when|can|could|is|do|does)\b)|\s+и\s+(?=(?:как|где|что|когда|можно|сколько)\b)",
+                            re.IGNORECASE)
+LEAD_IN = re.compile(r"^\W*(?:two\s+(?:things|questions)|у\s+меня\s+(?:два|пара)\s+вопрос\w*|два\s+вопроса|"
+                     r"первый|второй|во-первых|во-вторых|first(?:ly)?|second(?:ly)?)\W*", re.IGNORECASE)
+
+
+def questions(text: str) -> list[str]:
+    """The questions in one message, when there are several (each of at least two words)."""
+    parts = [LEAD_IN.sub("", p).strip(" ,.;:-—") for p in QUESTION_BREAK.split(text)]
+    parts = [p for p in parts if len(words(p)) >= 2]
+    return parts if len(parts) >= 2 else []

@@ -20,7 +20,7 @@ from storage.conversations import Conversation, ConversationStore
 from .clock import utcnow
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, bare_no, is_followup, rejection
+from .context import Topic, bare_no, is_followup, questions, rejection
 from .context import words as context_words
 from .normalize import detect_language
 from .ports import ActionPort, Events, HandoffPort, Step, Turn
@@ -34,6 +34,7 @@ __all__ = ["Core", "KnowledgeHolder"]
 MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
+MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
 FOLLOWUP_MARGIN = 0.05  # a follow-up read with the last question wins unless read alone is clearly surer
 NEAR_MISS = 0.25  # below the answer threshold but this likely: "did you mean…?"; less: "I can't answer this here"
@@ -261,7 +262,27 @@ class Core:
         elif bare_no(turn.text):  # a "no" to nothing the bot asked
             return Step([Reply(turn.say("menu"), self._menu(turn))], outcome="smalltalk")
         reading = turn.read()
+        also: list[str] = []  # other questions of the same message, offered as buttons
+        parts = questions(turn.text) if turn.knowledge is not None and not reading.followup else []
+        if parts:
+            assert turn.knowledge is not None
+            read = [turn.knowledge.read(part, turn.lang, Repair(part)) for part in parts[:MAX_QUESTIONS]]
+            found: dict[str, Reading] = {}
+            for part in read:
+                if part.entry_id is not None and part.entry_id not in found:
+                    found[part.entry_id] = part
+            if found and (reading.entry_id is None or len(found) >= 2):
+                main = max(found.values(), key=lambda r: r.score or 0.0)  # the surest is the main question
+                if reading.entry_id is None or reading.entry_id not in found:
+                    reading = turn.reading = main
+                also = [entry_id for entry_id in found if entry_id != reading.entry_id]
         step = await self._decide(turn, reading)
+        if also and step.replies and step.outcome in ("answer", "action"):
+            buttons = step.replies[-1].buttons
+            for entry_id in also:
+                entry = turn.kb.entry(entry_id)
+                if entry is not None and not any(b.payload == f"kb:{entry_id}" for b in buttons):
+                    buttons.insert(0, Button(entry.title.get(turn.lang), f"kb:{entry_id}"))
         if step.intent is not None and step.outcome in ("answer", "action", "smalltalk") and step.intent != "goodbye":
             others = tuple(e for e, _ in reading.ranked()[1:4] if e != step.intent)
             conv.state["topic"] = Topic(step.intent, reading.source[-MAX_TOPIC_TEXT:], turn.now, others).to_state()

@@ -1,0 +1,155 @@
+"""Input repair: the wrong keyboard layout, Russian typed in Latin letters, greetings around a
+question — and nothing converted that was right as typed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from intents.context import bare_no, is_followup, questions, rejection
+from intents.matcher import Matcher
+from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
+from intents.tone import tone
+
+
+@pytest.fixture(scope="module")
+def repairer(matcher: Matcher) -> Repairer:
+    return matcher.repairer
+
+
+def qwerty(russian: str) -> str:
+    """What a Russian sentence looks like typed on the English layout."""
+    back = {v: k for k, v in EN_TO_RU_LAYOUT.items()}
+    return "".join(chr(back.get(ord(c), ord(c))) for c in russian)
+
+
+@pytest.mark.parametrize("russian", [
+    "как пополнить счёт", "сколько денег на балансе", "скажите, как позвонить оператору",
+    "где посмотреть детализацию", "хочу обещанный платёж", "номер поддержки в роуминге",
+])
+def test_wrong_layout_is_read_as_russian(repairer: Repairer, russian: str) -> None:
+    typed = qwerty(russian)
+    assert typed.isascii()
+    read = repairer.repair(typed)
+    assert (read.kind, read.lang) == ("layout", "ru")
+    words = lambda text: re.findall(r"[а-я]+", text.replace("ё", "е"))  # noqa: E731 - punctuation keys differ
+    assert words(read.text) == words(russian)
+
+
+def test_layout_punctuation_keys_are_letters() -> None:
+    assert qwerty("баланс") == ",fkfyc" and qwerty("юг") == ".u" and qwerty("жэх") == ";'["
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("kak popolnit schet bez komissii", "как пополнить счет без комиссии"),
+    ("skolko deneg na schetu", "сколько денег на счету"),
+    ("nomer dlya zvonkov iz-za granicy", "номер для звонков из-за границы"),
+    ("hochu podklyuchit' avtoplatezh", "хочу подключить автоплатеж"),
+    ("4to takoe obeshchannyj platyozh", "что такое обещанный платеж"),
+    ("gde blizhajshij salon svyazi", "где ближайший салон связи"),
+    ("obeshannyj platezh", "обещанный платеж"),
+])
+def test_transliterated_russian_is_read_as_russian(repairer: Repairer, typed: str, expected: str) -> None:
+    read = repairer.repair(typed)
+    assert (read.kind, read.lang) == ("translit", "ru")
+    assert read.text == expected
+
+
+@pytest.mark.parametrize("english", [
+    "how do i top up my balance", "need ur roaming hotline", "whens the best time to call u guys",
+    "do you have odnoklassniki", "my sim is blocked", "ok", "yes", "no", "tele2",
+])
+def test_english_stays_english(repairer: Repairer, english: str) -> None:
+    read = repairer.repair(english)
+    assert read.text == english and read.lang is None
+
+
+def test_english_typed_on_the_russian_layout(repairer: Repairer) -> None:
+    read = repairer.repair("рщц вщ ш ещз гз")
+    assert (read.text, read.lang) == ("how do i top up", "en")
+
+
+def test_mixed_message_converts_only_russian_in_latin(repairer: Repairer) -> None:
+    assert repairer.repair("support number для москвы").text == "support number для москвы"
+    assert repairer.repair("где посмотреть expenses в личном кабинете").text == "где посмотреть expenses в личном кабинете"
+    read = repairer.repair("хочу popolnit счёт")
+    assert read.text == "хочу пополнить счёт" and read.kind == "mixed"
+
+
+def test_addresses_and_russian_are_left_alone(repairer: Repairer) -> None:
+    for text in ("ivan.petrov@mail.ru", "https://tele2.ru/help", "какой у меня баланс"):
+        assert repairer.repair(text).text == text
+
+
+def test_greetings_and_politeness_around_a_question(repairer: Repairer) -> None:
+    read = repairer.repair("Здравствуйте!!! Подскажите пожалуйста, куда звонить из роуминга, заранее спасибо большое")
+    assert read.text == "Подскажите пожалуйста, куда звонить из роуминга"
+    assert repairer.repair("Dear Tele2, how do I order call details? Kind regards, John").text == "how do I order call details"
+    assert repairer.repair("приветики 👋 какой у меня таааариф").text == "какой у меня тариф"
+    for greeting in ("привет", "добрый день", "hello there", "спасибо большое"):  # nothing else: kept
+        assert repairer.repair(greeting).text == greeting
+
+
+def test_translit_readings_offer_the_schemes() -> None:
+    readings = translit_readings("schet")
+    assert "счет" in readings and "щет" in readings
+    assert "пополнить" in translit_readings("popolnit")  # a left-out soft sign
+    assert len(translit_readings("shchyozhyyaya")) <= 256  # bounded
+
+
+# -- tone --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "позовите кого-нибудь из людей", "дайте живого человека", "ЧЕЛОВЕКА МНЕ!", "нужен нормальный специалист",
+    "can I speak to someone", "human please", "get me a real person", "talk to an agent",
+])
+def test_asking_for_a_person(text: str) -> None:
+    assert tone(text).wants_person
+
+
+@pytest.mark.parametrize("text", [
+    "как позвонить оператору", "what key to press on 611 to get an operator", "номер телефона оператора теле2",
+    "хочу пожаловаться на оператора", "хочу поблагодарить сотрудника",
+])
+def test_questions_about_operators_are_not_requests_for_one(text: str) -> None:
+    assert not tone(text).wants_person
+
+
+def test_anger_urgency_and_being_fed_up() -> None:
+    assert tone("задолбали, ничего не работает").angry
+    assert tone("ПОЧЕМУ НИКТО НЕ ОТВЕЧАЕТ В ЧАТЕ").angry  # shouting
+    assert tone("this is ridiculous").angry and not tone("how do i top up").angry
+    assert tone("срочно нужна помощь").urgent and tone("urgent: no signal").urgent
+    assert tone("третий раз пишу одно и то же").fed_up
+    assert not tone("а если никто не отвечает?").fed_up  # a hypothetical question
+    assert not tone("!!!").angry  # punctuation alone says nothing
+
+
+def test_complaints_and_praise() -> None:
+    assert tone("хочу подать жалобу").complaint and tone("the operator was rude to me").mistreated
+    assert tone("спасибо девушке из поддержки, очень выручила").praise
+    assert not tone("спасибо").praise  # thanks for the bot
+    assert not tone("спасибо, но оператор мне нахамил").praise
+
+
+# -- context ----------------------------------------------------------------------------------------
+
+
+def test_follow_ups_and_rejections() -> None:
+    assert is_followup("а из-за границы?") and is_followup("and for free?") and is_followup("а ночью?")
+    assert is_followup("is it free?") and not is_followup("как пополнить счёт картой без комиссии")
+    assert rejection("нет, я про другое") == (True, "")
+    assert rejection("не то") == (True, "")
+    assert rejection("no, I meant something else") == (True, "")
+    assert rejection("нет, не то, мне нужен оператор") == (True, "мне нужен оператор")
+    assert rejection("нет денег на счету")[0] is False
+    assert bare_no("нет") and bare_no("No.") and not bare_no("нет денег")
+
+
+def test_two_questions_in_one_message() -> None:
+    assert questions("какой номер поддержки? и как пополнить счёт?") == ["какой номер поддержки", "и как пополнить счёт"]
+    assert questions("two things: how do I change my tariff and how do I see my expenses") == [
+        "how do I change my tariff", "how do I see my expenses"]
+    assert questions("как позвонить в поддержку") == []

@@ -1,0 +1,263 @@
+"""Understanding what subscribers really type, through the core (`Core.handle`, as every channel):
+repaired input, the learned model and its storage, abstaining, tone, follow-ups, two questions."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ChatClient
+
+from intents import learned
+from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest
+from intents.matcher import Matcher
+from knowledge import loader
+from knowledge.model import KnowledgeBase
+from storage.conversations import ConversationStore
+from supportbot.config import Config
+from supportbot.runtime import IndexCache, Runtime, open_runtime, shipped_model, with_catalogue
+
+
+def payloads(out) -> list[str]:
+    return [b.payload for b in out.buttons]
+
+
+# -- the learned model -------------------------------------------------------------------------------
+
+
+def test_own_inference_is_scikit_learns(matcher: Matcher) -> None:
+    """The classifier answers from its fitted arrays exactly as scikit-learn's transform would."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [e.text for e in matcher.examples[:400]]
+    docs = [documents(matcher.analyse(t)) for t in texts]
+    labels = [matcher.entry_ids[e.entry] for e in matcher.examples[:400]]
+    classifier = TextClassifier.fit(docs, labels)
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+",
+                            lowercase=False).fit([w for w, _ in docs])
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=False).fit([c for _, c in docs])
+    for doc in [documents(matcher.analyse(t)) for t in ("сколько стоит звонок на 611", "how do i top up", "zzz qqq")]:
+        expected = hstack([words.transform([doc[0]]), chars.transform([doc[1]])]).toarray()[0]
+        columns, values = classifier.vector(doc)
+        own = np.zeros(len(expected))
+        own[columns] = values
+        assert np.allclose(own, expected)
+    assert char_wb_ngrams("ab", 2, 5) == [" a", "ab", "b ", " ab", "ab ", " ab "]
+
+
+def test_a_model_survives_storage_unchanged(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = shipped_model_for(kb)
+    again = Model.from_bytes(model.to_bytes())
+    assert again.digest == model.digest and again.classifier.classes == model.classifier.classes
+    assert np.array_equal(again.classifier.coef, model.classifier.coef)
+    assert (again.stacker.threshold, again.stacker.agreed) == (model.stacker.threshold, model.stacker.agreed)
+    monkeypatch.setattr(learned, "FORMAT", learned.FORMAT + 1)  # a model written by other code
+    other = model.to_bytes()
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="format"):
+        Model.from_bytes(other)
+
+
+def shipped_model_for(kb: KnowledgeBase) -> Model:
+    from backends.sandbox import SERVICES
+
+    full = with_catalogue(kb, [n for s in SERVICES for n in (s.name_ru, s.name_en, *s.aliases)])
+    model = shipped_model(knowledge_digest(full, full.negatives))
+    assert model is not None, "knowledge/understanding.npz is not trained on the shipped knowledge: run `supportbot kb train`"
+    return model
+
+
+def test_the_shipped_model_is_trained_on_the_shipped_knowledge(kb: KnowledgeBase) -> None:
+    model = shipped_model_for(kb)
+    assert 0.2 <= model.stacker.agreed <= model.stacker.threshold < 1
+    assert model.stats["calibration"] >= 400
+
+
+def test_the_digest_follows_examples_negatives_and_calibration(kb: KnowledgeBase) -> None:
+    base = knowledge_digest(kb, kb.negatives)
+    assert knowledge_digest(kb, [*kb.negatives, "новая фраза"]) != base
+    changed = kb.entries[0].model_copy(deep=True)
+    changed.examples.ru.append("ещё один пример")
+    other = KnowledgeBase([changed, *kb.entries[1:]], kb.regions, kb.countries, kb.synonyms, kb.messages, 0, kb.negatives,
+                          kb.calibration)
+    assert knowledge_digest(other, other.negatives) != base
+
+
+async def test_a_new_database_stores_the_model_and_a_restart_does_not_train(
+        tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = learned.train
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("supportbot.runtime.train", counting)
+    monkeypatch.setattr("supportbot.runtime.SHIPPED_MODEL", tmp_path / "none.npz")  # as if nothing were shipped
+    db = str(tmp_path / "m.db")
+    first = await open_runtime(config, db)
+    try:
+        assert calls == [1]  # knowledge without a model: trained once …
+        digest = first.knowledge.model.digest  # type: ignore[union-attr]
+        assert await first.kb_store.model(digest) is not None  # … and stored with it
+    finally:
+        await drop(first)
+    second = await open_runtime(config, db)
+    try:
+        assert calls == [1]  # the next start reads it
+        assert second.knowledge.model.digest == digest  # type: ignore[union-attr]
+    finally:
+        await drop(second, last=True)
+
+
+async def drop(rt: Runtime, last: bool = False) -> None:
+    if last and getattr(rt.db, "drop", None) is not None:
+        await rt.db.drop()  # type: ignore[attr-defined]
+    await rt.close()
+
+
+async def test_an_editors_save_is_live_at_once_and_fully_trained_in_the_background(
+        tmp_path: Path, config: Config, index_cache: IndexCache) -> None:
+    rt = await open_runtime(config, str(tmp_path / "e.db"), cache=index_cache)
+    try:
+        entry, _ = await rt.kb_store.entry("lk-virtual-card")  # type: ignore[misc]
+        entry = entry.model_copy(deep=True)
+        entry.examples.ru.append("карта теле2 для оплаты подписок в интернете")
+        await rt.kb_store.save([entry], [], "editor", "a wording", _now())
+        await rt.reload_knowledge()
+        quick = rt.knowledge.model
+        assert quick is not None and quick.stats.get("quick") == 1.0  # the classifier retrained, the calibration kept
+        assert rt.training is not None
+        await asyncio.wait_for(rt.training, 120)
+        full = rt.knowledge.model
+        assert full is not None and "quick" not in full.stats and full.digest == quick.digest
+        assert await rt.kb_store.model(full.digest) is not None
+        out = await ChatClient(rt, "e1").say("карта теле2 для оплаты подписок в интернете")
+        assert out.intent == "lk-virtual-card"
+    finally:
+        await rt.close()
+
+
+def _now():
+    from intents.clock import utcnow
+
+    return utcnow()
+
+
+# -- through the core --------------------------------------------------------------------------------
+
+
+async def test_russian_in_latin_letters_gets_a_russian_answer(bot: ChatClient, kb: KnowledgeBase) -> None:
+    out = await bot.say("kak pozvonit v podderzhku s drugogo operatora")
+    assert out.lang == "ru" and out.intent == "support-other-phone"
+    assert out.text == kb.by_id["support-other-phone"].answer.ru
+
+
+async def test_the_wrong_layout_is_understood(bot: ChatClient) -> None:
+    out = await bot.say("rfr epyfnm ,fkfyc")  # как узнать баланс
+    assert out.lang == "ru" and out.action == "balance"
+
+
+async def test_a_question_the_base_does_not_cover_gets_an_honest_answer(bot: ChatClient, kb: KnowledgeBase) -> None:
+    out = await bot.say("как настроить точку доступа apn на андроиде")
+    assert out.intent is None and out.action is None and out.outcome == "fallback"
+    assert out.text == kb.message("cant_answer", "ru")
+    assert payloads(out)[-1] == "operator"  # the nearest topics, then the operator
+
+
+async def test_everyday_off_topic_is_declined(bot: ChatClient) -> None:
+    out = await bot.say("кто выиграл вчерашний матч по хоккею")
+    assert out.intent is None and out.action is None
+
+
+@pytest.mark.parametrize("text", ["позовите кого-нибудь из людей", "can I speak to someone please"])
+async def test_a_request_for_a_person_in_any_words(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.handoff is True and out.intent == "operator-request"
+
+
+async def test_anger_with_a_question_gets_the_answer_an_empathetic_line_and_the_operator(bot: ChatClient,
+                                                                                       kb: KnowledgeBase) -> None:
+    out = await bot.say("это ужас!!! как позвонить в поддержку из-за границы")
+    assert out.intent == "roaming-support"
+    assert out.text.startswith(kb.message("empathy", "ru"))
+    assert "operator" in payloads(out)
+
+
+async def test_anger_without_a_question_offers_the_operator(bot: ChatClient, kb: KnowledgeBase) -> None:
+    out = await bot.say("задолбали, третий раз пишу и никто не помогает")
+    assert out.outcome == "offer" and out.text == kb.message("empathy_offer", "ru")
+    assert payloads(out) == ["op:yes", "op:no"]
+    assert (await bot.say("да")).handoff is True
+
+
+async def test_a_complaint_opens_the_feedback_form_with_the_complaint_topic(bot: ChatClient, runtime: Runtime) -> None:
+    out = await bot.say("оператор Мария мне нахамила, куда жаловаться")
+    assert out.action == "feedback" and out.intent == "complaint"
+    assert out.text.startswith(runtime.knowledge.kb.by_id["complaint"].answer.ru)
+    conv = await runtime.conversations.get_or_create("test", "u1", _now(), "u1")
+    assert conv.state["flow"]["slots"]["topic"] == "complaint"
+
+
+async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime, kb: KnowledgeBase) -> None:
+    out = await bot.say("спасибо вашей девушке из поддержки, очень выручила")
+    assert out.intent == "praise" and out.text.startswith(kb.by_id["praise"].answer.ru)
+    rows = await runtime.db.fetchall("SELECT text, intent FROM turns_log WHERE intent = 'praise'")
+    assert [r["text"] for r in rows] == ["спасибо вашей девушке из поддержки, очень выручила"]
+
+
+async def test_follow_ups_are_read_against_the_last_question(runtime: Runtime) -> None:
+    abroad = ChatClient(runtime, "f1")
+    await abroad.say("как позвонить в поддержку")
+    assert (await abroad.say("а из-за границы?")).intent == "roaming-support"
+    region = ChatClient(runtime, "f2")
+    await region.say("номер поддержки в москве")
+    out = await region.say("а в кемерово?")
+    assert out.intent == "regional-numbers" and "(904) 990-00-00" in out.text.split("\n")[0]
+    english = ChatClient(runtime, "f3")
+    await english.say("where do i see my expenses")
+    assert "e-mail" in (await english.say("can i get it by email?")).text
+
+
+async def test_no_i_meant_something_else_asks_what_was_meant(bot: ChatClient, kb: KnowledgeBase) -> None:
+    first = await bot.say("как настроить автоплатеж")
+    assert first.intent == "lk-autopay"
+    out = await bot.say("нет, я про другое")
+    assert out.outcome == "clarify" and out.text == kb.message("clarify", "ru")
+    assert "kb:lk-autopay" not in payloads(out) and payloads(out)[-1] == "operator"
+
+
+async def test_a_bare_no_is_no_refusal_nor_goodbye(bot: ChatClient, kb: KnowledgeBase) -> None:
+    out = await bot.say("нет")  # nothing was asked
+    assert out.intent is None and out.text == kb.message("menu", "ru")
+    await bot.say("как настроить автоплатеж")
+    out = await bot.say("а если денег на карте нет?")
+    assert "свидания" not in out.text
+
+
+async def test_two_questions_answer_one_and_offer_the_other(bot: ChatClient) -> None:
+    out = await bot.say("какой номер поддержки? и как пополнить счёт?")
+    asked = {"support-611", "lk-top-up"}
+    assert out.intent in asked
+    (other,) = asked - {out.intent}
+    assert f"kb:{other}" in payloads(out)
+
+
+async def test_the_transcript_keeps_what_was_typed(runtime: Runtime) -> None:
+    bot = ChatClient(runtime, "typed")
+    await bot.say("skolko deneg na schetu")
+    store: ConversationStore = runtime.conversations
+    conv = await store.get_or_create("test", "typed", _now(), "typed")
+    rows = await runtime.db.fetchall("SELECT text FROM messages WHERE conversation_id = ? AND direction = 'in'", (conv.id,))
+    assert [r["text"] for r in rows] == ["skolko deneg na schetu"]
+
+
+def test_knowledge_negatives_and_calibration_load() -> None:
+    kb = loader.load()
+    assert len(kb.negatives) >= 200 and len(kb.calibration) >= 400
+    assert all(entry == "__oos__" or entry in kb.by_id for _, entry in kb.calibration)
+    texts = {t.lower() for e in kb.entries for _, t in e.examples.all()}
+    assert not texts & {n.lower() for n in kb.negatives}  # a negative that is an example contradicts itself
