@@ -7,16 +7,22 @@ questions (the shipped entries plus synthetic topics whose examples recombine th
 vocabulary with new topic words, so the index has realistic posting lists). The queries are
 the held-out paraphrases (knowledge/calibration.yaml), a share of them with typos.
 
-Prints p50/p99 of `Matcher.match` (normalise, entities, retrieve, re-rank, decide), and of
-a whole `Core.handle` turn on the shipped base (state and transcript in SQLite).
+Prints p50/p99 of `Matcher.match` (normalise, entities, retrieve, re-rank, decide), of the
+whole reading (`KnowledgeHolder.read`: input repair, the match, the learned classifier and the
+calibrated stacker; the generated base's model is trained first, which takes a minute), and of
+a whole `Core.handle` turn on the shipped base (state and transcript in SQLite). Also how long
+an editor's save takes to go live (the index rebuilt and the classifier retrained, the
+calibration kept), and the first answer of `supportbot chat --jsonl` on a new database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,8 +33,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from intents.learned import train  # noqa: E402
 from intents.matcher import Matcher  # noqa: E402
 from intents.normalize import Normalizer  # noqa: E402
+from intents.understanding import KnowledgeHolder  # noqa: E402
 from knowledge import loader  # noqa: E402
 from knowledge.model import Entry, KnowledgeBase  # noqa: E402
 
@@ -65,7 +73,7 @@ def grown(kb: KnowledgeBase, target: int, rng: random.Random) -> KnowledgeBase:
             "examples": {"ru": ru, "en": en}, "answer": {"ru": f"Ответ {n}", "en": f"Answer {n}"},
         }))
         total += 20
-    return KnowledgeBase(entries, kb.regions, kb.countries, kb.synonyms, kb.messages)
+    return KnowledgeBase(entries, kb.regions, kb.countries, kb.synonyms, kb.messages, 0, kb.negatives, kb.calibration)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -104,10 +112,61 @@ async def measure_turns(queries: list[str], turns: int) -> tuple[float, float, f
     return percentiles(samples)
 
 
+def measure_reads(holder: KnowledgeHolder, queries: list[str], turns: int) -> tuple[float, float, float]:
+    for q in queries:
+        holder.read(q)
+    samples = []
+    for i in range(turns):
+        q = queries[i % len(queries)]
+        t0 = time.perf_counter()
+        holder.read(q)
+        samples.append(time.perf_counter() - t0)
+    return percentiles(samples)
+
+
+async def measure_save() -> float:
+    """Seconds from an editor's save to the new knowledge answering (`Runtime.reload_knowledge`)."""
+    from intents.clock import utcnow
+    from supportbot.config import Config
+    from supportbot.runtime import open_runtime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = await open_runtime(Config(), str(Path(tmp) / "bench.db"))
+        try:
+            found = await runtime.kb_store.entry("lk-top-up")
+            assert found is not None
+            entry = found[0].model_copy(deep=True)
+            entry.examples.ru.append("как закинуть денег на симку картой без процентов")
+            await runtime.kb_store.save([entry], [], "bench", "bench", utcnow())
+            t0 = time.perf_counter()
+            await runtime.reload_knowledge(retrain=False)
+            return time.perf_counter() - t0
+        finally:
+            await runtime.close()
+
+
+def first_answer() -> float:
+    """Seconds until `supportbot chat --jsonl` on a new database prints its first answer."""
+    exe = Path(sys.executable).parent / "supportbot"
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(exe), "chat", "--jsonl", "--db", str(Path(tmp) / "first.db")], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"user": "u", "text": "как пополнить счёт"}, ensure_ascii=False) + "\n")
+        proc.stdin.flush()
+        proc.stdout.readline()
+        elapsed = time.perf_counter() - t0
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=5000)
     parser.add_argument("--turns", type=int, default=3000)
+    parser.add_argument("--no-model", action="store_true", help="time the matcher alone (no training)")
     args = parser.parse_args()
     rng = random.Random(7)
     data = yaml.safe_load((ROOT / "knowledge" / "calibration.yaml").read_text(encoding="utf-8"))
@@ -123,8 +182,18 @@ def main() -> int:
         p50, p99, mean = measure(matcher, queries, args.turns)
         print(f"{label:16} {len(matcher.examples):5} examples, {len(base.entries):4} entries, index {built:.2f} s: "
               f"match p50 {p50:.3f} ms  p99 {p99:.3f} ms  mean {mean:.3f} ms")
+        if args.no_model:
+            continue
+        t0 = time.perf_counter()
+        model = train(base, matcher, base.negatives)
+        trained = time.perf_counter() - t0
+        p50, p99, mean = measure_reads(KnowledgeHolder(base, matcher, model), queries, args.turns)
+        print(f"{'':16} model trained in {trained:.1f} s: read (repair + match + model) p50 {p50:.3f} ms  "
+              f"p99 {p99:.3f} ms  mean {mean:.3f} ms")
     p50, p99, mean = asyncio.run(measure_turns(queries, min(args.turns, 1500)))
     print(f"{'whole turn':16} (Core.handle, shipped base, SQLite): p50 {p50:.3f} ms  p99 {p99:.3f} ms  mean {mean:.3f} ms")
+    print(f"{'editor save':16} live again in {asyncio.run(measure_save()):.2f} s (index rebuilt, classifier retrained)")
+    print(f"{'chat --jsonl':16} first answer on a new database after {first_answer():.2f} s")
     return 0
 
 

@@ -85,18 +85,15 @@ class _Tfidf:
     offset: int  # where its columns start in the joint feature space
 
     def add(self, grams: list[str], columns: list[int], values: list[float]) -> None:
-        counts: dict[int, int] = {}
-        vocab = self.vocabulary
-        for gram in grams:
-            index = vocab.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        if not counts:
+        get = self.vocabulary.get
+        found = [(i, c) for i, c in ((get(g), c) for g, c in Counter(grams).items()) if i is not None]
+        if not found:
             return
-        weights = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in counts.items()]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        columns.extend(i + self.offset for i in counts)
-        values.extend(w / norm for w in weights)
+        index = np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found))
+        weights = (1.0 + np.log(np.fromiter((c for _, c in found), dtype=np.float64, count=len(found)))) * self.idf[index]
+        weights /= math.sqrt(float(weights @ weights)) or 1.0
+        columns.extend((index + self.offset).tolist())
+        values.extend(weights.tolist())
 
 
 @dataclass
