@@ -20,7 +20,8 @@ from typing import Literal
 
 from backends.billing import BillingBackend
 from backends.messaging import SmsGateway
-from storage.db import Database, stamp, unstamp
+from kernel.clock import stamp, unstamp
+from storage.db import Database
 
 
 @dataclass(frozen=True)

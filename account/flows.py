@@ -26,10 +26,11 @@ from typing import Any
 from backends.billing import BillingBackend, BillingError, OperationResult
 from backends.messaging import EmailSender
 from intents.commands import yes_no
-from intents.entities import find_phones, normalize_phone
+from intents.entities import find_phones
 from intents.ports import Step, Turn
 from intents.replies import Button, Reply
-from storage.db import stamp, unstamp
+from kernel.clock import stamp, unstamp
+from kernel.phones import normalize_phone
 
 from .auth import LoginService, mask_phone
 from .choices import Option

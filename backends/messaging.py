@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from intents.entities import normalize_phone
 from intents.replies import Attachment
-from storage.db import Database, stamp, unstamp
+from kernel.clock import stamp, unstamp
+from kernel.phones import normalize_phone
+from storage.db import Database
 
 
 class SmsGateway(Protocol):

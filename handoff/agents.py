@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from storage.db import Database, stamp, unstamp
+from kernel.clock import stamp, unstamp
+from storage.db import Database
 
 ROLES = ("agent", "editor", "admin")
 LOGIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")

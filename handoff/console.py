@@ -15,13 +15,15 @@ from typing import Any
 
 from backends.billing import BillingBackend, BillingError
 from backends.messaging import EmailSender, SmsGateway
+from intents.ports import Conversation
 from intents.replies import Button
+from kernel.bus import EventBus
+from kernel.clock import stamp, unstamp
 from knowledge.model import KnowledgeBase
-from storage.conversations import Conversation, ConversationStore
-from storage.db import Database, stamp, unstamp
+from storage.conversations import ConversationStore
+from storage.db import Database
 
 from .agents import Agent, AgentStore
-from .events import EventBus
 from .queue import HandoffQueue
 from .tickets import TicketStore
 
@@ -138,7 +140,7 @@ class Console:
         conv = await self._conversation(conversation_id)
         kb = self.knowledge()
         await self._notify_user(conv, kb.message("operator_joined", conv.lang, name=agent.name), now, "system")
-        await self.events.publish("queue", {"type": "taken", "handoff_id": handoff_id})
+        self.events.publish("queue", {"type": "taken", "handoff_id": handoff_id})
         return conversation_id
 
     async def reply(self, agent: Agent, conversation_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -149,7 +151,7 @@ class Console:
             raise ConsoleError(f"the message is over {MAX_REPLY} characters")
         await self._require_mine(agent, conversation_id)
         message_id = await self.conversations.add_message(conversation_id, "agent", text, now, author=agent.name)
-        await self.events.publish(f"conv:{conversation_id}", {"type": "message", "id": message_id})
+        self.events.publish(f"conv:{conversation_id}", {"type": "message", "id": message_id})
         return {"id": message_id}
 
     async def transfer(self, agent: Agent, conversation_id: int, to_agent_id: int, now: datetime) -> None:
@@ -164,7 +166,7 @@ class Console:
         conv = await self._conversation(conversation_id)
         kb = self.knowledge()
         await self._notify_user(conv, kb.message("operator_transferred", conv.lang, name=target.name), now, "system")
-        await self.events.publish("queue", {"type": "transferred", "conversation_id": conversation_id, "to": target.id})
+        self.events.publish("queue", {"type": "transferred", "conversation_id": conversation_id, "to": target.id})
 
     async def return_to_bot(self, agent: Agent, conversation_id: int, now: datetime) -> None:
         handoff = await self._require_mine(agent, conversation_id)
@@ -174,7 +176,7 @@ class Console:
             await self.conversations.set_status(conversation_id, "bot", now, tx=tx)
         conv = await self._conversation(conversation_id)
         await self._notify_user(conv, self.knowledge().message("returned_to_bot", conv.lang), now, "system")
-        await self.events.publish("queue", {"type": "returned", "conversation_id": conversation_id})
+        self.events.publish("queue", {"type": "returned", "conversation_id": conversation_id})
 
     async def close(self, agent: Agent, conversation_id: int, resolution: str, now: datetime) -> None:
         resolution = resolution.strip()
@@ -193,7 +195,7 @@ class Console:
         kb = self.knowledge()
         buttons = [Button(str(n), f"rate:{n}") for n in range(1, 6)]
         await self._notify_user(conv, kb.message("rate_request", conv.lang), now, "system", buttons)
-        await self.events.publish("queue", {"type": "closed", "conversation_id": conversation_id})
+        self.events.publish("queue", {"type": "closed", "conversation_id": conversation_id})
 
     async def release_agent(self, agent_id: int, now: datetime) -> int:
         """A deactivated agent's conversations go back to the front of the queue."""
@@ -209,7 +211,7 @@ class Console:
             if conv is not None:
                 await self._notify_user(conv, kb.message("operator_left", conv.lang), now, "system")
         if rows:
-            await self.events.publish("queue", {"type": "released", "agent_id": agent_id})
+            self.events.publish("queue", {"type": "released", "agent_id": agent_id})
         return len(rows)
 
     async def answer_ticket(self, agent: Agent, ticket_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -230,7 +232,7 @@ class Console:
             conv = await self.conversations.get(ticket.conversation_id)
             if conv is not None:
                 await self._notify_user(conv, f"{subject}\n{text}", now, "agent", author=agent.name)
-        await self.events.publish("tickets", {"type": "answered", "id": ticket_id})
+        self.events.publish("tickets", {"type": "answered", "id": ticket_id})
         return ticket.to_json(now)
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ class Console:
         message_id = await self.conversations.add_message(
             conv.id, direction, text, now, author=author,
             buttons=[{"title": b.title, "payload": b.payload} for b in buttons or []])
-        await self.events.publish(f"conv:{conv.id}", {"type": "message", "id": message_id})
+        self.events.publish(f"conv:{conv.id}", {"type": "message", "id": message_id})
 
     async def _conversation(self, conversation_id: int) -> Conversation:
         conv = await self.conversations.get(conversation_id)

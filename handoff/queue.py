@@ -15,8 +15,9 @@ from datetime import datetime
 from intents.commands import is_cancel
 from intents.ports import Step, Turn
 from intents.replies import Button, Reply
+from kernel.clock import stamp, unstamp
 from storage.conversations import ConversationStore
-from storage.db import Database, stamp, unstamp
+from storage.db import Database
 
 DEFAULT_HANDLING_SECONDS = 240.0
 

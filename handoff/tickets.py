@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from intents.entities import normalize_phone
+from kernel.clock import stamp, unstamp
+from kernel.phones import normalize_phone
 from knowledge.model import KnowledgeBase
-from storage.db import Database, stamp, unstamp
+from storage.db import Database
 
 TOPICS = ("balance", "tariffs", "services", "internet", "roaming", "coverage", "payments", "personal_account", "other")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}$")

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kernel.bus import EventBus
+from kernel.clock import utcnow
 from knowledge.model import Entry, KnowledgeBase
-from storage.conversations import Conversation, ConversationStore
 
-from .clock import utcnow
 from .commands import is_cancel, yes_no
 from .computed import compute
 from .matcher import Match, Matcher
 from .normalize import Normalizer, detect_language
-from .ports import ActionPort, Events, HandoffPort, Step, Turn
+from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .replies import Button, Incoming, Outcome, Reply
 
 MAX_TEXT = 4000  # longer messages are cut (and the user is told)
@@ -62,8 +62,8 @@ class KnowledgeHolder:
 
 
 class Core:
-    def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationStore, handoff: HandoffPort,
-                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: Events | None = None) -> None:
+    def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationRepository, handoff: HandoffPort,
+                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: EventBus | None = None) -> None:
         self.knowledge = knowledge
         self.events = events
         self.observers: list[Any] = []  # metrics: .turn(channel, outcome, intent, seconds)
@@ -119,9 +119,9 @@ class Core:
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)
             await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
         if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
-            await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
+            self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
             if step.outcome == "handoff" or status_before != status:
-                await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
+                self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         return outcome
 
     def _language(self, msg: Incoming, conv: Conversation) -> str:

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .db import Database, Executor, Statement, stamp
+from intents.ports import Conversation
+from kernel.clock import stamp
 
-
-@dataclass
-class Conversation:
-    id: int
-    channel: str
-    user_key: str
-    chat_id: str = ""
-    lang: str = "ru"
-    status: str = "bot"  # bot | queued | operator
-    state: dict[str, Any] = field(default_factory=dict)
-    subscriber_id: int | None = None
-    display_name: str = ""
-
-    @property
-    def with_people(self) -> bool:
-        """Waiting in the operator queue or talking to an operator."""
-        return self.status in ("queued", "operator")
+from .db import Database, Executor, Statement
 
 
 def _conversation(row: dict[str, Any]) -> Conversation:

@@ -22,8 +22,8 @@ from typing import Any
 from backends.billing import BillingError
 from backends.messaging import SandboxSms
 from backends.sandbox import SandboxBilling
-from intents.clock import parse_now, utcnow
-from intents.entities import normalize_phone
+from kernel.clock import parse_now, utcnow
+from kernel.phones import normalize_phone
 from storage.db import Database
 from storage.schema import migrate
 

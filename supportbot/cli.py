@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from intents.clock import parse_now
 from intents.replies import Incoming, Outcome
+from kernel.clock import parse_now
 from storage.db import DatabaseError
 
 from .config import Config, ConfigError, load_config

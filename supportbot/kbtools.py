@@ -91,7 +91,7 @@ def fmt(path: Path) -> int:
 
 
 async def export_import(config: Config, args: argparse.Namespace) -> int:
-    from intents.clock import utcnow
+    from kernel.clock import utcnow
     from storage.knowledge import KnowledgeStore
     from storage.schema import migrate
 

@@ -16,16 +16,17 @@ from pathlib import Path
 from account.auth import LoginPolicy, LoginService, load_secret
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
-from backends.messaging import SandboxEmail, SandboxSms
+from backends.billing import BillingBackend
+from backends.messaging import EmailSender, SandboxEmail, SandboxSms, SmsGateway
 from backends.sandbox import SandboxBilling
 from handoff.agents import AgentStore
 from handoff.console import Console
-from handoff.events import EventBus, LocalBus
 from handoff.queue import HandoffQueue, Presence
 from handoff.tickets import TicketStore
-from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
 from intents.normalize import Normalizer
+from kernel.bus import EventBus, LocalBus, RedisBus, Shared
+from kernel.clock import utcnow
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
@@ -46,9 +47,9 @@ class Runtime:
     kb_store: KnowledgeStore
     handoff: HandoffQueue
     core: Core
-    billing: SandboxBilling
-    sms: SandboxSms
-    email: SandboxEmail
+    billing: BillingBackend
+    sms: SmsGateway
+    email: EmailSender
     login: LoginService
     actions: AccountActions
     tickets: TicketStore
@@ -56,6 +57,12 @@ class Runtime:
     events: EventBus
     console: Console = field(init=False)
     cache: IndexCache | None = field(init=False, default=None)
+    sandbox: SandboxBilling | None = field(init=False, default=None)  # the sandbox back end, when it serves
+
+    @property
+    def shared(self) -> Shared | None:
+        """What the instances of a deployment share besides events (Redis); None for one instance."""
+        return self.events.shared
 
     async def reload_knowledge(self) -> None:
         """Rebuild the index from the database's entries off the event loop, then swap it in."""
@@ -70,13 +77,11 @@ class Runtime:
         self.core.knowledge = holder
 
     async def close(self) -> None:
-        close_bus = getattr(self.events, "close", None)
-        if close_bus is not None:
-            await close_bus()
+        await self.events.close()
         await self.db.close()
 
 
-async def catalogue_names(billing: SandboxBilling) -> list[str]:
+async def catalogue_names(billing: BillingBackend) -> list[str]:
     """The names subscribers give services ("родительский контроль", "caller id")."""
     return [name for s in await billing.services() for name in (s.name_ru, s.name_en, *s.aliases)]
 
@@ -111,13 +116,25 @@ async def open_bus(config: Config, db: Database) -> EventBus:
     """The event bus; with Redis, one channel per database (instances of one deployment share
     their database, so they share the channel; other deployments on the same Redis do not)."""
     if config.bus.backend == "redis":
-        from handoff.events import RedisBus
-
         url = config.secret(config.bus.url_env)
         if not url:
             raise DatabaseError(f"[bus] backend is redis but {config.bus.url_env} is not set")
         return await RedisBus.open(url, f"{config.bus.channel}:{getattr(db, 'schema', 'sqlite')}")
     return LocalBus()
+
+
+async def open_backends(config: Config, db: Database) -> tuple[BillingBackend, SmsGateway, EmailSender]:
+    """The operator's systems the bot talks to, as `[backends]` chooses. The sandbox (the only
+    implementation shipped) keeps its ledger and outboxes in the product's own database and fills
+    a new one with the demo subscribers."""
+    if config.backends.billing == "sandbox":
+        sandbox = SandboxBilling(db)
+        await sandbox.seed_demo(utcnow())
+        billing: BillingBackend = sandbox
+    if config.backends.messaging == "sandbox":
+        sms: SmsGateway = SandboxSms(db)
+        email: EmailSender = SandboxEmail(db)
+    return billing, sms, email
 
 
 @dataclass
@@ -151,8 +168,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         entries = await kb_store.entries()
         revision = await kb_store.revision()
         normalizer = cache.normalizer if cache is not None else Normalizer()
-        billing = SandboxBilling(db)
-        await billing.seed_demo(utcnow())
+        billing, sms, email = await open_backends(config, db)
         names = await catalogue_names(billing)
         holder = await asyncio.to_thread(
             build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
@@ -163,7 +179,6 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
             async def presence() -> int:  # agents whose console is open (heartbeats in the database)
                 return len(await agents_store.online(utcnow()))
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
-        sms, email = SandboxSms(db), SandboxEmail(db)
         key = await load_secret(db, "login", config.secret(config.login.secret_env))
         lc = config.login
         login = LoginService(db, billing, sms, key, LoginPolicy(
@@ -180,6 +195,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
                           login, actions, tickets, agents, events)
         runtime.cache = cache
+        runtime.sandbox = billing if isinstance(billing, SandboxBilling) else None
         runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
                                   lambda: runtime.knowledge.kb)
         return runtime

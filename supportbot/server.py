@@ -13,8 +13,8 @@ import sys
 from aiohttp import web
 
 from handoff.agents import AgentError, AgentStore
-from intents.clock import utcnow
-from storage.schema import migrate
+from kernel.clock import utcnow
+from storage.schema import applied, migrate
 
 from .config import Config
 from .runtime import open_database
@@ -50,7 +50,7 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(ensure_admin(config, args.db))
-    from web.bots import ChannelConfigError
+    from bots.base import ChannelConfigError
 
     host = args.host or config.web.host
     port = args.port or config.web.port
@@ -171,7 +171,7 @@ async def migrate_command(config: Config, args: argparse.Namespace) -> int:
         print(f"supportbot: {exc}", file=sys.stderr)
         return 1
     try:
-        names = [r["name"] for r in await runtime.db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
+        names = await applied(runtime.db)
         print(f"schema up to date ({len(names)} migrations, last {names[-1]}); knowledge base revision "
               f"{await runtime.kb_store.revision()}")
     finally:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from intents.clock import parse_now
 from intents.matcher import Matcher
 from intents.normalize import Normalizer
 from intents.replies import Contact, Incoming, Outcome
+from kernel.clock import parse_now
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from supportbot.config import Config, load_config

@@ -37,8 +37,8 @@ from conftest import ROOT, ChatClient, run_jsonl
 
 from account.format import amount, money
 from backends.sandbox import SandboxBilling
-from intents.clock import MOSCOW
 from intents.replies import Incoming
+from kernel.clock import MOSCOW
 from storage.schema import migrate
 from supportbot.config import load_config
 from supportbot.runtime import Runtime, open_database

@@ -29,8 +29,8 @@ from backends.billing import (
 )
 from backends.messaging import SandboxEmail, SandboxSms
 from backends.sandbox import PACKAGES, SERVICES, TARIFFS, SandboxBilling, month_bounds
-from intents.clock import MOSCOW
 from intents.replies import Attachment
+from kernel.clock import MOSCOW
 from storage.db import Database
 from storage.schema import migrate
 from supportbot import billingtools

@@ -16,8 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from handoff.agents import Session
-from intents.clock import MOSCOW, utcnow
-from storage.db import stamp, unstamp
+from kernel.clock import MOSCOW, stamp, unstamp, utcnow
 
 from .editor import STATIC, editor_only
 from .keys import RUNTIME

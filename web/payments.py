@@ -8,7 +8,7 @@ from aiohttp import web
 
 from account.format import money
 from backends.billing import BillingError
-from intents.clock import utcnow
+from kernel.clock import utcnow
 
 from .keys import RUNTIME
 from .security import csrf_ok, csrf_token
@@ -74,7 +74,7 @@ async def _tell_chats(request: web.Request, details: dict, now: object) -> None:
         text = kb.message("payment_received", row["lang"], amount=money(int(details.get("amount", 0)), row["lang"]),
                           phone=details.get("phone", ""))
         message_id = await runtime.conversations.add_message(row["id"], "system", text, now)
-        await runtime.events.publish(f"conv:{row['id']}", {"type": "message", "id": message_id})
+        runtime.events.publish(f"conv:{row['id']}", {"type": "message", "id": message_id})
 
 
 def setup_payments(app: web.Application) -> None:

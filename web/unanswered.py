@@ -8,7 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from storage.db import unstamp
+from kernel.clock import unstamp
 
 LOW_CONFIDENCE_MARGIN = 0.08  # answered, but within this of the threshold: worth a look
 SIMILAR = 78  # rapidfuzz token_set_ratio of the lemma strings to join a group

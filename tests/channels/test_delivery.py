@@ -17,9 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from intents.clock import utcnow
+from kernel.clock import stamp, utcnow
 from knowledge.model import KnowledgeBase
-from storage.db import stamp
 
 from .conftest import (
     TG_SECRET,
