@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 MAX_UPDATE = 1024 * 1024
 Secrets = Callable[[str], str | None]  # an environment variable's name → its value (None: unset)
 
+# Button payloads as the core's router (intents.payloads) knows them: a test keeps the two in step.
 PAYLOAD_RE = re.compile(r"^(?:kb|act|op|rate|auth|url):[\w:./?=&%+\-]{1,200}$|^(?:menu|operator)$")
 
 

@@ -23,6 +23,7 @@ from .commands import is_cancel, yes_no
 from .computed import compute
 from .matcher import Match, Matcher
 from .normalize import Normalizer, detect_language
+from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .replies import Button, Incoming, Outcome, Reply
 
@@ -72,6 +73,10 @@ class Core:
         self.actions = actions
         self.suggest_min = suggest_min
         self.menu_size = menu_size
+        self.buttons = PayloadRouter()  # account actions and the operator queue register theirs at wiring
+        for prefix, handler in (("kb:", self._kb_button), ("menu", self._menu_button), ("op:yes", self._offer_button),
+                                ("op:no", self._offer_button), ("operator", self._operator_button_pressed)):
+            self.buttons.register(prefix, handler)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- the one entry point -------------------------------------------------------------------
@@ -201,22 +206,26 @@ class Core:
         return step
 
     async def _button(self, turn: Turn, payload: str) -> Step | None:
-        if payload.startswith("kb:"):
-            entry = turn.kb.entry(payload[3:])
-            if entry is None:
-                return None
-            return await self._entry(turn, entry, None)
-        if payload == "menu":
-            return Step([Reply(turn.say("menu"), self._menu(turn))])
-        if payload in ("op:yes", "op:no"):
-            turn.conv.state.pop("offer", None)
-            if payload == "op:yes":
-                return await self._operator(turn, "fallback")
-            turn.conv.state["misses"] = 0
-            return Step([Reply(turn.say("operator_declined"), self._menu(turn))])
-        if payload == "operator":
-            return await self._operator(turn, "asked")
-        return await self.actions.button(turn, payload)
+        return await self.buttons.dispatch(turn, payload)
+
+    async def _kb_button(self, turn: Turn, payload: str) -> Step | None:
+        entry = turn.kb.entry(payload[3:])
+        if entry is None:
+            return None
+        return await self._entry(turn, entry, None)
+
+    async def _menu_button(self, turn: Turn, payload: str) -> Step | None:
+        return Step([Reply(turn.say("menu"), self._menu(turn))])
+
+    async def _offer_button(self, turn: Turn, payload: str) -> Step | None:
+        turn.conv.state.pop("offer", None)
+        if payload == "op:yes":
+            return await self._operator(turn, "fallback")
+        turn.conv.state["misses"] = 0
+        return Step([Reply(turn.say("operator_declined"), self._menu(turn))])
+
+    async def _operator_button_pressed(self, turn: Turn, payload: str) -> Step | None:
+        return await self._operator(turn, "asked")
 
     async def _command(self, turn: Turn, command: str, first: bool) -> Step:
         if command in ("welcome", "help"):

@@ -96,13 +96,11 @@ class ConversationStore:
             row["buttons"] = json.loads(row["buttons"])
         return rows
 
-    async def log_turn(self, conv: Conversation, text: str, intent: str | None, action: str | None,
-                       score: float | None, outcome: str, now: datetime) -> None:
-        await self.db.execute(
-            "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv.id, conv.channel, conv.lang, text[:1000], intent, action, score, outcome, stamp(now)),
-        )
+    async def of_subscriber(self, subscriber_id: int, limit: int = 3) -> list[dict[str, Any]]:
+        """id and lang of the conversations a subscriber is logged in to, most recent first."""
+        return await self.db.fetchall(
+            "SELECT id, lang FROM conversations WHERE subscriber_id = ? ORDER BY updated_at DESC LIMIT ?",
+            (subscriber_id, limit))
 
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,

@@ -7,7 +7,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from intents.replies import Incoming, Outcome
@@ -229,9 +228,3 @@ async def chat_interactive(config: Config, args: argparse.Namespace) -> int:
     finally:
         await runtime.close()
     return 0
-
-
-def knowledge_path(config: Config, path: str | None) -> Path:
-    from .runtime import knowledge_dir
-
-    return Path(path) if path else knowledge_dir(config)

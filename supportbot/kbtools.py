@@ -44,9 +44,13 @@ def find_clashes(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Clash], int]
     return clashes, len(matcher.examples)
 
 
-def kb_command(config: Config, args: argparse.Namespace) -> int:
-    from .cli import knowledge_path
+def knowledge_path(config: Config, path: str | None) -> Path:
+    from .runtime import knowledge_dir
 
+    return Path(path) if path else knowledge_dir(config)
+
+
+def kb_command(config: Config, args: argparse.Namespace) -> int:
     if args.kb_command in ("export", "import"):
         import asyncio
 

@@ -13,26 +13,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from account.auth import LoginPolicy, LoginService, load_secret
+from account.actions import ACTIONS
+from account.auth import LoginPolicy, LoginService
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
 from backends.billing import BillingBackend
 from backends.messaging import EmailSender, SandboxEmail, SandboxSms, SmsGateway
 from backends.sandbox import SandboxBilling
-from handoff.agents import AgentStore
 from handoff.console import Console
 from handoff.queue import HandoffQueue, Presence
-from handoff.tickets import TicketStore
 from intents.dialogue import Core, KnowledgeHolder
 from intents.normalize import Normalizer
 from kernel.bus import EventBus, LocalBus, RedisBus, Shared
 from kernel.clock import utcnow
 from knowledge import loader
 from knowledge.model import KnowledgeBase
+from storage.agents import AgentStore
 from storage.conversations import ConversationStore
 from storage.db import Database, DatabaseError, SqliteDatabase
 from storage.knowledge import KnowledgeStore
+from storage.logins import load_secret
 from storage.schema import migrate
+from storage.tickets import TicketStore
 
 from .config import Config
 
@@ -187,10 +189,12 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
-            session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
+            session_ttl=timedelta(days=lc.session_days)), actions=[*ACTIONS.values(), Feedback(tickets)])
         events = bus or await open_bus(config, db)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
+        actions.register_buttons(core.buttons)
+        handoff.register_buttons(core.buttons)
         agents = agents_store
         runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
                           login, actions, tickets, agents, events)

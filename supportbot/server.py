@@ -12,8 +12,8 @@ import sys
 
 from aiohttp import web
 
-from handoff.agents import AgentError, AgentStore
 from kernel.clock import utcnow
+from storage.agents import AgentError, AgentStore
 from storage.schema import applied, migrate
 
 from .config import Config

@@ -23,9 +23,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from account.auth import load_secret
 from intents.replies import Incoming
 from kernel.clock import utcnow
+from storage.logins import load_secret
 
 from .keys import CHAT_HUB, METRICS, RUNTIME
 from .security import RateLimiter, SharedRateLimiter, origin_allowed

@@ -19,9 +19,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from handoff.agents import Agent, AgentError
 from handoff.console import ConsoleError
 from kernel.clock import unstamp, utcnow
+from storage.agents import Agent, AgentError
 
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
@@ -232,8 +232,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
             return ok(**data)
         if op == "take":
             conversation_id = await console.take(agent, _int(frame, "handoff_id"), now)
-            handoff = await runtime.db.fetchone("SELECT enqueued_at, assigned_at FROM handoffs WHERE id = ?",
-                                                (_int(frame, "handoff_id"),))
+            handoff = await console.handoffs.get(_int(frame, "handoff_id"))
             if handoff and handoff["assigned_at"]:
                 request.app[METRICS].observe_wait(
                     (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())

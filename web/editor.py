@@ -17,13 +17,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from handoff.agents import Session
 from intents.computed import compute
 from intents.kbcheck import draft_conflicts
 from kernel.clock import stamp, utcnow
 from knowledge.dumper import dump_entry
 from knowledge.loader import KnowledgeError
 from knowledge.model import Entry
+from storage.agents import Session
 
 from .console import current
 from .keys import RUNTIME

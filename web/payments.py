@@ -67,8 +67,7 @@ async def _tell_chats(request: web.Request, details: dict, now: object) -> None:
     payer = details.get("payer_id")
     if payer is None:
         return
-    rows = await runtime.db.fetchall(
-        "SELECT id, lang FROM conversations WHERE subscriber_id = ? ORDER BY updated_at DESC LIMIT 3", (payer,))
+    rows = await runtime.conversations.of_subscriber(payer, limit=3)
     kb = runtime.knowledge.kb
     for row in rows:
         text = kb.message("payment_received", row["lang"], amount=money(int(details.get("amount", 0)), row["lang"]),

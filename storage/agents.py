@@ -11,7 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kernel.clock import stamp, unstamp
-from storage.db import Database
+
+from .db import Database
 
 ROLES = ("agent", "editor", "admin")
 LOGIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
