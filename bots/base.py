@@ -13,6 +13,9 @@ A channel is one module (`bots/telegram.py`, `bots/vk.py`, `bots/viber.py`) with
 `bots/channels.py` lists the channels; the web app mounts the routes of those configured.
 Also here: splitting long texts, the Markdown subset as plain text, recognising button
 payloads sent back as text, and reading a webhook's JSON body.
+
+The channel modules import aiohttp and the platforms' SDKs where they use them: the
+configuration (read by every command) includes the channels' settings and stays light.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from intents.replies import Incoming, Reply
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from .delivery import ChannelRunner
 
 MAX_UPDATE = 1024 * 1024
@@ -113,6 +117,8 @@ class Channel:
 
     def _runner(self) -> ChannelRunner:
         """The runner, or 404 while the channel is not started."""
+        from aiohttp import web
+
         if self.runner is None:
             raise web.HTTPNotFound()
         return self.runner
@@ -131,6 +137,8 @@ class Channel:
 
     async def accept(self, update: dict[str, Any], raw: str | None = None, parsed: Parsed | None = None) -> bool:
         """Store the update before answering; False for a redelivery."""
+        from aiohttp import web
+
         try:
             return await self._runner().accept(update, raw, parsed)
         except BadUpdate as exc:
@@ -139,6 +147,8 @@ class Channel:
 
 async def read_json(request: web.Request) -> tuple[dict[str, Any], str]:
     """A webhook request's JSON object and its text (400 for anything else, 413 when too large)."""
+    from aiohttp import web
+
     if request.content_length is not None and request.content_length > MAX_UPDATE:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPDATE, actual_size=request.content_length)
     try:

@@ -23,8 +23,6 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Any, Literal
 
-import aiohttp
-from aiohttp import web
 from pydantic import Field
 
 from intents.replies import Contact, Incoming, Reply
@@ -43,7 +41,9 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    import aiohttp
     from aiogram import Bot
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -183,6 +183,8 @@ class TelegramAdapter:
         connection, an answer that is not the Bot API's) raises, and the message is tried again.
         `text`, the request's JSON from the outbox, is posted as it is."""
         if self._http is None or self._http.closed:
+            import aiohttp
+
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout),
                                                connector=aiohttp.TCPConnector(limit=100))
         body = (text if text is not None else json.dumps(request, ensure_ascii=False)).encode()
@@ -283,9 +285,13 @@ class TelegramChannel(Channel):
         return cls(adapter, secret, polling=settings.mode == "polling")
 
     def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
         return [web.post("/webhooks/telegram", self.webhook)]
 
     async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         self._runner()
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not self.secret or not secrets.compare_digest(given.encode(), self.secret.encode()):

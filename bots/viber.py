@@ -15,12 +15,14 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from pydantic import Field
 
 from intents.replies import Contact, Incoming, Reply
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 from .base import (
     MAX_UPDATE,
@@ -231,9 +233,13 @@ class ViberChannel(Channel):
                                 settings.timeout_seconds))
 
     def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
         return [web.post("/webhooks/viber", self.webhook)]
 
     async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         runner = self._runner()
         body = await request.read()
         if len(body) > MAX_UPDATE:

@@ -15,12 +15,14 @@ import asyncio
 import json
 import logging
 import secrets
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from aiohttp import web
 from pydantic import Field
 
 from intents.replies import Incoming, Reply
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 from .base import (
     BadUpdate,
@@ -249,9 +251,13 @@ class VkChannel(Channel):
         return cls(adapter, settings, secret, confirmation)
 
     def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
         return [web.post("/webhooks/vk", self.webhook)]
 
     async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         self._runner()
         update, raw = await read_json(request)
         if update.get("group_id") != self.group_id:

@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backends.billing import BillingError
-from backends.messaging import SandboxSms
 from backends.sandbox import SandboxBilling
+from backends.sandbox_messaging import SandboxSms
 from kernel.clock import parse_now, utcnow
 from kernel.phones import normalize_phone
 from storage.db import Database
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 async def _run(args: argparse.Namespace, config: Config) -> str:
     now = _now(getattr(args, "now", None))
-    from .runtime import open_database
+    from .database import open_database
 
     db = await open_database(config, getattr(args, "db", None))
     try:

@@ -99,7 +99,8 @@ async def export_import(config: Config, args: argparse.Namespace) -> int:
     from storage.knowledge import KnowledgeStore
     from storage.schema import migrate
 
-    from .runtime import knowledge_dir, open_database
+    from .database import open_database
+    from .runtime import knowledge_dir
 
     target = Path(args.dir)
     db = await open_database(config, args.db)

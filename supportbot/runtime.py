@@ -18,8 +18,9 @@ from account.auth import LoginPolicy, LoginService
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
 from backends.billing import BillingBackend
-from backends.messaging import EmailSender, SandboxEmail, SandboxSms, SmsGateway
+from backends.messaging import EmailSender, SmsGateway
 from backends.sandbox import SandboxBilling
+from backends.sandbox_messaging import SandboxEmail, SandboxSms
 from handoff.console import Console
 from handoff.queue import HandoffQueue, Presence
 from intents.dialogue import Core, KnowledgeHolder
@@ -30,13 +31,15 @@ from knowledge import loader
 from knowledge.model import KnowledgeBase
 from storage.agents import AgentStore
 from storage.conversations import ConversationStore
-from storage.db import Database, DatabaseError, SqliteDatabase
+from storage.db import Database, DatabaseError
 from storage.knowledge import KnowledgeStore
 from storage.logins import load_secret
 from storage.schema import migrate
 from storage.tickets import TicketStore
 
 from .config import Config
+from .database import open_database
+
 
 
 @dataclass
@@ -98,20 +101,6 @@ def with_catalogue(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
 
 def knowledge_dir(config: Config) -> Path:
     return Path(config.knowledge.path) if config.knowledge.path else loader.SHIPPED
-
-
-async def open_database(config: Config, db_path: str | None = None) -> Database:
-    """SQLite: `db_path` is the file. PostgreSQL: the server comes from the environment and
-    `db_path` names the schema (so `--db` keeps meaning "which database")."""
-    if config.storage.backend == "postgres":
-        from storage.postgres import PostgresDatabase
-
-        url = config.secret(config.storage.url_env)
-        if not url:
-            raise DatabaseError(f"[storage] backend is postgres but {config.storage.url_env} is not set")
-        return await PostgresDatabase.open(url, db_path, max_size=config.storage.pool_size)
-    path = db_path or config.storage.path
-    return await SqliteDatabase.open(path, config.storage.busy_timeout_seconds)
 
 
 async def open_bus(config: Config, db: Database) -> EventBus:

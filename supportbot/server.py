@@ -17,7 +17,7 @@ from storage.agents import AgentError, AgentStore
 from storage.schema import applied, migrate
 
 from .config import Config
-from .runtime import open_database
+from .database import open_database
 
 
 async def ensure_admin(config: Config, db_path: str | None) -> None:

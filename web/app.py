@@ -22,9 +22,9 @@ from kernel.clock import utcnow
 from kernel.ids import instance_id
 from storage.instances import HEARTBEAT, Instances, every, stop
 from supportbot.config import Config
-from supportbot.runtime import Runtime, open_runtime
+from supportbot.runtime import IndexCache, Runtime, open_runtime
 
-from .keys import CONFIG, DB_PATH, INSTANCE, METRICS, RUNTIME
+from .keys import CONFIG, DB_PATH, INDEX_CACHE, INSTANCE, METRICS, RUNTIME
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def timing(request: web.Request, handler: Callable[[web.Request], Awaitabl
 
 
 async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-    runtime = await open_runtime(app[CONFIG], app[DB_PATH])
+    runtime = await open_runtime(app[CONFIG], app[DB_PATH], cache=app.get(INDEX_CACHE))
     app[RUNTIME] = runtime
     app[METRICS].attach(runtime)
     try:
@@ -97,7 +97,9 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     await instances.leave()
 
 
-def create_app(config: Config, db_path: str | None = None) -> web.Application:
+def create_app(config: Config, db_path: str | None = None, cache: IndexCache | None = None) -> web.Application:
+    """The whole web side of the product. `cache` shares built knowledge indexes between apps
+    in one process (the tests build many apps on the same knowledge)."""
     from .analytics import setup_analytics
     from .channels import setup_channels
     from .chat import setup_chat
@@ -111,6 +113,8 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     app[DB_PATH] = db_path
     app[INSTANCE] = instance_id()
     app[METRICS] = Metrics()
+    if cache is not None:
+        app[INDEX_CACHE] = cache
     app.cleanup_ctx.append(runtime_ctx)
     app.cleanup_ctx.append(background_ctx)
     setup_health(app)

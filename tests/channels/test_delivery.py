@@ -26,7 +26,9 @@ from .conftest import (
     Call,
     Console,
     FakePlatform,
+    ProcessServer,
     Server,
+    channels_server,
     new_chat,
     new_viber_user,
     post_telegram,
@@ -119,14 +121,15 @@ async def test_a_redelivered_viber_message_is_answered_once(server: Server, fake
 
 @pytest.mark.timeout(180)
 async def test_nothing_is_lost_or_doubled_when_the_process_is_killed(
-        server: Server, fake: FakePlatform, http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
+        process_server: ProcessServer, fake: FakePlatform, http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
     """(1) accepted and answered, but the reply could not be sent (the API answers 500), then
     SIGKILL; (2) SIGKILL right after the webhook's 200, whether or not the update was processed yet;
     (3) an update stored while the server was down and never processed. After a restart each is
     answered exactly once. (The API refuses (1) and (2) until the kill: a reply the platform took
     just before a SIGKILL, not yet marked sent, would be sent again — Telegram has no idempotency key.)
 
-    This kills and restarts the shared server (a start costs seconds); it answers again afterwards."""
+    The server is a process of its own here: what is tested is a process dying."""
+    server = process_server
     unsent, just_accepted, stored = new_chat(), new_chat(), new_chat()
     for chat in (unsent, just_accepted):
         fake.rule(tg_sent(chat, ok=None), 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
@@ -283,8 +286,8 @@ async def test_an_agents_reply_from_the_console_reaches_the_telegram_chat(
 
 
 async def test_a_half_configured_channel_stops_the_start(fake: FakePlatform, tmp_path: Path) -> None:
-    server = Server(tmp_path, fake, ("telegram",), env={"TELEGRAM_WEBHOOK_SECRET": ""})
-    result = await asyncio.to_thread(server.cli, "serve", "--db", str(server.db))
+    server = channels_server(ProcessServer, tmp_path, fake, ("telegram",), secrets={"TELEGRAM_WEBHOOK_SECRET": ""})
+    result = await asyncio.to_thread(server.run, "serve", "--db", str(server.db))
     assert result.returncode == 2, result.stderr
     assert "channel configuration error" in result.stderr and "TELEGRAM_WEBHOOK_SECRET" in result.stderr
     assert "serving on" not in result.stderr
@@ -296,11 +299,11 @@ def supportbot(fake: FakePlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     imports), with the channel tokens in the environment."""
     from supportbot.cli import main
 
-    server = Server(tmp_path, fake, ("telegram", "viber"))
+    server = channels_server(ProcessServer, tmp_path, fake, ("telegram", "viber"))
     for name, value in server.env.items():
         if name.startswith(("TELEGRAM_", "VIBER_", "VK_")):
             monkeypatch.setenv(name, value)
-    return lambda *args: main(["--config", str(server.config), *args])
+    return lambda *args: main(["--config", str(server.config_file), *args])
 
 
 def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatform, supportbot: Callable[..., int],

@@ -1,10 +1,10 @@
-"""Fixtures for the web tests: the real `supportbot serve` as a subprocess on a free port and a
-temporary database, agents (made by the admin's console socket, or by `supportbot agents add`), raw HTTP/WebSocket
-clients (aiohttp) that read like the browser pages do, and a Chromium browser (Playwright).
+"""Fixtures for the web tests: the application in-process (`servers.AppServer`: `create_app`
+on a loopback port, a temporary database), agents (made by the admin's console socket, or by
+`supportbot agents add`), raw HTTP/WebSocket clients (aiohttp) that read like the browser pages
+do, and a Chromium browser (Playwright).
 
-The browser and security tests share one server; the restart tests and the login-throttling
-tests have servers of their own, as they stop the server or lock an address out. All the
-servers the collected tests need are launched at once (a start costs seconds of CPU).
+The browser and security tests share one server; the login-throttling tests have their own
+(they lock an address out), the restart tests a `supportbot serve` process (they stop it).
 
     server.url, server.db, server.cli("sms", "outbox", "--phone", "+79990000001", "--last")
     agent = await new_agent(server, name="Ольга")        # a role-`agent` account (or server.add_agent: the CLI)
@@ -20,251 +20,59 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import dbaccess
 import pytest
-import pytest_asyncio
+from servers import ADMIN_PASSWORD, AGENT_PASSWORD, AgentAccount, AppServer, ProcessServer
 
-SUPPORTBOT = Path(sys.executable).parent / "supportbot"
-ADMIN_PASSWORD = "admin-password-2024"
-AGENT_PASSWORD = "agent-password-2024"
+from supportbot.runtime import IndexCache
+
+Server = AppServer | ProcessServer
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 FOREIGN_ORIGIN = "https://evil.example.com"
 _logins = itertools.count(1)
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class AgentAccount:
-    id: int
-    login: str
-    name: str
-    role: str
-    password: str = AGENT_PASSWORD
-
-
-class Server:
-    """`supportbot serve` in a subprocess. A config file of its own pins the settings the tests
-    rely on (the payment link points to this server); `extra_config` adds TOML lines."""
-
-    def __init__(self, workdir: Path, extra_config: str = "", port: int | None = None) -> None:
-        self.workdir = workdir
-        self.db = workdir / "web.db"
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "server.log"
-        self.config = workdir / "config.toml"
-        self.extra_config = extra_config
-        self._write_config()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
-        self.env.update(SUPPORTBOT_CONFIG=str(self.config), SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD,
-                        PYTHONUNBUFFERED="1", **dbaccess.backend_env())
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.admin_cookie: str | None = None  # the admin's console session, once signed in
-
-    def _write_config(self) -> None:
-        self.config.write_text(
-            f'[payments]\npage_url = "{self.url}/pay/{{token}}"\n\n[web]\nhost = "127.0.0.1"\nport = {self.port}\n'
-            + self.extra_config + "\n" + dbaccess.backend_toml(), encoding="utf-8")
-
-    def _move(self) -> None:
-        """Another port: the chosen one was taken (by any process's outgoing connection, say)
-        during the seconds the server spends starting."""
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._write_config()
-
-    @property
-    def origin(self) -> dict[str, str]:
-        """The Origin header of the server's own pages (the sockets require it)."""
-        return {"Origin": self.url}
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def launch(self) -> Server:
-        """Start the process without waiting for it (see `ready`)."""
-        assert self.proc is None or self.proc.poll() is not None, "already running"
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [str(SUPPORTBOT), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db)],
-                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        return self
-
-    def ready(self, timeout: float = 90) -> Server:
-        """Wait until GET /healthz answers 200."""
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        moves = 0
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                if "address already in use" in self.log_tail(5).lower() and moves < 3:
-                    moves += 1
-                    self._move()
-                    self.launch()
-                    continue
-                raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"the server did not answer /healthz within {timeout} s:\n{self.log_tail()}")
-
-    def start(self, timeout: float = 90) -> Server:
-        return self.launch().ready(timeout)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 40) -> int:
-        """Signal the server and wait for it to exit; returns the exit code (kills it after `timeout`)."""
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode
-
-    def wait(self, timeout: float = 40) -> int | None:
-        """Wait for the process to exit by itself; its exit code, or None if it is still running."""
-        assert self.proc is not None
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
-
-    # -- the command line on the same database --------------------------------------------------
-
-    def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-        """`supportbot ARGS --db DB` (works while the server runs); returns stdout."""
-        result = subprocess.run([str(SUPPORTBOT), *args, "--db", str(self.db)], capture_output=True, text=True,
-                                cwd=self.workdir, env={**self.env, **(env or {})}, timeout=60, check=False)
-        if check and result.returncode != 0:
-            raise AssertionError(f"supportbot {' '.join(args)} failed ({result.returncode}): {result.stderr}")
-        return result.stdout
-
-    def add_agent(self, login: str | None = None, name: str | None = None, role: str = "agent",
-                  password: str = AGENT_PASSWORD) -> AgentAccount:
-        """A console account made by `supportbot agents add` (the password from SUPPORTBOT_NEW_PASSWORD)."""
-        n = next(_logins)
-        login = login or f"agent{n}"
-        name = name or f"Агент {n}"
-        out = self.cli("agents", "add", "--login", login, "--name", name, "--role", role,
-                       env={"SUPPORTBOT_NEW_PASSWORD": password})
-        return AgentAccount(int(out.strip()), login, name, role, password)
-
-    def sms_code(self, phone: str) -> str:
-        """The 6-digit code of the newest SMS sent to `phone` (read with `supportbot sms outbox`)."""
-        text = self.cli("sms", "outbox", "--phone", phone, "--last")
-        match = re.search(r"(?<!\d)(\d{6})(?!\d)", text)
-        assert match, f"no code in {text!r}"
-        return match.group(1)
-
-    def balance(self, phone: str) -> int:
-        """The balance in kopecks: the ledger's sum (what `supportbot billing show` reports)."""
-        rows = self.query("SELECT COALESCE(SUM(l.amount), 0) AS balance FROM ledger l JOIN subscribers s "
-                          "ON s.id = l.subscriber_id WHERE s.phone = ?", (phone,))
-        return int(rows[0]["balance"])
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Read the server's database directly, on whichever backend this run uses."""
-        return dbaccess.query(self.db, sql, params)
-
-    def conversation_of(self, visitor: str) -> int:
-        rows = self.query("SELECT id FROM conversations WHERE channel = 'web' AND user_key = ?", (visitor,))
-        assert rows, f"no web conversation for {visitor}"
-        return int(rows[0]["id"])
-
-    def handoff_of(self, conversation_id: int) -> dict[str, Any]:
-        rows = self.query("SELECT * FROM handoffs WHERE conversation_id = ? ORDER BY id DESC LIMIT 1", (conversation_id,))
-        assert rows, f"no handoff for conversation {conversation_id}"
-        return rows[0]
+__all__ = ["ADMIN_PASSWORD", "AGENT_PASSWORD", "AgentAccount"]
 
 
 # -- fixtures -------------------------------------------------------------------------------------
 
 
-# The servers the tests use, by fixture name, with their extra configuration. They are all
-# launched at once when the first is needed (a start is seconds of CPU: pymorphy, the index).
-SERVERS = {
-    "server": "",  # shared by the browser and security tests; each test makes its own visitors and agents
-    "proxy_server": "trust_proxy = true\n",  # behind our own proxy: X-Forwarded-*; login throttling locks it
-    "restart_server": "",  # stopped and started again by the restart tests
-}
-
-
 @pytest.fixture(scope="session")
-def launched(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
-    wanted = {name for item in request.session.items for name in getattr(item, "fixturenames", ())} & set(SERVERS)
-    servers = {name: Server(tmp_path_factory.mktemp(name), SERVERS[name]).launch() for name in sorted(wanted)}
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
+    """The application on a fresh database, shared by the browser and security tests (each test
+    makes its own visitors and agents)."""
+    srv = await AppServer(tmp_path_factory.mktemp("server"), cache=index_cache).start()
     try:
-        yield servers
+        yield srv
     finally:
-        for srv in servers.values():
-            srv.stop()
-
-
-def _server(launched: dict[str, Server], name: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
-    if name not in launched:  # not foreseen at collection (should not happen)
-        launched[name] = Server(tmp_path_factory.mktemp(name), SERVERS[name]).launch()
-    return launched[name].ready()
+        await srv.close()
 
 
 @pytest.fixture(scope="session")
-def server(launched: dict[str, Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
-    """The real server on a fresh database, shared by the browser and security tests."""
-    return _server(launched, "server", tmp_path_factory)
+async def proxy_server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
+    """A server configured to sit behind our own reverse proxy (trust_proxy = true); the login
+    throttling tests lock it."""
+    srv = await AppServer(tmp_path_factory.mktemp("proxy"), {"web": {"trust_proxy": True}}, cache=index_cache).start()
+    try:
+        yield srv
+    finally:
+        await srv.close()
 
 
 @pytest.fixture(scope="session")
-def proxy_server(launched: dict[str, Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
-    """A server configured to sit behind our own reverse proxy (trust_proxy = true)."""
-    return _server(launched, "proxy_server", tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def restart_server(launched: dict[str, Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
-    return _server(launched, "restart_server", tmp_path_factory)
+def restart_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcessServer]:
+    """`supportbot serve` as a process, stopped and started again by the restart tests."""
+    srv = ProcessServer(tmp_path_factory.mktemp("restart")).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @pytest.fixture
@@ -274,10 +82,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
+@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
-    """Chromium for a whole module (its tests run in the module's event loop:
-    `pytest.mark.asyncio(loop_scope="module")`); each test opens browser contexts of its own."""
+    """Chromium for a whole module; each test opens browser contexts of its own."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
