@@ -143,7 +143,8 @@ class FakePlatform:
 
     # -- lifecycle (a thread with its own loop, so it outlives any test's loop) -----------------
 
-    def start(self) -> FakePlatform:
+    def start(self, port: int = 0) -> FakePlatform:
+        """Serve on 127.0.0.1:`port` (0: a free one) from a thread of its own."""
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -152,11 +153,12 @@ class FakePlatform:
             asyncio.set_event_loop(loop)
             self._loop = loop
             app = web.Application(client_max_size=16 * 1024 * 1024)
+            app.router.add_get("/_arrivals", self._arrivals)
             app.router.add_route("*", "/{tail:.*}", self._handle)
             runner = web.AppRunner(app, access_log=None)
             try:
                 loop.run_until_complete(runner.setup())
-                site = web.TCPSite(runner, "127.0.0.1", 0)
+                site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
                 loop.run_until_complete(site.start())
                 self.port = int(runner.addresses[0][1])
             except BaseException as exc:
@@ -181,6 +183,17 @@ class FakePlatform:
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+
+    def serve_forever(self, port: int) -> None:
+        """Serve on `port` until the process is killed (a fake in a process of its own: benches)."""
+        self.start(port)
+        assert self._thread is not None
+        self._thread.join()
+
+    async def _arrivals(self, request: web.Request) -> web.Response:
+        """GET /_arrivals: [[chat id, arrival (time.monotonic())], …] of the messages sent so far
+        (for a process that runs the fake in another process)."""
+        return web.json_response([[c.chat_id, c.at] for c in self.sent()])
 
     # -- programming -----------------------------------------------------------------------------
 

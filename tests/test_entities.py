@@ -10,6 +10,8 @@ from intents.entities import PackageSize, Period, find_money, find_period, find_
 from intents.matcher import Matcher
 from kernel.phones import normalize_phone
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 NIZHNY = "nizhny-novgorod-oblast"
 KEMEROVO = "kemerovo-oblast"
 

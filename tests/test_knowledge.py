@@ -19,6 +19,8 @@ from intents.matcher import Matcher
 from knowledge import loader
 from knowledge.model import ACTIONS, MAX_ANSWER, KnowledgeBase
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORTBOT = Path(sys.executable).parent / "supportbot"
 REFERENCE_FILES = ("regions.yaml", "countries.yaml", "synonyms.yaml", "messages.yaml", "messages_account.yaml",

@@ -28,11 +28,11 @@ import aiohttp
 import pytest
 
 from .conftest import (
+    Call,
     Console,
     Deployment,
     FakeTelegram,
     PrivateRedis,
-    Sent,
     WebChat,
     new_agent,
     new_chat,
@@ -70,7 +70,7 @@ async def answers_to(http: aiohttp.ClientSession, fake: FakeTelegram, dep: Deplo
 
 
 async def telegram_turn(http: aiohttp.ClientSession, fake: FakeTelegram, instance: Any, chat: int, text: str,
-                        replies: int = 1) -> list[Sent]:
+                        replies: int = 1) -> list[Call]:
     """Send a text from `chat` to `instance`; the `replies` new messages the chat got."""
     before = len(fake.sent(to_chat(chat)))
     assert await post_update(http, instance, tg_text(chat, text)) == 200
@@ -232,7 +232,7 @@ async def test_one_update_delivered_to_every_instance_is_answered_once(running: 
     statuses = await asyncio.gather(*(post_update(http, dep[name], update) for name in ("A", "B", "C")))
     assert statuses == [200, 200, 200]
     await fake.wait(to_chat(chat))
-    await asyncio.sleep(2)  # anything doubled would have come by now
+    await dep.settled([chat])  # every copy handled and every reply sent: anything doubled would be here
     assert len(fake.sent(to_chat(chat))) == 1, [(c.instance, c.text[:40]) for c in fake.sent(to_chat(chat))]
     stored = await dep.query("SELECT status FROM inbound_updates WHERE channel = 'telegram' AND update_key = $1",
                              str(update["update_id"]))
@@ -253,7 +253,7 @@ async def test_thirty_chats_spread_round_robin_get_one_reply_each(running: Deplo
     assert statuses == [200] * 30
     ours = {str(chat) for chat, _ in plan}
     await fake.wait(lambda c: c.chat_id in ours, count=30, timeout=30)
-    await asyncio.sleep(2)
+    await dep.settled(ours)
     sent = fake.sent(lambda c: c.chat_id in ours)
     assert len(sent) == 30, Counter(c.chat_id for c in sent).most_common(3)
     by_chat = {c.chat_id: c.text for c in sent}
@@ -347,7 +347,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
         ours = {str(chat_id) for chat_id in chats}
         await fake.wait(lambda s: s.chat_id in ours, count=len(chats) * len(QUESTIONS), timeout=90)
         await fake.wait(lambda s: s.chat_id == str(buyer) and PACKAGE_DONE in s.text, timeout=30)
-        await asyncio.sleep(3)  # anything doubled would have come by now
+        await dep.settled(ours, timeout=90)  # every update handled, every reply sent: anything doubled is here
         print(f"all answered {time.monotonic() - killed_at:.1f} s after the kill")
 
         # no message lost, none doubled (by chat and text), beyond what A had claimed and may have sent as it died
@@ -432,8 +432,7 @@ async def test_events_published_while_redis_is_down_are_caught_up(running: Deplo
         chats.append(await queued_chat(http, d))
         await console.wait_queued(await dep.conversation_of("web", chats[0].visitor), timeout=10, since=since)
 
-        redis.kill()
-        await asyncio.sleep(1)
+        redis.kill()  # SIGKILL, waited for: the Redis of D and E is gone
         since = len(console.frames)
         chats.append(await queued_chat(http, d, "соедините с оператором"))
         conversation = await dep.conversation_of("web", chats[1].visitor)
@@ -486,7 +485,7 @@ async def quick_round(dep: Deployment, fake: FakeTelegram, http: aiohttp.ClientS
     await asyncio.gather(*(two_messages(chat) for chat in chats))
     for chat in chats:
         await fake.wait(to_chat(chat), count=2, timeout=30)
-    await asyncio.sleep(1)
+    await dep.settled(chats)
     wrong = {}
     for chat in chats:
         replies = [s.text for s in fake.sent(to_chat(chat))]
