@@ -21,11 +21,14 @@ password), and offer the same helpers:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import io
 import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -85,6 +88,24 @@ def to_toml(settings: dict[str, Any], prefix: str = "") -> str:
         if isinstance(value, dict):
             out += to_toml(value, f"{prefix}.{key}" if prefix else key)
     return out
+
+
+def run_main(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`supportbot ARGS` through its entry point in this process (not inside a running event loop):
+    the exit code and what it printed, as a subprocess would give them. For the commands whose
+    process does not matter (the chat's contract, `chat --jsonl`, runs as a real process)."""
+    from supportbot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["supportbot", *args], code, out.getvalue(), err.getvalue())
 
 
 class TestConfig(Config):
@@ -229,9 +250,10 @@ class AppServer(_Server):
     """The application in-process (`create_app`) on a loopback port (`TestServer`)."""
 
     def __init__(self, workdir: Path, settings: dict[str, Any] | None = None, secrets: dict[str, str] | None = None,
-                 cache: IndexCache | None = None, db_name: str = "web.db") -> None:
+                 cache: IndexCache | None = None, db_name: str = "web.db", template: Path | None = None) -> None:
         self._setup(workdir, settings, secrets, db_name)
         self.cache = cache
+        self.template = template  # SQLite: a database as a first start leaves it, to start from a copy
         self.server: Any = None
 
     async def start(self) -> AppServer:
@@ -240,6 +262,8 @@ class AppServer(_Server):
         from supportbot.server import ensure_admin
         from web.app import create_app
 
+        if self.template is not None and not self.db.exists():
+            shutil.copyfile(self.template, self.db)
         config = TestConfig.model_validate(self.settings)
         config._secrets = dict(self.secrets)
         self.config = config

@@ -13,18 +13,15 @@ Helpers:
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import dbaccess
 import pytest
-from servers import SUPPORTBOT, AppServer
+from servers import AppServer
 
 from supportbot.runtime import IndexCache
 
@@ -34,25 +31,6 @@ PASSWORD = "editor-password-2024"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the product's own variables (and channel tokens) plus `extra`."""
-    drop = ("SUPPORTBOT_", "TELEGRAM_", "VK_", "VIBER_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(PYTHONUNBUFFERED="1", **dbaccess.backend_env())
-    run_config = os.environ.get("SUPPORTBOT_CONFIG")
-    if run_config and dbaccess.backend_settings():  # the PostgreSQL + Redis run: the same backends
-        env["SUPPORTBOT_CONFIG"] = str(Path(run_config).resolve())
-    env.update(extra)
-    return env
-
-
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-            ) -> subprocess.CompletedProcess[str]:
-    """`supportbot ARGS`; the completed process (not checked)."""
-    return subprocess.run([str(SUPPORTBOT), *args], capture_output=True, text=True, cwd=cwd,
-                          env=env or clean_env(), timeout=timeout, check=False)
 
 
 @dataclass(frozen=True)
@@ -71,9 +49,10 @@ class Server(AppServer):
 
 
 @pytest.fixture(scope="module")
-async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[Server]:
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
+                 ) -> AsyncIterator[Server]:
     """One server per test module, on a fresh database, with an `editor` and an `agent` account."""
-    srv = Server(tmp_path_factory.mktemp("editor"), cache=index_cache, db_name="editor.db")
+    srv = Server(tmp_path_factory.mktemp("editor"), cache=index_cache, db_name="editor.db", template=template_db)
     await srv.start()
     try:
         for account in (srv.editor, srv.agent):

@@ -22,6 +22,7 @@ import itertools
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -44,10 +45,11 @@ __all__ = ["ADMIN_PASSWORD", "AGENT_PASSWORD", "AgentAccount"]
 
 
 @pytest.fixture(scope="session")
-async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
+                 ) -> AsyncIterator[AppServer]:
     """The application on a fresh database, shared by the browser and security tests (each test
     makes its own visitors and agents)."""
-    srv = await AppServer(tmp_path_factory.mktemp("server"), cache=index_cache).start()
+    srv = await AppServer(tmp_path_factory.mktemp("server"), cache=index_cache, template=template_db).start()
     try:
         yield srv
     finally:
@@ -55,10 +57,12 @@ async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCac
 
 
 @pytest.fixture(scope="session")
-async def proxy_server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
+async def proxy_server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
+                       ) -> AsyncIterator[AppServer]:
     """A server configured to sit behind our own reverse proxy (trust_proxy = true); the login
     throttling tests lock it."""
-    srv = await AppServer(tmp_path_factory.mktemp("proxy"), {"web": {"trust_proxy": True}}, cache=index_cache).start()
+    srv = await AppServer(tmp_path_factory.mktemp("proxy"), {"web": {"trust_proxy": True}}, cache=index_cache,
+                          template=template_db).start()
     try:
         yield srv
     finally:
