@@ -3,7 +3,7 @@
 - `bus`: the event bus interface, an in-process implementation and one over Redis
 - `clock`: UTC inside, Moscow time outside, and the fixed-width text stamps the database keeps
 - `phones`: Russian mobile numbers in one form (+7XXXXXXXXXX)
-- `ids`: random identifiers (instances, operation keys, tokens)
+- `ids`: random identifiers (the id of a running instance)
 
 It imports nothing of the product (an import-linter contract in pyproject.toml keeps it so).
 """

@@ -41,7 +41,6 @@ from .config import Config
 from .database import open_database
 
 
-
 @dataclass
 class Runtime:
     config: Config

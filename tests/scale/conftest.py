@@ -4,9 +4,10 @@ The module-scoped `deployment` fixture runs `supportbot migrate` once, then thre
 A, B and C (`supportbot --config CFG serve --port P --db NAME`, each on its own port) over the
 same schema (`--db scale_<hex>`: a lowercase name is used as the schema name as is) and the same
 Redis database (the bus channel is per schema, so nothing else on that Redis hears it). Their
-Telegram channel talks to `FakeTelegram`, an aiohttp server on loopback (in a thread of its own,
-so it outlives every test's event loop) that records every sendMessage. Each instance's
-`api_url` is `{fake}/i/<name>`, so the fake knows which instance sent what.
+Telegram channel talks to the shared fake (`fakes.FakePlatform`, here `FakeTelegram`, whose `wait`
+counts the messages sent), which records every request. Each instance's `api_url` is
+`{fake}/i/<name>`, so the fake knows which instance sent what. The web clients are the web
+tests' (`tests/clients.py`).
 
     dep = deployment
     dep["A"].url, dep["A"].kill(), dep["A"].start()          # SIGKILL and start again
@@ -27,10 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import os
-import random
 import re
 import secrets
 import shutil
@@ -42,13 +41,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from fakes import SEND_METHODS, Call, FakePlatform
+from clients import ChatClient, ConsoleClient, new_agent, queued_chat  # noqa: F401 - the tests import them from here
+from fakes import SEND_METHODS, Call, FakePlatform, new_chat, new_id, tg_press, tg_text  # noqa: F401 - the tests import them from here
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORTBOT = Path(sys.executable).parent / "supportbot"
@@ -60,8 +59,6 @@ TG_TOKEN = "123456:TEST"
 TG_SECRET = "scale-webhook_secret-42"
 WEB_SECRET = "scale-web-secret-0123456789abcdef"
 LOGIN_SECRET = "scale-login-secret-0123456789abcdef"
-_logins = itertools.count(1)
-_numbers = itertools.count(random.randrange(10_000, 90_000) * 1000)
 
 
 def free_port() -> int:
@@ -110,34 +107,6 @@ def to_chat(chat: int | str) -> Callable[[Call], bool]:
 
 
 # -- Telegram updates ----------------------------------------------------------------------------------
-
-
-def new_id() -> int:
-    return next(_numbers)
-
-
-def new_chat() -> int:
-    """A fresh Telegram user id (= the private chat's id)."""
-    return 600_000_000 + new_id() % 100_000_000
-
-
-def _person(chat: int) -> dict[str, Any]:
-    return {"id": chat, "is_bot": False, "first_name": "Иван", "last_name": f"Тестов{chat % 1000}", "language_code": "ru"}
-
-
-def tg_text(chat: int, text: str, update_id: int | None = None) -> dict[str, Any]:
-    """A private text message as Telegram posts it to the webhook."""
-    return {"update_id": update_id or new_id(), "message": {
-        "message_id": new_id() % 1_000_000, "from": _person(chat), "date": int(time.time()), "text": text,
-        "chat": {"id": chat, "type": "private", "first_name": "Иван"}}}
-
-
-def tg_press(chat: int, data: str, update_id: int | None = None) -> dict[str, Any]:
-    """An inline-button press (callback_query)."""
-    return {"update_id": update_id or new_id(), "callback_query": {
-        "id": str(new_id() * 1000 + random.randrange(1000)), "from": _person(chat), "chat_instance": str(chat * 7),
-        "data": data, "message": {"message_id": new_id() % 1_000_000, "date": int(time.time()), "text": "…",
-                                  "chat": {"id": chat, "type": "private", "first_name": "Иван"}}}}
 
 
 async def post_update(http: aiohttp.ClientSession, instance: Instance, update: dict[str, Any],
@@ -388,224 +357,10 @@ class PrivateRedis:
             self.proc.wait(10)
 
 
-# -- web clients -------------------------------------------------------------------------------------
+# -- web clients (tests/clients.py, the same as the web tests') ------------------------------------------
 
-
-@dataclass(frozen=True)
-class AgentAccount:
-    id: int
-    login: str
-    name: str
-    password: str = AGENT_PASSWORD
-
-
-class FrameReader:
-    """Reads JSON frames from a WebSocket and keeps them all."""
-
-    ws: aiohttp.ClientWebSocketResponse
-
-    def __init__(self) -> None:
-        self.frames: list[dict[str, Any]] = []
-
-    async def recv(self, timeout: float = 10) -> dict[str, Any]:
-        msg = await self.ws.receive(timeout=timeout)
-        if msg.type == aiohttp.WSMsgType.TEXT:
-            frame = json.loads(msg.data)
-            self.frames.append(frame)
-            return frame
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED,
-                        aiohttp.WSMsgType.ERROR):
-            raise ConnectionError(f"socket closed ({self.ws.close_code})")
-        raise ConnectionError(f"unexpected frame {msg.type}: {msg.data!r}")
-
-    async def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10, since: int = 0
-                       ) -> dict[str, Any]:
-        """The first frame (from index `since` of all received) for which `pred` holds."""
-        for frame in self.frames[since:]:
-            if pred(frame):
-                return frame
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    frame = await self.recv(timeout)
-                    if pred(frame):
-                        return frame
-        except TimeoutError:
-            raise AssertionError(f"no such frame within {timeout} s; got {self.frames[since:][-6:]}") from None
-
-    async def drain(self, seconds: float = 0.5) -> None:
-        """Read whatever arrives in the next `seconds`."""
-        with contextlib.suppress(TimeoutError, ConnectionError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    await self.recv(seconds)
-
-    async def close(self) -> None:
-        if not self.ws.closed:
-            await self.ws.close()
-
-
-class WebChat(FrameReader):
-    """A web-chat visitor's socket (/ws/chat) on one instance, as chat.js opens it."""
-
-    def __init__(self, http: aiohttp.ClientSession, instance: Instance, token: str) -> None:
-        super().__init__()
-        self.http = http
-        self.instance = instance
-        self.token = token
-
-    @staticmethod
-    async def new_token(http: aiohttp.ClientSession, instance: Instance) -> str:
-        async with http.post(instance.url + "/api/chat/session", json={}, headers=instance.origin) as response:
-            assert response.status == 200, await response.text()
-            return str((await response.json())["token"])
-
-    @classmethod
-    async def open(cls, http: aiohttp.ClientSession, instance: Instance, token: str | None = None,
-                   after: int | None = None) -> WebChat:
-        chat = cls(http, instance, token or await cls.new_token(http, instance))
-        query = {"token": chat.token, "lang": "ru"}
-        if after is not None:
-            query["after"] = str(after)
-        chat.ws = await http.ws_connect(instance.url + "/ws/chat", params=query, headers=instance.origin)
-        first = await chat.recv()
-        assert first["type"] == "history", first
-        return chat
-
-    @property
-    def visitor(self) -> str:
-        return self.token.split(".", 1)[0]
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        """Every message this socket received (history and pushes), by id."""
-        return [m for f in self.frames if f.get("type") in ("history", "messages") for m in f["messages"]]
-
-    @property
-    def last_id(self) -> int:
-        return max((m["id"] for m in self.messages), default=0)
-
-    async def say(self, text: str) -> None:
-        await self.ws.send_json({"type": "say", "text": text})
-
-    async def press(self, payload: str) -> None:
-        await self.ws.send_json({"type": "press", "payload": payload})
-
-    async def wait_message(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10) -> dict[str, Any]:
-        def has(frame: dict[str, Any]) -> bool:
-            return frame.get("type") in ("history", "messages") and any(pred(m) for m in frame["messages"])
-
-        frame = await self.wait_for(has, timeout)
-        return next(m for m in frame["messages"] if pred(m))
-
-    async def ask(self, text: str, timeout: float = 15) -> list[dict[str, Any]]:
-        """Say `text`; the bot's messages that answered it."""
-        since = len(self.frames)
-        await self.say(text)
-        frame = await self.wait_for(lambda f: f.get("type") == "error" or (
-            f.get("type") == "messages" and any(m["direction"] != "in" for m in f["messages"])), timeout, since)
-        assert frame["type"] == "messages", frame
-        return [m for m in frame["messages"] if m["direction"] != "in"]
-
-
-async def _login(http: aiohttp.ClientSession, instance: Instance, login: str, password: str) -> None:
-    """The console's login form, as a browser submits it (CSRF token from the page)."""
-    async with http.get(instance.url + "/console/login") as page:
-        found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
-        assert found, "no CSRF field on the login page"
-    async with http.post(instance.url + "/console/login", allow_redirects=False,
-                         data={"csrf": found.group(1), "login": login, "password": password}) as response:
-        assert response.status == 302, f"console login failed: {response.status}"
-
-
-class Console(FrameReader):
-    """A signed-in agent's console socket (/ws/console) on one instance."""
-
-    def __init__(self, instance: Instance, http: aiohttp.ClientSession) -> None:
-        super().__init__()
-        self.instance = instance
-        self.http = http
-        self.seq = 0
-
-    @classmethod
-    async def open(cls, instance: Instance, account: AgentAccount) -> Console:
-        http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-        try:
-            await _login(http, instance, account.login, account.password)
-            console = cls(instance, http)
-            console.ws = await http.ws_connect(instance.url + "/ws/console", headers=instance.origin)
-            first = await console.recv()
-            assert first["type"] == "queue", first
-        except BaseException:
-            await http.close()
-            raise
-        return console
-
-    async def send_op(self, op: str, **data: Any) -> int:
-        self.seq += 1
-        await self.ws.send_json({"id": self.seq, "op": op, **data})
-        return self.seq
-
-    async def op(self, op: str, timeout: float = 15, **data: Any) -> dict[str, Any]:
-        """Send one op and wait for its result. A `reply` result is matched by its op: its `id` is the
-        new message's id, not the request's (the same quirk tests/web notes)."""
-        since = len(self.frames)
-        rid = await self.send_op(op, **data)
-        return await self.wait_for(lambda f: f.get("type") == "result" and (
-            f.get("id") == rid or (op == "reply" and f.get("op") == "reply")), timeout, since)
-
-    async def ok(self, op: str, **data: Any) -> dict[str, Any]:
-        result = await self.op(op, **data)
-        assert result["ok"], result
-        return result
-
-    async def wait_queued(self, conversation_id: int, timeout: float = 5, since: int = 0) -> dict[str, Any]:
-        """The queue item of `conversation_id` from a pushed queue frame (not asked for)."""
-        frame = await self.wait_for(lambda f: f.get("type") == "queue" and any(
-            i["conversation_id"] == conversation_id for i in f["items"]), timeout, since)
-        return next(i for i in frame["items"] if i["conversation_id"] == conversation_id)
-
-    async def wait_message(self, conversation_id: int, pred: Callable[[dict[str, Any]], bool], timeout: float = 10
-                           ) -> dict[str, Any]:
-        def has(frame: dict[str, Any]) -> bool:
-            return (frame.get("type") == "messages" and frame.get("conversation_id") == conversation_id
-                    and any(pred(m) for m in frame["messages"]))
-
-        frame = await self.wait_for(has, timeout)
-        return next(m for m in frame["messages"] if pred(m))
-
-    def pushed_messages(self, conversation_id: int) -> list[dict[str, Any]]:
-        return [m for f in self.frames if f.get("type") == "messages" and f.get("conversation_id") == conversation_id
-                for m in f["messages"]]
-
-    async def close(self) -> None:
-        await super().close()
-        await self.http.close()
-
-
-async def new_agent(instance: Instance, name: str | None = None) -> AgentAccount:
-    """A role-`agent` console account, created by the admin through the console socket."""
-    n = next(_logins)
-    login, name = f"agent{n}_{secrets.token_hex(2)}", name or f"Агент {n}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await _login(http, instance, "admin", ADMIN_PASSWORD)
-        async with http.ws_connect(instance.url + "/ws/console", headers=instance.origin) as ws:
-            await ws.send_json({"id": 1, "op": "create_agent", "login": login, "name": name, "role": "agent",
-                                "password": AGENT_PASSWORD})
-            while True:
-                frame = await ws.receive_json(timeout=15)
-                if frame.get("type") == "result":
-                    break
-    assert frame["ok"], frame
-    return AgentAccount(int(frame["agent"]["id"]), login, name)
-
-
-async def queued_chat(http: aiohttp.ClientSession, instance: Instance, text: str = "позовите оператора") -> WebChat:
-    """A new visitor on `instance` who asked for an operator and is in the queue."""
-    chat = await WebChat.open(http, instance)
-    await chat.ask(text)
-    await chat.wait_for(lambda f: f.get("type") in ("status", "history") and f.get("handoff") is True)
-    return chat
+WebChat = ChatClient
+Console = ConsoleClient
 
 
 # -- fixtures -------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ async def telegram_turn(http: aiohttp.ClientSession, fake: FakeTelegram, instanc
 async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: Deployment, http: aiohttp.ClientSession
                                                                      ) -> None:
     dep = running
-    agent = await new_agent(dep["B"], "Ольга Б")
+    agent = await new_agent(dep["B"], name="Ольга Б")
     console = await Console.open(dep["B"], agent)
     chat = await WebChat.open(http, dep["A"])
     try:
@@ -117,7 +117,7 @@ async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: De
         await chat.say("спасибо")
         await console.wait_message(conversation, lambda m: m["text"] == "спасибо", timeout=5)
         await chat.wait_message(lambda m: m["text"] == "спасибо", timeout=5)  # its own message, echoed
-        texts = [m["text"] for m in chat.messages if m["direction"] in ("agent", "in")]
+        texts = [m["text"] for m in chat.received if m["direction"] in ("agent", "in")]
         assert texts[-4:] == ["Здравствуйте! Я на инстансе B.", "А я пишу через инстанс A", "Вижу. Проверяю настройки.",
                               "спасибо"], texts
     finally:
@@ -131,7 +131,7 @@ async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: De
 async def test_two_agents_on_two_instances_racing_for_a_conversation_one_wins(running: Deployment,
                                                                             http: aiohttp.ClientSession) -> None:
     dep = running
-    one, two = await new_agent(dep["B"], "Агент Б"), await new_agent(dep["C"], "Агент В")
+    one, two = await new_agent(dep["B"], name="Агент Б"), await new_agent(dep["C"], name="Агент В")
     on_b, on_c = await Console.open(dep["B"], one), await Console.open(dep["C"], two)
     chats: list[WebChat] = []
     try:
@@ -271,7 +271,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
     answers = await answers_to(http, fake, dep, QUESTIONS)
 
     # a web-chat visitor on A, worked by an agent on B
-    agent = await new_agent(b, "Ирина Б")
+    agent = await new_agent(b, name="Ирина Б")
     console = await Console.open(b, agent)
     chat = await queued_chat(http, a)
     chat_again: WebChat | None = None
@@ -395,7 +395,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
                      "R3: SMS-центр исправлен"):
             assert texts[text] == 1, (text, texts)
         await chat_again.drain(0.5)
-        seen_first, seen_again = [m["id"] for m in chat.messages], [m["id"] for m in chat_again.messages]
+        seen_first, seen_again = [m["id"] for m in chat.received], [m["id"] for m in chat_again.received]
         assert len(set(seen_first)) == len(seen_first) and len(set(seen_again)) == len(seen_again)
         assert not set(seen_first) & set(seen_again)
         assert sorted(seen_first + seen_again) == [m["id"] for m in transcript]
@@ -424,7 +424,7 @@ async def test_events_published_while_redis_is_down_are_caught_up(running: Deplo
         e.launch()
         await asyncio.to_thread(d.wait_ready)
         await asyncio.to_thread(e.wait_ready)
-        agent = await new_agent(e, "Пётр Е")
+        agent = await new_agent(e, name="Пётр Е")
         console = await Console.open(e, agent)
 
         # the bus works through this Redis
@@ -542,7 +542,7 @@ async def busy_round(dep: Deployment, http: aiohttp.ClientSession) -> tuple[list
         await chat.drain(1.5)
         await console.drain(1.5)
         rows = await dep.query("SELECT id, text FROM messages WHERE conversation_id = $1 ORDER BY id", conversation)
-        in_chat = {m["id"] for m in chat.messages}
+        in_chat = {m["id"] for m in chat.received}
         on_console = {m["id"] for m in console.pushed_messages(conversation)}
         return ([(r["id"], r["text"]) for r in rows if r["id"] not in in_chat],
                 [(r["id"], r["text"]) for r in rows if r["id"] > known and r["id"] not in on_console])

@@ -17,7 +17,7 @@ from supportbot.database import open_database
 
 from .conftest import AgentAccount, Server, new_agent
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
 NewContext = Callable[[], Awaitable[BrowserContext]]
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script><b>bold</b>'
