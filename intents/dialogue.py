@@ -123,7 +123,7 @@ class Core:
         outcome.handoff = status in ("queued", "operator")
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)
             await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
-        if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
+        if self.events is not None:  # stored first, then announced; publish only queues: listeners run after the turn
             self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
             if step.outcome == "handoff" or status_before != status:
                 self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})

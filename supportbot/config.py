@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -68,6 +68,16 @@ class WebConfig(Strict):
     admin_password_env: str = "SUPPORTBOT_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # uvloop where installed (not on Windows)
     switch_interval_ms: float = Field(1.0, gt=0, le=100)  # how soon the database thread gets the GIL back
+    password_time_cost: int = Field(3, ge=1, le=20)  # argon2id for console passwords (argon2-cffi's defaults)
+    password_memory_kib: int = Field(65536, ge=64, le=4_194_304)
+    password_parallelism: int = Field(4, ge=1, le=16)
+
+    def password_hasher(self) -> Any:
+        """argon2 with this cost (hashes made with another cost still verify: it is in the hash)."""
+        from argon2 import PasswordHasher
+
+        return PasswordHasher(time_cost=self.password_time_cost, memory_cost=self.password_memory_kib,
+                              parallelism=self.password_parallelism)
 
 
 class BackendsConfig(Strict):

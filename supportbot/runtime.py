@@ -164,7 +164,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
             build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
             config.understanding.threshold, cache)
         conversations = ConversationStore(db)
-        agents_store = AgentStore(db)
+        agents_store = AgentStore(db, config.web.password_hasher())
         if presence is None:
             async def presence() -> int:  # agents whose console is open (heartbeats in the database)
                 return len(await agents_store.online(utcnow()))

@@ -26,7 +26,7 @@ async def ensure_admin(config: Config, db_path: str | None) -> None:
     db = await open_database(config, db_path)
     try:
         await migrate(db)
-        store = AgentStore(db)
+        store = AgentStore(db, config.web.password_hasher())
         if await store.count():
             return
         password = config.secret(config.web.admin_password_env)
@@ -83,7 +83,7 @@ async def agents_command(config: Config, args: argparse.Namespace) -> int:
     db = await open_database(config, args.db)
     try:
         await migrate(db)
-        store = AgentStore(db)
+        store = AgentStore(db, config.web.password_hasher())
         if args.agents_command == "list":
             online = set(await store.online(utcnow()))
             for agent in await store.all():

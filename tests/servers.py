@@ -52,6 +52,8 @@ ADMIN_PASSWORD = "admin-password-2024"
 AGENT_PASSWORD = "agent-password-2024"
 PRODUCT_ENV = ("TELEGRAM_", "VK_", "VIBER_", "SUPPORTBOT_")  # left out of a server's environment unless given
 _logins = itertools.count(1)
+# argon2 at its lowest cost for the tests' console accounts (the product's default costs ~0.1 s of CPU a login)
+CHEAP_PASSWORDS = {"password_time_cost": 1, "password_memory_kib": 64, "password_parallelism": 1}
 
 
 def free_port() -> int:
@@ -156,7 +158,8 @@ class _Server:
         self._write_config()
 
     def _write_config(self) -> None:
-        base = {"web": {"host": "127.0.0.1", "port": self.port}, "payments": {"page_url": f"{self.url}/pay/{{token}}"}}
+        base = {"web": {"host": "127.0.0.1", "port": self.port, **CHEAP_PASSWORDS},
+                "payments": {"page_url": f"{self.url}/pay/{{token}}"}}
         self.settings = merged(merged(base, dbaccess.backend_settings()), self._extra)
         self.config_file.write_text(to_toml(self.settings), encoding="utf-8")
 

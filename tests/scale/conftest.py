@@ -223,7 +223,7 @@ class Deployment:
         return (
             '[storage]\nbackend = "postgres"\npool_size = 8\n\n'
             '[bus]\nbackend = "redis"\n\n'
-            '[web]\nhost = "127.0.0.1"\n\n'
+            '[web]\nhost = "127.0.0.1"\npassword_time_cost = 1\npassword_memory_kib = 64\npassword_parallelism = 1\n\n'
             f'[channels.telegram]\napi_url = "{api_url}"\nper_second = 1000.0\nper_chat_per_second = 50.0\n'
             'timeout_seconds = 5.0\n')
 
