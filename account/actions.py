@@ -15,11 +15,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from backends.billing import SERVICE_GROUPS, Autopay, BillingError, Service
-from intents.clock import MOSCOW
-from intents.entities import Period, find_money, find_period, find_phones, find_sizes, normalize_phone
+from intents.entities import Period, find_money, find_period, find_phones, find_sizes
 from intents.normalize import fold
 from intents.ports import Step, Turn
 from intents.replies import Attachment, Button, Reply
+from kernel.clock import MOSCOW
+from kernel.phones import normalize_phone
 
 from .choices import Option, find_named, pick
 from .format import amount, day, money

@@ -20,7 +20,9 @@ from typing import Literal
 
 from backends.billing import BillingBackend
 from backends.messaging import SmsGateway
-from storage.db import Database, stamp, unstamp
+from kernel.clock import stamp, unstamp
+from storage.db import Database
+from storage.logins import LoginCodeStore
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,6 @@ class VerifyResult:
     attempts_left: int = 0
 
 
-async def load_secret(db: Database, name: str, supplied: str | None = None) -> bytes:
-    """A server-side secret: from the environment if given, else created once and kept in the database."""
-    if supplied:
-        return supplied.encode()
-    value = await db.fetchval("SELECT value FROM app_secrets WHERE name = ?", (name,))
-    if value is None:
-        await db.execute("INSERT INTO app_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                         (name, secrets.token_hex(32)))
-        value = await db.fetchval("SELECT value FROM app_secrets WHERE name = ?", (name,))
-    return str(value).encode()
-
-
 class LoginService:
     def __init__(self, db: Database, billing: BillingBackend, sms: SmsGateway, key: bytes,
                  policy: LoginPolicy | None = None) -> None:
@@ -75,11 +65,8 @@ class LoginService:
         policy = self.policy
         subscriber = await self.billing.find_subscriber(phone)
         async with self.db.transaction() as tx:
-            minute_ago, hour_ago = stamp(now - timedelta(minutes=1)), stamp(now - timedelta(hours=1))
-            rows = await tx.fetchall(
-                "SELECT created_at FROM login_codes WHERE (phone = ? OR user_key = ?) AND created_at > ? "
-                "ORDER BY created_at", (phone, user_key, hour_ago))
-            recent = [unstamp(r["created_at"]) for r in rows]
+            minute_ago = stamp(now - timedelta(minutes=1))
+            recent = [unstamp(s) for s in await LoginCodeStore.sent_since(tx, phone, user_key, now - timedelta(hours=1))]
             last_minute = [t for t in recent if stamp(t) > minute_ago]
             if len(last_minute) >= policy.per_minute:
                 wait = 60 - (now - last_minute[0]).total_seconds()
@@ -88,22 +75,15 @@ class LoginService:
                 wait = 3600 - (now - recent[0]).total_seconds()
                 return SendResult("rate_limited", max(1, int(wait) + 1))
             code = f"{secrets.randbelow(10**6):06d}"
-            await tx.execute(
-                "UPDATE login_codes SET used_at = ? WHERE user_key = ? AND used_at IS NULL", (stamp(now), user_key))
-            await tx.execute(
-                "INSERT INTO login_codes (phone, user_key, purpose, code_hash, subscriber_id, created_at, expires_at, "
-                "attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-                (phone, user_key, purpose, self._hash(phone, code), subscriber.id if subscriber else None, stamp(now),
-                 stamp(now + policy.code_ttl)))
+            await LoginCodeStore.add(tx, phone, user_key, purpose, self._hash(phone, code),
+                                     subscriber.id if subscriber else None, now, now + policy.code_ttl)
         if subscriber is not None:
             await self.sms.send(phone, sms_text(code, purpose, lang, int(policy.code_ttl.total_seconds() // 60)), now)
         return SendResult("sent")
 
     async def verify(self, user_key: str, code: str, now: datetime, purpose: str = "login") -> VerifyResult:
         async with self.db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT * FROM login_codes WHERE user_key = ? AND purpose = ? AND used_at IS NULL ORDER BY id DESC",
-                (user_key, purpose))
+            row = await LoginCodeStore.latest_unused(tx, user_key, purpose)
             if row is None:
                 return VerifyResult("no_code")
             if row["attempts"] >= self.policy.max_attempts:
@@ -112,10 +92,10 @@ class LoginService:
                 return VerifyResult("expired")
             good = hmac.compare_digest(row["code_hash"], self._hash(row["phone"], code.strip()))
             if good and row["subscriber_id"] is not None:
-                await tx.execute("UPDATE login_codes SET used_at = ? WHERE id = ?", (stamp(now), row["id"]))
+                await LoginCodeStore.use(tx, row["id"], now)
                 return VerifyResult("ok", row["subscriber_id"])
             attempts = row["attempts"] + 1
-            await tx.execute("UPDATE login_codes SET attempts = ? WHERE id = ?", (attempts, row["id"]))
+            await LoginCodeStore.set_attempts(tx, row["id"], attempts)
             left = self.policy.max_attempts - attempts
             return VerifyResult("locked" if left <= 0 else "wrong", attempts_left=max(left, 0))
 

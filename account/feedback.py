@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from handoff.tickets import EMAIL_RE, TOPICS, TicketDraft, TicketStore, validate
-from intents.entities import find_phones, normalize_phone
+from intents.entities import find_phones
 from intents.normalize import fold
 from intents.replies import Reply
+from kernel.phones import normalize_phone
 
 from .actions import Action
 from .choices import Option, pick

@@ -26,10 +26,12 @@ from typing import Any
 from backends.billing import BillingBackend, BillingError, OperationResult
 from backends.messaging import EmailSender
 from intents.commands import yes_no
-from intents.entities import find_phones, normalize_phone
+from intents.entities import find_phones
+from intents.payloads import PayloadRouter
 from intents.ports import Step, Turn
 from intents.replies import Button, Reply
-from storage.db import stamp, unstamp
+from kernel.clock import stamp, unstamp
+from kernel.phones import normalize_phone
 
 from .auth import LoginService, mask_phone
 from .choices import Option
@@ -107,14 +109,12 @@ class AccountActions:
     """Implements the core's `ActionPort`."""
 
     def __init__(self, billing: BillingBackend, login: LoginService, email: EmailSender,
-                 policy: ActionsPolicy | None = None, extra: Sequence[Any] = ()) -> None:
-        from .actions import ACTIONS
-
+                 policy: ActionsPolicy | None = None, actions: Sequence[Any] = ()) -> None:
         self.billing = billing
         self.login = login
         self.email = email
         self.policy = policy or ActionsPolicy()
-        self.actions = {**ACTIONS, **{action.name: action for action in extra}}
+        self.actions = {action.name: action for action in actions}  # the runtime gives them (account.actions.ACTIONS, …)
 
     # -- the port ------------------------------------------------------------------------------
 
@@ -167,6 +167,12 @@ class AccountActions:
             ctx.slots[awaiting] = value
             return await self._advance(ctx)
         return await self._advance(ctx)
+
+    def register_buttons(self, router: PayloadRouter) -> None:
+        """The account's buttons: actions (`act:`), login (`auth:`) and payment links (`url:`, opened by the client)."""
+        router.register("act:", self.button)
+        router.register("auth:", self.button)
+        router.register("url:", None)
 
     async def button(self, turn: Turn, payload: str) -> Step | None:
         flow = turn.conv.state.get("flow")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from intents.clock import MOSCOW
+from kernel.clock import MOSCOW
 
 
 def money(kopecks: int, lang: str = "ru") -> str:

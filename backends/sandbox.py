@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from intents.clock import MOSCOW
-from intents.entities import normalize_phone
-from storage.db import Database, Executor, Row, stamp, unstamp
+from kernel.clock import MOSCOW, stamp, unstamp
+from kernel.phones import normalize_phone
+from storage.db import Database, Executor, Row
 
 from .billing import (
     EXPENSE_CATEGORIES,

@@ -126,7 +126,7 @@ def measure_reads(holder: KnowledgeHolder, queries: list[str], turns: int) -> tu
 
 async def measure_save() -> float:
     """Seconds from an editor's save to the new knowledge answering (`Runtime.reload_knowledge`)."""
-    from intents.clock import utcnow
+    from kernel.clock import utcnow
     from supportbot.config import Config
     from supportbot.runtime import open_runtime
 

@@ -119,61 +119,44 @@ def child(count_file: Path, argv: list[str]) -> int:
 
 
 class FakeTelegram:
-    """The Bot API on loopback: answers sendMessage, resolves the waiter of the chat."""
+    """The tests' fake Bot API (`tests/fakes.py`, a thread of its own) with each sendMessage resolving
+    the waiter of its chat (in the bench's loop) and counted by the instance that sent it."""
 
     def __init__(self) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from fakes import FakePlatform
+
+        self.platform = FakePlatform()
+        self.platform.on_call = self._on_call
         self.waiters: dict[str, asyncio.Future[float]] = {}
         self.replies = 0
         self.by_instance: Counter[str] = Counter()
         self.unexpected = 0
-        self.ids = itertools.count(1)
-        self.runner: Any = None
-        self.port = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.platform.url
 
     async def start(self) -> None:
-        from aiohttp import web
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        self.port = int(self.runner.addresses[0][1])
+        self.loop = asyncio.get_running_loop()
+        self.platform.start()
 
     async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+        self.platform.stop()
 
-    async def handle(self, request: Any) -> Any:
-        from aiohttp import web
+    def _on_call(self, call: Any) -> None:  # in the fake's thread
+        if call.method == "sendMessage" and self.loop is not None:
+            self.loop.call_soon_threadsafe(self._arrived, call.chat_id, call.instance, call.at)
 
-        arrived = time.monotonic()
-        match = re.fullmatch(r"(?:/i/(\w+))?/bot[^/]+/(\w+)", request.path)
-        method = match.group(2) if match else "?"
-        if method != "sendMessage":
-            return web.json_response({"ok": True, "result": True})
-        form: Any = {}
-        if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            form = await request.post()
-        else:
-            with contextlib.suppress(ValueError):
-                form = json.loads(await request.read() or b"{}")
-        chat = str(form.get("chat_id", ""))
+    def _arrived(self, chat: str, instance: str, arrived: float) -> None:
         self.replies += 1
-        self.by_instance[match.group(1) if match and match.group(1) else "?"] += 1
+        self.by_instance[instance or "?"] += 1
         waiter = self.waiters.pop(chat, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(arrived)
         else:
             self.unexpected += 1
-        return web.json_response({"ok": True, "result": {
-            "message_id": next(self.ids), "date": int(time.time()), "text": "…",
-            "chat": {"id": int(chat) if chat.lstrip("-").isdigit() else chat, "type": "private"}}})
 
 
 # -- the deployment ---------------------------------------------------------------------------------------

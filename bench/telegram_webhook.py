@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/telegram_webhook.py [--concurrency 32] [--chats 2000] [--step 5]
 
-Starts a fake Telegram Bot API (its own process: answers sendMessage with a Message and
-records when each arrived) and the real `supportbot serve` (its own process, a temporary
+Starts the tests' fake Telegram Bot API (`tests/fakes.py`, in its own process: answers sendMessage
+with a Message and records when each arrived) and the real `supportbot serve` (its own process, a temporary
 database, Telegram in webhook mode pointed at the fake, pacing limits raised so that the
 server, not Telegram's 30 messages a second, is measured). A load generator posts text
 updates (the Bot API's Update shape, round robin over `--chats` private chats) to
@@ -38,7 +38,6 @@ import time
 import urllib.request
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -74,37 +73,12 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> 
 
 
 def serve_fake(port: int) -> None:
-    """The fake Bot API: sendMessage → a Message; GET /_arrivals → [[chat_id, monotonic time], …]."""
-    arrivals: list[tuple[str, float]] = []
-    ids = itertools.count(1)
+    """The fake Bot API (the tests' `fakes.FakePlatform`): sendMessage → a Message; GET /_arrivals →
+    [[chat_id, monotonic time], …]."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fakes import FakePlatform
 
-    async def method(request: web.Request) -> web.Response:
-        at = time.monotonic()
-        name = request.match_info["method"]
-        if name != "sendMessage":
-            return web.json_response({"ok": True, "result": True})
-        if request.content_type == "application/json":  # the Bot API takes JSON or a form
-            form: Any = json.loads(await request.read())
-        else:
-            form = await request.post()
-        chat = str(form.get("chat_id"))
-        arrivals.append((chat, at))
-        return web.json_response({"ok": True, "result": {
-            "message_id": next(ids), "date": int(time.time()), "text": str(form.get("text", ""))[:50],
-            "chat": {"id": int(chat), "type": "private", "first_name": "Bench"},
-            "from": {"id": 123456, "is_bot": True, "first_name": "Tele2 Support"}}})
-
-    async def stats(request: web.Request) -> web.Response:
-        return web.json_response(arrivals)
-
-    async def health(request: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", method)
-    app.router.add_get("/_arrivals", stats)
-    app.router.add_get("/_health", health)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    FakePlatform().serve_forever(port)
 
 
 def serve_hello(port: int) -> None:

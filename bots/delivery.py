@@ -1,4 +1,5 @@
-"""Delivery guarantees for the messenger channels.
+"""Delivery guarantees for the messenger channels: the workers over the inbox and the outbox
+(`storage.inbox`, `storage.outbox`).
 
 Inbound: a webhook (or a poll) stores the update before it is acknowledged; a worker
 processes updates from the store, so a crash between the two loses nothing; the store's
@@ -24,140 +25,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from intents.clock import utcnow
-from intents.replies import Contact, Incoming, Outcome, Reply
-from storage.db import Database, Statement, stamp
+from intents.dialogue import Core
+from intents.replies import Button, Incoming, Outcome, Reply
+from kernel.bus import EventBus
+from kernel.clock import utcnow
+from storage.db import Database, Statement
+from storage.inbox import UPDATE_ATTEMPTS, Inbox
+from storage.outbox import MAX_ATTEMPTS, Outbox
 
 from .base import Adapter, Parsed, RetryLater, SendFailed
 from .ratelimit import Pacer
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
-UPDATE_ATTEMPTS = 3
-CLAIM_TIMEOUT = timedelta(minutes=5)  # work taken and not finished in this long is taken again
-ALIVE = timedelta(seconds=15)  # an instance whose heartbeat is older is dead: its work is taken again
-
-
-class Inbox:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def accept(self, channel: str, key: str, payload: dict[str, Any], now: datetime,
-                     taken_by: str | None = None, chat: str = "", raw: str | None = None) -> bool:
-        """Store an update; False when it was already stored (a redelivery). `taken_by` stores it
-        as already being processed by that instance (answered in the webhook's own response);
-        `chat` keeps one chat's updates in order across instances; `raw`, the JSON text the
-        payload was read from, is stored as it is (not encoded again)."""
-        changed = await self.db.execute(
-            "INSERT INTO inbound_updates (channel, update_key, payload, status, received_at, claimed_by, claimed_at, "
-            "chat_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_key) DO NOTHING",
-            (channel, key, raw if raw is not None else json.dumps(payload, ensure_ascii=False),
-             "processing" if taken_by else "received", stamp(now), taken_by, stamp(now) if taken_by else None, chat))
-        return changed > 0
-
-    async def claim(self, channel: str, instance: str, now: datetime, limit: int = 200) -> list[dict[str, Any]]:
-        """Take stored updates to process: new ones, and ones another instance took but did not
-        finish (it died) within CLAIM_TIMEOUT. One instance gets each."""
-        stale = stamp(now - CLAIM_TIMEOUT)
-        alive = stamp(now - ALIVE)
-        taken = ("(status = 'received' OR (status = 'processing' AND (claimed_at < ? OR claimed_by NOT IN "
-                 "(SELECT id FROM instances WHERE last_seen > ?))))")
-        # only each chat's oldest unfinished update: one chat's turns run one at a time, in order,
-        # whichever instances received them
-        first = ("(chat_key = '' OR NOT EXISTS (SELECT 1 FROM inbound_updates e WHERE e.channel = inbound_updates.channel "
-                 "AND e.chat_key = inbound_updates.chat_key AND e.id < inbound_updates.id "
-                 "AND e.status IN ('received', 'processing')))")
-        rows = await self.db.fetchall(
-            "UPDATE inbound_updates SET status = 'processing', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            "SELECT id FROM inbound_updates WHERE channel = ? AND status IN ('received', 'processing') "  # open: indexed
-            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
-            "RETURNING id, update_key, payload, attempts",
-            (instance, stamp(now), channel, stale, alive, limit, stale, alive))
-        return sorted(rows, key=lambda r: r["id"])
-
-    async def done(self, update_id: int, now: datetime) -> None:
-        statement = self.done_statement(update_id, now)
-        await self.db.execute(statement.sql, statement.params)
-
-    @staticmethod
-    def done_statement(update_id: int, now: datetime) -> Statement:
-        return Statement("UPDATE inbound_updates SET status = 'done', processed_at = ? WHERE id = ?",
-                         (stamp(now), update_id))
-
-    async def failed(self, update_id: int, attempts: int, error: str, now: datetime) -> None:
-        status = "failed" if attempts >= UPDATE_ATTEMPTS else "received"  # received: taken again
-        await self.db.execute(
-            "UPDATE inbound_updates SET status = ?, attempts = ?, error = ?, processed_at = ? WHERE id = ?",
-            (status, attempts, error[:500], stamp(now), update_id))
-
-
-class Outbox:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @staticmethod
-    def reply_statement(channel: str, chat_id: str, user: tuple[str, str], key: str, payload: dict[str, Any],
-                        now: datetime) -> Statement:
-        """Queue a reply to a user's message; `user` is the conversation's (channel, user key), looked
-        up in the same statement. Nothing when the key is already queued."""
-        return Statement(
-            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "
-            "VALUES (?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?) "
-            "ON CONFLICT (dedupe_key) DO NOTHING",
-            (channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
-
-    async def enqueue(self, channel: str, chat_id: str, conversation_id: int | None, key: str, payload: dict[str, Any],
-                      now: datetime) -> bool:
-        changed = await self.db.execute(
-            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (channel, chat_id, conversation_id, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
-        return changed > 0
-
-    async def claim(self, channel: str, instance: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        """Take due messages to send (and ones a dead instance was sending); one instance gets each."""
-        stale = stamp(now - CLAIM_TIMEOUT)
-        alive = stamp(now - ALIVE)
-        taken = ("((status = 'pending' AND next_at <= ?) OR (status = 'sending' AND (claimed_at < ? OR claimed_by NOT IN "
-                 "(SELECT id FROM instances WHERE last_seen > ?))))")
-        # only each chat's first unsent message: a later one never overtakes it (a retry, another instance)
-        first = ("NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel = outbox.channel AND e.chat_id = outbox.chat_id "
-                 "AND e.id < outbox.id AND e.status IN ('pending', 'sending'))")
-        rows = await self.db.fetchall(
-            "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
-            "SELECT id FROM outbox WHERE channel = ? AND status IN ('pending', 'sending') "  # the open ones: an index
-            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
-            "RETURNING id, chat_id, payload, attempts",
-            (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
-        return sorted(rows, key=lambda r: r["id"])
-
-    async def sent(self, outbox_ids: list[int], now: datetime) -> None:
-        marks = ",".join("?" * len(outbox_ids))
-        await self.db.execute(
-            f"UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id IN ({marks})",  # noqa: S608
-            (stamp(now), *outbox_ids))
-
-    async def release(self, outbox_ids: list[int], next_at: datetime) -> None:
-        """Give back claimed messages not tried yet, due at `next_at` (their chat waits for an
-        earlier message's retry: they must not overtake it)."""
-        if outbox_ids:
-            marks = ",".join("?" * len(outbox_ids))
-            await self.db.execute(
-                f"UPDATE outbox SET status = 'pending', next_at = ? WHERE status = 'sending' AND id IN ({marks})",  # noqa: S608
-                (stamp(next_at), *outbox_ids))
-
-    async def retry(self, outbox_id: int, attempts: int, delay: float, error: str, now: datetime) -> None:
-        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-        await self.db.execute("UPDATE outbox SET status = ?, attempts = ?, next_at = ?, error = ? WHERE id = ?",
-                              (status, attempts, stamp(now + timedelta(seconds=delay)), error[:500], outbox_id))
-
-    async def failed(self, outbox_id: int, attempts: int, error: str) -> None:
-        await self.db.execute("UPDATE outbox SET status = 'failed', attempts = ?, error = ? WHERE id = ?",
-                              (attempts, error[:500], outbox_id))
-
-    async def counts(self) -> dict[str, int]:
-        rows = await self.db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")
-        return {r["status"]: r["n"] for r in rows}
 
 
 class Coalescer:
@@ -206,14 +85,16 @@ class Coalescer:
 class ChannelRunner:
     """Processes one channel's stored updates and sends its outbox."""
 
-    def __init__(self, adapter: Adapter, runtime: Any, pacer: Pacer, concurrency: int = 32,
-                 instance: str = "local") -> None:
+    def __init__(self, adapter: Adapter, core: Core, db: Database, events: EventBus, pacer: Pacer,
+                 concurrency: int = 32, instance: str = "local") -> None:
         self.adapter = adapter
         self.instance = instance
-        self.runtime = runtime
+        self.core = core
+        self.db = db
+        self.events = events
         self.pacer = pacer
-        self.inbox = Inbox(runtime.db)
-        self.outbox = Outbox(runtime.db)
+        self.inbox = Inbox(db)
+        self.outbox = Outbox(db)
         self.concurrency = concurrency
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()
@@ -232,7 +113,7 @@ class ChannelRunner:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._unsubscribe = self.runtime.events.subscribe("*", self._on_event)
+        self._unsubscribe = self.events.subscribe("*", self._on_event)
         await self.relay_pending()
         self._tasks = [asyncio.create_task(self._process_loop(), name=f"{self.name}-inbound"),
                        asyncio.create_task(self._send_loop(), name=f"{self.name}-outbound")]
@@ -258,15 +139,14 @@ class ChannelRunner:
         on any instance is recognised without a database write; the database's unique key
         stays the guarantee (a Redis outage never loses or doubles an update)."""
         key = self.adapter.update_key(update)
-        client = getattr(self.runtime.events, "client", None)
-        if client is not None:
+        shared = self.events.shared
+        if shared is not None:
             try:
-                fresh = await asyncio.wait_for(client.set(f"{self.runtime.events.channel}:seen:{self.name}:{key}", 1,
-                                                          nx=True, ex=86400), timeout=1)
+                fresh = await asyncio.wait_for(shared.client.set(shared.key("seen", self.name, key), 1, nx=True, ex=86400),
+                                               timeout=1)
             except Exception:
                 fresh = True  # Redis unreachable: the database decides
-            if not fresh and await self.runtime.db.fetchval(
-                    "SELECT 1 FROM inbound_updates WHERE channel = ? AND update_key = ?", (self.name, key)):
+            if not fresh and await self.inbox.stored(self.name, key):
                 return False
         try:
             parsed = parsed or self.adapter.parse(update)
@@ -277,6 +157,23 @@ class ChannelRunner:
         if new:
             self._inbound.set()
         return new
+
+    async def answer_now(self, update: dict[str, Any]) -> tuple[Incoming, Outcome] | None:
+        """An update answered in the webhook's own response (Viber's conversation_started): stored
+        as taken by this instance, its turn done, marked done. None for a redelivery (or an update
+        with nothing to answer)."""
+        key = self.adapter.update_key(update)
+        if not await self.inbox.accept(self.name, key, update, utcnow(), taken_by=self.instance):
+            return None
+        parsed = self.adapter.parse(update)
+        if not parsed.messages:
+            await self.inbox.done_by_key(self.name, key, utcnow())
+            return None
+        msg = parsed.messages[0]
+        msg.message_id = f"{key}:0"
+        outcome = await self.core.handle(msg)
+        await self.inbox.done_by_key(self.name, key, utcnow())
+        return msg, outcome
 
     async def _process_loop(self) -> None:
         while True:
@@ -325,10 +222,10 @@ class ChannelRunner:
             statements: list[Statement] = []
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
-                outcome = await self.runtime.core.handle(msg)
+                outcome = await self.core.handle(msg)
                 statements += self._reply_statements(msg, outcome, msg.message_id, now)
             statements.append(Inbox.done_statement(row["id"], utcnow()))
-            counts = await self.runtime.db.batch(statements)
+            counts = await self.db.batch(statements)
             if any(counts[:-1]):
                 self._outbound.set()
             self.processed += 1
@@ -350,8 +247,8 @@ class ChannelRunner:
         """Tell the other instances that work finished here: a chat's next update or message,
         held back while this one was in progress, may be theirs to take now (without this they
         would find it on their next one-second look)."""
-        if getattr(self.runtime.events, "client", None) is not None:  # several instances share the work
-            await self.runtime.events.publish(f"work:{self.name}", {"from": self.instance})
+        if self.events.shared is not None:  # several instances share the work
+            self.events.publish(f"work:{self.name}", {"from": self.instance})
 
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
@@ -371,17 +268,9 @@ class ChannelRunner:
 
     async def relay_pending(self, conversation_id: int | None = None) -> None:
         """Queue operator and system messages of this channel's conversations not yet queued."""
-        since = stamp(utcnow() - timedelta(days=1))
-        scope, value = ("c.id = ?", conversation_id) if conversation_id is not None else ("m.created_at > ?", since)
-        sql = ("SELECT m.id, m.text, m.buttons, c.id AS conversation_id, c.chat_id, c.lang FROM messages m "  # noqa: S608 - two fixed fragments
-               "JOIN conversations c ON c.id = m.conversation_id WHERE " + scope +
-               " AND c.channel = ? AND m.direction IN ('agent', 'system') "
-               "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = ? || m.id) ORDER BY m.id")
-        rows = await self.runtime.db.fetchall(sql, (value, self.name, f"{self.name}:msg:"))
+        rows = await self.outbox.unrelayed(self.name, conversation_id, utcnow() - timedelta(days=1))
         if not rows:
             return
-        from intents.replies import Button
-
         now = utcnow()
         added = False
         for row in rows:
@@ -467,6 +356,3 @@ class ChannelRunner:
         await self._sent.add(row["id"])
         return None
 
-
-def contact_of(phone: str | None, user_id: str | None) -> Contact | None:
-    return Contact(phone, user_id) if phone else None

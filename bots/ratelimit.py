@@ -70,6 +70,7 @@ class RedisPacer(Pacer):
         self.prefix = prefix
         self._reserve = client.register_script(RESERVE)  # type: ignore[attr-defined]
         self._pause = client.register_script(PAUSE)  # type: ignore[attr-defined]
+        self._pausing: set[asyncio.Future[object]] = set()
 
     async def wait(self, chat: str) -> None:
         try:
@@ -86,4 +87,10 @@ class RedisPacer(Pacer):
         super().pause(seconds, chat)
         key = f"{self.prefix}:pace:{chat}" if chat else f"{self.prefix}:pace"
         task = asyncio.ensure_future(self._pause(keys=[key], args=[int(seconds * 1000)]))
-        task.add_done_callback(lambda t: t.exception())
+        self._pausing.add(task)  # kept until done (a task nobody references may be collected)
+        task.add_done_callback(self._paused)
+
+    def _paused(self, task: asyncio.Future[object]) -> None:
+        self._pausing.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: Redis unreachable is not an error here (the local pause holds)

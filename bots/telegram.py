@@ -1,7 +1,9 @@
-"""Telegram through aiogram 3: webhook (secret token checked) or long polling.
+"""Telegram: its settings, the adapter (through aiogram 3 where it helps) and the channel on
+the web app (webhook at /webhooks/telegram, secret token checked; or long polling).
 
 The adapter owns its aiogram `Bot` (pointed at `api_url`, so tests can play Telegram on
-loopback) for polling, callback answers and the webhook set-up. The hot path, sendMessage,
+loopback) for polling, callback answers and the webhook set-up; aiogram is imported the
+first time one of those is needed, not when the server starts. The hot path, sendMessage,
 posts the outbox's JSON as it is (the Bot API takes application/json) on the adapter's own
 aiohttp session: aiogram would rebuild it as pydantic models and a url-encoded form on every
 send, which cost about a fifth of the server's CPU under load.
@@ -18,16 +20,30 @@ import html
 import json
 import logging
 import re
-from typing import Any
+import secrets
+from typing import TYPE_CHECKING, Any, Literal
 
-import aiohttp
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from pydantic import Field
 
 from intents.replies import Contact, Incoming, Reply
 
-from .base import BadUpdate, Parsed, RetryLater, SendFailed, split_text
+from .base import (
+    BadUpdate,
+    Channel,
+    ChannelConfigError,
+    ChannelSettings,
+    Parsed,
+    RetryLater,
+    Secrets,
+    SendFailed,
+    read_json,
+    split_text,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+    from aiogram import Bot
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -35,6 +51,19 @@ LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 SHARE_CONTACT = {"ru": "📱 Поделиться номером", "en": "📱 Share my number"}
 CANCEL = {"ru": "Отмена", "en": "Cancel"}
+
+
+class TelegramSettings(ChannelSettings):
+    token_env: str = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
+    mode: Literal["webhook", "polling"] = "webhook"
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105
+    public_url: str = ""  # https://your.host — Telegram posts to {public_url}/webhooks/telegram
+    api_url: str = "https://api.telegram.org"
+    per_second: float = Field(30.0, gt=0)
+    per_chat_per_second: float = Field(1.0, gt=0)
+
+    def chat_rate(self) -> float | None:
+        return self.per_chat_per_second
 
 
 class TelegramError(RuntimeError):
@@ -59,14 +88,28 @@ class TelegramAdapter:
     name = "telegram"
 
     def __init__(self, token: str, api_url: str = "https://api.telegram.org", timeout: float = 10.0) -> None:
-        server = TelegramAPIServer.from_base(api_url)
-        self.bot = Bot(token=token, session=AiohttpSession(api=server, timeout=timeout))
+        self.token = token
+        self.api_url = api_url.rstrip("/")
         self.timeout = timeout
-        self._send_url = server.api_url(token=token, method="sendMessage")
+        self._send_url = f"{self.api_url}/bot{token}/sendMessage"
         self._http: aiohttp.ClientSession | None = None
+        self._bot: Bot | None = None
+
+    @property
+    def bot(self) -> Bot:
+        """aiogram's `Bot`, made (and aiogram imported) on first use: polling, callback answers, set-up."""
+        if self._bot is None:
+            from aiogram import Bot
+            from aiogram.client.session.aiohttp import AiohttpSession
+            from aiogram.client.telegram import TelegramAPIServer
+
+            server = TelegramAPIServer.from_base(self.api_url)
+            self._bot = Bot(token=self.token, session=AiohttpSession(api=server, timeout=self.timeout))
+        return self._bot
 
     async def close(self) -> None:
-        await self.bot.session.close()
+        if self._bot is not None:
+            await self._bot.session.close()
         if self._http is not None:
             await self._http.close()
 
@@ -140,6 +183,8 @@ class TelegramAdapter:
         connection, an answer that is not the Bot API's) raises, and the message is tried again.
         `text`, the request's JSON from the outbox, is posted as it is."""
         if self._http is None or self._http.closed:
+            import aiohttp
+
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout),
                                                connector=aiohttp.TCPConnector(limit=100))
         body = (text if text is not None else json.dumps(request, ensure_ascii=False)).encode()
@@ -213,3 +258,47 @@ def _lang(user: dict[str, Any]) -> str | None:
 
 def _name(user: dict[str, Any]) -> str:
     return " ".join(str(user.get(k)) for k in ("first_name", "last_name") if user.get(k))[:100]
+
+
+class TelegramChannel(Channel):
+    """POST /webhooks/telegram: the secret token checked in constant time, the update stored,
+    then 200 (a button press is answered in the response itself)."""
+
+    name = "telegram"
+
+    def __init__(self, adapter: TelegramAdapter, secret: str | None, polling: bool) -> None:
+        super().__init__(adapter, polling)
+        self.secret = secret
+
+    @classmethod
+    def from_config(cls, settings: TelegramSettings, secret_of: Secrets) -> TelegramChannel | None:
+        token = secret_of(settings.token_env)
+        if not token:
+            return None
+        secret = secret_of(settings.webhook_secret_env)
+        if settings.mode == "webhook" and not secret:
+            raise ChannelConfigError(f"Telegram: {settings.token_env} is set but {settings.webhook_secret_env} is not "
+                                     "(webhook mode needs a secret token; or set [channels.telegram] mode = \"polling\")")
+        if (secret and not all(c.isalnum() or c in "_-" for c in secret)) or (secret and len(secret) > 256):
+            raise ChannelConfigError(f"Telegram: {settings.webhook_secret_env} may hold only A-Z, a-z, 0-9, _ and - (1-256)")
+        adapter = TelegramAdapter(token, settings.api_url, settings.timeout_seconds)
+        return cls(adapter, secret, polling=settings.mode == "polling")
+
+    def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
+        return [web.post("/webhooks/telegram", self.webhook)]
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        self._runner()
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self.secret or not secrets.compare_digest(given.encode(), self.secret.encode()):
+            raise web.HTTPUnauthorized(text="bad secret token")
+        update, raw = await read_json(request)
+        parsed = self.parse(update)
+        await self.accept(update, raw, parsed)  # stored before we answer
+        if parsed is not None and parsed.ack:  # answer the button press at once, in the webhook's response
+            return web.json_response(parsed.ack)
+        return web.Response(status=200)

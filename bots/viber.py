@@ -1,4 +1,5 @@
-"""Viber through viberbot: webhook with `X-Viber-Content-Signature` checked in constant time,
+"""Viber: its settings, the adapter (through viberbot) and the channel on the web app: the webhook
+at /webhooks/viber with `X-Viber-Content-Signature` checked in constant time,
 `conversation_started` answered with the welcome message, reply keyboards, sender name and
 avatar from the configuration.
 
@@ -14,17 +15,28 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from viberbot import Api, BotConfiguration
-from viberbot.api.api_request_sender import ApiRequestSender
-from viberbot.api.consts import VIBER_BOT_USER_AGENT
-from viberbot.api.messages.text_message import TextMessage
+from pydantic import Field
 
 from intents.replies import Contact, Incoming, Reply
 
-from .base import BadUpdate, Parsed, RetryLater, SendFailed, is_payload, plain, split_text
+if TYPE_CHECKING:
+    from aiohttp import web
+
+from .base import (
+    MAX_UPDATE,
+    BadUpdate,
+    Channel,
+    ChannelSettings,
+    Parsed,
+    RetryLater,
+    Secrets,
+    SendFailed,
+    is_payload,
+    plain,
+    split_text,
+)
 
 log = logging.getLogger(__name__)
 LIMIT = 7000
@@ -38,24 +50,39 @@ class ViberError(Exception):
         self.status = status
 
 
-class TimedRequestSender(ApiRequestSender):
-    """viberbot's sender with a timeout, a configurable address and the status kept."""
+def timed_sender(api_url: str, configuration: Any, timeout: float) -> Any:
+    """viberbot's request sender with a timeout, a configurable address and the status kept
+    (viberbot and requests are imported when a Viber channel is made, not with this module)."""
+    import requests
+    from viberbot.api.api_request_sender import ApiRequestSender
+    from viberbot.api.consts import VIBER_BOT_USER_AGENT
 
-    def __init__(self, api_url: str, configuration: BotConfiguration, timeout: float) -> None:
-        super().__init__(logging.getLogger("viber.bot.api"), api_url.rstrip("/"), configuration, VIBER_BOT_USER_AGENT)
-        self.session = requests.Session()
-        self.timeout = timeout
+    class TimedRequestSender(ApiRequestSender):
+        def __init__(self) -> None:
+            super().__init__(logging.getLogger("viber.bot.api"), api_url.rstrip("/"), configuration, VIBER_BOT_USER_AGENT)
+            self.session = requests.Session()
 
-    def post_request(self, endpoint: str, payload: str) -> dict[str, Any]:
-        response = self.session.post(f"{self._viber_bot_api_url}/{endpoint}", data=payload, timeout=self.timeout,
-                                     headers={"User-Agent": self._user_agent, "Content-Type": "application/json"})
-        if response.status_code == 429:
-            raise ViberError(12, "http 429")
-        response.raise_for_status()
-        result = json.loads(response.text)
-        if result.get("status") != 0:
-            raise ViberError(int(result.get("status", -1)), str(result.get("status_message", "")))
-        return result
+        def post_request(self, endpoint: str, payload: str) -> dict[str, Any]:
+            response = self.session.post(f"{self._viber_bot_api_url}/{endpoint}", data=payload, timeout=timeout,
+                                         headers={"User-Agent": self._user_agent, "Content-Type": "application/json"})
+            if response.status_code == 429:
+                raise ViberError(12, "http 429")
+            response.raise_for_status()
+            result = json.loads(response.text)
+            if result.get("status") != 0:
+                raise ViberError(int(result.get("status", -1)), str(result.get("status_message", "")))
+            return result
+
+    return TimedRequestSender()
+
+
+class ViberSettings(ChannelSettings):
+    token_env: str = "VIBER_AUTH_TOKEN"  # noqa: S105
+    sender_name: str = Field("Tele2", min_length=1, max_length=28)
+    sender_avatar: str = ""
+    public_url: str = ""  # https://your.host — Viber posts to {public_url}/webhooks/viber
+    api_url: str = "https://chatapi.viber.com/pa"
+    per_second: float = Field(50.0, gt=0)
 
 
 def signature(token: str, body: bytes) -> str:
@@ -67,11 +94,13 @@ class ViberAdapter:
 
     def __init__(self, token: str, sender_name: str, sender_avatar: str = "", api_url: str = "https://chatapi.viber.com/pa",
                  timeout: float = 10.0) -> None:
+        from viberbot import Api, BotConfiguration
+
         self.token = token
         self.timeout = timeout
         self.configuration = BotConfiguration(auth_token=token, name=sender_name, avatar=sender_avatar or None)
         self.api = Api(self.configuration)
-        sender = TimedRequestSender(api_url, self.configuration, timeout)
+        sender = timed_sender(api_url, self.configuration, timeout)
         self.api._request_sender = sender  # the SDK's own sender has no timeout
         self.api._message_sender._request_sender = sender
         self.sender = sender
@@ -141,6 +170,8 @@ class ViberAdapter:
 
     def message_dict(self, request: dict[str, Any]) -> dict[str, Any]:
         """A message in the form of a webhook response (the welcome for conversation_started)."""
+        from viberbot.api.messages.text_message import TextMessage
+
         message = TextMessage(text=request["text"], keyboard=request.get("keyboard"),
                               min_api_version=request.get("min_api_version"))
         data = message.to_dict()
@@ -149,6 +180,8 @@ class ViberAdapter:
         return data
 
     async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
+        from viberbot.api.messages.text_message import TextMessage
+
         message = TextMessage(text=request["text"], keyboard=request.get("keyboard"),
                               min_api_version=request.get("min_api_version"))
         try:
@@ -182,3 +215,51 @@ def keyboard(reply: Reply, lang: str) -> dict[str, Any] | None:
     if not buttons:
         return None
     return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}
+
+
+class ViberChannel(Channel):
+    """POST /webhooks/viber: the signature checked in constant time, the event stored, then 200;
+    `conversation_started` is answered with the welcome in the response itself (the user is
+    not subscribed yet, so it cannot be sent)."""
+
+    name = "viber"
+
+    @classmethod
+    def from_config(cls, settings: ViberSettings, secret_of: Secrets) -> ViberChannel | None:
+        token = secret_of(settings.token_env)
+        if not token:
+            return None
+        return cls(ViberAdapter(token, settings.sender_name, settings.sender_avatar, settings.api_url,
+                                settings.timeout_seconds))
+
+    def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
+        return [web.post("/webhooks/viber", self.webhook)]
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        runner = self._runner()
+        body = await request.read()
+        if len(body) > MAX_UPDATE:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPDATE, actual_size=len(body))
+        if not self.adapter.verify(body, request.headers.get("X-Viber-Content-Signature")):
+            raise web.HTTPForbidden(text="bad signature")
+        try:
+            update = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise web.HTTPBadRequest(text="not JSON") from exc
+        if not isinstance(update, dict):
+            raise web.HTTPBadRequest(text="expected a JSON object")
+        if update.get("event") == "webhook" or "message_token" not in update:
+            return web.Response(status=200)
+        if update.get("event") == "conversation_started":
+            answered = await runner.answer_now(update)
+            if answered is None or not answered[1].replies:
+                return web.Response(status=200)
+            msg, outcome = answered
+            request_ = self.adapter.render(msg.chat_id, outcome.replies[0], outcome.lang)[0]
+            return web.json_response(self.adapter.message_dict(request_))
+        await self.accept(update)
+        return web.Response(status=200)

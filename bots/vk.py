@@ -1,4 +1,5 @@
-"""VK through vk-api: the Callback API (confirmation string, `secret` checked, "ok" at once,
+"""VK: its settings, the adapter (through vk-api) and the channel on the web app: the Callback
+API at /webhooks/vk (confirmation string, `secret` checked, "ok" at once,
 processed after) or Bots Long Poll.
 
 vk-api is synchronous: every call runs in a worker thread with a timeout, over a requests
@@ -13,16 +14,30 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+import secrets
+from typing import TYPE_CHECKING, Any, Literal
 
-import requests
-import vk_api
-from vk_api.exceptions import ApiError, ApiHttpError
-from vk_api.keyboard import VkKeyboard
+from pydantic import Field
 
 from intents.replies import Incoming, Reply
 
-from .base import BadUpdate, Parsed, RetryLater, SendFailed, is_payload, plain, split_text
+if TYPE_CHECKING:
+    from aiohttp import web
+
+from .base import (
+    BadUpdate,
+    Channel,
+    ChannelConfigError,
+    ChannelSettings,
+    Parsed,
+    RetryLater,
+    Secrets,
+    SendFailed,
+    is_payload,
+    plain,
+    read_json,
+    split_text,
+)
 
 log = logging.getLogger(__name__)
 LIMIT = 4096
@@ -31,20 +46,31 @@ RETRY_CODES = {6: 1.0, 9: 10.0, 10: 3.0}  # too many per second, flood control, 
 REFUSED_CODES = {5, 7, 15, 100, 900, 901, 902, 914}
 
 
-class RebasedSession(requests.Session):
-    """Sends vk-api's requests to the configured address, always with a timeout."""
+class VkSettings(ChannelSettings):
+    token_env: str = "VK_GROUP_TOKEN"  # noqa: S105
+    group_id: int = Field(0, ge=0)
+    mode: Literal["callback", "longpoll"] = "callback"
+    secret_env: str = "VK_CALLBACK_SECRET"  # noqa: S105
+    confirmation_env: str = "VK_CONFIRMATION_CODE"
+    api_url: str = "https://api.vk.ru/method"
+    api_version: str = "5.199"
+    per_second: float = Field(20.0, gt=0)
 
-    def __init__(self, base: str, timeout: float) -> None:
-        super().__init__()
-        self.base = base.rstrip("/")
-        self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        url = str(url)
-        if url.startswith(VK_API) and self.base != VK_API:
-            url = self.base + url[len(VK_API):]
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+def rebased_session(base: str, timeout: float) -> Any:
+    """A requests session that sends vk-api's requests to the configured address, always with a
+    timeout (vk-api and requests are imported when a VK channel is made, not with this module)."""
+    import requests
+
+    class RebasedSession(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+            url = str(url)
+            if url.startswith(VK_API) and base.rstrip("/") != VK_API:
+                url = base.rstrip("/") + url[len(VK_API):]
+            kwargs.setdefault("timeout", timeout)
+            return super().request(method, url, *args, **kwargs)
+
+    return RebasedSession()
 
 
 class VkAdapter:
@@ -54,7 +80,9 @@ class VkAdapter:
                  timeout: float = 10.0) -> None:
         self.group_id = group_id
         self.timeout = timeout
-        self.session = RebasedSession(api_url, timeout)
+        import vk_api
+
+        self.session = rebased_session(api_url, timeout)
         self.vk = vk_api.VkApiGroup(token=token, api_version=api_version, session=self.session)
 
     async def close(self) -> None:
@@ -114,6 +142,8 @@ class VkAdapter:
         return requests_
 
     async def send(self, request: dict[str, Any], dedupe: int, text: str | None = None) -> None:
+        from vk_api.exceptions import ApiError, ApiHttpError
+
         values = {**request, "random_id": dedupe}  # our outbox id: VK drops a second post with the same one
         try:
             await self.call("messages.send", values)
@@ -162,6 +192,8 @@ class VkAdapter:
 
 def keyboard(reply: Reply) -> str:
     """An inline keyboard: callback buttons (payload {"p": …}), links as open_link."""
+    from vk_api.keyboard import VkKeyboard
+
     kb = VkKeyboard(inline=True)
     buttons = reply.buttons[:10]
     per_line = 2 if len(buttons) > 6 else 1
@@ -188,3 +220,55 @@ def _payload(raw: Any) -> str | None:
     if isinstance(raw, dict) and raw.get("command") == "start":
         return None
     return None
+
+
+class VkChannel(Channel):
+    """POST /webhooks/vk (the Callback API): the group and the `secret` checked, the confirmation
+    string answered, the event stored, then "ok"; a button's event is answered after that."""
+
+    name = "vk"
+
+    def __init__(self, adapter: VkAdapter, settings: VkSettings, secret: str | None, confirmation: str | None) -> None:
+        super().__init__(adapter, polling=settings.mode == "longpoll")
+        self.group_id = settings.group_id
+        self.secret = secret
+        self.confirmation = confirmation
+
+    @classmethod
+    def from_config(cls, settings: VkSettings, secret_of: Secrets) -> VkChannel | None:
+        token = secret_of(settings.token_env)
+        if not token:
+            return None
+        if not settings.group_id:
+            raise ChannelConfigError(f"VK: {settings.token_env} is set but [channels.vk] group_id is not")
+        secret = secret_of(settings.secret_env)
+        confirmation = secret_of(settings.confirmation_env)
+        if settings.mode == "callback" and not (secret and confirmation):
+            missing = [n for n, v in ((settings.secret_env, secret), (settings.confirmation_env, confirmation)) if not v]
+            raise ChannelConfigError(f"VK: {settings.token_env} is set but {', '.join(missing)} is not (the Callback API "
+                                     "needs both; or set [channels.vk] mode = \"longpoll\")")
+        adapter = VkAdapter(token, settings.group_id, settings.api_url, settings.api_version, settings.timeout_seconds)
+        return cls(adapter, settings, secret, confirmation)
+
+    def routes(self) -> list[web.RouteDef]:
+        from aiohttp import web
+
+        return [web.post("/webhooks/vk", self.webhook)]
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        self._runner()
+        update, raw = await read_json(request)
+        if update.get("group_id") != self.group_id:
+            raise web.HTTPForbidden(text="unknown group")
+        if update.get("type") == "confirmation":
+            return web.Response(text=self.confirmation or "")
+        given = update.get("secret")
+        if not self.secret or not isinstance(given, str) or not secrets.compare_digest(given.encode(), self.secret.encode()):
+            raise web.HTTPForbidden(text="bad secret")
+        parsed = self.parse(update)
+        new = await self.accept(update, raw, parsed)
+        if parsed is not None and parsed.ack and new:  # a redelivered event was answered the first time
+            self.spawn(self.adapter.ack(parsed.ack))
+        return web.Response(text="ok")

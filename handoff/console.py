@@ -15,15 +15,18 @@ from typing import Any
 
 from backends.billing import BillingBackend, BillingError
 from backends.messaging import EmailSender, SmsGateway
+from intents.ports import Conversation
 from intents.replies import Button
+from kernel.bus import EventBus
+from kernel.clock import unstamp
 from knowledge.model import KnowledgeBase
-from storage.conversations import Conversation, ConversationStore
-from storage.db import Database, stamp, unstamp
+from storage.agents import Agent, AgentStore
+from storage.conversations import ConversationStore
+from storage.db import Database
+from storage.handoffs import HandoffStore
+from storage.tickets import TicketStore
 
-from .agents import Agent, AgentStore
-from .events import EventBus
 from .queue import HandoffQueue
-from .tickets import TicketStore
 
 MAX_REPLY = 4000
 
@@ -37,6 +40,7 @@ class Console:
                  tickets: TicketStore, events: EventBus, billing: BillingBackend, email: EmailSender, sms: SmsGateway,
                  knowledge: Callable[[], KnowledgeBase]) -> None:
         self.db = db
+        self.handoffs = HandoffStore(db)
         self.conversations = conversations
         self.queue = queue
         self.agents = agents
@@ -50,19 +54,11 @@ class Console:
     # -- reading -----------------------------------------------------------------------------------
 
     async def queue_items(self, now: datetime) -> list[dict[str, Any]]:
-        rows = await self.db.fetchall(
-            "SELECT h.id AS handoff_id, h.status, h.reason, h.enqueued_at, h.assigned_at, h.agent_id, c.id AS conversation_id, "
-            "c.channel, c.lang, c.display_name, c.subscriber_id, a.name AS agent_name FROM handoffs h "
-            "JOIN conversations c ON c.id = h.conversation_id LEFT JOIN agents a ON a.id = h.agent_id "
-            "WHERE h.status IN ('waiting', 'assigned') ORDER BY h.enqueued_at, h.id")
         items = []
         position = 0
-        for r in rows:
+        for r in await self.handoffs.queue():
             if r["status"] == "waiting":
                 position += 1
-            last = await self.db.fetchone(
-                "SELECT text, direction FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 1",
-                (r["conversation_id"],))
             items.append({
                 "handoff_id": r["handoff_id"], "conversation_id": r["conversation_id"], "status": r["status"],
                 "position": position if r["status"] == "waiting" else None, "reason": r["reason"],
@@ -70,7 +66,7 @@ class Console:
                 "logged_in": r["subscriber_id"] is not None,
                 "waiting_seconds": int((now - unstamp(r["enqueued_at"])).total_seconds()),
                 "agent_id": r["agent_id"], "agent_name": r["agent_name"],
-                "preview": (last["text"][:120] if last else ""),
+                "preview": (r["preview"] or "")[:120],
             })
         return items
 
@@ -108,11 +104,7 @@ class Console:
         }
 
     async def ratings(self) -> dict[str, Any]:
-        rows = await self.db.fetchall(
-            "SELECT a.id, a.name, a.login, COUNT(h.rating) AS rated, AVG(h.rating) AS average, COUNT(h.id) AS closed "
-            "FROM agents a LEFT JOIN handoffs h ON h.agent_id = a.id AND h.status = 'closed' GROUP BY a.id, a.name, a.login "
-            "ORDER BY a.name")
-        overall = await self.db.fetchone("SELECT COUNT(rating) AS rated, AVG(rating) AS average FROM handoffs")
+        rows, overall = await self.handoffs.ratings()
         return {
             "agents": [{"id": r["id"], "name": r["name"], "login": r["login"], "closed": r["closed"], "rated": r["rated"],
                         "average": round(r["average"], 2) if r["average"] is not None else None} for r in rows],
@@ -125,20 +117,16 @@ class Console:
     async def take(self, agent: Agent, handoff_id: int, now: datetime) -> int:
         """Assign a waiting conversation to `agent`; exactly one of two racing agents wins."""
         async with self.db.transaction() as tx:
-            row = await tx.fetchone("SELECT conversation_id FROM handoffs WHERE id = ?", (handoff_id,))
-            if row is None:
+            conversation_id = await self.handoffs.conversation_of(tx, handoff_id)
+            if conversation_id is None:
                 raise ConsoleError("no such conversation in the queue")
-            changed = await tx.execute(
-                "UPDATE handoffs SET status = 'assigned', agent_id = ?, assigned_at = ? WHERE id = ? AND status = 'waiting'",
-                (agent.id, stamp(now), handoff_id))
-            if not changed:
+            if not await self.handoffs.assign(tx, handoff_id, agent.id, now):
                 raise ConsoleError("already taken by another agent")
-            conversation_id = row["conversation_id"]
             await self.conversations.set_status(conversation_id, "operator", now, tx=tx)
         conv = await self._conversation(conversation_id)
         kb = self.knowledge()
         await self._notify_user(conv, kb.message("operator_joined", conv.lang, name=agent.name), now, "system")
-        await self.events.publish("queue", {"type": "taken", "handoff_id": handoff_id})
+        self.events.publish("queue", {"type": "taken", "handoff_id": handoff_id})
         return conversation_id
 
     async def reply(self, agent: Agent, conversation_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -149,7 +137,7 @@ class Console:
             raise ConsoleError(f"the message is over {MAX_REPLY} characters")
         await self._require_mine(agent, conversation_id)
         message_id = await self.conversations.add_message(conversation_id, "agent", text, now, author=agent.name)
-        await self.events.publish(f"conv:{conversation_id}", {"type": "message", "id": message_id})
+        self.events.publish(f"conv:{conversation_id}", {"type": "message", "id": message_id})
         return {"id": message_id}
 
     async def transfer(self, agent: Agent, conversation_id: int, to_agent_id: int, now: datetime) -> None:
@@ -159,22 +147,20 @@ class Console:
             raise ConsoleError("no such active agent")
         if target.id == agent.id:
             raise ConsoleError("the conversation is already yours")
-        await self.db.execute("UPDATE handoffs SET agent_id = ? WHERE id = ? AND status = 'assigned'",
-                              (target.id, handoff["id"]))
+        await self.handoffs.transfer(handoff["id"], target.id)
         conv = await self._conversation(conversation_id)
         kb = self.knowledge()
         await self._notify_user(conv, kb.message("operator_transferred", conv.lang, name=target.name), now, "system")
-        await self.events.publish("queue", {"type": "transferred", "conversation_id": conversation_id, "to": target.id})
+        self.events.publish("queue", {"type": "transferred", "conversation_id": conversation_id, "to": target.id})
 
     async def return_to_bot(self, agent: Agent, conversation_id: int, now: datetime) -> None:
         handoff = await self._require_mine(agent, conversation_id)
         async with self.db.transaction() as tx:
-            await tx.execute("UPDATE handoffs SET status = 'returned', closed_at = ? WHERE id = ?",
-                             (stamp(now), handoff["id"]))
+            await self.handoffs.finish(tx, handoff["id"], "returned", now)
             await self.conversations.set_status(conversation_id, "bot", now, tx=tx)
         conv = await self._conversation(conversation_id)
         await self._notify_user(conv, self.knowledge().message("returned_to_bot", conv.lang), now, "system")
-        await self.events.publish("queue", {"type": "returned", "conversation_id": conversation_id})
+        self.events.publish("queue", {"type": "returned", "conversation_id": conversation_id})
 
     async def close(self, agent: Agent, conversation_id: int, resolution: str, now: datetime) -> None:
         resolution = resolution.strip()
@@ -182,8 +168,7 @@ class Console:
             raise ConsoleError("describe the resolution")
         handoff = await self._require_mine(agent, conversation_id)
         async with self.db.transaction() as tx:
-            await tx.execute("UPDATE handoffs SET status = 'closed', closed_at = ?, resolution = ? WHERE id = ?",
-                             (stamp(now), resolution[:1000], handoff["id"]))
+            await self.handoffs.finish(tx, handoff["id"], "closed", now, resolution[:1000])
             conv = await self.conversations.get(conversation_id, tx=tx)
             assert conv is not None
             conv.state["rating"] = handoff["id"]
@@ -193,23 +178,21 @@ class Console:
         kb = self.knowledge()
         buttons = [Button(str(n), f"rate:{n}") for n in range(1, 6)]
         await self._notify_user(conv, kb.message("rate_request", conv.lang), now, "system", buttons)
-        await self.events.publish("queue", {"type": "closed", "conversation_id": conversation_id})
+        self.events.publish("queue", {"type": "closed", "conversation_id": conversation_id})
 
     async def release_agent(self, agent_id: int, now: datetime) -> int:
         """A deactivated agent's conversations go back to the front of the queue."""
-        rows = await self.db.fetchall("SELECT id, conversation_id FROM handoffs WHERE agent_id = ? AND status = 'assigned'",
-                                      (agent_id,))
+        rows = await self.handoffs.assigned_to(agent_id)
         kb = self.knowledge()
         for row in rows:
             async with self.db.transaction() as tx:
-                await tx.execute("UPDATE handoffs SET status = 'waiting', agent_id = NULL, assigned_at = NULL WHERE id = ?",
-                                 (row["id"],))
+                await self.handoffs.requeue(tx, row["id"])
                 await self.conversations.set_status(row["conversation_id"], "queued", now, tx=tx)
             conv = await self.conversations.get(row["conversation_id"])
             if conv is not None:
                 await self._notify_user(conv, kb.message("operator_left", conv.lang), now, "system")
         if rows:
-            await self.events.publish("queue", {"type": "released", "agent_id": agent_id})
+            self.events.publish("queue", {"type": "released", "agent_id": agent_id})
         return len(rows)
 
     async def answer_ticket(self, agent: Agent, ticket_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -230,7 +213,7 @@ class Console:
             conv = await self.conversations.get(ticket.conversation_id)
             if conv is not None:
                 await self._notify_user(conv, f"{subject}\n{text}", now, "agent", author=agent.name)
-        await self.events.publish("tickets", {"type": "answered", "id": ticket_id})
+        self.events.publish("tickets", {"type": "answered", "id": ticket_id})
         return ticket.to_json(now)
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -240,7 +223,7 @@ class Console:
         message_id = await self.conversations.add_message(
             conv.id, direction, text, now, author=author,
             buttons=[{"title": b.title, "payload": b.payload} for b in buttons or []])
-        await self.events.publish(f"conv:{conv.id}", {"type": "message", "id": message_id})
+        self.events.publish(f"conv:{conv.id}", {"type": "message", "id": message_id})
 
     async def _conversation(self, conversation_id: int) -> Conversation:
         conv = await self.conversations.get(conversation_id)
@@ -249,8 +232,7 @@ class Console:
         return conv
 
     async def _handoff(self, conversation_id: int) -> dict[str, Any] | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM handoffs WHERE conversation_id = ? ORDER BY id DESC LIMIT 1", (conversation_id,))
+        row = await self.handoffs.latest(conversation_id)
         return dict(row) if row else None
 
     async def _require_mine(self, agent: Agent, conversation_id: int) -> dict[str, Any]:

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from intents.commands import is_cancel
+from intents.payloads import PayloadRouter
 from intents.ports import Step, Turn
 from intents.replies import Button, Reply
+from kernel.clock import unstamp
 from storage.conversations import ConversationStore
-from storage.db import Database, stamp, unstamp
+from storage.db import Database
+from storage.handoffs import HandoffStore
 
 DEFAULT_HANDLING_SECONDS = 240.0
 
@@ -41,32 +44,29 @@ class HandoffQueue:
     def __init__(self, db: Database, conversations: ConversationStore, presence: Presence = nobody_online,
                  max_wait_minutes: float = 15.0) -> None:
         self.db = db
+        self.store = HandoffStore(db)
         self.conversations = conversations
         self.presence = presence
         self.max_wait_minutes = max_wait_minutes
-        self.listeners: list[Callable[[str, dict], Awaitable[None]]] = []
 
-    async def _notify(self, event: str, data: dict) -> None:
-        for listener in self.listeners:
-            await listener(event, data)
+    def register_buttons(self, router: PayloadRouter) -> None:
+        """The queue's buttons: leaving it (`op:cancel`; while queued, `user_message` reads it first)
+        and the rating after a close (`rate:N`, read by the dialogue while a rating is asked for)."""
+        router.register("op:cancel", self._cancel_button)
+        router.register("rate:", None)
+
+    async def _cancel_button(self, turn: Turn, payload: str) -> Step | None:
+        return await self.user_message(turn) if turn.conv.with_people else None
 
     # -- the core's port -----------------------------------------------------------------------
 
     async def request(self, turn: Turn, reason: str) -> Step:
         conv = turn.conv
         async with self.db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT id FROM handoffs WHERE conversation_id = ? AND status IN ('waiting', 'assigned')", (conv.id,)
-            )
-            if row is None:
-                handoff_id = await tx.fetchval(
-                    "INSERT INTO handoffs (conversation_id, status, reason, enqueued_at) VALUES (?, 'waiting', ?, ?) "
-                    "RETURNING id", (conv.id, reason, stamp(turn.now)))
+            if await self.store.open_id(tx, conv.id) is None:
+                await self.store.enqueue(tx, conv.id, reason, turn.now)
                 await self.conversations.set_status(conv.id, "queued", turn.now, tx=tx)
                 conv.status = "queued"
-            else:
-                handoff_id = row["id"]
-        await self._notify("queued", {"conversation_id": conv.id, "handoff_id": handoff_id})
         status = await self.status(conv.id)
         assert status is not None
         return Step([self._queued_reply(turn, status, first=True)], action=None, outcome="handoff")
@@ -78,7 +78,6 @@ class HandoffQueue:
             await self.cancel(conv.id, turn.now)
             conv.status = "bot"
             return Step([Reply(turn.say("queue_cancelled"))], outcome="answer")
-        await self._notify("user_message", {"conversation_id": conv.id, "text": msg.text})
         if conv.status == "operator":
             return Step([], outcome="relay")  # the operator answers; the bot stays silent
         status = await self.status(conv.id)
@@ -92,16 +91,12 @@ class HandoffQueue:
     # -- queue operations ----------------------------------------------------------------------
 
     async def status(self, conversation_id: int) -> QueueStatus | None:
-        row = await self.db.fetchone(
-            "SELECT id, enqueued_at, status FROM handoffs WHERE conversation_id = ? AND status IN ('waiting', 'assigned') "
-            "ORDER BY id DESC", (conversation_id,))
+        row = await self.store.current(conversation_id)
         if row is None:
             return None
         position = 0
         if row["status"] == "waiting":
-            position = await self.db.fetchval(
-                "SELECT count(*) FROM handoffs WHERE status = 'waiting' AND (enqueued_at < ? OR (enqueued_at = ? AND id <= ?))",
-                (row["enqueued_at"], row["enqueued_at"], row["id"]))
+            position = await self.store.position(row["id"], row["enqueued_at"])
         agents = await self.presence()
         wait = None
         if agents > 0:
@@ -109,30 +104,24 @@ class HandoffQueue:
         return QueueStatus(row["id"], position, wait, agents)
 
     async def handling_seconds(self, sample: int = 20) -> float:
-        rows = await self.db.fetchall(
-            "SELECT assigned_at, closed_at FROM handoffs WHERE closed_at IS NOT NULL AND assigned_at IS NOT NULL "
-            "ORDER BY id DESC LIMIT ?", (sample,))
+        rows = await self.store.recent_durations(sample)
         durations = [(unstamp(r["closed_at"]) - unstamp(r["assigned_at"])).total_seconds() for r in rows]
         return sum(durations) / len(durations) if durations else DEFAULT_HANDLING_SECONDS
 
     async def cancel(self, conversation_id: int, now: datetime) -> bool:
         async with self.db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE handoffs SET status = 'cancelled', closed_at = ? WHERE conversation_id = ? AND status = 'waiting'",
-                (stamp(now), conversation_id))
+            changed = await self.store.cancel_waiting(tx, conversation_id, now)
             await self.conversations.set_status(conversation_id, "bot", now, tx=tx)
-        await self._notify("cancelled", {"conversation_id": conversation_id})
         return changed > 0
 
     async def rate(self, handoff_id: int, score: int) -> bool:
         """Store a 1-5 rating for a closed conversation, once."""
         if not 1 <= score <= 5:
             return False
-        return await self.db.execute(
-            "UPDATE handoffs SET rating = ? WHERE id = ? AND status = 'closed' AND rating IS NULL", (score, handoff_id)) > 0
+        return await self.store.rate(handoff_id, score)
 
     async def waiting_count(self) -> int:
-        return await self.db.fetchval("SELECT count(*) FROM handoffs WHERE status = 'waiting'")
+        return await self.store.waiting_count()
 
     # -- texts ---------------------------------------------------------------------------------
 

@@ -1,26 +1,5 @@
-"""Time: UTC inside, Moscow time (or the subscriber's zone) outside."""
+"""Time for the understanding modules; it lives in the kernel (`kernel.clock`)."""
 
-from __future__ import annotations
+from kernel.clock import MOSCOW, parse_now, to_moscow, utcnow
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def parse_now(value: str | None) -> datetime | None:
-    """An ISO-8601 date-time with offset (a naive one is taken as Moscow time), as UTC."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=MOSCOW)
-    return parsed.astimezone(UTC)
-
-
-def to_moscow(moment: datetime) -> datetime:
-    return moment.astimezone(MOSCOW)
+__all__ = ["MOSCOW", "parse_now", "to_moscow", "utcnow"]

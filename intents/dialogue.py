@@ -14,16 +14,17 @@ import weakref
 from datetime import datetime
 from typing import Any
 
+from kernel.bus import EventBus
+from kernel.clock import utcnow
 from knowledge.model import Entry
-from storage.conversations import Conversation, ConversationStore
 
-from .clock import utcnow
 from .commands import is_cancel, yes_no
 from .computed import compute
 from .context import Topic, bare_no, is_followup, questions, rejection
 from .context import words as context_words
 from .normalize import detect_language
-from .ports import ActionPort, Events, HandoffPort, Step, Turn
+from .payloads import PayloadRouter
+from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
 from .tone import tone
@@ -60,8 +61,8 @@ def _rating(button: str | None, text: str) -> int | None:
 
 
 class Core:
-    def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationStore, handoff: HandoffPort,
-                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: Events | None = None) -> None:
+    def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationRepository, handoff: HandoffPort,
+                 actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: EventBus | None = None) -> None:
         self.knowledge = knowledge
         self.events = events
         self.observers: list[Any] = []  # metrics: .turn(channel, outcome, intent, seconds)
@@ -70,6 +71,10 @@ class Core:
         self.actions = actions
         self.suggest_min = suggest_min
         self.menu_size = menu_size
+        self.buttons = PayloadRouter()  # account actions and the operator queue register theirs at wiring
+        for prefix, handler in (("kb:", self._kb_button), ("menu", self._menu_button), ("op:yes", self._offer_button),
+                                ("op:no", self._offer_button), ("operator", self._operator_button_pressed)):
+            self.buttons.register(prefix, handler)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- the one entry point -------------------------------------------------------------------
@@ -117,10 +122,10 @@ class Core:
         outcome.handoff = status in ("queued", "operator")
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)
             await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)
-        if self.events is not None:  # stored first, then announced (web chat, consoles, channel senders)
-            await self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
+        if self.events is not None:  # stored first, then announced; publish only queues: listeners run after the turn
+            self.events.publish(f"conv:{conv.id}", {"type": "turn", "status": status})
             if step.outcome == "handoff" or status_before != status:
-                await self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
+                self.events.publish("queue", {"type": "changed", "conversation_id": conv.id})
         return outcome
 
     def _language(self, msg: Incoming, conv: Conversation, repair: Repair) -> str:
@@ -204,22 +209,26 @@ class Core:
         return step
 
     async def _button(self, turn: Turn, payload: str) -> Step | None:
-        if payload.startswith("kb:"):
-            entry = turn.kb.entry(payload[3:])
-            if entry is None:
-                return None
-            return await self._entry(turn, entry, None)
-        if payload == "menu":
-            return Step([Reply(turn.say("menu"), self._menu(turn))])
-        if payload in ("op:yes", "op:no"):
-            turn.conv.state.pop("offer", None)
-            if payload == "op:yes":
-                return await self._operator(turn, "fallback")
-            turn.conv.state["misses"] = 0
-            return Step([Reply(turn.say("operator_declined"), self._menu(turn))])
-        if payload == "operator":
-            return await self._operator(turn, "asked")
-        return await self.actions.button(turn, payload)
+        return await self.buttons.dispatch(turn, payload)
+
+    async def _kb_button(self, turn: Turn, payload: str) -> Step | None:
+        entry = turn.kb.entry(payload[3:])
+        if entry is None:
+            return None
+        return await self._entry(turn, entry, None)
+
+    async def _menu_button(self, turn: Turn, payload: str) -> Step | None:
+        return Step([Reply(turn.say("menu"), self._menu(turn))])
+
+    async def _offer_button(self, turn: Turn, payload: str) -> Step | None:
+        turn.conv.state.pop("offer", None)
+        if payload == "op:yes":
+            return await self._operator(turn, "fallback")
+        turn.conv.state["misses"] = 0
+        return Step([Reply(turn.say("operator_declined"), self._menu(turn))])
+
+    async def _operator_button_pressed(self, turn: Turn, payload: str) -> Step | None:
+        return await self._operator(turn, "asked")
 
     async def _command(self, turn: Turn, command: str, first: bool) -> Step:
         if command in ("welcome", "help"):

@@ -94,16 +94,6 @@ def find_phones(text: str) -> list[str]:
     return out
 
 
-def normalize_phone(text: str) -> str | None:
-    """One phone number typed alone (login step), or None."""
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if len(digits) == 10 and digits[0] == "9":
-        return "+7" + digits
-    return None
-
-
 def find_money(text: str) -> list[int]:
     """Sums of money with a currency, in kopecks."""
     out = []

@@ -1,22 +1,59 @@
 """What the core needs from the rest of the product, as small interfaces.
 
-The app wires real implementations in at start-up (`supportbot/runtime.py`): the account
-actions (`account/`) and the live-operator queue (`handoff/`). The core imports neither.
+The app wires real implementations in at start-up (`supportbot/runtime.py`): the
+conversation store (`storage/`), the account actions (`account/`), the live-operator queue
+(`handoff/`) and the event bus (`kernel.bus`). The core imports none of them (an
+import-linter contract in pyproject.toml keeps it so).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.model import KnowledgeBase
-from storage.conversations import Conversation
 
-from .matcher import Analysis, Matcher
 from .repair import Repair
 from .replies import Incoming, Reply
 from .understanding import KnowledgeHolder, Reading
+
+if TYPE_CHECKING:
+    from .matcher import Analysis, Matcher
+
+
+@dataclass
+class Conversation:
+    """One user's conversation on one channel: its state between turns."""
+
+    id: int
+    channel: str
+    user_key: str
+    chat_id: str = ""
+    lang: str = "ru"
+    status: str = "bot"  # bot | queued | operator
+    state: dict[str, Any] = field(default_factory=dict)
+    subscriber_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def with_people(self) -> bool:
+        """Waiting in the operator queue or talking to an operator."""
+        return self.status in ("queued", "operator")
+
+
+class ConversationRepository(Protocol):
+    """Where the core keeps conversations (`storage.conversations.ConversationStore`)."""
+
+    async def open_turn(self, channel: str, user_key: str, message_id: str | None, now: datetime, chat_id: str = "",
+                        display_name: str = "") -> tuple[Conversation, tuple[str, str | None] | None]:
+        """The user's conversation and, for a platform message already answered, its stored
+        result and the conversation's status then."""
+
+    async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
+                          author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
+                          message_key: tuple[str, str] | None = None, result: str | None = None) -> str:
+        """Everything a turn writes, in one transaction; the conversation's status afterwards."""
 
 
 @dataclass
@@ -94,7 +131,3 @@ class HandoffPort(Protocol):
 
     async def rate(self, handoff_id: int, score: int) -> bool:
         """Store the user's 1-5 rating of a closed conversation."""
-
-
-class Events(Protocol):
-    async def publish(self, topic: str, event: dict[str, Any]) -> None: ...

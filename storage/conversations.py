@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .db import Database, Executor, Statement, stamp
+from intents.ports import Conversation
+from kernel.clock import stamp
 
-
-@dataclass
-class Conversation:
-    id: int
-    channel: str
-    user_key: str
-    chat_id: str = ""
-    lang: str = "ru"
-    status: str = "bot"  # bot | queued | operator
-    state: dict[str, Any] = field(default_factory=dict)
-    subscriber_id: int | None = None
-    display_name: str = ""
-
-    @property
-    def with_people(self) -> bool:
-        """Waiting in the operator queue or talking to an operator."""
-        return self.status in ("queued", "operator")
+from .db import Database, Executor, Statement
 
 
 def _conversation(row: dict[str, Any]) -> Conversation:
@@ -112,13 +96,11 @@ class ConversationStore:
             row["buttons"] = json.loads(row["buttons"])
         return rows
 
-    async def log_turn(self, conv: Conversation, text: str, intent: str | None, action: str | None,
-                       score: float | None, outcome: str, now: datetime) -> None:
-        await self.db.execute(
-            "INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv.id, conv.channel, conv.lang, text[:1000], intent, action, score, outcome, stamp(now)),
-        )
+    async def of_subscriber(self, subscriber_id: int, limit: int = 3) -> list[dict[str, Any]]:
+        """id and lang of the conversations a subscriber is logged in to, most recent first."""
+        return await self.db.fetchall(
+            "SELECT id, lang FROM conversations WHERE subscriber_id = ? ORDER BY updated_at DESC LIMIT ?",
+            (subscriber_id, limit))
 
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,

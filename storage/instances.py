@@ -9,7 +9,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from .db import Database, stamp
+from kernel.clock import stamp
+
+from .db import Database
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds
@@ -24,6 +26,10 @@ class Instances:
         await self.db.execute(
             "INSERT INTO instances (id, started_at, last_seen) VALUES (?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen", (self.instance, stamp(now), stamp(now)))
+
+    async def forget_others(self) -> None:
+        """Only this instance runs (one by design): what any other had claimed is free again."""
+        await self.db.execute("DELETE FROM instances WHERE id <> ?", (self.instance,))
 
     async def leave(self) -> None:
         await self.db.execute("DELETE FROM instances WHERE id = ?", (self.instance,))

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kernel.clock import stamp, unstamp
 from knowledge.loader import KnowledgeError, check_references
 from knowledge.model import Entry
 
-from .db import Database, Executor, stamp, unstamp
+from .db import Database, Executor
 
 
 @dataclass

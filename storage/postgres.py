@@ -150,6 +150,9 @@ class PostgresDatabase:
             await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", WRITE_LOCK)
             yield _PgExecutor(conn)
 
+    async def ping(self) -> None:
+        await self.fetchval("SELECT 1")
+
     async def drop(self) -> None:
         """Remove this database's schema (tests)."""
         async with self.pool.acquire() as conn:

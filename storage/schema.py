@@ -438,3 +438,8 @@ async def migrate(db: Database) -> list[str]:
             )
         applied.append(name)
     return applied
+
+
+async def applied(db: Database) -> list[str]:
+    """The names of the migrations applied, in order."""
+    return [r["name"] for r in await db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]

@@ -20,10 +20,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backends.billing import BillingError
-from backends.messaging import SandboxSms
 from backends.sandbox import SandboxBilling
-from intents.clock import parse_now, utcnow
-from intents.entities import normalize_phone
+from backends.sandbox_messaging import SandboxSms
+from kernel.clock import parse_now, utcnow
+from kernel.phones import normalize_phone
 from storage.db import Database
 from storage.schema import migrate
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 async def _run(args: argparse.Namespace, config: Config) -> str:
     now = _now(getattr(args, "now", None))
-    from .runtime import open_database
+    from .database import open_database
 
     db = await open_database(config, getattr(args, "db", None))
     try:

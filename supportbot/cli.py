@@ -7,11 +7,10 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from intents.clock import parse_now
 from intents.replies import Incoming, Outcome
+from kernel.clock import parse_now
 from storage.db import DatabaseError
 
 from .config import Config, ConfigError, load_config
@@ -231,9 +230,3 @@ async def chat_interactive(config: Config, args: argparse.Namespace) -> int:
     finally:
         await runtime.close()
     return 0
-
-
-def knowledge_path(config: Config, path: str | None) -> Path:
-    from .runtime import knowledge_dir
-
-    return Path(path) if path else knowledge_dir(config)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bots.channels import ChannelsConfig
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -66,45 +68,21 @@ class WebConfig(Strict):
     admin_password_env: str = "SUPPORTBOT_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a secret
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # uvloop where installed (not on Windows)
     switch_interval_ms: float = Field(1.0, gt=0, le=100)  # how soon the database thread gets the GIL back
+    password_time_cost: int = Field(3, ge=1, le=20)  # argon2id for console passwords (argon2-cffi's defaults)
+    password_memory_kib: int = Field(65536, ge=64, le=4_194_304)
+    password_parallelism: int = Field(4, ge=1, le=16)
+
+    def password_hasher(self) -> Any:
+        """argon2 with this cost (hashes made with another cost still verify: it is in the hash)."""
+        from argon2 import PasswordHasher
+
+        return PasswordHasher(time_cost=self.password_time_cost, memory_cost=self.password_memory_kib,
+                              parallelism=self.password_parallelism)
 
 
-class TelegramConfig(Strict):
-    token_env: str = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
-    mode: Literal["webhook", "polling"] = "webhook"
-    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105
-    public_url: str = ""  # https://your.host — Telegram posts to {public_url}/webhooks/telegram
-    api_url: str = "https://api.telegram.org"
-    per_second: float = Field(30.0, gt=0)
-    per_chat_per_second: float = Field(1.0, gt=0)
-    timeout_seconds: float = Field(10.0, gt=0)
-
-
-class VkConfig(Strict):
-    token_env: str = "VK_GROUP_TOKEN"  # noqa: S105
-    group_id: int = Field(0, ge=0)
-    mode: Literal["callback", "longpoll"] = "callback"
-    secret_env: str = "VK_CALLBACK_SECRET"  # noqa: S105
-    confirmation_env: str = "VK_CONFIRMATION_CODE"
-    api_url: str = "https://api.vk.ru/method"
-    api_version: str = "5.199"
-    per_second: float = Field(20.0, gt=0)
-    timeout_seconds: float = Field(10.0, gt=0)
-
-
-class ViberConfig(Strict):
-    token_env: str = "VIBER_AUTH_TOKEN"  # noqa: S105
-    sender_name: str = Field("Tele2", min_length=1, max_length=28)
-    sender_avatar: str = ""
-    public_url: str = ""  # https://your.host — Viber posts to {public_url}/webhooks/viber
-    api_url: str = "https://chatapi.viber.com/pa"
-    per_second: float = Field(50.0, gt=0)
-    timeout_seconds: float = Field(10.0, gt=0)
-
-
-class ChannelsConfig(Strict):
-    telegram: TelegramConfig = TelegramConfig()
-    vk: VkConfig = VkConfig()
-    viber: ViberConfig = ViberConfig()
+class BackendsConfig(Strict):
+    billing: Literal["sandbox"] = "sandbox"  # the operator's billing (a real one plugs in behind BillingBackend)
+    messaging: Literal["sandbox"] = "sandbox"  # SMS and e-mail gateways (SmsGateway, EmailSender)
 
 
 class KnowledgeConfig(Strict):
@@ -117,6 +95,7 @@ class Config(Strict):
     understanding: UnderstandingConfig = UnderstandingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     handoff: HandoffConfig = HandoffConfig()
+    backends: BackendsConfig = BackendsConfig()
     knowledge: KnowledgeConfig = KnowledgeConfig()
     login: LoginConfig = LoginConfig()
     payments: PaymentsConfig = PaymentsConfig()

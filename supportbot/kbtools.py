@@ -44,9 +44,13 @@ def find_clashes(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Clash], int]
     return clashes, len(matcher.examples)
 
 
-def kb_command(config: Config, args: argparse.Namespace) -> int:
-    from .cli import knowledge_path
+def knowledge_path(config: Config, path: str | None) -> Path:
+    from .runtime import knowledge_dir
 
+    return Path(path) if path else knowledge_dir(config)
+
+
+def kb_command(config: Config, args: argparse.Namespace) -> int:
     if args.kb_command in ("export", "import"):
         import asyncio
 
@@ -116,11 +120,12 @@ def fmt(path: Path) -> int:
 
 
 async def export_import(config: Config, args: argparse.Namespace) -> int:
-    from intents.clock import utcnow
+    from kernel.clock import utcnow
     from storage.knowledge import KnowledgeStore
     from storage.schema import migrate
 
-    from .runtime import knowledge_dir, open_database
+    from .database import open_database
+    from .runtime import knowledge_dir
 
     target = Path(args.dir)
     db = await open_database(config, args.db)

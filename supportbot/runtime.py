@@ -14,28 +14,33 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from account.auth import LoginPolicy, LoginService, load_secret
+from account.actions import ACTIONS
+from account.auth import LoginPolicy, LoginService
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
-from backends.messaging import SandboxEmail, SandboxSms
+from backends.billing import BillingBackend
+from backends.messaging import EmailSender, SmsGateway
 from backends.sandbox import SandboxBilling
-from handoff.agents import AgentStore
+from backends.sandbox_messaging import SandboxEmail, SandboxSms
 from handoff.console import Console
-from handoff.events import EventBus, LocalBus
 from handoff.queue import HandoffQueue, Presence
-from handoff.tickets import TicketStore
-from intents.clock import utcnow
 from intents.dialogue import Core, KnowledgeHolder
 from intents.learned import Model, knowledge_digest, train
 from intents.normalize import Normalizer
+from kernel.bus import EventBus, LocalBus, RedisBus, Shared
+from kernel.clock import utcnow
 from knowledge import loader
 from knowledge.model import KnowledgeBase
+from storage.agents import AgentStore
 from storage.conversations import ConversationStore
-from storage.db import Database, DatabaseError, SqliteDatabase
+from storage.db import Database, DatabaseError
 from storage.knowledge import KnowledgeStore
+from storage.logins import load_secret
 from storage.schema import migrate
+from storage.tickets import TicketStore
 
 from .config import Config
+from .database import open_database
 
 
 @dataclass
@@ -48,9 +53,9 @@ class Runtime:
     kb_store: KnowledgeStore
     handoff: HandoffQueue
     core: Core
-    billing: SandboxBilling
-    sms: SandboxSms
-    email: SandboxEmail
+    billing: BillingBackend
+    sms: SmsGateway
+    email: EmailSender
     login: LoginService
     actions: AccountActions
     tickets: TicketStore
@@ -59,6 +64,12 @@ class Runtime:
     console: Console = field(init=False)
     cache: IndexCache | None = field(init=False, default=None)
     training: asyncio.Task[None] | None = field(init=False, default=None)  # the full retraining after a save
+    sandbox: SandboxBilling | None = field(init=False, default=None)  # the sandbox back end, when it serves
+
+    @property
+    def shared(self) -> Shared | None:
+        """What the instances of a deployment share besides events (Redis); None for one instance."""
+        return self.events.shared
 
     async def reload_knowledge(self, retrain: bool = True) -> None:
         """Rebuild the index from the database's entries off the event loop, then swap it in.
@@ -96,20 +107,18 @@ class Runtime:
         await self.kb_store.save_model(model.digest, model.to_bytes(), utcnow())
         if self.knowledge.kb is holder.kb:  # still the knowledge in use
             self.knowledge = self.core.knowledge = holder.with_model(model)
-        await self.events.publish("kb", {"revision": holder.kb.revision, "model": model.digest})
+        self.events.publish("kb", {"revision": holder.kb.revision, "model": model.digest})
 
     async def close(self) -> None:
         if self.training is not None:
             self.training.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.training
-        close_bus = getattr(self.events, "close", None)
-        if close_bus is not None:
-            await close_bus()
+        await self.events.close()
         await self.db.close()
 
 
-async def catalogue_names(billing: SandboxBilling) -> list[str]:
+async def catalogue_names(billing: BillingBackend) -> list[str]:
     """The names subscribers give services ("родительский контроль", "caller id")."""
     return [name for s in await billing.services() for name in (s.name_ru, s.name_en, *s.aliases)]
 
@@ -127,31 +136,29 @@ def knowledge_dir(config: Config) -> Path:
     return Path(config.knowledge.path) if config.knowledge.path else loader.SHIPPED
 
 
-async def open_database(config: Config, db_path: str | None = None) -> Database:
-    """SQLite: `db_path` is the file. PostgreSQL: the server comes from the environment and
-    `db_path` names the schema (so `--db` keeps meaning "which database")."""
-    if config.storage.backend == "postgres":
-        from storage.postgres import PostgresDatabase
-
-        url = config.secret(config.storage.url_env)
-        if not url:
-            raise DatabaseError(f"[storage] backend is postgres but {config.storage.url_env} is not set")
-        return await PostgresDatabase.open(url, db_path, max_size=config.storage.pool_size)
-    path = db_path or config.storage.path
-    return await SqliteDatabase.open(path, config.storage.busy_timeout_seconds)
-
-
 async def open_bus(config: Config, db: Database) -> EventBus:
     """The event bus; with Redis, one channel per database (instances of one deployment share
     their database, so they share the channel; other deployments on the same Redis do not)."""
     if config.bus.backend == "redis":
-        from handoff.events import RedisBus
-
         url = config.secret(config.bus.url_env)
         if not url:
             raise DatabaseError(f"[bus] backend is redis but {config.bus.url_env} is not set")
         return await RedisBus.open(url, f"{config.bus.channel}:{getattr(db, 'schema', 'sqlite')}")
     return LocalBus()
+
+
+async def open_backends(config: Config, db: Database) -> tuple[BillingBackend, SmsGateway, EmailSender]:
+    """The operator's systems the bot talks to, as `[backends]` chooses. The sandbox (the only
+    implementation shipped) keeps its ledger and outboxes in the product's own database and fills
+    a new one with the demo subscribers."""
+    if config.backends.billing == "sandbox":
+        sandbox = SandboxBilling(db)
+        await sandbox.seed_demo(utcnow())
+        billing: BillingBackend = sandbox
+    if config.backends.messaging == "sandbox":
+        sms: SmsGateway = SandboxSms(db)
+        email: EmailSender = SandboxEmail(db)
+    return billing, sms, email
 
 
 @dataclass
@@ -219,8 +226,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         entries = await kb_store.entries()
         revision = await kb_store.revision()
         normalizer = cache.normalizer if cache is not None else Normalizer()
-        billing = SandboxBilling(db)
-        await billing.seed_demo(utcnow())
+        billing, sms, email = await open_backends(config, db)
         names = await catalogue_names(billing)
         holder = await asyncio.to_thread(
             build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
@@ -233,12 +239,11 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
                 cache.models[model.digest] = model
         holder = holder.with_model(model)
         conversations = ConversationStore(db)
-        agents_store = AgentStore(db)
+        agents_store = AgentStore(db, config.web.password_hasher())
         if presence is None:
             async def presence() -> int:  # agents whose console is open (heartbeats in the database)
                 return len(await agents_store.online(utcnow()))
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
-        sms, email = SandboxSms(db), SandboxEmail(db)
         key = await load_secret(db, "login", config.secret(config.login.secret_env))
         lc = config.login
         login = LoginService(db, billing, sms, key, LoginPolicy(
@@ -247,14 +252,17 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
-            session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
+            session_ttl=timedelta(days=lc.session_days)), actions=[*ACTIONS.values(), Feedback(tickets)])
         events = bus or await open_bus(config, db)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
+        actions.register_buttons(core.buttons)
+        handoff.register_buttons(core.buttons)
         agents = agents_store
         runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,
                           login, actions, tickets, agents, events)
         runtime.cache = cache
+        runtime.sandbox = billing if isinstance(billing, SandboxBilling) else None
         runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
                                   lambda: runtime.knowledge.kb)
         return runtime

@@ -12,12 +12,12 @@ import sys
 
 from aiohttp import web
 
-from handoff.agents import AgentError, AgentStore
-from intents.clock import utcnow
-from storage.schema import migrate
+from kernel.clock import utcnow
+from storage.agents import AgentError, AgentStore
+from storage.schema import applied, migrate
 
 from .config import Config
-from .runtime import open_database
+from .database import open_database
 
 
 async def ensure_admin(config: Config, db_path: str | None) -> None:
@@ -26,7 +26,7 @@ async def ensure_admin(config: Config, db_path: str | None) -> None:
     db = await open_database(config, db_path)
     try:
         await migrate(db)
-        store = AgentStore(db)
+        store = AgentStore(db, config.web.password_hasher())
         if await store.count():
             return
         password = config.secret(config.web.admin_password_env)
@@ -50,7 +50,7 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(ensure_admin(config, args.db))
-    from web.bots import ChannelConfigError
+    from bots.base import ChannelConfigError
 
     host = args.host or config.web.host
     port = args.port or config.web.port
@@ -83,7 +83,7 @@ async def agents_command(config: Config, args: argparse.Namespace) -> int:
     db = await open_database(config, args.db)
     try:
         await migrate(db)
-        store = AgentStore(db)
+        store = AgentStore(db, config.web.password_hasher())
         if args.agents_command == "list":
             online = set(await store.online(utcnow()))
             for agent in await store.all():
@@ -171,7 +171,7 @@ async def migrate_command(config: Config, args: argparse.Namespace) -> int:
         print(f"supportbot: {exc}", file=sys.stderr)
         return 1
     try:
-        names = [r["name"] for r in await runtime.db.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
+        names = await applied(runtime.db)
         print(f"schema up to date ({len(names)} migrations, last {names[-1]}); knowledge base revision "
               f"{await runtime.kb_store.revision()}")
     finally:

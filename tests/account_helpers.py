@@ -22,12 +22,12 @@ from supportbot.runtime import IndexCache, Runtime, open_runtime
 
 CODE_IN_SMS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
-_CACHE = IndexCache()
+INDEX_CACHE = IndexCache()  # the test process's one (the `index_cache` fixture gives it too)
 
 
 async def open_fast_runtime(db_path: str | Path, config: Config | None = None) -> Runtime:
     """`open_runtime(config, db_path)` with the knowledge index shared between calls."""
-    return await open_runtime(config or load_config(), str(db_path), cache=_CACHE)
+    return await open_runtime(config or load_config(), str(db_path), cache=INDEX_CACHE)
 
 
 def now_utc() -> datetime:

@@ -5,24 +5,36 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from intents.clock import parse_now
 from intents.matcher import Matcher
 from intents.normalize import Normalizer
 from intents.replies import Contact, Incoming, Outcome
+from kernel.clock import parse_now
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from supportbot.config import Config, load_config
 from supportbot.runtime import IndexCache, Runtime, open_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL + Redis run leaves out what touches no database or bus (`storage_free`): the SQLite
+    run has covered it, and it would test nothing new there."""
+    if load_config().storage.backend != "postgres":
+        return
+    kept = [item for item in items if item.get_closest_marker("storage_free") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -49,12 +61,36 @@ def config() -> Config:
 @pytest.fixture(scope="session")
 def index_cache() -> IndexCache:
     """Knowledge indexes shared by the tests' runtimes (built once per content)."""
-    return IndexCache()
+    from account_helpers import INDEX_CACHE
+
+    return INDEX_CACHE
+
+
+@pytest.fixture(scope="session")
+async def template_db(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> Path | None:
+    """On SQLite, a database as a first start leaves it (migrated; the knowledge base and the demo
+    billing seeded), which each test's database starts as a copy of (`fresh_db`)."""
+    config = load_config()
+    if config.storage.backend != "sqlite":
+        return None
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    rt = await open_runtime(config, str(path), cache=index_cache)
+    await rt.close()
+    return path
+
+
+def fresh_db(template: Path | None, path: Path) -> Path:
+    """`path` for a test's database: on SQLite a copy of the template (what a first start would
+    write, without writing it again); on PostgreSQL a schema the first start fills."""
+    if template is not None:
+        shutil.copyfile(template, path)
+    return path
 
 
 @pytest.fixture
-async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> AsyncIterator[Runtime]:
-    rt = await open_runtime(config, str(tmp_path / "test.db"), cache=index_cache)
+async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache, template_db: Path | None
+                  ) -> AsyncIterator[Runtime]:
+    rt = await open_runtime(config, str(fresh_db(template_db, tmp_path / "test.db")), cache=index_cache)
     try:
         yield rt
     finally:
@@ -62,6 +98,25 @@ async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> As
         if drop is not None:  # PostgreSQL: each test's schema goes away
             await drop()
         await rt.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Chromium (Playwright driving Debian's), one for the test process; each test opens browser
+    contexts of its own. The browser tests share an xdist group, so one worker runs them all."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
 
 
 class ChatClient:

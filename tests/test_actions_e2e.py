@@ -5,7 +5,8 @@ scenarios run side by side, one channel user each, in three `run_jsonl` calls on
 database (state persists across runs):
 
 1. every user asks for an action before logging in and sends a number;
-   the codes are read with `supportbot sms outbox`;
+   the codes are read with `supportbot sms outbox` (the other commands run through the CLI's
+   entry point in this process; only the chat, whose contract is the process, is one);
 2. every user types the code and carries on: slots by buttons or free text, confirmations;
    the SIM-block re-check code is read, the top-up link is paid in-process;
 3. the follow-ups that need a payload seen in step 2 (a confirm button pressed twice) or a
@@ -18,14 +19,12 @@ checks one scenario. The concurrency tests at the end run in-process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,17 +32,17 @@ from typing import Any
 
 import pytest
 from account_helpers import confirm_payload, login, now_utc, open_fast_runtime
-from conftest import ROOT, ChatClient, run_jsonl
+from conftest import ChatClient, run_jsonl
 
 from account.format import amount, money
 from backends.sandbox import SandboxBilling
-from intents.clock import MOSCOW
 from intents.replies import Incoming
+from kernel.clock import MOSCOW
 from storage.schema import migrate
+from supportbot.cli import main
 from supportbot.config import load_config
-from supportbot.runtime import Runtime, open_database
-
-EXE = str(Path(sys.executable).parent / "supportbot")
+from supportbot.database import open_database
+from supportbot.runtime import Runtime
 
 IVAN, MARIA, ALEXEY, OLGA = "+79990000001", "+79990000002", "+79990000003", "+79990000004"
 # extra subscribers, one per scenario so that each ledger tells one story
@@ -113,15 +112,17 @@ def phone_of(user: str) -> str:
 
 
 def cli(db: Path, *args: str) -> str:
-    result = subprocess.run([EXE, *args, "--db", str(db)], capture_output=True, text=True, timeout=60, cwd=ROOT,
-                            check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    """`supportbot ARGS --db DB` through its entry point in this process (the chat itself runs as the
+    real process, above); what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([*args, "--db", str(db)])
+    assert code == 0, out.getvalue()
+    return out.getvalue()
 
 
 def parallel(calls: list[tuple[str, ...]], db: Path) -> list[str]:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda args: cli(db, *args), calls))
+    return [cli(db, *args) for args in calls]
 
 
 def codes_in(outbox_listing: str) -> list[str]:
@@ -230,7 +231,7 @@ async def pay(db_path: Path, token: str, now: datetime) -> Any:
 
 
 async def read_emails_and_expenses(db_path: Path, now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from backends.messaging import SandboxEmail
+    from backends.sandbox_messaging import SandboxEmail
 
     db = await open_database(load_config(), str(db_path))
     try:

@@ -27,15 +27,15 @@ from backends.billing import (
     Remaining,
     Subscriber,
 )
-from backends.messaging import SandboxEmail, SandboxSms
 from backends.sandbox import PACKAGES, SERVICES, TARIFFS, SandboxBilling, month_bounds
-from intents.clock import MOSCOW
+from backends.sandbox_messaging import SandboxEmail, SandboxSms
 from intents.replies import Attachment
+from kernel.clock import MOSCOW
 from storage.db import Database
 from storage.schema import migrate
 from supportbot import billingtools
 from supportbot.config import load_config
-from supportbot.runtime import open_database
+from supportbot.database import open_database
 
 NOW = datetime(2025, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 TARIFF = {t.id: t for t in TARIFFS}

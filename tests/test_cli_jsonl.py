@@ -17,7 +17,7 @@ from conftest import ROOT, run_jsonl
 
 from knowledge.model import KnowledgeBase
 from supportbot.config import load_config
-from supportbot.runtime import open_database
+from supportbot.database import open_database
 
 REPLY_KEYS = {"user", "text", "buttons", "intent", "action", "handoff"}
 ERROR_KEYS = {"user", "error"}

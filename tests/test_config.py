@@ -8,6 +8,8 @@ import pytest
 
 from supportbot.config import Config, ConfigError, load_config
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -7,10 +7,12 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from bots.delivery import Coalescer, Inbox, Outbox
-from intents.clock import utcnow
+from bots.delivery import Coalescer
+from kernel.clock import utcnow
 from storage.db import SqliteDatabase
+from storage.inbox import Inbox
 from storage.instances import Instances
+from storage.outbox import Outbox
 from storage.schema import migrate
 from supportbot.runtime import Runtime
 
@@ -104,7 +106,7 @@ async def test_coalescer_hands_a_failed_write_to_each_of_its_callers() -> None:
 def test_stamps_are_fixed_width_utc_text_in_time_order() -> None:
     from datetime import UTC, datetime, timezone
 
-    from storage.db import stamp, unstamp
+    from kernel.clock import stamp, unstamp
 
     moscow = timezone(timedelta(hours=3))
     moments = [datetime(2026, 11, 27, 2, 30, 0, 5, tzinfo=moscow), datetime(2026, 11, 26, 23, 30, 0, 6, tzinfo=UTC),

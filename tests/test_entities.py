@@ -6,8 +6,11 @@ from datetime import date
 
 import pytest
 
-from intents.entities import PackageSize, Period, find_money, find_period, find_phones, find_sizes, normalize_phone
+from intents.entities import PackageSize, Period, find_money, find_period, find_phones, find_sizes
 from intents.matcher import Matcher
+from kernel.phones import normalize_phone
+
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
 
 NIZHNY = "nizhny-novgorod-oblast"
 KEMEROVO = "kemerovo-oblast"

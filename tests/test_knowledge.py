@@ -6,21 +6,22 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from servers import run_main
 
 from intents.computed import compute
 from intents.matcher import Matcher
 from knowledge import loader
 from knowledge.model import ACTIONS, MAX_ANSWER, KnowledgeBase
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 ROOT = Path(__file__).resolve().parent.parent
-SUPPORTBOT = Path(sys.executable).parent / "supportbot"
 REFERENCE_FILES = ("regions.yaml", "countries.yaml", "synonyms.yaml", "messages.yaml", "messages_account.yaml",
                    "messages_handoff.yaml")
 MAX_REPLY = 1200
@@ -276,7 +277,8 @@ def test_computed_entry_cannot_exceed_the_reply_limit(tmp_path: Path) -> None:
 
 
 def run_supportbot(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SUPPORTBOT), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
+    """`supportbot ARGS` through its entry point, in this process."""
+    return run_main(*args, cwd=ROOT)
 
 
 def test_kb_check_shipped(kb: KnowledgeBase) -> None:

@@ -12,6 +12,8 @@ from intents.matcher import FUNCTION_WORDS_THRESHOLD, Matcher, Weights, message_
 from intents.normalize import Normalizer
 from knowledge.model import KnowledgeBase
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 PARAPHRASES = Path(__file__).resolve().parent.parent / "knowledge" / "calibration.yaml"
 OOS = "__oos__"
 OUT_OF_SCOPE = "out-of-scope"

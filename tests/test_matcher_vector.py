@@ -18,6 +18,8 @@ from intents.matcher import Analysis, Matcher
 from intents.normalize import Normalizer
 from knowledge.model import Entry, KnowledgeBase
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 PARAPHRASES = Path(__file__).resolve().parent.parent / "knowledge" / "calibration.yaml"
 
 

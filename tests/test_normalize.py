@@ -8,6 +8,8 @@ import pytest
 
 from intents.normalize import Normalizer, detect_language, fix_lookalikes, fold, words
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 
 def surfaces(normalizer: Normalizer, text: str) -> list[str]:
     return [t.surface for t in normalizer.tokens(text)]

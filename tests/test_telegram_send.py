@@ -15,6 +15,8 @@ from bots.base import RetryLater, SendFailed
 from bots.telegram import TelegramAdapter, TelegramError
 from intents.replies import Button, Reply
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 TOKEN = "123456:TEST"
 
 

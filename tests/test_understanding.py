@@ -142,7 +142,7 @@ async def test_an_editors_save_is_live_at_once_and_fully_trained_in_the_backgrou
 
 
 def _now():
-    from intents.clock import utcnow
+    from kernel.clock import utcnow
 
     return utcnow()
 

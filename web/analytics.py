@@ -15,9 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from handoff.agents import Session
-from intents.clock import MOSCOW, utcnow
-from storage.db import stamp, unstamp
+from kernel.clock import MOSCOW, stamp, unstamp, utcnow
+from storage.agents import Session
+from storage.handoffs import HandoffStore
+from storage.turns import TurnLog
 
 from .editor import STATIC, editor_only
 from .keys import RUNTIME
@@ -52,9 +53,7 @@ def _day(text: str) -> str:
 async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
     lo, hi = _bounds(start, end)
     days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-    turns = await runtime.db.fetchall(
-        "SELECT conversation_id, channel, intent, action, outcome, created_at FROM turns_log "
-        "WHERE created_at >= ? AND created_at < ?", (lo, hi))
+    turns = await TurnLog(runtime.db).between(lo, hi)
     messages: dict[str, Counter[str]] = defaultdict(Counter)
     conversations: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     fallbacks: Counter[str] = Counter()
@@ -71,9 +70,7 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
             fallbacks[day] += 1
         elif t["intent"] and t["outcome"] in ("answer", "smalltalk", "action", "handoff"):
             entries[t["intent"]] += 1
-    handoffs = await runtime.db.fetchall(
-        "SELECT h.agent_id, h.enqueued_at, h.assigned_at, h.rating, c.channel FROM handoffs h "
-        "JOIN conversations c ON c.id = h.conversation_id WHERE h.enqueued_at >= ? AND h.enqueued_at < ?", (lo, hi))
+    handoffs = await HandoffStore(runtime.db).between(lo, hi)
     handoffs_per_day: Counter[str] = Counter()
     waits: dict[str, list[float]] = defaultdict(list)
     for h in handoffs:

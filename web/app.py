@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -19,12 +18,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from intents.clock import utcnow
+from kernel.clock import utcnow
+from kernel.ids import instance_id
 from storage.instances import HEARTBEAT, Instances, every, stop
 from supportbot.config import Config
-from supportbot.runtime import Runtime, open_runtime
+from supportbot.runtime import IndexCache, Runtime, open_runtime
 
-from .keys import CONFIG, DB_PATH, INSTANCE, METRICS, RUNTIME
+from .keys import CONFIG, DB_PATH, INDEX_CACHE, INSTANCE, METRICS, RUNTIME
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def timing(request: web.Request, handler: Callable[[web.Request], Awaitabl
 
 
 async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-    runtime = await open_runtime(app[CONFIG], app[DB_PATH])
+    runtime = await open_runtime(app[CONFIG], app[DB_PATH], cache=app.get(INDEX_CACHE))
     app[RUNTIME] = runtime
     app[METRICS].attach(runtime)
     try:
@@ -75,28 +75,33 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     instances = Instances(runtime.db, app[INSTANCE])
     await instances.beat(utcnow())
     if app[CONFIG].bus.backend == "local":  # one instance by design: whatever others took is ours now
-        await runtime.db.execute("DELETE FROM instances WHERE id <> ?", (app[INSTANCE],))
+        await instances.forget_others()
 
     async def beat() -> None:
         await instances.beat(utcnow())
 
-    async def autopay() -> None:
-        if await instances.lease("autopay", timedelta(seconds=90), utcnow()):
-            done = await runtime.billing.run_autopay(utcnow())
+    sandbox = runtime.sandbox
+
+    async def autopay() -> None:  # the sandbox's job (a real billing runs autopayment itself)
+        if sandbox is not None and await instances.lease("autopay", timedelta(seconds=90), utcnow()):
+            done = await sandbox.run_autopay(utcnow())
             if done:
                 log.info("autopayment: %d top-ups", done)
 
-    tasks = [asyncio.create_task(every(HEARTBEAT, beat, "heartbeat")),
-             asyncio.create_task(every(60.0, autopay, "autopay"))]
+    tasks = [asyncio.create_task(every(HEARTBEAT, beat, "heartbeat"))]
+    if sandbox is not None:
+        tasks.append(asyncio.create_task(every(60.0, autopay, "autopay")))
     yield
     for task in tasks:
         await stop(task)
     await instances.leave()
 
 
-def create_app(config: Config, db_path: str | None = None) -> web.Application:
+def create_app(config: Config, db_path: str | None = None, cache: IndexCache | None = None) -> web.Application:
+    """The whole web side of the product. `cache` shares built knowledge indexes between apps
+    in one process (the tests build many apps on the same knowledge)."""
     from .analytics import setup_analytics
-    from .bots import setup_bots
+    from .channels import setup_channels
     from .chat import setup_chat
     from .console import setup_console
     from .editor import setup_editor
@@ -106,8 +111,10 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     app = web.Application(middlewares=[timing, security_headers], client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[DB_PATH] = db_path
-    app[INSTANCE] = secrets.token_hex(4)
+    app[INSTANCE] = instance_id()
     app[METRICS] = Metrics()
+    if cache is not None:
+        app[INDEX_CACHE] = cache
     app.cleanup_ctx.append(runtime_ctx)
     app.cleanup_ctx.append(background_ctx)
     setup_health(app)
@@ -117,7 +124,7 @@ def create_app(config: Config, db_path: str | None = None) -> web.Application:
     setup_payments(app)
     setup_editor(app)
     setup_analytics(app)
-    setup_bots(app)
+    setup_channels(app)
     setup_static(app)
     return app
 
@@ -128,7 +135,7 @@ def setup_health(app: web.Application) -> None:
         if runtime is None:
             return web.json_response({"status": "starting"}, status=503)
         try:
-            await asyncio.wait_for(runtime.db.fetchval("SELECT 1"), timeout=5)
+            await asyncio.wait_for(runtime.db.ping(), timeout=5)
         except (TimeoutError, Exception) as exc:  # the database is the one thing we cannot work without
             return web.json_response({"status": "database unavailable", "error": type(exc).__name__}, status=503)
         return web.json_response({"status": "ok", "instance": request.app[INSTANCE],

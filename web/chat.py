@@ -23,9 +23,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from account.auth import load_secret
-from intents.clock import utcnow
 from intents.replies import Incoming
+from kernel.clock import utcnow
+from storage.logins import load_secret
 
 from .keys import CHAT_HUB, METRICS, RUNTIME
 from .security import RateLimiter, SharedRateLimiter, origin_allowed
@@ -248,9 +248,9 @@ async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visito
 
 async def hub_ctx(app: web.Application) -> Any:
     hub = app[CHAT_HUB]
-    client = getattr(app[RUNTIME].events, "client", None)
-    if client is not None:  # several instances: one bucket per visitor for all of them
-        hub.limiter = SharedRateLimiter(client, f"{app[RUNTIME].events.channel}:chat", hub.limiter.rate, hub.limiter.burst)
+    shared = app[RUNTIME].shared
+    if shared is not None:  # several instances: one bucket per visitor for all of them
+        hub.limiter = SharedRateLimiter(shared.client, shared.key("chat"), hub.limiter.rate, hub.limiter.burst)
     unsubscribe = app[RUNTIME].events.subscribe("*", hub.on_event)
     yield
     unsubscribe()

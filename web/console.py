@@ -19,10 +19,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from handoff.agents import Agent, AgentError
 from handoff.console import ConsoleError
-from intents.clock import utcnow
-from storage.db import unstamp
+from kernel.clock import unstamp, utcnow
+from storage.agents import Agent, AgentError
 
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
@@ -176,7 +175,7 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
     sock = ConsoleSocket(ws, session.agent)
     hub.sockets.add(sock)
     await runtime.agents.heartbeat(session.agent.id, instance, utcnow())
-    await runtime.events.publish("queue", {"type": "agents"})  # waiting users' estimates change
+    runtime.events.publish("queue", {"type": "agents"})  # waiting users' estimates change
 
     async def beat() -> None:
         while True:
@@ -204,7 +203,7 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
         hub.sockets.discard(sock)
         if not any(s.agent.id == session.agent.id for s in hub.sockets):
             await runtime.agents.offline(session.agent.id, instance)
-            await runtime.events.publish("queue", {"type": "agents"})
+            runtime.events.publish("queue", {"type": "agents"})
     return ws
 
 
@@ -233,8 +232,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
             return ok(**data)
         if op == "take":
             conversation_id = await console.take(agent, _int(frame, "handoff_id"), now)
-            handoff = await runtime.db.fetchone("SELECT enqueued_at, assigned_at FROM handoffs WHERE id = ?",
-                                                (_int(frame, "handoff_id"),))
+            handoff = await console.handoffs.get(_int(frame, "handoff_id"))
             if handoff and handoff["assigned_at"]:
                 request.app[METRICS].observe_wait(
                     (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
@@ -282,7 +280,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                     raise AgentError("you cannot deactivate yourself")
                 await agents.set_active(target, bool(frame.get("active")))
                 if not frame.get("active"):
-                    await runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # cut off
+                    runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # cut off
                     await console.release_agent(target, now)  # their conversations go back to the queue
             else:
                 await agents.set_password(target, _str(frame, "password"))

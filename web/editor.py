@@ -17,14 +17,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from handoff.agents import Session
-from intents.clock import utcnow
 from intents.computed import compute
 from intents.kbcheck import draft_conflicts
+from kernel.clock import stamp, utcnow
 from knowledge.dumper import dump_entry
 from knowledge.loader import KnowledgeError
 from knowledge.model import Entry
-from storage.db import stamp
+from storage.agents import Session
 
 from .console import current
 from .keys import RUNTIME
@@ -321,7 +320,7 @@ async def publish_revision(app: web.Application, revision: int) -> None:
     """Rebuild this instance's index now, and tell the others."""
     runtime = app[RUNTIME]
     await runtime.reload_knowledge()
-    await runtime.events.publish("kb", {"revision": revision})
+    runtime.events.publish("kb", {"revision": revision})
 
 
 async def kb_ctx(app: web.Application) -> Any:

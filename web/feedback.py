@@ -10,7 +10,7 @@ from aiohttp import web
 
 from account.feedback import send_confirmation
 from handoff.tickets import TOPICS, TicketDraft, validate
-from intents.clock import utcnow
+from kernel.clock import utcnow
 
 from .keys import RUNTIME
 from .security import RateLimiter, client_ip, csrf_ok, csrf_token
@@ -67,7 +67,7 @@ async def submit(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "errors": errors}, status=400)
     now = utcnow()
     ticket = await runtime.tickets.create(draft, now)  # stored before we answer
-    await runtime.events.publish("tickets", {"type": "created", "id": ticket.id})
+    runtime.events.publish("tickets", {"type": "created", "id": ticket.id})
     await send_confirmation(runtime.email, kb, ticket.number, draft, now)
     return web.json_response({"ok": True, "number": ticket.number,
                               "message": kb.message("form_done", lang, number=ticket.number, phone=draft.phone)})

@@ -9,7 +9,7 @@ from aiohttp import web
 from supportbot.config import Config
 
 if TYPE_CHECKING:
-    from supportbot.runtime import Runtime
+    from supportbot.runtime import IndexCache, Runtime
 
     from .chat import ChatHub
     from .console import ConsoleHub
@@ -19,6 +19,7 @@ CONFIG = web.AppKey("config", Config)
 DB_PATH = web.AppKey("db_path", object)  # str | None
 INSTANCE = web.AppKey("instance", str)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
+INDEX_CACHE: web.AppKey[IndexCache] = web.AppKey("index_cache")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("chat_hub")
 CONSOLE_HUB: web.AppKey[ConsoleHub] = web.AppKey("console_hub")

@@ -55,7 +55,7 @@ class Metrics:
 
     async def render(self, runtime: Runtime | None) -> tuple[bytes, str]:
         if runtime is not None:
-            from intents.clock import utcnow
+            from kernel.clock import utcnow
 
             self.queue_length.set(await runtime.handoff.waiting_count())
             self.agents_online.set(len(await runtime.agents.online(utcnow())))

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from account.format import money
 from backends.billing import BillingError
-from intents.clock import utcnow
+from kernel.clock import utcnow
 
 from .keys import RUNTIME
 from .security import csrf_ok, csrf_token
@@ -67,14 +67,13 @@ async def _tell_chats(request: web.Request, details: dict, now: object) -> None:
     payer = details.get("payer_id")
     if payer is None:
         return
-    rows = await runtime.db.fetchall(
-        "SELECT id, lang FROM conversations WHERE subscriber_id = ? ORDER BY updated_at DESC LIMIT 3", (payer,))
+    rows = await runtime.conversations.of_subscriber(payer, limit=3)
     kb = runtime.knowledge.kb
     for row in rows:
         text = kb.message("payment_received", row["lang"], amount=money(int(details.get("amount", 0)), row["lang"]),
                           phone=details.get("phone", ""))
         message_id = await runtime.conversations.add_message(row["id"], "system", text, now)
-        await runtime.events.publish(f"conv:{row['id']}", {"type": "message", "id": message_id})
+        runtime.events.publish(f"conv:{row['id']}", {"type": "message", "id": message_id})
 
 
 def setup_payments(app: web.Application) -> None:

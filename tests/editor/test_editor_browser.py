@@ -17,7 +17,7 @@ from knowledge import loader
 
 from .conftest import Api, Chat, Server, ask, open_page
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
 MOSCOW = ZoneInfo("Europe/Moscow")
 _KB = loader.load()

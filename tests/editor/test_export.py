@@ -13,8 +13,9 @@ from pathlib import Path
 
 import dbaccess
 import pytest
+from servers import run_main
 
-from .conftest import KNOWLEDGE, clean_env, run_cli
+from .conftest import KNOWLEDGE
 
 REFERENCE = ["regions.yaml", "countries.yaml", "synonyms.yaml"]
 MESSAGES = sorted(p.name for p in KNOWLEDGE.glob("messages*.yaml"))
@@ -26,8 +27,9 @@ pytestmark = pytest.mark.timeout(180)
 
 
 def kb(*args: str, cwd: Path) -> str:
-    """`supportbot kb ARGS` (cwd has no config.toml: the defaults, the shipped knowledge folder); stdout."""
-    result = run_cli("kb", *args, cwd=cwd, env=clean_env())
+    """`supportbot kb ARGS` through its entry point (cwd has no config.toml: the defaults, the shipped
+    knowledge folder); stdout."""
+    result = run_main("kb", *args, cwd=cwd)
     assert result.returncode == 0, f"kb {' '.join(args)} failed ({result.returncode}): {result.stderr}"
     return result.stdout
 
@@ -145,7 +147,7 @@ def _duplicate_id(folder: Path) -> None:
 def test_check_fails_on_a_broken_copy(tmp_path: Path, breakage: object) -> None:
     copy = copy_knowledge(tmp_path / "broken")
     breakage(copy)  # type: ignore[operator]
-    result = run_cli("kb", "check", str(copy), cwd=tmp_path)
+    result = run_main("kb", "check", str(copy), cwd=tmp_path)
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
     assert "error" in result.stderr and "roaming" in result.stderr
     assert "files are valid" not in result.stdout

@@ -10,6 +10,8 @@ from intents.matcher import Matcher
 from intents.normalize import Normalizer
 from knowledge.model import Entry, KnowledgeBase
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 
 def with_example(kb: KnowledgeBase, entry_id: str, text: str, lang: str = "ru") -> Entry:
     entry = kb.by_id[entry_id].model_copy(deep=True)

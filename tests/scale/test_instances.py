@@ -28,11 +28,11 @@ import aiohttp
 import pytest
 
 from .conftest import (
+    Call,
     Console,
     Deployment,
     FakeTelegram,
     PrivateRedis,
-    Sent,
     WebChat,
     new_agent,
     new_chat,
@@ -70,7 +70,7 @@ async def answers_to(http: aiohttp.ClientSession, fake: FakeTelegram, dep: Deplo
 
 
 async def telegram_turn(http: aiohttp.ClientSession, fake: FakeTelegram, instance: Any, chat: int, text: str,
-                        replies: int = 1) -> list[Sent]:
+                        replies: int = 1) -> list[Call]:
     """Send a text from `chat` to `instance`; the `replies` new messages the chat got."""
     before = len(fake.sent(to_chat(chat)))
     assert await post_update(http, instance, tg_text(chat, text)) == 200
@@ -83,7 +83,7 @@ async def telegram_turn(http: aiohttp.ClientSession, fake: FakeTelegram, instanc
 async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: Deployment, http: aiohttp.ClientSession
                                                                      ) -> None:
     dep = running
-    agent = await new_agent(dep["B"], "Ольга Б")
+    agent = await new_agent(dep["B"], name="Ольга Б")
     console = await Console.open(dep["B"], agent)
     chat = await WebChat.open(http, dep["A"])
     try:
@@ -117,7 +117,7 @@ async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: De
         await chat.say("спасибо")
         await console.wait_message(conversation, lambda m: m["text"] == "спасибо", timeout=5)
         await chat.wait_message(lambda m: m["text"] == "спасибо", timeout=5)  # its own message, echoed
-        texts = [m["text"] for m in chat.messages if m["direction"] in ("agent", "in")]
+        texts = [m["text"] for m in chat.received if m["direction"] in ("agent", "in")]
         assert texts[-4:] == ["Здравствуйте! Я на инстансе B.", "А я пишу через инстанс A", "Вижу. Проверяю настройки.",
                               "спасибо"], texts
     finally:
@@ -131,7 +131,7 @@ async def test_a_handoff_on_one_instance_is_worked_live_from_another(running: De
 async def test_two_agents_on_two_instances_racing_for_a_conversation_one_wins(running: Deployment,
                                                                             http: aiohttp.ClientSession) -> None:
     dep = running
-    one, two = await new_agent(dep["B"], "Агент Б"), await new_agent(dep["C"], "Агент В")
+    one, two = await new_agent(dep["B"], name="Агент Б"), await new_agent(dep["C"], name="Агент В")
     on_b, on_c = await Console.open(dep["B"], one), await Console.open(dep["C"], two)
     chats: list[WebChat] = []
     try:
@@ -232,7 +232,7 @@ async def test_one_update_delivered_to_every_instance_is_answered_once(running: 
     statuses = await asyncio.gather(*(post_update(http, dep[name], update) for name in ("A", "B", "C")))
     assert statuses == [200, 200, 200]
     await fake.wait(to_chat(chat))
-    await asyncio.sleep(2)  # anything doubled would have come by now
+    await dep.settled([chat])  # every copy handled and every reply sent: anything doubled would be here
     assert len(fake.sent(to_chat(chat))) == 1, [(c.instance, c.text[:40]) for c in fake.sent(to_chat(chat))]
     stored = await dep.query("SELECT status FROM inbound_updates WHERE channel = 'telegram' AND update_key = $1",
                              str(update["update_id"]))
@@ -253,7 +253,7 @@ async def test_thirty_chats_spread_round_robin_get_one_reply_each(running: Deplo
     assert statuses == [200] * 30
     ours = {str(chat) for chat, _ in plan}
     await fake.wait(lambda c: c.chat_id in ours, count=30, timeout=30)
-    await asyncio.sleep(2)
+    await dep.settled(ours)
     sent = fake.sent(lambda c: c.chat_id in ours)
     assert len(sent) == 30, Counter(c.chat_id for c in sent).most_common(3)
     by_chat = {c.chat_id: c.text for c in sent}
@@ -271,7 +271,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
     answers = await answers_to(http, fake, dep, QUESTIONS)
 
     # a web-chat visitor on A, worked by an agent on B
-    agent = await new_agent(b, "Ирина Б")
+    agent = await new_agent(b, name="Ирина Б")
     console = await Console.open(b, agent)
     chat = await queued_chat(http, a)
     chat_again: WebChat | None = None
@@ -347,7 +347,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
         ours = {str(chat_id) for chat_id in chats}
         await fake.wait(lambda s: s.chat_id in ours, count=len(chats) * len(QUESTIONS), timeout=90)
         await fake.wait(lambda s: s.chat_id == str(buyer) and PACKAGE_DONE in s.text, timeout=30)
-        await asyncio.sleep(3)  # anything doubled would have come by now
+        await dep.settled(ours, timeout=90)  # every update handled, every reply sent: anything doubled is here
         print(f"all answered {time.monotonic() - killed_at:.1f} s after the kill")
 
         # no message lost, none doubled (by chat and text), beyond what A had claimed and may have sent as it died
@@ -395,7 +395,7 @@ async def test_killing_an_instance_mid_conversation_loses_nothing_and_doubles_no
                      "R3: SMS-центр исправлен"):
             assert texts[text] == 1, (text, texts)
         await chat_again.drain(0.5)
-        seen_first, seen_again = [m["id"] for m in chat.messages], [m["id"] for m in chat_again.messages]
+        seen_first, seen_again = [m["id"] for m in chat.received], [m["id"] for m in chat_again.received]
         assert len(set(seen_first)) == len(seen_first) and len(set(seen_again)) == len(seen_again)
         assert not set(seen_first) & set(seen_again)
         assert sorted(seen_first + seen_again) == [m["id"] for m in transcript]
@@ -424,7 +424,7 @@ async def test_events_published_while_redis_is_down_are_caught_up(running: Deplo
         e.launch()
         await asyncio.to_thread(d.wait_ready)
         await asyncio.to_thread(e.wait_ready)
-        agent = await new_agent(e, "Пётр Е")
+        agent = await new_agent(e, name="Пётр Е")
         console = await Console.open(e, agent)
 
         # the bus works through this Redis
@@ -432,8 +432,7 @@ async def test_events_published_while_redis_is_down_are_caught_up(running: Deplo
         chats.append(await queued_chat(http, d))
         await console.wait_queued(await dep.conversation_of("web", chats[0].visitor), timeout=10, since=since)
 
-        redis.kill()
-        await asyncio.sleep(1)
+        redis.kill()  # SIGKILL, waited for: the Redis of D and E is gone
         since = len(console.frames)
         chats.append(await queued_chat(http, d, "соедините с оператором"))
         conversation = await dep.conversation_of("web", chats[1].visitor)
@@ -486,7 +485,7 @@ async def quick_round(dep: Deployment, fake: FakeTelegram, http: aiohttp.ClientS
     await asyncio.gather(*(two_messages(chat) for chat in chats))
     for chat in chats:
         await fake.wait(to_chat(chat), count=2, timeout=30)
-    await asyncio.sleep(1)
+    await dep.settled(chats)
     wrong = {}
     for chat in chats:
         replies = [s.text for s in fake.sent(to_chat(chat))]
@@ -543,7 +542,7 @@ async def busy_round(dep: Deployment, http: aiohttp.ClientSession) -> tuple[list
         await chat.drain(1.5)
         await console.drain(1.5)
         rows = await dep.query("SELECT id, text FROM messages WHERE conversation_id = $1 ORDER BY id", conversation)
-        in_chat = {m["id"] for m in chat.messages}
+        in_chat = {m["id"] for m in chat.received}
         on_console = {m["id"] for m in console.pushed_messages(conversation)}
         return ([(r["id"], r["text"]) for r in rows if r["id"] not in in_chat],
                 [(r["id"], r["text"]) for r in rows if r["id"] > known and r["id"] not in on_console])

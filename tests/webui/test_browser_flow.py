@@ -9,22 +9,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from backends.messaging import SandboxEmail, SandboxSms
+from backends.sandbox_messaging import SandboxEmail, SandboxSms
 from supportbot.config import load_config
-from supportbot.runtime import open_database
+from supportbot.database import open_database
 
 from .conftest import AgentAccount, Server, new_agent
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
 NewContext = Callable[[], Awaitable[BrowserContext]]
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script><b>bold</b>'
 
 
-@pytest_asyncio.fixture(loop_scope="module")
+@pytest.fixture
 async def new_context(browser: Browser) -> AsyncIterator[NewContext]:
     """Makes fresh browser contexts (a subscriber's, an agent's: no shared cookies or storage)."""
     made: list[BrowserContext] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from storage.db import Database, stamp, unstamp
+from kernel.clock import stamp, unstamp
+
+from .db import Database
 
 ROLES = ("agent", "editor", "admin")
 LOGIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -18,7 +21,6 @@ SESSION_TTL = timedelta(hours=12)
 PRESENCE_TTL = timedelta(seconds=45)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
-_hasher = PasswordHasher()
 
 
 class AgentError(ValueError):
@@ -61,8 +63,22 @@ def validate_password(password: str) -> None:
 
 
 class AgentStore:
-    def __init__(self, db: Database) -> None:
+    """`hasher`: argon2 with the cost the configuration sets (`[web] password_*`). Hashing runs on a
+    worker thread: it takes tenths of a second of CPU by design and must not hold up the event loop."""
+
+    def __init__(self, db: Database, hasher: PasswordHasher | None = None) -> None:
         self.db = db
+        self.hasher = hasher or PasswordHasher()
+        self._dummy: str | None = None
+
+    async def _hash(self, password: str) -> str:
+        return await asyncio.to_thread(self.hasher.hash, password)
+
+    async def _dummy_hash(self) -> str:
+        """A hash to verify against for unknown logins (made on first use)."""
+        if self._dummy is None:
+            self._dummy = await self._hash("not a real password, used to spend the same time")
+        return self._dummy
 
     # -- accounts ----------------------------------------------------------------------------------
 
@@ -75,7 +91,7 @@ class AgentStore:
         if not name.strip() or len(name) > 100:
             raise AgentError("a name is 1-100 characters")
         validate_password(password)
-        digest = _hasher.hash(password)
+        digest = await self._hash(password)
         async with self.db.transaction() as tx:
             if await tx.fetchval("SELECT count(*) FROM agents WHERE login = ?", (login,)):
                 raise AgentError(f"the login {login!r} is taken")
@@ -100,7 +116,7 @@ class AgentStore:
 
     async def set_password(self, agent_id: int, password: str) -> None:
         validate_password(password)
-        await self.db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (_hasher.hash(password), agent_id))
+        await self.db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (await self._hash(password), agent_id))
         await self.db.execute("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,))
 
     async def set_role(self, agent_id: int, role: str) -> None:
@@ -127,12 +143,12 @@ class AgentStore:
         ok = False
         if row is not None and row["active"]:
             try:
-                ok = _hasher.verify(row["password_hash"], password)
+                ok = await asyncio.to_thread(self.hasher.verify, row["password_hash"], password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 ok = False
         else:
             try:  # the same work for an unknown login: no timing difference
-                _hasher.verify(_dummy_hash(), password)
+                await asyncio.to_thread(self.hasher.verify, await self._dummy_hash(), password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 pass
         if not ok:
@@ -179,12 +195,3 @@ class AgentStore:
             "WHERE p.last_seen > ? AND a.active = 1", (stamp(now - PRESENCE_TTL),))
         return [r["agent_id"] for r in rows]
 
-
-_DUMMY: list[str] = []
-
-
-def _dummy_hash() -> str:
-    """A hash to verify against for unknown logins (made on first use, not at import)."""
-    if not _DUMMY:
-        _DUMMY.append(_hasher.hash("not a real password, used to spend the same time"))
-    return _DUMMY[0]
