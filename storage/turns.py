@@ -31,3 +31,11 @@ class TurnLog:
         return await self.db.fetchall(
             "SELECT conversation_id, channel, intent, action, outcome, created_at FROM turns_log "
             "WHERE created_at >= ? AND created_at < ?", (lo, hi))
+
+    async def said(self, intents: tuple[str, ...], lo: str, hi: str, limit: int) -> list[dict[str, Any]]:
+        """What subscribers said in [lo, hi) that was understood as one of `intents` (praise for the
+        team, complaints), newest first."""
+        marks = ",".join("?" * len(intents))
+        return await self.db.fetchall(
+            f"SELECT intent, text, channel, lang, created_at FROM turns_log WHERE intent IN ({marks}) "  # noqa: S608
+            "AND created_at >= ? AND created_at < ? ORDER BY id DESC LIMIT ?", (*intents, lo, hi, limit))

@@ -24,6 +24,7 @@ from .editor import STATIC, editor_only
 from .keys import RUNTIME
 
 MAX_DAYS = 366
+RECENT_VOICES = 20  # the latest praise and complaints shown
 
 
 def _range(request: web.Request) -> tuple[date, date]:
@@ -79,6 +80,7 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
         if h["assigned_at"]:
             waits[day].append((unstamp(h["assigned_at"]) - unstamp(h["enqueued_at"])).total_seconds())
     ratings = await runtime.console.ratings()
+    voices = await TurnLog(runtime.db).said(("praise", "complaint"), lo, hi, 200)
     total_conversations = sum(len(ids) for by in conversations.values() for ids in by.values())
     return {
         "from": start.isoformat(), "to": end.isoformat(), "days": days, "channels": sorted(channels),
@@ -95,7 +97,17 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
                    "fallback_rate": round(sum(fallbacks.values()) / len(turns), 3) if turns else None,
                    "handoff_rate": round(len(handoffs) / total_conversations, 3) if total_conversations else None},
         "ratings": ratings,
+        # praise for the team and complaints about the service, as subscribers wrote them
+        "praise": {"count": sum(1 for t in turns if t["intent"] == "praise"),
+                   "recent": [_voice(v) for v in voices if v["intent"] == "praise"][:RECENT_VOICES]},
+        "complaints": {"count": sum(1 for t in turns if t["intent"] == "complaint"),
+                       "recent": [_voice(v) for v in voices if v["intent"] == "complaint"][:RECENT_VOICES]},
     }
+
+
+def _voice(row: dict[str, Any]) -> dict[str, Any]:
+    return {"text": row["text"], "channel": row["channel"], "lang": row["lang"],
+            "at": unstamp(row["created_at"]).astimezone(MOSCOW).isoformat(timespec="minutes")}
 
 
 async def page(request: web.Request, session: Session) -> web.StreamResponse:

@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
 MOSCOW = ZoneInfo("Europe/Moscow")
 _KB = loader.load()
-FALLBACKS = {_KB.message(key, "ru") for key in ("rephrase", "did_you_mean", "offer_operator")}
+FALLBACKS = {_KB.message(key, "ru") for key in ("rephrase", "did_you_mean", "offer_operator", "cant_answer")} | {
+    _KB.by_id["out-of-scope"].answer.ru}
 NEW_EXAMPLE = "уезжаю зимовать на бали, как держать связь с операторами"  # roaming, in words the base lacks
 CLASH = "как позвонить с мегафона"  # clearly "calling from another network", not roaming
 TONE = ["как переключить на тон", "подскажите как переключить на тон", "как переключиться на тон"]
@@ -212,6 +213,8 @@ def moscow_today() -> date:
 async def test_analytics_page_data_and_csv(server: Server, browser: Any, editor_api: Api) -> None:
     assert answer("social-networks") in await ask(server, "теле2 в соцсетях")
     assert is_fallback(await ask(server, "как приготовить борщ из свёклы"))
+    praise = "спасибо вашей девушке из поддержки, очень выручила"
+    assert any(t.startswith(answer("praise")) for t in await ask(server, praise))
     today = moscow_today()
     start = today - timedelta(days=6)
     days = [(start + timedelta(days=i)).isoformat() for i in range(7)]
@@ -231,6 +234,8 @@ async def test_analytics_page_data_and_csv(server: Server, browser: Any, editor_
     await page.click("#range button[type=submit]")
     await page.wait_for_selector("body[data-ready='1']")
     await expect(page.locator("#totals")).to_contain_text("fallback rate:")
+    await expect(page.locator("#praise li")).to_have_count(1)  # praise is recorded for the team
+    await expect(page.locator("#praise li")).to_contain_text(praise)
     totals = await page.locator("#totals").text_content()
     assert totals and not totals.startswith("Messages: 0 ")
 
@@ -255,6 +260,8 @@ async def test_analytics_page_data_and_csv(server: Server, browser: Any, editor_
     assert 0 < data["totals"]["fallback_rate"] < 1
     assert data["fallback_rate"][-1] is not None and data["fallback_rate"][-1] > 0
     assert any(e["entry"] == "social-networks" for e in data["top_entries"])
+    assert data["praise"]["count"] == 1 and [v["text"] for v in data["praise"]["recent"]] == [praise]
+    assert data["complaints"] == {"count": 0, "recent": []}
     status, text, headers = await editor_api.get_text("/api/analytics.csv", table="daily",
                                                       **{"from": start.isoformat(), "to": today.isoformat()})
     assert status == 200 and headers["Content-Type"].startswith("text/csv")

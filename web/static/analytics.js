@@ -36,6 +36,16 @@
         body.appendChild(tr);
       });
       $("ratings-overall").textContent = "Overall: " + (d.ratings.overall.average == null ? "—" : d.ratings.overall.average) + " (" + d.ratings.overall.rated + " ratings)";
+      [["praise", "praise"], ["complaints", "complaints"]].forEach(function (pair) {
+        var box = d[pair[0]], list = $(pair[1]);
+        $(pair[1] + "-count").textContent = box.count + (box.count === 1 ? " message" : " messages");
+        while (list.firstChild) list.removeChild(list.firstChild);
+        box.recent.forEach(function (v) {
+          var li = document.createElement("li");
+          li.textContent = v.at.replace("T", " ") + " · " + v.channel + " · " + v.text;
+          list.appendChild(li);
+        });
+      });
       document.body.dataset.ready = "1";
     });
   }
