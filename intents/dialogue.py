@@ -255,7 +255,7 @@ class Core:
             return step
         if entry.action:
             conv.state["misses"] = 0
-            step = await self.actions.start(turn, entry.action)
+            step = await self.actions.start(turn, entry.action, dict(entry.slots) if entry.slots else None)
             step.intent = step.intent or entry.id
             step.score = score
             return step

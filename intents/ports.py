@@ -53,7 +53,8 @@ class ActionPort(Protocol):
     def active(self, conv: Conversation) -> str | None:
         """The account action in progress in this conversation, if any."""
 
-    async def start(self, turn: Turn, action: str) -> Step: ...
+    async def start(self, turn: Turn, action: str, slots: dict[str, str] | None = None) -> Step:
+        """Start an action; `slots` are values its knowledge entry presets ("problem": "internet")."""
 
     async def resume(self, turn: Turn) -> Step | None:
         """Continue the action in progress; None when the message is not an answer to it."""

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from account.auth import LoginPolicy, LoginService, load_secret
+from account.diagnose import Diagnose
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
 from backends.messaging import SandboxEmail, SandboxSms
@@ -30,6 +31,7 @@ from knowledge import loader
 from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
 from storage.db import Database, DatabaseError, SqliteDatabase
+from storage.diagnoses import DiagnosisStore
 from storage.knowledge import KnowledgeStore
 from storage.schema import migrate
 
@@ -172,7 +174,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
-            session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets)])
+            session_ttl=timedelta(days=lc.session_days)), extra=[Feedback(tickets), Diagnose(DiagnosisStore(db), handoff)])
         events = bus or await open_bus(config, db)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
@@ -181,7 +183,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
                           login, actions, tickets, agents, events)
         runtime.cache = cache
         runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
-                                  lambda: runtime.knowledge.kb)
+                                  lambda: runtime.knowledge.kb, diagnoses=DiagnosisStore(db))
         return runtime
     except BaseException:
         await db.close()

@@ -22,7 +22,7 @@ from knowledge.model import ACTIONS, MAX_ANSWER, KnowledgeBase
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORTBOT = Path(sys.executable).parent / "supportbot"
 REFERENCE_FILES = ("regions.yaml", "countries.yaml", "synonyms.yaml", "messages.yaml", "messages_account.yaml",
-                   "messages_handoff.yaml")
+                   "messages_handoff.yaml", "messages_diagnose.yaml")
 MAX_REPLY = 1200
 # clocks that give every peak-hours status: weekday peak, evening, quiet night, weekend (UTC; MSK = UTC+3)
 CLOCKS = [datetime(2026, 11, 24, 12, 20, tzinfo=UTC), datetime(2026, 11, 24, 16, 30, tzinfo=UTC),
