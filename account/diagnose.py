@@ -244,17 +244,15 @@ class Diagnose(Action):
         return [Reply(prefix + ctx.say("diag_nothing", checks=checks))]
 
     async def _balance(self, ctx: Ctx, finding: Finding, account: Account, prefix: str) -> Reply:
-        problem = ctx.slots["problem"]
         if account.balance <= 0:
-            lines = [ctx.say("diag_balance_negative", balance=ctx.money(account.balance),
-                             what=ctx.say(f"diag_what_{problem}"))]
+            lines = [ctx.say("diag_balance_negative", balance=ctx.money(account.balance))]
         else:
             assert finding.kind is not None
             lines = [ctx.say("diag_balance_low", balance=ctx.money(account.balance),
                              unit=ctx.say(f"diag_unit_{finding.kind}"), price=ctx.money(finding.unit_price))]
         debt = max(0, -account.balance)
-        suggested = max(TOP_UP_STEP, math.ceil((debt + max(finding.unit_price, 1) + TOP_UP_STEP) / TOP_UP_STEP)
-                        * TOP_UP_STEP)
+        # enough for the debt and one more unit, in whole hundreds of roubles
+        suggested = max(TOP_UP_STEP, math.ceil((debt + finding.unit_price + 1) / TOP_UP_STEP) * TOP_UP_STEP)
         buttons = [Button(ctx.say("diag_topup_button", amount=ctx.money(suggested)), f"act:start:top_up:{suggested}")]
         offer = await ctx.billing.promised_offer(ctx.subscriber_id, ctx.now)
         if offer.eligible:
