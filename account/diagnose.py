@@ -49,6 +49,7 @@ AFFECTS = {"internet": ("internet",), "slow_internet": ("internet",), "calls": (
            "blocked": ("internet", "calls", "sms")}
 FIXES = {"balance": ("promised_payment", "top_up"), "allowance": ("buy_package",), "service_off": ("connect_service",),
          "charges": ("disconnect_service",)}
+UNITS = {"gb": "GB", "min": "min", "sms": "SMS"}
 FIX_WINDOW = timedelta(days=1)  # a fix taken within a day of the diagnosis counts as its fix
 TOP_UP_STEP = 10000  # suggested top-ups are whole hundreds of roubles
 MAX_PACKAGES = 3
@@ -134,10 +135,10 @@ def find_cause(facts: Facts) -> Finding:
     if kind is not None:
         left, total = _left(account, kind)
         if total > 0 and left <= 0:
-            checks.append(Check("allowance", False, f"0 {kind} of {total:g} left"))
+            checks.append(Check("allowance", False, f"0 of {total:g} {UNITS[kind]} left"))
             finding.cause, finding.kind = "allowance", kind
             return finding
-        checks.append(Check("allowance", True, f"{left:g} {kind} of {total:g} left" if total else "pay per use"))
+        checks.append(Check("allowance", True, f"{left:g} of {total:g} {UNITS[kind]} left" if total else "pay per use"))
     # 4. the service it needs (only where the operator has one)
     service = SERVICE.get(problem)
     if service is not None and service in facts.catalogue:
