@@ -364,6 +364,8 @@ class Diagnose(Action):
             buttons += [Button(ctx.say("diag_disconnect_button", name=s.name(ctx.lang)),
                                f"act:start:disconnect_service:{s.id}") for s in paid]
             buttons = buttons[:5]
+            if buttons:
+                lines.append(ctx.say("diag_money_switch_off"))
         lines.append(ctx.say("diag_money_refund"))
         buttons.append(Button(ctx.say("diag_details_button"), "act:start:call_details"))
         return Reply("\n".join(lines), buttons)
