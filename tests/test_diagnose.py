@@ -174,3 +174,19 @@ async def test_stats_count_causes_and_what_needed_no_operator(runtime: Runtime) 
     assert latest is not None and latest.fixed_by == "buy_package" and latest.checks == checks
     assert (await store.stats(NOW + timedelta(days=1), NOW + timedelta(days=2))).total == 0
 
+
+
+async def test_analytics_report_diagnoses_by_cause(runtime: Runtime) -> None:
+    from intents.clock import MOSCOW, utcnow
+    from web.analytics import compute
+
+    store = DiagnosisStore(runtime.db)
+    now = utcnow()
+    for conversation, cause, handed_off in ((1, "allowance", False), (2, "allowance", False), (3, "none", True)):
+        await store.add(conversation, None, "internet", cause, [], "ru", handed_off, now)
+    await store.add(4, None, "calls", "balance", [], "en", False, now - timedelta(days=40))  # outside the range
+    today = now.astimezone(MOSCOW).date()
+    data = await compute(runtime, today - timedelta(days=6), today)
+    assert data["diagnoses"] == {"total": 3, "by_cause": {"allowance": 2, "none": 1}, "by_problem": {"internet": 3},
+                                 "solved_without_operator": 2, "fixed_in_one_tap": 0, "handed_off": 1,
+                                 "solved_share": 0.667}
