@@ -200,11 +200,12 @@ class Diagnose(Action):
         finding = find_cause(Facts(problem, account, catalogue, incidents))
         replies = await self._explain(ctx, finding, account)
         handed_off = finding.cause == "none"
+        # stored before the handoff: an agent who opens the queued conversation at once sees the checks
+        diagnosis_id = await self.store.add(ctx.turn.conv.id, ctx.subscriber_id, problem, finding.cause,
+                                            [c.to_json() for c in finding.checks], ctx.lang, handed_off, ctx.now)
         if handed_off:
             step = await self.handoff.request(ctx.turn, "diagnose")
             replies += step.replies
-        diagnosis_id = await self.store.add(ctx.turn.conv.id, ctx.subscriber_id, problem, finding.cause,
-                                            [c.to_json() for c in finding.checks], ctx.lang, handed_off, ctx.now)
         if finding.cause in FIXES:
             ctx.turn.conv.state["diagnosis"] = {"id": diagnosis_id, "fixes": list(FIXES[finding.cause]),
                                                 "at": ctx.now.isoformat()}
