@@ -3,7 +3,9 @@ diagnoses' storage and statistics on a real database."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +192,57 @@ async def test_analytics_report_diagnoses_by_cause(runtime: Runtime) -> None:
     assert data["diagnoses"] == {"total": 3, "by_cause": {"allowance": 2, "none": 1}, "by_problem": {"internet": 3},
                                  "solved_without_operator": 2, "fixed_in_one_tap": 0, "handed_off": 1,
                                  "solved_share": 0.667}
+
+
+# -- the sandbox commands ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["billing", "set", "--phone", "+79990000001", "--gb", "lots"], "--gb must be a number"),
+    (["billing", "set", "--phone", "+79990000001", "--gb", "1.234"], "at most two decimals"),
+    (["billing", "set", "--phone", "+79990000001", "--minutes", "-5"], "--minutes must be a whole number"),
+    (["billing", "set", "--phone", "+79990000001", "--sms", "2.5"], "--sms must be a whole number"),
+    (["billing", "set", "--phone", "+79990000001", "--balance", "1,234"], "not a sum"),
+    (["billing", "set", "--phone", "+79990000001", "--region", "atlantis"], "no such region"),
+    (["billing", "set", "--phone", "+79990000001", "--service-on", "teleport"], "no such service"),
+    (["billing", "set", "--phone", "+79990000001", "--service-on", "voicemail", "--service-off", "voicemail"],
+     "both switched on and off"),
+    (["billing", "set", "--phone", "+79990000001"], "nothing to set"),
+    (["billing", "set", "--phone", "+79000000099", "--gb", "1"], "no subscriber"),
+    (["billing", "incident", "add", "--region", "atlantis", "--affects", "sms"], "no such region"),
+    (["billing", "incident", "add", "--region", "moscow", "--affects", "sms", "--until", "yesterday"],
+     "--until must be"),
+    (["billing", "incident", "add", "--region", "moscow", "--affects", "sms", "--until", "2001-01-01T00:00"],
+     "--until must be"),
+    (["billing", "incident", "clear", "--id", "99"], "no incident with id 99"),
+])
+def test_sandbox_commands_refuse_bad_values_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         args: list[str], message: str) -> None:
+    from supportbot.cli import main
+
+    assert main([*args, "--db", str(tmp_path / "cli.db")]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+
+
+def test_incident_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from supportbot.cli import main
+
+    db = ["--db", str(tmp_path / "cli.db"), "--now", "2026-03-02T09:30:00+03:00"]
+    assert main(["billing", "incident", "add", "--region", "moscow", "--affects", "internet", "--until",
+                 "2026-03-02T15:00", "--note", "работы", *db]) == 0
+    assert main(["billing", "incident", "add", "--region", "tatarstan", "--affects", "calls", *db]) == 0
+    first, second = (int(x) for x in capsys.readouterr().out.split())
+    assert main(["billing", "incident", "list", *db]) == 0
+    listed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert listed == [
+        {"id": first, "region": "moscow", "affects": "internet", "since": "2026-03-02T06:30:00Z",
+         "until": "2026-03-02T12:00:00Z", "note": "работы", "active": True},
+        {"id": second, "region": "tatarstan", "affects": "calls", "since": "2026-03-02T06:30:00Z", "until": None,
+         "note": "", "active": True}]
+    assert main(["billing", "incident", "clear", "--id", str(first), *db]) == 0
+    assert capsys.readouterr().out.strip() == "1"
+    assert main(["billing", "incident", "clear", *db]) == 0
+    assert capsys.readouterr().out.strip() == "1"
+    assert main(["billing", "incident", "list", *db]) == 0
+    assert capsys.readouterr().out == ""
