@@ -70,6 +70,21 @@ class Action:
     async def button(self, engine: AccountActions, turn: Turn, payload: str) -> Step | None:
         return None
 
+    def intro(self, ctx: Ctx) -> str | None:
+        """What the action will do, said before asking an unauthenticated user to log in."""
+        return None
+
+    async def performed(self, ctx: Ctx, action: str) -> None:
+        """Told after any action's operation was confirmed and done in this conversation."""
+        return None
+
+
+def started_with(ctx: Ctx, action: str) -> str | None:
+    """The argument of the button that started the action ("act:start:buy_package:gb-5" → "gb-5")."""
+    prefix = f"act:start:{action}:"
+    payload = ctx.turn.msg.button or ""
+    return payload[len(prefix):] if payload.startswith(prefix) and len(payload) > len(prefix) else None
+
 
 def cap(text: str) -> str:
     """A button title starts with a capital letter."""
@@ -252,6 +267,10 @@ class PromisedPayment(Action):
     name = "promised_payment"
 
     async def prefill(self, ctx: Ctx) -> None:
+        chosen = started_with(ctx, self.name)
+        if chosen and chosen.isdigit():
+            ctx.flow["wanted"] = int(chosen)
+            return
         sums = find_money(text_of(ctx))
         if sums:
             ctx.flow["wanted"] = sums[0]
@@ -292,6 +311,12 @@ class BuyPackage(Action):
     name = "buy_package"
 
     async def prefill(self, ctx: Ctx) -> None:
+        chosen = started_with(ctx, self.name)
+        offer = next((p for p in await ctx.billing.packages() if p.id == chosen), None) if chosen else None
+        if offer is not None:  # a package offered on a button (a diagnosis): straight to the confirmation
+            ctx.slots["kind"] = offer.kind
+            ctx.slots["package"] = offer.id
+            return
         text = text_of(ctx)
         sizes = find_sizes(text)
         if sizes:
@@ -440,12 +465,30 @@ class DisconnectService(Action):
     name = "disconnect_service"
 
     async def prefill(self, ctx: Ctx) -> None:
+        chosen = started_with(ctx, self.name)
+        if chosen and chosen.startswith("content-") and chosen[8:].isdigit():
+            ctx.slots["content"] = int(chosen[8:])  # a paid content subscription (shown by a diagnosis)
+        elif chosen:
+            ctx.slots["service"] = chosen
         ctx.flow["named"] = text_of(ctx)
 
     async def next(self, ctx: Ctx) -> Ask | Confirm | Done:
         flows = _flows()
+        if "content" in ctx.slots:
+            content = next((c for c in await ctx.billing.content_subscriptions(ctx.subscriber_id)
+                            if c.id == ctx.slots["content"]), None)
+            if content is None:
+                return flows.Done([Reply(ctx.say("refused_not_subscribed"))])
+            return flows.Confirm(ctx.say("content_disconnect_confirm", name=content.name(ctx.lang),
+                                         price=ctx.money(content.price), days=content.period_days))
         account = await ctx.billing.account(ctx.subscriber_id, ctx.now)
         connected = list(account.services)
+        if "service" in ctx.slots and ctx.slots["service"] not in {s.id for s in connected}:
+            catalogue = {s.id: s for s in await ctx.billing.services()}
+            known = catalogue.get(ctx.slots["service"])
+            if known is None:
+                return flows.Done([Reply(ctx.say("refused_unknown_service"))])
+            return flows.Done([Reply(ctx.say("refused_not_connected", name=known.name(ctx.lang)))])
         named = ctx.flow.pop("named", "")
         if "service" not in ctx.slots and named:
             catalogue = await ctx.billing.services()
@@ -463,6 +506,11 @@ class DisconnectService(Action):
         return flows.Confirm(ctx.say("service_disconnect_confirm", name=service.name(ctx.lang)))
 
     async def execute(self, ctx: Ctx, op: str) -> list[Reply]:
+        if "content" in ctx.slots:
+            names = {c.id: c.name(ctx.lang) for c in await ctx.billing.content_subscriptions(ctx.subscriber_id)}
+            result = await ctx.billing.cancel_content(ctx.subscriber_id, int(ctx.slots["content"]), op, ctx.now)
+            name = names.get(int(ctx.slots["content"]), "")
+            return [await ctx.engine.result_reply(ctx, result, "content_disconnected", name=name)]
         result = await ctx.billing.disconnect_service(ctx.subscriber_id, ctx.slots["service"], op, ctx.now)
         name = next(s.name(ctx.lang) for s in await ctx.billing.services() if s.id == ctx.slots["service"])
         return [await ctx.engine.result_reply(ctx, result, "service_disconnected", name=name)]
@@ -630,6 +678,10 @@ class TopUp(Action):
     name = "top_up"
 
     async def prefill(self, ctx: Ctx) -> None:
+        chosen = started_with(ctx, self.name)
+        if chosen and chosen.isdigit():  # an amount offered on a button (a diagnosis): straight to the link
+            ctx.slots["amount"] = int(chosen)
+            return
         text = text_of(ctx)
         phones = find_phones(text)
         if phones:

@@ -299,6 +299,8 @@ class AccountActions:
             return self._step(ctx, [Reply(self.refusal(ctx, exc))])
         ctx.turn.conv.state.pop("flow", None)
         ctx.turn.conv.state["last_op"] = {"op": op, "action": flow["action"], "at": stamp(ctx.now)}
+        for other in self.actions.values():  # e.g. the diagnosis that offered this fix counts it
+            await other.performed(ctx, flow["action"])
         return self._step(ctx, replies)
 
     async def _already(self, turn: Turn, op: str) -> Step:
@@ -342,8 +344,11 @@ class AccountActions:
 
     def _ask_phone(self, ctx: Ctx) -> Reply:
         title = ctx.say(f"action_{ctx.flow['action']}")
-        return Reply(ctx.say("login_ask_phone", action=title), [Button(ctx.say("cancel_button"), "act:cancel")],
-                     request_contact=True)
+        text = ctx.say("login_ask_phone", action=title)
+        intro = self.actions[ctx.flow["action"]].intro(ctx)  # what the action will do once logged in
+        if intro:
+            text = f"{intro}\n{text}"
+        return Reply(text, [Button(ctx.say("cancel_button"), "act:cancel")], request_contact=True)
 
     async def _login_phone(self, ctx: Ctx, text: str) -> Step | None:
         phone = normalize_phone(text) or next(iter(find_phones(text)), None)

@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 SERVICE_GROUPS = ("internet", "safety", "calls", "call_management", "other")
 EXPENSE_CATEGORIES = ("subscription", "calls", "sms", "internet", "content", "other")
 PackageKind = Literal["gb", "min", "sms"]
+INCIDENT_AFFECTS = ("internet", "calls", "sms")  # what a known problem on the line breaks
 
 
 class BillingError(Exception):
@@ -169,6 +170,33 @@ class OperationResult:
 
 
 @dataclass(frozen=True)
+class Incident:
+    """A known problem on the line in one region (an outage, works on a base station)."""
+
+    id: int
+    region_id: str
+    affects: str  # one of INCIDENT_AFFECTS
+    since: datetime
+    until: datetime | None  # the expected end; None when not yet known
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ContentSubscription:
+    """A paid content subscription from a content provider (horoscopes, games), charged to the balance."""
+
+    id: int
+    name_ru: str
+    name_en: str
+    price: int  # kopecks per period
+    period_days: int
+    since: datetime
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ru
+
+
+@dataclass(frozen=True)
 class Payment:
     token: str
     subscriber_id: int
@@ -190,6 +218,10 @@ class BillingBackend(Protocol):
     async def promised_offer(self, subscriber_id: int, now: datetime) -> PromisedOffer: ...
     async def expenses(self, subscriber_id: int, start: date, end: date) -> Expenses: ...
     async def usage(self, subscriber_id: int, start: date, end: date) -> list[UsageRecord]: ...
+    async def incidents(self, region_id: str, now: datetime) -> list[Incident]:
+        """The known problems on the line in this region at `now`, the earliest first."""
+    async def content_subscriptions(self, subscriber_id: int) -> list[ContentSubscription]:
+        """The subscriber's active paid content subscriptions."""
 
     # changing (each idempotent by op_key; BillingError when refused)
     async def change_tariff(self, subscriber_id: int, tariff_id: str, op_key: str,
@@ -205,6 +237,8 @@ class BillingBackend(Protocol):
     async def set_autopay(self, subscriber_id: int, autopay: Autopay, op_key: str,
                           now: datetime) -> OperationResult: ...
     async def block_sim(self, subscriber_id: int, op_key: str, now: datetime) -> OperationResult: ...
+    async def cancel_content(self, subscriber_id: int, content_id: int, op_key: str,
+                             now: datetime) -> OperationResult: ...
     async def create_payment(self, subscriber_id: int, phone: str, amount: int, op_key: str,
                              now: datetime) -> Payment: ...
     async def payment(self, token: str) -> Payment | None: ...

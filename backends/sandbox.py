@@ -26,11 +26,14 @@ from storage.db import Database, Executor, Row
 
 from .billing import (
     EXPENSE_CATEGORIES,
+    INCIDENT_AFFECTS,
     SERVICE_GROUPS,
     Account,
     Autopay,
     BillingError,
+    ContentSubscription,
     Expenses,
+    Incident,
     OperationResult,
     PackageOffer,
     Payment,
@@ -169,8 +172,11 @@ SERVICES: tuple[Service, ...] = (
          "счёт на почту, детализация на почту, e-mail bill, e-invoice",
          "Ежемесячный счёт и детализация на электронную почту.",
          "A monthly bill and call details by e-mail."),
+    _svc("sms-mms", "other", "SMS и MMS", "SMS and MMS", 0, 0,
+         "sms и mms, смс и ммс, sms and mms, отправка sms, sending texts",
+         "Отправка и приём SMS и MMS.", "Sending and receiving texts and MMS."),
 )
-DEFAULT_SERVICES = ("mobile-internet",)  # connected for every new subscriber
+DEFAULT_SERVICES = ("mobile-internet", "sms-mms")  # connected for every new subscriber
 
 PACKAGES: tuple[PackageOffer, ...] = (
     PackageOffer("gb-1", "gb", 1, 15000),
@@ -196,6 +202,11 @@ def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     start = datetime(local.year, local.month, 1, tzinfo=MOSCOW)
     nxt = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=MOSCOW)
     return start.astimezone(UTC), nxt.astimezone(UTC)
+
+
+def month_key(moment: datetime) -> str:
+    """The Moscow calendar month of `moment` as "YYYY-MM"."""
+    return moment.astimezone(MOSCOW).strftime("%Y-%m")
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -248,6 +259,16 @@ def _payment(row: Row) -> Payment:
 def _usage(row: Row) -> UsageRecord:
     return UsageRecord(unstamp(row["started_at"]), row["kind"], row["direction"], row["other_party"],
                        float(row["quantity"]), int(row["cost"]))
+
+
+def _incident(row: Row) -> Incident:
+    return Incident(int(row["id"]), row["region_id"], row["affects"], unstamp(row["since"]),
+                    unstamp(row["until"]) if row["until"] else None, row["note"])
+
+
+def _content(row: Row) -> ContentSubscription:
+    return ContentSubscription(int(row["id"]), row["name_ru"], row["name_en"], int(row["price"]),
+                               int(row["period_days"]), unstamp(row["since"]))
 
 
 def _autopay(row: Row | None) -> Autopay:
@@ -384,6 +405,20 @@ class SandboxBilling:
             "SELECT * FROM usage_records WHERE subscriber_id = ? AND started_at >= ? AND started_at < ? "
             "ORDER BY started_at, id", (subscriber_id, stamp(lo), stamp(hi)))
         return [_usage(r) for r in rows]
+
+    async def incidents(self, region_id: str, now: datetime) -> list[Incident]:
+        """The known problems on the line in `region_id` at `now` (begun, not yet over), earliest first."""
+        when = stamp(now)
+        rows = await self.db.fetchall(
+            "SELECT * FROM incidents WHERE region_id = ? AND since <= ? AND (until IS NULL OR until > ?) "
+            "ORDER BY since, id", (region_id, when, when))
+        return [_incident(r) for r in rows]
+
+    async def content_subscriptions(self, subscriber_id: int) -> list[ContentSubscription]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM content_subscriptions WHERE subscriber_id = ? AND cancelled_at IS NULL ORDER BY id",
+            (subscriber_id,))
+        return [_content(r) for r in rows]
 
     async def operation(self, op_key: str) -> OperationResult | None:
         """The result of an operation already performed with this key (repeated=True), or None."""
@@ -522,6 +557,21 @@ class SandboxBilling:
 
         return await self._operate(op_key, "block_sim", now, work)
 
+    async def cancel_content(self, subscriber_id: int, content_id: int, op_key: str,
+                             now: datetime) -> OperationResult:
+        """Stop a paid content subscription (charges already made are not refunded here)."""
+
+        async def work(tx: Executor) -> tuple[int, dict[str, Any]]:
+            sub = await self._require(tx, subscriber_id)
+            changed = await tx.execute(
+                "UPDATE content_subscriptions SET cancelled_at = ? WHERE id = ? AND subscriber_id = ? "
+                "AND cancelled_at IS NULL", (stamp(now), content_id, sub.id))
+            if not changed:
+                raise BillingError("not_subscribed", content_id=content_id)
+            return sub.id, {"content_id": content_id, "charged": 0}
+
+        return await self._operate(op_key, "cancel_content", now, work)
+
     async def create_payment(self, subscriber_id: int, phone: str, amount: int, op_key: str,
                              now: datetime) -> Payment:
         """A pending top-up of `phone` (maybe another subscriber's number) paid for by `subscriber_id`.
@@ -641,6 +691,87 @@ class SandboxBilling:
                 await self._store(tx, result, sid)
             done += 1
         return done
+
+    async def set_account(self, subscriber_id: int, now: datetime, *, balance: int | None = None,
+                          minutes: int | None = None, sms: int | None = None, gb: float | None = None,
+                          services_on: tuple[str, ...] = (), services_off: tuple[str, ...] = (),
+                          blocked: bool | None = None, region_id: str | None = None) -> None:
+        """Put an account into a test situation, in one transaction (a sandbox tool, not an operation).
+
+        The balance is reached with one "adjustment" ledger row (the ledger stays the balance's sum).
+        Remaining minutes, SMS and GB of `now`'s Moscow month are reached by recording how much of the
+        month's allowance counts as used beside the real usage (`usage_adjustments`); a value above
+        the allowance is a bonus (a negative "used"). Services are switched without charges.
+        BillingError: unknown_subscriber, unknown_service, bad_remaining.
+        """
+        wanted = {"call": minutes, "sms": sms, "data": None if gb is None else gb * 1024}
+        for value in wanted.values():
+            if value is not None and not (math.isfinite(value) and 0 <= value <= 10_000_000):
+                raise BillingError("bad_remaining", value=value)
+        async with self.db.transaction() as tx:
+            sub = await self._require(tx, subscriber_id)
+            if balance is not None:
+                delta = balance - await self._balance(tx, sub.id)
+                if delta:
+                    await self._post(tx, sub.id, delta, "adjustment", "Корректировка баланса (песочница)", None, now)
+            for service_id in services_on:
+                service = await self._service_by_id(tx, service_id)
+                if not await self._connected(tx, sub.id, service.id):
+                    await tx.execute("INSERT INTO subscriber_services (subscriber_id, service_id, connected_at) "
+                                     "VALUES (?, ?, ?)", (sub.id, service.id, stamp(now)))
+            for service_id in services_off:
+                service = await self._service_by_id(tx, service_id)
+                await tx.execute("DELETE FROM subscriber_services WHERE subscriber_id = ? AND service_id = ?",
+                                 (sub.id, service.id))
+            if blocked is not None:
+                await tx.execute("UPDATE subscribers SET blocked = ?, blocked_at = ? WHERE id = ?",
+                                 (int(blocked), stamp(now) if blocked else None, sub.id))
+            if region_id is not None:
+                await tx.execute("UPDATE subscribers SET region_id = ? WHERE id = ?", (region_id, sub.id))
+            if any(v is not None for v in wanted.values()):
+                month = month_key(now)
+                budget = await self._budget(tx, sub.id, await self._tariff_of(tx, sub), now)
+                totals = {"call": budget.minutes_total, "sms": budget.sms_total, "data": budget.gb_total * 1024}
+                used = {"call": budget.minutes_used, "sms": budget.sms_used, "data": budget.mb_used}
+                for kind, value in wanted.items():
+                    if value is None:
+                        continue
+                    old = await tx.fetchval("SELECT units FROM usage_adjustments WHERE subscriber_id = ? "
+                                            "AND month = ? AND kind = ?", (sub.id, month, kind))
+                    real = used[kind] - float(old or 0.0)  # what was really used, without an earlier setting
+                    units = totals[kind] - value - real
+                    await tx.execute(
+                        "INSERT INTO usage_adjustments (subscriber_id, month, kind, units) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (subscriber_id, month, kind) DO UPDATE SET units = excluded.units",
+                        (sub.id, month, kind, units))
+
+    async def add_incident(self, region_id: str, affects: str, since: datetime, until: datetime | None,
+                           note: str = "") -> int:
+        """Record a known problem on the line; returns its id. BillingError("bad_incident")."""
+        if affects not in INCIDENT_AFFECTS or not region_id or (until is not None and until <= since):
+            raise BillingError("bad_incident", region_id=region_id, affects=affects)
+        return int(await self.db.fetchval(
+            "INSERT INTO incidents (region_id, affects, since, until, note, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "RETURNING id", (region_id, affects, stamp(since), stamp(until) if until else None, note, stamp(since))))
+
+    async def all_incidents(self) -> list[Incident]:
+        """Every recorded incident, past ones too, oldest first."""
+        return [_incident(r) for r in await self.db.fetchall("SELECT * FROM incidents ORDER BY id")]
+
+    async def clear_incidents(self, incident_id: int | None = None) -> int:
+        """Remove one incident (or all); returns how many were removed."""
+        if incident_id is None:
+            return await self.db.execute("DELETE FROM incidents")
+        return await self.db.execute("DELETE FROM incidents WHERE id = ?", (incident_id,))
+
+    async def add_content(self, subscriber_id: int, name_ru: str, name_en: str, price: int, period_days: int,
+                          since: datetime) -> int:
+        """Subscribe to paid content (the provider's side: the charges are posted separately)."""
+        async with self.db.transaction() as tx:
+            sub = await self._require(tx, subscriber_id)
+            return int(await tx.fetchval(
+                "INSERT INTO content_subscriptions (subscriber_id, name_ru, name_en, price, period_days, since) "
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", (sub.id, name_ru, name_en, price, period_days, stamp(since))))
 
     async def seed_catalogue(self) -> bool:
         """Fill the tariffs, services and packages once; False when tariffs already exist."""
@@ -762,6 +893,9 @@ class SandboxBilling:
         used = {r["kind"]: float(r["total"]) for r in await ex.fetchall(
             "SELECT kind, SUM(units) AS total FROM usage_records WHERE subscriber_id = ? "
             "AND started_at >= ? AND started_at < ? GROUP BY kind", (subscriber_id, lo, hi))}
+        for r in await ex.fetchall("SELECT kind, units FROM usage_adjustments WHERE subscriber_id = ? AND month = ?",
+                                   (subscriber_id, month_key(moment))):
+            used[r["kind"]] = used.get(r["kind"], 0.0) + float(r["units"])
         return _Budget(
             minutes_total=tariff.minutes + bought.get("min", 0.0), minutes_used=used.get("call", 0.0),
             sms_total=tariff.sms + bought.get("sms", 0.0), sms_used=used.get("sms", 0.0),
@@ -913,6 +1047,10 @@ class SandboxBilling:
                              now - timedelta(days=days_ago, hours=3))
         await self._post(tx, ivan.id, -3000, "content", "Подписка «Гороскоп на каждый день»", None,
                          _this_month(now, now - timedelta(days=9, hours=5)))
+        await tx.execute(
+            "INSERT INTO content_subscriptions (subscriber_id, name_ru, name_en, price, period_days, since) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (ivan.id, "Гороскоп на каждый день", "Daily horoscope", 3000, 30,
+                                          stamp(now - timedelta(days=70))))
         for kind, direction, other, quantity, when in _demo_usage(now, random.Random(20240901)):
             await self._record_usage(tx, ivan, tariffs["moy-online"], kind, direction, other, quantity, when)
         await opening(ivan, 35240)

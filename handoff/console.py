@@ -23,6 +23,7 @@ from knowledge.model import KnowledgeBase
 from storage.agents import Agent, AgentStore
 from storage.conversations import ConversationStore
 from storage.db import Database
+from storage.diagnoses import DiagnosisStore
 from storage.handoffs import HandoffStore
 from storage.tickets import TicketStore
 
@@ -38,7 +39,7 @@ class ConsoleError(ValueError):
 class Console:
     def __init__(self, db: Database, conversations: ConversationStore, queue: HandoffQueue, agents: AgentStore,
                  tickets: TicketStore, events: EventBus, billing: BillingBackend, email: EmailSender, sms: SmsGateway,
-                 knowledge: Callable[[], KnowledgeBase]) -> None:
+                 knowledge: Callable[[], KnowledgeBase], diagnoses: DiagnosisStore | None = None) -> None:
         self.db = db
         self.handoffs = HandoffStore(db)
         self.conversations = conversations
@@ -50,6 +51,7 @@ class Console:
         self.email = email
         self.sms = sms
         self.knowledge = knowledge  # the current knowledge base (swapped when editors publish)
+        self.diagnoses = diagnoses  # what the bot checked before handing off (shown with the conversation)
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -91,6 +93,13 @@ class Console:
             if account.promised else None,
         }
 
+    async def diagnosis(self, conversation_id: int) -> dict[str, Any] | None:
+        """The bot's latest diagnosis in this conversation: the checks it ran and what it found."""
+        if self.diagnoses is None:
+            return None
+        found = await self.diagnoses.latest(conversation_id)
+        return found.to_json() if found else None
+
     async def open(self, agent: Agent, conversation_id: int, now: datetime) -> dict[str, Any]:
         conv = await self._conversation(conversation_id)
         handoff = await self._handoff(conversation_id)
@@ -100,6 +109,7 @@ class Console:
             "handoff": handoff,
             "messages": await self.transcript(conversation_id),
             "account": await self.account_summary(conv, now),
+            "diagnosis": await self.diagnosis(conversation_id),
             "mine": bool(handoff and handoff["agent_id"] == agent.id),
         }
 

@@ -340,7 +340,7 @@ class Core:
             return step
         if entry.action:
             conv.state["misses"] = 0
-            step = await self.actions.start(turn, entry.action, entry.slots or None)
+            step = await self.actions.start(turn, entry.action, dict(entry.slots) if entry.slots else None)
             step.intent = step.intent or entry.id
             step.score = score
             if entry.slots:  # a particular case of the action (a complaint): its own words first
@@ -369,11 +369,12 @@ class Core:
         topics as buttons and the operator."""
         suggestions, best = [], 0.0
         floor = self.suggest_min if reading.decision is None else SUGGEST_PROBABILITY
+        worded = {c.entry_id for c in reading.candidates}  # entries that share words with the message
         for entry_id, score in reading.ranked():
             entry = turn.kb.entry(entry_id)
             if (entry is not None and score >= floor and not entry.out_of_scope and not entry.handoff
-                    and entry.group != "smalltalk" and len(suggestions) < 3):
-                suggestions.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
+                    and entry.group != "smalltalk" and len(suggestions) < 3 and entry_id in worded):
+                suggestions.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))  # topics sharing words with it
                 best = max(best, score)
         step = Step([], None, score=reading.score, outcome="fallback")
         near = reading.decision is None or best >= NEAR_MISS

@@ -328,6 +328,8 @@ class Understanding:
 
     def decide(self, analysis: Analysis, match_candidates: list[Candidate], matcher_answer: str | None = None) -> Decision:
         """`matcher_answer`: the entry the matcher alone would answer with (above its threshold)."""
+        if not any(not t.startswith(("_", "@")) for t in analysis.terms):  # "!!!", "?": nothing to go on
+            return Decision(None, 0.0, [], False)
         classifier = self.model.classifier
         scores = classifier.decision(documents(analysis))
         names, rows = candidate_features(match_candidates, analysis, scores, classifier.classes, self.matcher,
@@ -351,6 +353,7 @@ class Understanding:
 
 # -- training ------------------------------------------------------------------------------------
 
+NEGATIVES_ANSWERED = 0.35  # at most this share of the negatives (read out of fold) may get an answer
 WRONG_COST = 1.5  # a confident wrong answer costs this much more than an honest "I cannot answer"
 
 
@@ -413,30 +416,40 @@ def _tops(judged: list[Judged], weights: np.ndarray, bias: float, pairs: dict[st
     return out
 
 
-def calibrate(weights: np.ndarray, bias: float, calibration: list[Judged], declines: frozenset[str],
-              pairs: dict[str, frozenset[str]]) -> Stacker:
-    """Choose the answer thresholds on the calibration questions (realistic messages with known
-    answers, ~10% of them off-topic): the pair that costs least, a wrong answer costing
-    WRONG_COST and an honest "I can't answer that here" 1."""
+def calibrate(weights: np.ndarray, bias: float, calibration: list[Judged], negatives: list[Judged],
+              declines: frozenset[str], pairs: dict[str, frozenset[str]]) -> Stacker:
+    """Choose the answer thresholds: the pair that costs least on the calibration questions
+    (realistic messages with known answers; a wrong answer costs WRONG_COST, an honest "I can't
+    answer that here" 1) among those that answer at most NEGATIVES_ANSWERED of the negatives
+    (questions the base does not answer, read out of fold: the calibration questions have too
+    few of them to say where the line is)."""
     judged = _tops(calibration, weights, bias, pairs)
+    outside = _tops(negatives, weights, bias, pairs)
+    grid = [round(float(x), 2) for x in np.arange(0.2, 0.91, 0.02)]
     costs: dict[tuple[float, float], float] = {}
-    grid = [round(x, 2) for x in np.arange(0.2, 0.91, 0.02)]
+    answered: dict[tuple[float, float], float] = {}
     for threshold in grid:
         for agreed in [g for g in grid if g <= threshold]:
+            def answers(name: str | None, p: float, agrees: bool, threshold: float = threshold, agreed: float = agreed) -> bool:
+                return name is not None and name not in declines and (p >= threshold or (agrees and p >= agreed))
+
             cost = 0.0
             for name, p, agrees, want in judged:
-                answered = name is not None and name not in declines and (p >= threshold or (agrees and p >= agreed))
+                said = answers(name, p, agrees)
                 if want == NONE or want in declines:
-                    cost += WRONG_COST if answered else 0.0
-                elif not answered:
+                    cost += WRONG_COST if said else 0.0
+                elif not said:
                     cost += 1.0
                 elif name != want and name not in pairs.get(want, frozenset()):
                     cost += WRONG_COST
             costs[threshold, agreed] = cost
-    # the least costly pair; among pairs within one fallback of it, the lowest thresholds (a
-    # narrow optimum on a few hundred questions is noise, and answering is what users come for)
-    lowest = min(costs.values())
-    chosen = min((pair for pair, cost in costs.items() if cost <= lowest + 1.0), key=lambda pair: (pair[0] + pair[1], pair))
+            answered[threshold, agreed] = (sum(1 for name, p, agrees, _ in outside if answers(name, p, agrees))
+                                           / max(1, len(outside)))
+    allowed = [pair for pair in costs if answered[pair] <= NEGATIVES_ANSWERED] or list(costs)
+    lowest = min(costs[pair] for pair in allowed)
+    # among pairs within one fallback of the least cost, the lowest thresholds: a narrow optimum on
+    # a few hundred questions is noise, and answering is what users come for
+    chosen = min((pair for pair in allowed if costs[pair] <= lowest + 1.0), key=lambda pair: (pair[0] + pair[1], pair))
     return Stacker(weights, bias, chosen[0], chosen[1])
 
 
@@ -493,7 +506,7 @@ def train(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str], folds: 
         n, r = candidate_features(match.candidates, analysis, classifier.decision(documents(analysis)),
                                   classifier.classes, matcher, None, core)
         checks.append(Judged(n, r, expected, match.best.entry_id if match.best is not None and match.confident else None))
-    stack = calibrate(weights, bias, checks, declines, twins(kb))
+    stack = calibrate(weights, bias, checks, [j for j in judged if j.expected == NONE], declines, twins(kb))
     model = Model(classifier, stack, digest, {"examples": float(len(docs)), "calibration": float(len(checks)),
                                                "threshold": stack.threshold, "agreed": stack.agreed})
     return Model.from_bytes(model.to_bytes())  # as stored: the same answers before and after a restart

@@ -106,7 +106,8 @@ class ActionPort(Protocol):
         """The account action in progress in this conversation, if any."""
 
     async def start(self, turn: Turn, action: str, slots: dict[str, str] | None = None) -> Step:
-        """Start an action; `slots` are answers already known (a complaint's topic)."""
+        """Start an action; `slots` are values its knowledge entry presets ("problem": "internet", a
+        complaint's topic)."""
 
     async def resume(self, turn: Turn) -> Step | None:
         """Continue the action in progress; None when the message is not an answer to it."""

@@ -60,6 +60,10 @@ def dump_entry(entry: Entry) -> str:
         out.append(f"  compute: {entry.compute}")
     if entry.action:
         out.append(f"  action: {entry.action}")
+    if entry.slots:
+        out.append("  slots: {" + ", ".join(f"{scalar(k)}: {scalar(v)}" for k, v in entry.slots.items()) + "}")
+    if entry.record:
+        out.append(f"  record: {entry.record}")
     if entry.handoff:
         out.append("  handoff: true")
     return "\n".join(out) + "\n"

@@ -17,8 +17,14 @@ COMPUTES = ("region_number", "peak_hours")
 ACTIONS = (
     "balance", "remaining", "tariff", "change_tariff", "promised_payment", "buy_package", "services",
     "connect_service", "disconnect_service", "expenses", "call_details", "autopay", "top_up",
-    "block_sim", "feedback",
+    "block_sim", "feedback", "diagnose",
 )
+# slots an action entry may preset (`slots: {problem: internet}`), with their allowed values
+PROBLEMS = ("internet", "slow_internet", "calls", "sms", "money", "blocked")
+# the feedback form's topics (a complaint entry presets "complaint")
+FEEDBACK_TOPICS = ("balance", "tariffs", "services", "internet", "roaming", "coverage", "payments", "personal_account",
+                   "complaint", "praise", "other")
+ACTION_SLOTS: dict[str, dict[str, tuple[str, ...]]] = {"diagnose": {"problem": PROBLEMS}, "feedback": {"topic": FEEDBACK_TOPICS}}
 
 
 class Text(BaseModel):
@@ -80,7 +86,7 @@ class Entry(BaseModel):
     followups: list[str] = Field(default_factory=list)
     compute: Literal["region_number", "peak_hours"] | None = None
     action: str | None = None
-    slots: dict[str, str] = Field(default_factory=dict)  # the action's answers known from the entry (feedback topic)
+    slots: dict[str, str] = Field(default_factory=dict)  # preset slots of the action ("problem": "internet")
     record: Literal["praise"] | None = None  # the message is recorded for the team (analytics) and thanked
     handoff: bool = False
 
@@ -107,8 +113,15 @@ class Entry(BaseModel):
 
     @model_validator(mode="after")
     def checks(self) -> Entry:
-        if self.slots and not self.action:
-            raise ValueError(f"entry {self.id!r}: slots need an action")
+        if self.slots:
+            allowed = ACTION_SLOTS.get(self.action or "")
+            if allowed is None:
+                raise ValueError(f"entry {self.id!r}: slots are only for the actions {', '.join(ACTION_SLOTS)}")
+            for key, value in self.slots.items():
+                if key not in allowed:
+                    raise ValueError(f"entry {self.id!r}: action {self.action} has no slot {key!r}")
+                if value not in allowed[key]:
+                    raise ValueError(f"entry {self.id!r}: slot {key} is one of {', '.join(allowed[key])}")
         for lang in LANGS:
             if not getattr(self.examples, lang):
                 raise ValueError(f"entry {self.id!r} has no {lang} example questions")

@@ -401,7 +401,55 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0010_understanding_models",
+        "0010_diagnostics",
+        """
+        CREATE TABLE incidents (
+            id {pk},
+            region_id TEXT NOT NULL,
+            affects TEXT NOT NULL,
+            since TEXT NOT NULL,
+            until TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX incidents_region ON incidents (region_id, since);
+        CREATE TABLE usage_adjustments (
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            month TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            units DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (subscriber_id, month, kind)
+        );
+        CREATE TABLE content_subscriptions (
+            id {pk},
+            subscriber_id {big} NOT NULL REFERENCES subscribers(id),
+            name_ru TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            price {big} NOT NULL,
+            period_days INTEGER NOT NULL,
+            since TEXT NOT NULL,
+            cancelled_at TEXT
+        );
+        CREATE INDEX content_subscriptions_subscriber ON content_subscriptions (subscriber_id);
+        CREATE TABLE diagnoses (
+            id {pk},
+            conversation_id {big} NOT NULL,
+            subscriber_id {big},
+            problem TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            checks TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            handed_off INTEGER NOT NULL DEFAULT 0,
+            fixed_by TEXT,
+            fixed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX diagnoses_conversation ON diagnoses (conversation_id, id);
+        CREATE INDEX diagnoses_created ON diagnoses (created_at);
+        """,
+    ),
+    (
+        "0011_understanding_models",
         """
         CREATE TABLE understanding_models (
             digest TEXT PRIMARY KEY,

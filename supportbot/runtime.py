@@ -16,6 +16,7 @@ from pathlib import Path
 
 from account.actions import ACTIONS
 from account.auth import LoginPolicy, LoginService
+from account.diagnose import Diagnose
 from account.feedback import Feedback
 from account.flows import AccountActions, ActionsPolicy
 from backends.billing import BillingBackend
@@ -34,6 +35,7 @@ from knowledge.model import KnowledgeBase
 from storage.agents import AgentStore
 from storage.conversations import ConversationStore
 from storage.db import Database, DatabaseError
+from storage.diagnoses import DiagnosisStore
 from storage.knowledge import KnowledgeStore
 from storage.logins import load_secret
 from storage.schema import migrate
@@ -252,7 +254,8 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
-            session_ttl=timedelta(days=lc.session_days)), actions=[*ACTIONS.values(), Feedback(tickets)])
+            session_ttl=timedelta(days=lc.session_days)),
+            actions=[*ACTIONS.values(), Feedback(tickets), Diagnose(DiagnosisStore(db), handoff)])
         events = bus or await open_bus(config, db)
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
@@ -264,7 +267,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         runtime.cache = cache
         runtime.sandbox = billing if isinstance(billing, SandboxBilling) else None
         runtime.console = Console(db, conversations, handoff, agents, tickets, events, billing, email, sms,
-                                  lambda: runtime.knowledge.kb)
+                                  lambda: runtime.knowledge.kb, diagnoses=DiagnosisStore(db))
         return runtime
     except BaseException:
         await db.close()

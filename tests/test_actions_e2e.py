@@ -517,7 +517,7 @@ def test_connect_service_named_in_the_first_message_and_disconnect(world: World)
     final = world.reply_to("svc", "мои услуги", 1)["text"]
     assert "Чёрный список" not in final and "Определитель номера" in final
     assert [r["amount"] for r in new_rows(world, phone)] == [-4500]  # caller ID is free, disabling refunds nothing
-    assert {s["id"] for s in world.shown[phone]["services"]} == {"mobile-internet", "caller-id"}
+    assert {s["id"] for s in world.shown[phone]["services"]} == {"mobile-internet", "sms-mms", "caller-id"}
 
 
 def test_call_details_by_email_with_a_csv(world: World) -> None:

@@ -217,7 +217,7 @@ async def test_add_subscriber(billing: SandboxBilling) -> None:
     assert await billing.subscriber(sub.id) == sub
     assert await billing.find_subscriber("+79990000000") is None
     account = await billing.account(sub.id, NOW)
-    assert [s.id for s in account.services] == ["mobile-internet"]
+    assert [s.id for s in account.services] == ["mobile-internet", "sms-mms"]
     assert account.promised is None and not account.autopay.enabled
     assert account.remaining.minutes == account.remaining.minutes_total == 150
 
@@ -630,7 +630,7 @@ class Model:
     def __init__(self, balance: int) -> None:
         self.balance = balance
         self.tariff = "moy-tele2"
-        self.connected = {"mobile-internet"}
+        self.connected = {"mobile-internet", "sms-mms"}
         self.promised = 0
         self.bought = {"gb": 0.0, "min": 0.0, "sms": 0.0}
         self.used = {"call": 0.0, "sms": 0.0, "data": 0.0}
@@ -845,8 +845,9 @@ def test_cli_add_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "phone": "+79000000077", "name": "Анна Белова", "balance": 120.5, "balance_kopecks": 12050,
         "tariff": {"id": "moy-razgovor", "name": "Мой разговор"},
         "remaining": {"minutes": 500, "sms": 50, "gb": 10.0}, "packages": [],
-        "services": [{"id": "mobile-internet", "name": "Мобильный интернет", "monthly_fee": 0.0}],
-        "promised_payment": None, "blocked": False,
+        "services": [{"id": "mobile-internet", "name": "Мобильный интернет", "monthly_fee": 0.0},
+                     {"id": "sms-mms", "name": "SMS и MMS", "monthly_fee": 0.0}],
+        "promised_payment": None, "blocked": False, "region": None,
         "autopay": {"enabled": False, "mode": None, "threshold": None, "day": None, "amount": 0.0},
     }
 

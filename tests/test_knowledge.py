@@ -23,7 +23,7 @@ pytestmark = pytest.mark.storage_free  # understanding, files, config: no databa
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_FILES = ("regions.yaml", "countries.yaml", "synonyms.yaml", "messages.yaml", "messages_account.yaml",
-                   "messages_handoff.yaml")
+                   "messages_handoff.yaml", "messages_diagnose.yaml")
 MAX_REPLY = 1200
 # clocks that give every peak-hours status: weekday peak, evening, quiet night, weekend (UTC; MSK = UTC+3)
 CLOCKS = [datetime(2026, 11, 24, 12, 20, tzinfo=UTC), datetime(2026, 11, 24, 16, 30, tzinfo=UTC),
@@ -303,3 +303,17 @@ def test_kb_check_broken_folder(tmp_path: Path) -> None:
     assert "error:" in result.stderr
     assert "t-missing" in result.stderr
     assert "files are valid" not in result.stdout
+
+
+def test_the_canonical_form_keeps_every_field(kb: KnowledgeBase) -> None:
+    """`kb fmt` and the editor's export write entries back as YAML: nothing may be lost (slots,
+    record, buttons, compute …) — every shipped entry survives the round trip unchanged."""
+    import yaml
+
+    from knowledge.dumper import dump_entry
+    from knowledge.loader import parse_entries
+
+    for entry in kb.entries:
+        (again,) = parse_entries(yaml.safe_load(dump_entry(entry)), entry.id)
+        assert again == entry, entry.id
+    assert {e.id for e in kb.entries if e.slots} >= {"complaint"} and kb.by_id["praise"].record == "praise"

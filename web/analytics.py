@@ -17,6 +17,7 @@ from aiohttp import web
 
 from kernel.clock import MOSCOW, stamp, unstamp, utcnow
 from storage.agents import Session
+from storage.diagnoses import DiagnosisStore
 from storage.handoffs import HandoffStore
 from storage.turns import TurnLog
 
@@ -81,6 +82,7 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
             waits[day].append((unstamp(h["assigned_at"]) - unstamp(h["enqueued_at"])).total_seconds())
     ratings = await runtime.console.ratings()
     voices = await TurnLog(runtime.db).said(("praise", "complaint"), lo, hi, 200)
+    diagnoses = await DiagnosisStore(runtime.db).stats(unstamp(lo), unstamp(hi))
     total_conversations = sum(len(ids) for by in conversations.values() for ids in by.values())
     return {
         "from": start.isoformat(), "to": end.isoformat(), "days": days, "channels": sorted(channels),
@@ -102,6 +104,7 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
                    "recent": [_voice(v) for v in voices if v["intent"] == "praise"][:RECENT_VOICES]},
         "complaints": {"count": sum(1 for t in turns if t["intent"] == "complaint"),
                        "recent": [_voice(v) for v in voices if v["intent"] == "complaint"][:RECENT_VOICES]},
+        "diagnoses": diagnoses.to_json(),  # self-service diagnoses: by cause, solved without an operator
     }
 
 
@@ -138,12 +141,21 @@ async def download(request: web.Request, session: Session) -> web.Response:
         writer.writerow(["entry", "count"])
         for item in result["top_entries"]:
             writer.writerow([item["entry"], item["count"]])
+    elif table == "diagnoses":
+        d = result["diagnoses"]
+        writer.writerow(["cause", "count"])
+        for cause, count in d["by_cause"].items():
+            writer.writerow([cause, count])
+        writer.writerow(["total", d["total"]])
+        writer.writerow(["solved_without_operator", d["solved_without_operator"]])
+        writer.writerow(["fixed_in_one_tap", d["fixed_in_one_tap"]])
+        writer.writerow(["handed_off", d["handed_off"]])
     elif table == "agents":
         writer.writerow(["agent", "login", "closed", "rated", "average"])
         for a in result["ratings"]["agents"]:
             writer.writerow([a["name"], a["login"], a["closed"], a["rated"], _blank(a["average"])])
     else:
-        raise web.HTTPBadRequest(text="table is daily, entries or agents")
+        raise web.HTTPBadRequest(text="table is daily, entries, agents or diagnoses")
     name = f"supportbot-{table}-{start.isoformat()}-{end.isoformat()}.csv"
     return web.Response(body=out.getvalue().encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -16,10 +16,10 @@
 
   function load() {
     var q = $("from").value && $("to").value ? "from=" + $("from").value + "&to=" + $("to").value : "";
-    ["daily", "entries", "agents"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?" + q + "&table=" + t; });
+    ["daily", "entries", "agents", "diagnoses"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?" + q + "&table=" + t; });
     fetch("/api/analytics?" + q, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
       $("from").value = d.from; $("to").value = d.to;
-      ["daily", "entries", "agents"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?from=" + d.from + "&to=" + d.to + "&table=" + t; });
+      ["daily", "entries", "agents", "diagnoses"].forEach(function (t) { $("csv-" + t).href = "/api/analytics.csv?from=" + d.from + "&to=" + d.to + "&table=" + t; });
       var t = d.totals;
       $("totals").textContent = "Messages: " + t.messages + " · conversations: " + t.conversations + " · fallback rate: " +
         (t.fallback_rate == null ? "—" : (100 * t.fallback_rate).toFixed(1) + "%") + " · handoff rate: " +
@@ -29,6 +29,15 @@
       draw("c-rates", "line", d.days, [{label: "fallback rate", data: d.fallback_rate, borderColor: palette[0]}, {label: "handoff rate", data: d.handoff_rate, borderColor: palette[2]}]);
       draw("c-waits", "line", d.days, [{label: "average", data: d.wait_seconds.average, borderColor: palette[3]}, {label: "max", data: d.wait_seconds.max, borderColor: palette[4]}]);
       draw("c-entries", "bar", d.top_entries.map(function (e) { return e.entry; }), [{label: "answers", data: d.top_entries.map(function (e) { return e.count; }), backgroundColor: palette[1]}], {indexAxis: "y"});
+      var dg = d.diagnoses, dbody = $("diagnoses").tBodies[0]; while (dbody.firstChild) dbody.removeChild(dbody.firstChild);
+      Object.keys(dg.by_cause).forEach(function (cause) {
+        var tr = document.createElement("tr");
+        [cause, dg.by_cause[cause]].forEach(function (v) { var td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td); });
+        dbody.appendChild(tr);
+      });
+      $("diagnoses-summary").textContent = dg.total + " problems diagnosed; solved without an operator: " + dg.solved_without_operator +
+        (dg.solved_share == null ? "" : " (" + Math.round(dg.solved_share * 100) + "%)") + "; fixed in one tap: " + dg.fixed_in_one_tap +
+        "; handed to an operator: " + dg.handed_off;
       var body = $("ratings").tBodies[0]; while (body.firstChild) body.removeChild(body.firstChild);
       d.ratings.agents.forEach(function (a) {
         var tr = document.createElement("tr");

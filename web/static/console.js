@@ -53,6 +53,27 @@
     li.scrollIntoView({block: "end"});
   }
 
+  var PROBLEMS = {internet: "no mobile internet", slow_internet: "slow internet", calls: "can't make calls",
+    sms: "texts don't go out", money: "where did the money go", blocked: "number blocked"};
+  var CAUSES = {blocked: "SIM blocked", balance: "not enough money", allowance: "allowance used up",
+    service_off: "service switched off", incident: "known problem on the line", charges: "expenses shown",
+    none: "nothing found on the account — handed to an operator"};
+  var CHECKS = {sim: "SIM", balance: "Balance", allowance: "Allowance", service: "Service", incident: "Line in region",
+    expenses: "Expenses"};
+
+  function renderDiagnosis(d) {
+    var box = $("diagnosis");
+    box.hidden = !d;
+    clear($("diagnosis-checks"));
+    if (!d) return;
+    $("diagnosis-summary").textContent = "Problem: " + (PROBLEMS[d.problem] || d.problem) + " · Found: " +
+      (CAUSES[d.cause] || d.cause) + (d.fixed_by ? " · fixed by " + d.fixed_by : "");
+    d.checks.forEach(function (c) {
+      $("diagnosis-checks").appendChild(el("li", (c.ok ? "✓ " : "✗ ") + (CHECKS[c.check] || c.check) + ": " + c.detail,
+        c.ok ? "ok" : "failed"));
+    });
+  }
+
   function openConversation(id) {
     request("open", {conversation_id: id}).then(function (data) {
       current = data;
@@ -64,6 +85,7 @@
       $("account").textContent = acc ? (acc.name + " " + acc.phone + "\nBalance: " + (acc.balance / 100).toFixed(2) + " ₽ · Tariff: " +
         acc.tariff + (acc.blocked ? " · SIM BLOCKED" : "") + "\nLeft: " + acc.remaining.minutes + " min, " + acc.remaining.sms +
         " SMS, " + acc.remaining.gb + " GB\nServices: " + acc.services.join(", ")) : "Not logged in";
+      renderDiagnosis(data.diagnosis);
       var mine = data.mine && data.handoff && data.handoff.status === "assigned";
       $("actions").hidden = !mine;
       $("take-box").hidden = !(data.handoff && data.handoff.status === "waiting");

@@ -4,7 +4,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var me = null, current = null, isNew = false, groups = [], revisionShown = null;
   var ACTIONS = ["balance", "remaining", "tariff", "change_tariff", "promised_payment", "buy_package", "services",
-    "connect_service", "disconnect_service", "expenses", "call_details", "autopay", "top_up", "block_sim", "feedback"];
+    "connect_service", "disconnect_service", "expenses", "call_details", "autopay", "top_up", "block_sim", "feedback", "diagnose"];
 
   function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
   function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
@@ -65,7 +65,9 @@
     $("f-answer-ru").value = entry.answer ? entry.answer.ru : ""; $("f-answer-en").value = entry.answer ? entry.answer.en : "";
     $("f-followups").value = (entry.followups || []).join(", ");
     $("f-buttons").value = (entry.buttons || []).map(function (b) { return b.title.ru + " | " + b.title.en + " | " + b.payload; }).join("\n");
-    $("f-compute").value = entry.compute || ""; $("f-action").value = entry.action || ""; $("f-handoff").checked = !!entry.handoff;
+    $("f-compute").value = entry.compute || ""; $("f-action").value = entry.action || "";
+    $("f-slots").value = Object.keys(entry.slots || {}).map(function (k) { return k + "=" + entry.slots[k]; }).join(", ");
+    $("f-handoff").checked = !!entry.handoff;
     $("errors").textContent = ""; $("conflicts").hidden = true; $("saved").textContent = ""; $("save-anyway").hidden = true;
     $("retire").hidden = isNew || retired;
     document.querySelectorAll("#entries li").forEach(function (li) { li.classList.toggle("current", li.dataset.id === entry.id); });
@@ -91,6 +93,11 @@
       handoff: $("f-handoff").checked};
     if ($("f-compute").value) entry.compute = $("f-compute").value;
     if ($("f-action").value) entry.action = $("f-action").value;
+    var slots = {};
+    $("f-slots").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).forEach(function (pair) {
+      var kv = pair.split("="); slots[kv[0].trim()] = (kv[1] || "").trim();
+    });
+    if (Object.keys(slots).length) entry.slots = slots;
     return entry;
   }
 
