@@ -50,6 +50,13 @@ def documents(analysis: Analysis) -> tuple[str, str]:
     return " ".join(t.lemma for t in tokens), " ".join(t.surface for t in tokens)
 
 
+def token_documents(matcher: Matcher, text: str) -> tuple[str, str]:
+    """`documents` of a text without the whole analysis: the same for words the base knows (its
+    own examples), which is all the quick retrain reads."""
+    tokens, _ = matcher._tokens_and_spans(text)
+    return " ".join(t.lemma for t in tokens), " ".join(t.surface for t in tokens)
+
+
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     """scikit-learn's `char_wb` analyzer (n-grams inside space-padded words), for one text."""
     grams: list[str] = []
@@ -459,12 +466,14 @@ def train(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str], folds: 
     an editor's save), else fit the stacker on out-of-fold predictions and calibrate it on
     `calibration` (default: the knowledge base's calibration questions)."""
     calibration = [(t, NONE if e == "__oos__" else e) for t, e in (kb.calibration if calibration is None else calibration)]
+    digest = knowledge_digest(kb, negatives)
+    if stacker is not None:  # the quick retrain: the texts' words only (no analyses), the calibration kept
+        texts = [(e.text, matcher.entry_ids[e.entry]) for e in matcher.examples] + [(t, NONE) for t in negatives]
+        quick = TextClassifier.fit([token_documents(matcher, t) for t, _ in texts], [label for _, label in texts])
+        return Model.from_bytes(Model(quick, stacker, digest, {"quick": 1.0}).to_bytes())
     analyses, labels, numbers = training_set(kb, matcher, negatives)
     docs = [documents(a) for a in analyses]
     classifier = TextClassifier.fit(docs, labels)
-    digest = knowledge_digest(kb, negatives)
-    if stacker is not None:
-        return Model.from_bytes(Model(classifier, stacker, digest, {"quick": 1.0}).to_bytes())
     rng = np.random.default_rng(seed)
     fold_of = np.empty(len(docs), dtype=np.int64)
     for label in sorted(set(labels)):  # stratified: each class spread over the folds

@@ -35,6 +35,7 @@ class BusConfig(Strict):
 class UnderstandingConfig(Strict):
     threshold: float = Field(0.4, ge=0, le=1)
     suggest_min: float = Field(0.3, ge=0, le=1)
+    full_retrain: bool = True  # after an editor's save, the full training (calibration) in the background
 
 
 class DialogueConfig(Strict):

@@ -99,7 +99,7 @@ class Runtime:
         holder = holder.with_model(model)
         self.knowledge = holder
         self.core.knowledge = holder
-        if not full and retrain:
+        if not full and retrain and self.config.understanding.full_retrain:
             if self.training is not None:
                 self.training.cancel()
             self.training = asyncio.create_task(self._train_fully(holder))

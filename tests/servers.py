@@ -159,7 +159,10 @@ class _Server:
 
     def _write_config(self) -> None:
         base = {"web": {"host": "127.0.0.1", "port": self.port, **CHEAP_PASSWORDS},
-                "payments": {"page_url": f"{self.url}/pay/{{token}}"}}
+                "payments": {"page_url": f"{self.url}/pay/{{token}}"},
+                # an editor's save retrains the classifier at once; the full training after it (seconds
+                # of CPU per save) has its own test (tests/test_understanding.py)
+                "understanding": {"full_retrain": False}}
         self.settings = merged(merged(base, dbaccess.backend_settings()), self._extra)
         self.config_file.write_text(to_toml(self.settings), encoding="utf-8")
 

@@ -261,3 +261,8 @@ def test_knowledge_negatives_and_calibration_load() -> None:
     assert all(entry == "__oos__" or entry in kb.by_id for _, entry in kb.calibration)
     texts = {t.lower() for e in kb.entries for _, t in e.examples.all()}
     assert not texts & {n.lower() for n in kb.negatives}  # a negative that is an example contradicts itself
+
+
+def test_the_quick_retrain_reads_the_examples_as_the_full_training_does(matcher: Matcher) -> None:
+    for example in matcher.examples[::7]:
+        assert learned.token_documents(matcher, example.text) == documents(matcher.analyse(example.text)), example.text
