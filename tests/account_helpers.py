@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import dbaccess
 from conftest import ChatClient
 
 from intents.replies import Outcome
@@ -27,7 +28,7 @@ INDEX_CACHE = IndexCache()  # the test process's one (the `index_cache` fixture 
 
 async def open_fast_runtime(db_path: str | Path, config: Config | None = None) -> Runtime:
     """`open_runtime(config, db_path)` with the knowledge index shared between calls."""
-    return await open_runtime(config or load_config(), str(db_path), cache=INDEX_CACHE)
+    return await open_runtime(config or load_config(), await dbaccess.fresh(db_path, INDEX_CACHE), cache=INDEX_CACHE)
 
 
 def now_utc() -> datetime:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import dbaccess
 import pytest
 
 from intents.matcher import Matcher
@@ -66,31 +66,10 @@ def index_cache() -> IndexCache:
     return INDEX_CACHE
 
 
-@pytest.fixture(scope="session")
-async def template_db(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> Path | None:
-    """On SQLite, a database as a first start leaves it (migrated; the knowledge base and the demo
-    billing seeded), which each test's database starts as a copy of (`fresh_db`)."""
-    config = load_config()
-    if config.storage.backend != "sqlite":
-        return None
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    rt = await open_runtime(config, str(path), cache=index_cache)
-    await rt.close()
-    return path
-
-
-def fresh_db(template: Path | None, path: Path) -> Path:
-    """`path` for a test's database: on SQLite a copy of the template (what a first start would
-    write, without writing it again); on PostgreSQL a schema the first start fills."""
-    if template is not None:
-        shutil.copyfile(template, path)
-    return path
-
-
 @pytest.fixture
-async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache, template_db: Path | None
-                  ) -> AsyncIterator[Runtime]:
-    rt = await open_runtime(config, str(fresh_db(template_db, tmp_path / "test.db")), cache=index_cache)
+async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> AsyncIterator[Runtime]:
+    """A real runtime on a database of its own (starting as a copy of a first start's: `dbaccess.fresh`)."""
+    rt = await open_runtime(config, await dbaccess.fresh(tmp_path / "test.db", index_cache), cache=index_cache)
     try:
         yield rt
     finally:

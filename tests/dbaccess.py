@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -95,3 +97,70 @@ def backend_env() -> dict[str, str]:
     config = load_config()
     names = [config.storage.url_env, config.bus.url_env] if config.storage.backend == "postgres" else []
     return {name: os.environ[name] for name in names if name in os.environ}
+
+
+# -- a database as a first start leaves it, made once per test process ---------------------------
+
+_TEMPLATE: list[str] = []  # the template's --db value, once made
+
+
+async def template(cache: Any = None) -> str:
+    """The --db value of a database as a first start leaves it (migrated; the knowledge base and the
+    demo billing seeded), made once per test process: SQLite a file, PostgreSQL a schema."""
+    if not _TEMPLATE:
+        import tempfile
+        import uuid
+
+        from supportbot.runtime import open_runtime
+
+        if backend() == "postgres":
+            key = f"template-{uuid.uuid4().hex[:12]}"  # a schema sb_<hash>, dropped with the run's others
+        else:
+            folder = tempfile.mkdtemp(prefix="supportbot-template-")
+            atexit.register(shutil.rmtree, folder, True)
+            key = str(Path(folder) / "template.db")
+        rt = await open_runtime(load_config(), key, cache=cache)
+        await rt.close()
+        _TEMPLATE.append(key)
+    return _TEMPLATE[0]
+
+
+async def fresh(db: str | Path, cache: Any = None) -> str:
+    """Make `db` (a --db value) start as a copy of the template, so that opening it has nothing
+    to seed: SQLite copies the file; PostgreSQL migrates the schema and copies the template's rows
+    (sequences set to match). Returns `db` as text."""
+    source = await template(cache)
+    if backend() != "postgres":
+        if not os.path.exists(db):  # noqa: ASYNC240 - a test's own file, just made
+            shutil.copyfile(source, db)
+        return str(db)
+    import asyncpg
+
+    from storage.postgres import PostgresDatabase
+    from storage.schema import migrate
+
+    target = schema_for(str(db))
+    pg = await PostgresDatabase.open(os.environ["SUPPORTBOT_DATABASE_URL"], str(db), min_size=1, max_size=2)
+    try:
+        await migrate(pg)
+        conn: asyncpg.Connection = await pg.pool.acquire()
+        try:
+            async with conn.transaction():
+                if await conn.fetchval(f'SELECT count(*) FROM "{target}".kb_entries'):
+                    return str(db)
+                await conn.execute("SET LOCAL session_replication_role = replica")  # rows in any order: no FK checks
+                tables = await conn.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
+                                          "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'", source)
+                for row in tables:
+                    name = row["table_name"]
+                    await conn.execute(f'INSERT INTO "{target}"."{name}" SELECT * FROM "{source}"."{name}"')
+                for seq in await conn.fetch("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1",
+                                            source):
+                    if seq["last_value"] is not None:
+                        await conn.execute("SELECT setval($1::regclass, $2)", f'"{target}"."{seq["sequencename"]}"',
+                                           seq["last_value"])
+        finally:
+            await pg.pool.release(conn)
+    finally:
+        await pg.close()
+    return str(db)

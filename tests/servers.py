@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -189,7 +188,9 @@ class _Server:
                               env={**self.env, **(env or {})}, timeout=timeout, check=False)
 
     def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-        """`supportbot ARGS --db DB` (works while the server runs); its stdout."""
+        """`supportbot ARGS --db DB` (works while the server runs); its stdout. It waits for the
+        process: next to an in-process server call it in a thread (`await asyncio.to_thread(…)`),
+        or the server's event loop, which is the test's, stands still meanwhile."""
         result = self.run(*args, "--db", str(self.db), env=env)
         if check and result.returncode != 0:
             raise AssertionError(f"supportbot {' '.join(args)} failed ({result.returncode}): {result.stderr}")
@@ -256,10 +257,9 @@ class AppServer(_Server):
     """The application in-process (`create_app`) on a loopback port (`TestServer`)."""
 
     def __init__(self, workdir: Path, settings: dict[str, Any] | None = None, secrets: dict[str, str] | None = None,
-                 cache: IndexCache | None = None, db_name: str = "web.db", template: Path | None = None) -> None:
+                 cache: IndexCache | None = None, db_name: str = "web.db") -> None:
         self._setup(workdir, settings, secrets, db_name)
         self.cache = cache
-        self.template = template  # SQLite: a database as a first start leaves it, to start from a copy
         self.server: Any = None
 
     async def start(self) -> AppServer:
@@ -268,8 +268,7 @@ class AppServer(_Server):
         from supportbot.server import ensure_admin
         from web.app import create_app
 
-        if self.template is not None and not self.db.exists():
-            shutil.copyfile(self.template, self.db)
+        await dbaccess.fresh(self.db, self.cache)  # a copy of a first start's database: nothing to seed
         config = TestConfig.model_validate(self.settings)
         config._secrets = dict(self.secrets)
         self.config = config

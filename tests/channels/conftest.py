@@ -164,12 +164,12 @@ def fake() -> Iterator[FakePlatform]:
 
 
 @pytest.fixture(scope="package")
-async def server(fake: FakePlatform, tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache,
-                 template_db: Path | None) -> AsyncIterator[AppServer]:
+async def server(fake: FakePlatform, tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache
+                 ) -> AsyncIterator[AppServer]:
     """The application with all three channels, in-process, shared by the tests that neither restart
     nor reconfigure it."""
     srv = channels_server(AppServer, tmp_path_factory.mktemp("shared"), fake, settings=SHARED_SETTINGS,
-                          cache=index_cache, template=template_db)
+                          cache=index_cache)
     await srv.start()
     try:
         yield srv

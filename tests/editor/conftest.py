@@ -46,10 +46,9 @@ class Server(AppServer):
 
 
 @pytest.fixture(scope="module")
-async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
-                 ) -> AsyncIterator[Server]:
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[Server]:
     """One server per test module, on a fresh database, with an `editor` and an `agent` account."""
-    srv = Server(tmp_path_factory.mktemp("editor"), cache=index_cache, db_name="editor.db", template=template_db)
+    srv = Server(tmp_path_factory.mktemp("editor"), cache=index_cache, db_name="editor.db")
     await srv.start()
     try:
         for account in (srv.editor, srv.agent):

@@ -17,7 +17,6 @@ The browser and security tests share one server; the login-throttling tests have
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -37,11 +36,10 @@ __all__ = ["ADMIN_PASSWORD", "AGENT_PASSWORD", "AgentAccount", "ChatClient", "Co
 
 
 @pytest.fixture(scope="session")
-async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
-                 ) -> AsyncIterator[AppServer]:
+async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
     """The application on a fresh database, shared by the browser and security tests (each test
     makes its own visitors and agents)."""
-    srv = await AppServer(tmp_path_factory.mktemp("server"), cache=index_cache, template=template_db).start()
+    srv = await AppServer(tmp_path_factory.mktemp("server"), cache=index_cache).start()
     try:
         yield srv
     finally:
@@ -49,12 +47,10 @@ async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCac
 
 
 @pytest.fixture(scope="session")
-async def proxy_server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache, template_db: Path | None
-                       ) -> AsyncIterator[AppServer]:
+async def proxy_server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[AppServer]:
     """A server configured to sit behind our own reverse proxy (trust_proxy = true); the login
     throttling tests lock it."""
-    srv = await AppServer(tmp_path_factory.mktemp("proxy"), {"web": {"trust_proxy": True}}, cache=index_cache,
-                          template=template_db).start()
+    srv = await AppServer(tmp_path_factory.mktemp("proxy"), {"web": {"trust_proxy": True}}, cache=index_cache).start()
     try:
         yield srv
     finally:

@@ -77,7 +77,7 @@ async def test_console_socket_needs_a_session_and_our_origin(server: Server, htt
     assert await handshake_status(http, url, headers=server.origin) == 401
     async with http.get(server.url + "/api/console/me") as response:
         assert response.status == 401
-    agent = server.add_agent()  # through the command line, while the server runs
+    agent = await asyncio.to_thread(server.add_agent)  # through the command line, while the server runs
     assert (await console_login(http, server, agent.login, agent.password)).status == 302
     assert await handshake_status(http, url, headers={"Origin": FOREIGN_ORIGIN}) == 403
     assert await handshake_status(http, url) == 403
