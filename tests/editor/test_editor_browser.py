@@ -27,7 +27,7 @@ FALLBACKS = {_KB.message(key, "ru") for key in ("rephrase", "did_you_mean", "off
     _KB.by_id["out-of-scope"].answer.ru}
 NEW_EXAMPLE = "уезжаю зимовать на бали, как держать связь с операторами"  # roaming, in words the base lacks
 CLASH = "как позвонить с мегафона"  # clearly "calling from another network", not roaming
-TONE = ["как переключить на тон", "подскажите как переключить на тон", "как переключиться на тон"]
+TONE = ["как перейти на тон", "подскажите как перейти на тон", "как мне перейти на тон"]
 
 
 def is_fallback(replies: list[str]) -> bool:
