@@ -37,10 +37,11 @@ from knowledge.model import KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher
 
 NONE = "__none__"  # the classifier's class for messages the base does not answer
-FORMAT = 4  # bump when features or arrays change: stored models of another format are retrained
+FORMAT = 5  # bump when features or arrays change: stored models of another format are retrained
 WORD_NGRAMS, CHAR_NGRAMS = (1, 2), (2, 5)
 FEATURES = ("m_score", "m_top", "m_margin", "m_dice", "m_cover", "m_fuzz", "c_score", "c_top", "c_margin", "agree",
-            "c_none", "unknown", "offtopic", "short", "m_absent", "c_absent", "uncovered", "uncovered_max", "core")
+            "c_none", "unknown", "offtopic", "short", "m_absent", "c_absent", "uncovered", "uncovered_max", "core",
+            "none_margin")
 _SPACES = re.compile(r"\s\s+")
 
 
@@ -275,6 +276,8 @@ def candidate_features(match_candidates: list[Candidate], analysis: Analysis, sc
     c_rank = {classes[int(i)]: r for r, i in enumerate(order[:3])}
     c_index = {name: i for i, name in enumerate(classes)}
     none_score = float(scores[c_index[NONE]]) if NONE in c_index else -1.0
+    best_entry = max((float(scores[i]) for name, i in c_index.items() if name != NONE), default=-2.0)
+    none_margin = none_score - best_entry  # > 0: the classifier thinks the base does not answer this
     names = list(m)[:5] + [classes[int(i)] for i in order[:3] if classes[int(i)] not in m and classes[int(i)] != NONE]
     weight = analysis.weight or 1.0
     unknown = sum(analysis.terms.get(t, 0.0) for t in analysis.unknown) / weight
@@ -297,7 +300,7 @@ def candidate_features(match_candidates: list[Candidate], analysis: Analysis, sc
                      parts.get("cover", 0.0), parts.get("fuzz", 0.0), c, 1.0 if c_rank.get(name) == 0 else 0.0,
                      c - c_others, 1.0 if (cand is not None and score == m_best and top_class == name) else 0.0,
                      none_score, unknown, offtopic, short, 0.0 if cand else 1.0, 0.0 if name in c_index else 1.0,
-                     gap, gap_max, said])
+                     gap, gap_max, said, none_margin])
     return names, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 
 
