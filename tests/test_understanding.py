@@ -4,20 +4,22 @@ repaired input, the learned model and its storage, abstaining, tone, follow-ups,
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import ChatClient
 
 from intents import learned
 from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest
 from intents.matcher import Matcher
-from knowledge import loader
+from knowledge import dumper, loader
 from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
 from supportbot.config import Config
-from supportbot.runtime import IndexCache, Runtime, open_runtime, shipped_model, with_catalogue
+from supportbot.runtime import Runtime, open_runtime, shipped_model, with_catalogue
 
 
 def payloads(out) -> list[str]:
@@ -86,8 +88,32 @@ def test_the_digest_follows_examples_negatives_and_calibration(kb: KnowledgeBase
     assert knowledge_digest(other, other.negatives) != base
 
 
+@pytest.fixture
+def small_knowledge(tmp_path: Path, config: Config) -> Config:
+    """A knowledge folder of a few entries (the reference files as shipped): trained in a second,
+    so that the tests of training do not spend the suite's CPU on the whole base."""
+    folder = tmp_path / "kb"
+    (folder / "entries").mkdir(parents=True)
+    for path in loader.SHIPPED.glob("*.yaml"):
+        if path.name not in ("negatives.yaml", "calibration.yaml"):
+            shutil.copy(path, folder / path.name)
+    groups = ("roaming", "social", "handoff", "out_of_scope", "chat_feedback", "smalltalk", "peak")
+    chosen = [e for e in loader.load_entries(loader.SHIPPED) if e.group in groups]
+    kept = {e.id for e in chosen}
+    chosen = [e.model_copy(update={"followups": [f for f in e.followups if f in kept]}) for e in chosen]
+    for name, text in dumper.group_files(chosen).items():
+        (folder / "entries" / name).write_text(text, encoding="utf-8")
+    calibration = yaml.safe_load((loader.SHIPPED / "calibration.yaml").read_text(encoding="utf-8"))
+    (folder / "calibration.yaml").write_text(yaml.safe_dump(
+        {k: v for k, v in calibration.items() if k in kept or k == "__oos__"}, allow_unicode=True), encoding="utf-8")
+    negatives = yaml.safe_load((loader.SHIPPED / "negatives.yaml").read_text(encoding="utf-8"))
+    (folder / "negatives.yaml").write_text(yaml.safe_dump({k: v[:40] for k, v in negatives.items()}, allow_unicode=True),
+                                           encoding="utf-8")
+    return config.model_copy(update={"knowledge": config.knowledge.model_copy(update={"path": str(folder)})})
+
+
 async def test_a_new_database_stores_the_model_and_a_restart_does_not_train(
-        tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, small_knowledge: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real = learned.train
 
@@ -96,16 +122,15 @@ async def test_a_new_database_stores_the_model_and_a_restart_does_not_train(
         return real(*args, **kwargs)
 
     monkeypatch.setattr("supportbot.runtime.train", counting)
-    monkeypatch.setattr("supportbot.runtime.SHIPPED_MODEL", tmp_path / "none.npz")  # as if nothing were shipped
     db = str(tmp_path / "m.db")
-    first = await open_runtime(config, db)
+    first = await open_runtime(small_knowledge, db)
     try:
-        assert calls == [1]  # knowledge without a model: trained once …
+        assert calls == [1]  # knowledge without a model (none shipped for it): trained once …
         digest = first.knowledge.model.digest  # type: ignore[union-attr]
         assert await first.kb_store.model(digest) is not None  # … and stored with it
     finally:
         await drop(first)
-    second = await open_runtime(config, db)
+    second = await open_runtime(small_knowledge, db)
     try:
         assert calls == [1]  # the next start reads it
         assert second.knowledge.model.digest == digest  # type: ignore[union-attr]
@@ -120,25 +145,29 @@ async def drop(rt: Runtime, last: bool = False) -> None:
 
 
 async def test_an_editors_save_is_live_at_once_and_fully_trained_in_the_background(
-        tmp_path: Path, config: Config, index_cache: IndexCache) -> None:
-    rt = await open_runtime(config, str(tmp_path / "e.db"), cache=index_cache)
+        tmp_path: Path, small_knowledge: Config) -> None:
+    rt = await open_runtime(small_knowledge, str(tmp_path / "e.db"))
     try:
-        entry, _ = await rt.kb_store.entry("lk-virtual-card")  # type: ignore[misc]
-        entry = entry.model_copy(deep=True)
-        entry.examples.ru.append("карта теле2 для оплаты подписок в интернете")
+        first = rt.knowledge.model
+        assert first is not None and "quick" not in first.stats
+        found = await rt.kb_store.entry("social-networks")
+        assert found is not None
+        entry = found[0].model_copy(deep=True)
+        entry.examples.ru.append("где найти теле2 в сети одноклассники с картинками котиков")
         await rt.kb_store.save([entry], [], "editor", "a wording", _now())
         await rt.reload_knowledge()
         quick = rt.knowledge.model
         assert quick is not None and quick.stats.get("quick") == 1.0  # the classifier retrained, the calibration kept
+        assert quick.digest != first.digest and quick.stacker.threshold == first.stacker.threshold
         assert rt.training is not None
         await asyncio.wait_for(rt.training, 120)
         full = rt.knowledge.model
         assert full is not None and "quick" not in full.stats and full.digest == quick.digest
         assert await rt.kb_store.model(full.digest) is not None
-        out = await ChatClient(rt, "e1").say("карта теле2 для оплаты подписок в интернете")
-        assert out.intent == "lk-virtual-card"
+        out = await ChatClient(rt, "e1").say("где найти теле2 в сети одноклассники с картинками котиков")
+        assert out.intent == "social-networks"
     finally:
-        await rt.close()
+        await drop(rt, last=True)
 
 
 def _now():
