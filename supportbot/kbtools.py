@@ -65,10 +65,10 @@ def kb_command(config: Config, args: argparse.Namespace) -> int:
         return 1
     if args.kb_command == "train":
         return train_shipped(kb, config, path)
-    matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
     if args.kb_command == "explain":
-        print(matcher.explain(args.text))
+        print(explain(kb, config, args.text))
         return 0
+    matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
     clashes, total = find_clashes(kb, matcher)
     for clash in clashes:
         print(f"warning: {clash}")
@@ -77,6 +77,45 @@ def kb_command(config: Config, args: argparse.Namespace) -> int:
           f"{len(clashes)} examples match another entry better ({100 * (1 - len(clashes) / max(total, 1)):.1f}% "
           "answer their own entry)")
     return 1 if clashes and args.strict else 0
+
+
+def explain(kb: KnowledgeBase, config: Config, text: str) -> str:
+    """How a message is read: the repair, the matcher's scores with their parts, and — with the
+    model trained for these files — the classifier's guesses and each candidate's probability."""
+    from backends.sandbox import SERVICES
+    from intents.learned import FEATURES, candidate_features, documents, knowledge_digest
+    from intents.understanding import KnowledgeHolder
+
+    from .runtime import SHIPPED_MODEL, shipped_model, with_catalogue
+
+    kb = with_catalogue(kb, [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)])
+    holder = KnowledgeHolder.build(kb, Normalizer(), config.understanding.threshold)
+    repair = holder.repair(text)
+    lines = []
+    if repair.repaired:
+        lines.append(f"read as: {repair.text!r} ({repair.kind})")
+    lines.append(holder.matcher.explain(repair.text))
+    model = shipped_model(knowledge_digest(kb, kb.negatives))
+    if model is None:
+        lines.append(f"no trained model for these files in {SHIPPED_MODEL} (supportbot kb train): the matcher decides")
+        return "\n".join(lines)
+    holder = holder.with_model(model)
+    reading = holder.read(text)
+    scores = model.classifier.decision(documents(reading.analysis))
+    best = sorted(zip(model.classifier.classes, scores.tolist(), strict=True), key=lambda x: -x[1])[:3]
+    lines.append("classifier: " + ", ".join(f"{name} {score:.2f}" for name, score in best))
+    assert holder.understanding is not None
+    names, rows = candidate_features(reading.candidates, reading.analysis, scores, model.classifier.classes,
+                                     holder.matcher, core=holder.understanding.core)
+    probabilities = model.stacker.probability(rows) if len(names) else []
+    for name, row, p in sorted(zip(names, rows, probabilities, strict=True), key=lambda x: -x[2])[:5]:
+        parts = ", ".join(f"{f}={v:.2f}" for f, v in zip(FEATURES, row, strict=True) if v)
+        lines.append(f"{p:.3f} {name} ← {parts}")
+    stacker = model.stacker
+    verdict = f"answer: {reading.entry_id}" if reading.entry_id else "no answer (the nearest topics and the operator)"
+    lines.append(f"probability {reading.score} (answered from {stacker.threshold}, or {stacker.agreed} when the "
+                 f"matcher alone answers the same): {verdict}")
+    return "\n".join(lines)
 
 
 def train_shipped(kb: KnowledgeBase, config: Config, path: Path) -> int:

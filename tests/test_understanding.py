@@ -295,3 +295,14 @@ def test_knowledge_negatives_and_calibration_load() -> None:
 def test_the_quick_retrain_reads_the_examples_as_the_full_training_does(matcher: Matcher) -> None:
     for example in matcher.examples[::7]:
         assert learned.token_documents(matcher, example.text) == documents(matcher.analyse(example.text)), example.text
+
+
+def test_kb_explain_shows_the_repair_the_model_and_the_decision(config: Config) -> None:
+    from supportbot.kbtools import explain
+
+    text = explain(loader.load(), config, "kak popolnit schet bez komissii")
+    assert "read as: 'как пополнить счет без комиссии' (translit)" in text
+    assert "classifier: lk-top-up" in text
+    assert "answer: lk-top-up" in text.splitlines()[-1]
+    miss = explain(loader.load(), config, "как настроить точку доступа apn на андроиде")
+    assert miss.splitlines()[-1].endswith("no answer (the nearest topics and the operator)")
