@@ -9,7 +9,7 @@ from playwright.async_api import expect
 from .conftest import Server, new_agent
 from .test_browser_flow import NewContext, chat_say, conversation_of, new_context, open_chat, open_console, queue_and_open
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
 __all__ = ["new_context"]  # the fixture, used here too
 
