@@ -122,6 +122,8 @@ class Core:
         shown = msg.text or ((msg.button_title or f"[{msg.button}]") if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
             shown = "•" * min(len(shown), 8)  # a login code: never kept
+        elif msg.text:
+            shown = await self.actions.redact(turn, shown)  # a code typed when not asked for: not kept either
         if truncated:
             step.replies.insert(0, Reply(turn.say("too_long", limit=MAX_TEXT)))
         intent = step.intent or step.action  # a turn inside an action belongs to that action

@@ -124,6 +124,10 @@ class ActionPort(Protocol):
     def reminder(self, turn: Turn) -> Reply | None:
         """A nudge back to the action in progress, after a detour to another question."""
 
+    async def redact(self, turn: Turn, text: str) -> str:
+        """The user's message as it may be kept: login codes masked while one is outstanding or was
+        sent recently in this conversation (typed when the bot was not asking for it)."""
+
 
 class HandoffPort(Protocol):
     async def request(self, turn: Turn, reason: str) -> Step:
