@@ -64,7 +64,7 @@ class LoginService:
         """Send a fresh code to `phone` (only if it is a subscriber; the answer is the same)."""
         policy = self.policy
         subscriber = await self.billing.find_subscriber(phone)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"phone:{phone}") as tx:  # the limits count per phone (and per user)
             minute_ago = stamp(now - timedelta(minutes=1))
             recent = [unstamp(s) for s in await LoginCodeStore.sent_since(tx, phone, user_key, now - timedelta(hours=1))]
             last_minute = [t for t in recent if stamp(t) > minute_ago]
@@ -82,7 +82,7 @@ class LoginService:
         return SendResult("sent")
 
     async def verify(self, user_key: str, code: str, now: datetime, purpose: str = "login") -> VerifyResult:
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"login:{user_key}") as tx:
             row = await LoginCodeStore.latest_unused(tx, user_key, purpose)
             if row is None:
                 return VerifyResult("no_code")
