@@ -72,7 +72,7 @@ class LoginService:
         subscriber = await self.billing.find_subscriber(phone)
         if address is not None and not await self.address_limiter.allow_async(address, time.monotonic()):
             return SendResult("rate_limited", int(3600 / policy.per_address_hour) + 1)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"phone:{phone}") as tx:  # the limits count per phone (and per user)
             minute_ago = stamp(now - timedelta(minutes=1))
             recent = [unstamp(s) for s in await LoginCodeStore.sent_since(tx, phone, user_key, now - timedelta(hours=1))]
             last_minute = [t for t in recent if stamp(t) > minute_ago]
@@ -94,7 +94,7 @@ class LoginService:
         return await LoginCodeStore.outstanding(self.db, user_key, now, now - recent)
 
     async def verify(self, user_key: str, code: str, now: datetime, purpose: str = "login") -> VerifyResult:
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"login:{user_key}") as tx:
             row = await LoginCodeStore.latest_unused(tx, user_key, purpose)
             if row is None:
                 return VerifyResult("no_code")

@@ -111,7 +111,7 @@ class AgentStore:
             raise AgentError("a name is 1-100 characters")
         validate_password(password)
         digest = await self._hash(password)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"agent:{login}") as tx:
             if await tx.fetchval("SELECT count(*) FROM agents WHERE login = ?", (login,)):
                 raise AgentError(f"the login {login!r} is taken")
             agent_id = await tx.fetchval(
