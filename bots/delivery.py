@@ -104,6 +104,8 @@ class ChannelRunner:
         self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
         self._sent = Coalescer(self._mark_sent)  # one UPDATE for the sends of a moment
+        self._attempts = Coalescer(self._mark_attempts)  # and one for the attempts about to leave
+        self.in_doubt_at_start = 0
         self.processed = 0
 
     @property
@@ -113,6 +115,10 @@ class ChannelRunner:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.in_doubt_at_start = await self.outbox.in_doubt(self.name, utcnow())
+        if self.in_doubt_at_start:
+            log.warning("%s: %d messages were being sent when an instance stopped; they are sent again (at least "
+                        "once: each may arrive twice)", self.name, self.in_doubt_at_start)
         self._unsubscribe = self.events.subscribe("*", self._on_event)
         await self.relay_pending()
         self._tasks = [asyncio.create_task(self._process_loop(), name=f"{self.name}-inbound"),
@@ -267,6 +273,9 @@ class ChannelRunner:
         if self.events.shared is not None:  # several instances share the work
             self.events.publish(f"work:{self.name}", {"from": self.instance})
 
+    async def _mark_attempts(self, outbox_ids: list[int]) -> None:
+        await self.outbox.attempting(outbox_ids, utcnow())
+
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
         await self._announce()
@@ -350,6 +359,7 @@ class ChannelRunner:
         """Send one message; the time of its retry when it must be tried again, else None."""
         attempts = row["attempts"] + 1
         await self.pacer.wait(row["chat_id"])
+        await self._attempts.add(row["id"])  # durably marked before it leaves
         try:
             async with self._sending:
                 await self.adapter.send(json.loads(row["payload"]), row["id"], row["payload"])

@@ -83,6 +83,20 @@ class Outbox:
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
 
+    async def attempting(self, outbox_ids: list[int], now: datetime) -> None:
+        """Mark messages as about to leave (durably, before they do): after a crash, one marked but
+        not confirmed sent may have reached the platform (it is sent again: at least once)."""
+        marks = ",".join("?" * len(outbox_ids))
+        await self.db.execute(f"UPDATE outbox SET attempted_at = ? WHERE id IN ({marks})",  # noqa: S608
+                              (stamp(now), *outbox_ids))
+
+    async def in_doubt(self, channel: str, now: datetime) -> int:
+        """Messages a stopped instance was sending (attempt marked, no confirmation): they are sent
+        again, so each may reach the user twice (the documented at-least-once window)."""
+        return await self.db.fetchval(
+            "SELECT count(*) FROM outbox WHERE channel = ? AND status = 'sending' AND attempted_at IS NOT NULL "
+            "AND claimed_by NOT IN (SELECT id FROM instances WHERE last_seen > ?)", (channel, stamp(now - ALIVE)))
+
     async def sent(self, outbox_ids: list[int], now: datetime) -> None:
         marks = ",".join("?" * len(outbox_ids))
         await self.db.execute(
