@@ -124,31 +124,31 @@ async def test_finding_08_fresh_tokens_do_not_dodge_the_limits(limited: AppServe
             if r.status == 429:
                 assert int(r.headers["Retry-After"]) >= 1
     assert statuses.count(200) == 10 and statuses[-1] == 429
-    # messages: all visitors of one address together, 120 at once
+    # messages: all visitors of one address together, 120 at once (then 2 a second)
     tokens = []
-    for i in range(7):
+    for i in range(15):
         async with http.post(limited.url + "/api/chat/session", json={},
-                             headers={**limited.origin, "X-Forwarded-For": f"198.51.100.{90 + i}"}) as r:
+                             headers={**limited.origin, "X-Forwarded-For": f"198.51.100.{100 + i}"}) as r:
             tokens.append((await r.json())["token"])
     sockets = [await http.ws_connect(limited.url + "/ws/chat", params={"token": t},
                                      headers={**limited.origin, "X-Forwarded-For": "198.51.100.82"}) for t in tokens]
     for ws in sockets:
         await ws.receive_json()  # history
     for n, ws in enumerate(sockets):
-        for k in range(20):  # 140 messages, 20 per visitor (each visitor's own burst)
+        for k in range(20):  # 300 messages, 20 per visitor (within each visitor's own burst)
             await ws.send_json({"type": "say", "id": f"lim-{n}-{k:04d}", "text": "/help"})
     acked = limited_count = 0
     for ws in sockets:
         seen = 0
         while seen < 20:
-            frame = await ws.receive_json(timeout=30)
+            frame = await ws.receive_json(timeout=60)
             if frame.get("type") == "ack":
                 acked, seen = acked + 1, seen + 1
             elif frame.get("type") == "error":
                 assert frame["error"] == "rate_limited" and frame["retry_after"] >= 1
                 limited_count, seen = limited_count + 1, seen + 1
         await ws.close()
-    assert acked + limited_count == 140 and limited_count >= 140 - 120 - 5 and acked >= 120
+    assert acked + limited_count == 300 and acked >= 120 and limited_count >= 100  # 120 at once, then a trickle
     # sockets: 20 open at once per address
     opened, refused = [], 0
     for _ in range(21):
