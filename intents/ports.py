@@ -8,7 +8,6 @@ import-linter contract in pyproject.toml keeps it so).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,11 +52,8 @@ class ConversationRepository(Protocol):
 
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
-                          message_key: tuple[str, str] | None = None, result: str | None = None,
-                          also: Sequence[Any] = ()) -> str:
-        """Everything a turn writes, in one transaction, with `also` (the caller's own writes, opaque
-        to the core: a channel's replies queued and its update marked done); the conversation's
-        status afterwards."""
+                          message_key: tuple[str, str] | None = None, result: str | None = None) -> str:
+        """Everything a turn writes, in one transaction; the conversation's status afterwards."""
 
 
 @dataclass
