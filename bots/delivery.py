@@ -185,8 +185,7 @@ class ChannelRunner:
                 rows = await self.inbox.claim(self.name, self.instance, utcnow())
                 if rows:
                     await self._process_batch(rows)
-                    await self._announce()
-                    continue
+                    continue  # look again at once: a chat's next update, held back while this one ran, is ours now
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -270,19 +269,16 @@ class ChannelRunner:
 
     # -- operator and system messages --------------------------------------------------------------
 
-    async def _announce(self) -> None:
-        """Tell the other instances that work finished here: a chat's next update or message,
-        held back while this one was in progress, may be theirs to take now (without this they
-        would find it on their next one-second look)."""
-        if self.events.shared is not None:  # several instances share the work
-            self.events.publish(f"work:{self.name}", {"from": self.instance})
+    # Nothing is announced to the other instances when work finishes here: whoever finishes a chat's
+    # update (or marks its message sent) claims again at once, after that commit, and an instance
+    # that stores a chat's next update claims after storing it; so one of the two always sees the
+    # next one, without a message to every other instance per batch.
 
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
-        await self._announce()
 
     async def _on_event(self, topic: str, event: dict[str, Any]) -> None:
-        if topic == f"work:{self.name}":
+        if topic == f"work:{self.name}":  # an instance of an earlier release announcing finished work
             if event.get("from") != self.instance:
                 self._inbound.set()
                 self._outbound.set()
