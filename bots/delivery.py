@@ -29,7 +29,6 @@ from intents.dialogue import Core
 from intents.replies import Button, Incoming, Outcome, Reply
 from kernel.bus import EventBus
 from kernel.clock import utcnow
-from storage.conversations import ConversationStore
 from storage.db import Database, Statement
 from storage.inbox import UPDATE_ATTEMPTS, Inbox
 from storage.outbox import MAX_ATTEMPTS, Outbox
@@ -96,8 +95,6 @@ class ChannelRunner:
         self.pacer = pacer
         self.inbox = Inbox(db)
         self.outbox = Outbox(db)
-        # the core's store, when it is ours: the replies and the update's done mark go with the turn's write
-        self.conversations = core.conversations if isinstance(core.conversations, ConversationStore) else None
         self.concurrency = concurrency
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()
@@ -107,6 +104,8 @@ class ChannelRunner:
         self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
         self._sent = Coalescer(self._mark_sent)  # one UPDATE for the sends of a moment
+        self._attempts = Coalescer(self._mark_attempts)  # and one for the attempts about to leave
+        self.in_doubt = 0  # messages claimed again after an instance stopped while sending them
         self.processed = 0
 
     @property
@@ -228,7 +227,6 @@ class ChannelRunner:
             replies = False
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
-                key = (msg.channel, msg.message_id)
                 with_turn: list[Statement] = []
 
                 def finish(outcome: Outcome, msg: Incoming = msg, at_end: bool = index == last,
@@ -238,13 +236,7 @@ class ChannelRunner:
                         into.append(Inbox.done_statement(row["id"], now))
                     return into
 
-                if self.conversations is not None:
-                    self.conversations.attach(key, lambda result, finish=finish: finish(Outcome.from_json(result)))
-                try:
-                    outcome = await self.core.handle(msg)
-                finally:
-                    if self.conversations is not None:
-                        self.conversations.detach(key)
+                outcome = await self.core.handle(msg, also=finish)
                 replies |= bool(outcome.replies)
                 if not with_turn:  # the stored outcome of a message answered before: queued here
                     statements += finish(outcome)
@@ -273,6 +265,9 @@ class ChannelRunner:
     # update (or marks its message sent) claims again at once, after that commit, and an instance
     # that stores a chat's next update claims after storing it; so one of the two always sees the
     # next one, without a message to every other instance per batch.
+
+    async def _mark_attempts(self, outbox_ids: list[int]) -> None:
+        await self.outbox.attempting(outbox_ids, utcnow())
 
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
@@ -311,6 +306,11 @@ class ChannelRunner:
             self._outbound.clear()  # before looking: a wake-up during the claim is not lost
             try:
                 rows = await self.outbox.claim(self.name, self.instance, utcnow())
+                doubt = sum(1 for r in rows if r.get("attempted_at"))
+                if doubt:
+                    self.in_doubt += doubt
+                    log.warning("%s: %d messages were being sent when an instance stopped; they are sent again "
+                                "(at least once: each may arrive twice)", self.name, doubt)
                 if rows:
                     self._dispatch(rows)
                     continue
@@ -356,6 +356,7 @@ class ChannelRunner:
         """Send one message; the time of its retry when it must be tried again, else None."""
         attempts = row["attempts"] + 1
         await self.pacer.wait(row["chat_id"])
+        await self._attempts.add(row["id"])  # durably marked before it leaves
         try:
             async with self._sending:
                 await self.adapter.send(json.loads(row["payload"]), row["id"], row["payload"])

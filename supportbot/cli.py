@@ -97,6 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"supportbot: configuration error: {exc}", file=sys.stderr)
         return 2
+    problems = config.environment_problems()
+    if problems:
+        for problem in problems:
+            print(f"supportbot: configuration error: {problem}", file=sys.stderr)
+        return 2
     try:
         if args.command == "chat":
             return asyncio.run(chat_jsonl(config, args) if args.jsonl else chat_interactive(config, args))
