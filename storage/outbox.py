@@ -14,7 +14,7 @@ from typing import Any
 from kernel.clock import stamp
 
 from .db import Database, Statement
-from .inbox import ALIVE, CLAIM_TIMEOUT
+from .inbox import ALIVE, CLAIM_TIMEOUT, skip_locked
 
 MAX_ATTEMPTS = 8
 
@@ -24,15 +24,18 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    def reply_statement(channel: str, chat_id: str, user: tuple[str, str], key: str, payload: dict[str, Any],
-                        now: datetime) -> Statement:
-        """Queue a reply to a user's message; `user` is the conversation's (channel, user key), looked
-        up in the same statement. Nothing when the key is already queued."""
+    def replies_statement(channel: str, chat_id: str, user: tuple[str, str], items: list[tuple[str, dict[str, Any]]],
+                          now: datetime) -> Statement:
+        """Queue a turn's replies (`items`: key and payload of each, in order) in one statement: the
+        rows are inserted in the order listed, so the chat's messages keep it; the conversation
+        (`user`: channel, user key) is looked up in the same statement. A key already queued is skipped."""
+        row = "(?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?)"
+        params: list[Any] = []
+        for key, payload in items:
+            params += [channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)]
         return Statement(
-            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "
-            "VALUES (?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?) "
-            "ON CONFLICT (dedupe_key) DO NOTHING",
-            (channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
+            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "  # noqa: S608
+            f"VALUES {', '.join([row] * len(items))} ON CONFLICT (dedupe_key) DO NOTHING", params)
 
     async def enqueue(self, channel: str, chat_id: str, conversation_id: int | None, key: str, payload: dict[str, Any],
                       now: datetime) -> bool:
@@ -64,10 +67,18 @@ class Outbox:
         rows = await self.db.fetchall(
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
             "SELECT id FROM outbox WHERE channel = ? AND status IN ('pending', 'sending') "  # the open ones: an index
-            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
-            "RETURNING id, chat_id, payload, attempts",
+            f"AND {taken} AND {first} ORDER BY id LIMIT ?{skip_locked(self.db)}) AND {taken} "
+            "RETURNING id, chat_id, payload, attempts, attempted_at",
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
+
+    async def attempting(self, outbox_ids: list[int], now: datetime) -> None:
+        """Mark messages as about to leave (durably, before they do). A message claimed again with
+        its mark still set was being sent by an instance that stopped (no answer recorded): it may
+        have reached the platform, and is sent again (at least once)."""
+        marks = ",".join("?" * len(outbox_ids))
+        await self.db.execute(f"UPDATE outbox SET attempted_at = ? WHERE id IN ({marks})",  # noqa: S608
+                              (stamp(now), *outbox_ids))
 
     async def sent(self, outbox_ids: list[int], now: datetime) -> None:
         marks = ",".join("?" * len(outbox_ids))
@@ -85,8 +96,9 @@ class Outbox:
                 (stamp(next_at), *outbox_ids))
 
     async def retry(self, outbox_id: int, attempts: int, delay: float, error: str, now: datetime) -> None:
-        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-        await self.db.execute("UPDATE outbox SET status = ?, attempts = ?, next_at = ?, error = ? WHERE id = ?",
+        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"  # the attempt was answered: not in doubt
+        await self.db.execute("UPDATE outbox SET status = ?, attempts = ?, next_at = ?, error = ?, attempted_at = NULL "
+                              "WHERE id = ?",
                               (status, attempts, stamp(now + timedelta(seconds=delay)), error[:500], outbox_id))
 
     async def failed(self, outbox_id: int, attempts: int, error: str) -> None:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import html
 import json
 import logging
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,9 @@ from aiohttp import WSMsgType, web
 
 from handoff.console import ConsoleError
 from kernel.clock import unstamp, utcnow
-from storage.agents import Agent, AgentError
+from storage.agents import Agent, AgentError, LoginDelays, normalize_login
+from storage.db import storage_failure
+from storage.logins import load_secret
 
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
@@ -29,7 +35,13 @@ from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "sb_agent"
+KNOWN_COOKIE = "sb_known"
+KNOWN_DAYS = 90
 HEARTBEAT = 15
+MAX_ID = 2**63 - 1
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+STORAGE_UNAVAILABLE = ("The database cannot be written right now: the reply was not sent. It is kept on this page; "
+                       "it will be sent again.")
 
 
 class ConsoleSocket:
@@ -70,6 +82,10 @@ class ConsoleHub:
                 if rows:
                     sock.last_id = rows[-1]["id"]
                     await sock.send({"type": "messages", "conversation_id": conversation_id, "messages": rows})
+        elif topic == "typing" and event.get("who") == "user":
+            for sock in [s for s in self.sockets if s.open_conversation == event.get("conversation_id")]:
+                await sock.send({"type": "typing", "conversation_id": sock.open_conversation, "who": "user",
+                                 "on": bool(event.get("on"))})
         elif topic == "tickets":
             for sock in list(self.sockets):
                 await sock.send({"type": "tickets_changed"})
@@ -106,17 +122,32 @@ async def login_submit(request: web.Request) -> web.Response:
     form = await request.post()
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return await login_page(request, "The page has expired, please try again.", 403)
-    login, password = str(form.get("login", ""))[:64], str(form.get("password", ""))[:256]
+    login, password = normalize_login(str(form.get("login", ""))), str(form.get("password", ""))[:256]
     now, ip = utcnow(), client_ip(request)
-    if await runtime.agents.throttled(login, ip, now):
-        return await login_page(request, "Too many failed attempts. Wait 15 minutes.", 429)
+    key = await load_secret(runtime.db, "known-device")
+    known = hmac.compare_digest(request.cookies.get(KNOWN_COOKIE, ""), _known_token(key, login))
+    limits = runtime.config.limits
+    delays = LoginDelays(limits.login_free_failures, limits.login_address_max_delay_seconds,
+                         limits.login_account_max_delay_seconds)
+    wait = await runtime.agents.login_delay(login, ip, now, delays, known_device=known)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        response = await login_page(request, f"Too many failed attempts. Try again in {seconds} s.", 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     agent = await runtime.agents.authenticate(login, password, ip, now)
     if agent is None:
         return await login_page(request, "Wrong login or password.", 401)
     token, _ = await runtime.agents.open_session(agent, now)
     response = web.HTTPFound("/console")
     set_cookie(response, request, SESSION_COOKIE, token, max_age=12 * 3600)
+    set_cookie(response, request, KNOWN_COOKIE, _known_token(key, agent.login), max_age=KNOWN_DAYS * 86400)
     raise response
+
+
+def _known_token(key: bytes, login: str) -> str:
+    """The mark of a browser this login signed in from (skips the account's wait after failures)."""
+    return hmac.new(key, f"known:{login}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 async def current(request: web.Request) -> Any:
@@ -153,8 +184,6 @@ async def logout(request: web.Request) -> web.Response:
 
 
 def csrf_ok_session(expected: str, submitted: str) -> bool:
-    import hmac
-
     return bool(submitted) and hmac.compare_digest(expected, submitted)
 
 
@@ -194,10 +223,19 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
                 frame = json.loads(msg.data)
                 if not isinstance(frame, dict):
                     raise ValueError
-            except ValueError:
+            except (ValueError, RecursionError):
                 await sock.send({"type": "result", "id": None, "ok": False, "error": "bad frame"})
                 continue
-            await sock.send(await handle_op(request, sock, frame))
+            try:
+                result = await handle_op(request, sock, frame)
+            except Exception as exc:  # the database failed it: said, and the socket stays
+                if not storage_failure(exc):
+                    log.exception("console: op %r failed", frame.get("op"))
+                rid = frame.get("id") if isinstance(frame.get("id"), int | str) else None
+                result = {"type": "result", "id": rid, "op": frame.get("op"), "ok": False,
+                          "error": "storage_unavailable" if storage_failure(exc) else "failed",
+                          "text": STORAGE_UNAVAILABLE if storage_failure(exc) else "The server failed this action."}
+            await sock.send(result)
     finally:
         beating.cancel()
         hub.sockets.discard(sock)
@@ -237,9 +275,18 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                 request.app[METRICS].observe_wait(
                     (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
             return ok(conversation_id=conversation_id)
-        if op == "reply":
-            sent = await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now)
-            return ok(message_id=sent["id"])
+        if op == "reply":  # with a client id ("client_id", or "id" as text): stored once, acknowledged again
+            cid = frame.get("client_id", rid if isinstance(rid, str) else None)
+            if cid is not None and not (isinstance(cid, str) and CLIENT_ID.fullmatch(cid)):
+                raise ValueError("'client_id' must be 8-64 letters, digits, '-' or '_'")
+            sent = await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now, client_id=cid)
+            return ok(message_id=sent["id"], client_id=cid, at=sent["at"], duplicate=sent["duplicate"])
+        if op == "typing":
+            conversation_id = _int(frame, "conversation_id")
+            if sock.open_conversation == conversation_id:
+                runtime.events.publish("typing", {"conversation_id": conversation_id, "who": "agent",
+                                                  "on": frame.get("on") is not False})
+            return ok()
         if op == "transfer":
             await console.transfer(agent, _int(frame, "conversation_id"), _int(frame, "agent_id"), now)
             return ok()
@@ -294,6 +341,8 @@ def _int(frame: dict[str, Any], key: str) -> int:
     value = frame.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError(f"'{key}' must be a number")
+    if not 0 <= value <= MAX_ID:  # the database keeps 64-bit ids
+        raise ValueError(f"'{key}' is out of range (0 to {MAX_ID})")
     return value
 
 
