@@ -18,7 +18,8 @@ from backends.messaging import EmailSender, SmsGateway
 from intents.ports import Conversation
 from intents.replies import Button
 from kernel.bus import EventBus
-from kernel.clock import unstamp
+from kernel.clock import stamp, unstamp
+from kernel.text import clean
 from knowledge.model import KnowledgeBase
 from storage.agents import Agent, AgentStore
 from storage.conversations import ConversationStore
@@ -139,16 +140,24 @@ class Console:
         self.events.publish("queue", {"type": "taken", "handoff_id": handoff_id})
         return conversation_id
 
-    async def reply(self, agent: Agent, conversation_id: int, text: str, now: datetime) -> dict[str, Any]:
-        text = text.strip()
+    async def reply(self, agent: Agent, conversation_id: int, text: str, now: datetime,
+                    client_id: str | None = None) -> dict[str, Any]:
+        """The agent's message stored (once per `client_id`: one sent again is acknowledged with
+        the id it was stored under) and pushed: {"id", "at", "duplicate"}."""
+        if client_id is not None:
+            prior = await self.conversations.client_message(conversation_id, client_id)
+            if prior is not None:
+                return {"id": prior["id"], "at": prior["created_at"], "duplicate": True}
+        text = clean(text).strip()
         if not text:
             raise ConsoleError("empty message")
         if len(text) > MAX_REPLY:
             raise ConsoleError(f"the message is over {MAX_REPLY} characters")
         await self._require_mine(agent, conversation_id)
-        message_id = await self.conversations.add_message(conversation_id, "agent", text, now, author=agent.name)
+        message_id = await self.conversations.add_message(conversation_id, "agent", text, now, author=agent.name,
+                                                          client_id=client_id)
         self.events.publish(f"conv:{conversation_id}", {"type": "message", "id": message_id})
-        return {"id": message_id}
+        return {"id": message_id, "at": stamp(now), "duplicate": False}
 
     async def transfer(self, agent: Agent, conversation_id: int, to_agent_id: int, now: datetime) -> None:
         handoff = await self._require_mine(agent, conversation_id)
@@ -257,4 +266,4 @@ class Console:
 def _message(row: dict[str, Any]) -> dict[str, Any]:
     buttons = row["buttons"] if isinstance(row["buttons"], list) else json.loads(row["buttons"] or "[]")
     return {"id": row["id"], "direction": row["direction"], "author": row["author"], "text": row["text"],
-            "buttons": buttons, "intent": row["intent"], "at": row["created_at"]}
+            "buttons": buttons, "intent": row["intent"], "at": row["created_at"], "client_id": row.get("client_id")}

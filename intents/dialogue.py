@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from kernel.bus import EventBus
-from kernel.clock import utcnow
+from kernel.clock import stamp, utcnow
+from kernel.text import clean
 from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
@@ -82,6 +83,13 @@ class Core:
     async def handle(self, msg: Incoming) -> Outcome:
         started = time.perf_counter()
         now = msg.now or utcnow()
+        # nothing that cannot be stored goes further (a lone surrogate once failed the turn's
+        # storing after the action it confirmed was done)
+        msg.text, msg.display_name = clean(msg.text), clean(msg.display_name)
+        if msg.button is not None:
+            msg.button = clean(msg.button)
+        if msg.button_title is not None:
+            msg.button_title = clean(msg.button_title)[:200]
         key = (msg.channel, msg.user_id)
         lock = self._locks.get(key)
         if lock is None:
@@ -93,6 +101,11 @@ class Core:
                 result, status = done
                 stored = Outcome.from_json(result)
                 return stored if status is None else _with_handoff(stored, status)
+            if msg.client_id:  # sent again (the sender never heard it was stored): not processed again
+                prior = await self.conversations.client_message(conv.id, msg.client_id)
+                if prior is not None:
+                    return Outcome([], lang=conv.lang, outcome="duplicate", message_id=prior["id"],
+                                   at=prior["created_at"])
             return await self._handle(msg, conv, now, started)
 
     async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float) -> Outcome:
@@ -106,7 +119,7 @@ class Core:
         status_before = conv.status
         turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher, knowledge=holder, repair=repair)
         step = await self._route(turn)
-        shown = msg.text or (f"[{msg.button}]" if msg.button else "[contact]" if msg.contact else "")
+        shown = msg.text or ((msg.button_title or f"[{msg.button}]") if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
             shown = "•" * min(len(shown), 8)  # a login code: never kept
         if truncated:
@@ -114,11 +127,12 @@ class Core:
         intent = step.intent or step.action  # a turn inside an action belongs to that action
         key = (msg.channel, msg.message_id) if msg.message_id else None
         outcome = Outcome(step.replies, intent, step.action, False, lang, step.score, step.outcome)
-        status = await self.conversations.record_turn(
+        status, stored_id = await self.conversations.record_turn(
             conv, shown, [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
                           for r in step.replies], now,
             author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
-            message_key=key, result=outcome.to_json() if key else None)
+            message_key=key, result=outcome.to_json() if key else None, client_id=msg.client_id, payload=msg.button)
+        outcome.message_id, outcome.at = stored_id, stamp(now)
         outcome.handoff = status in ("queued", "operator")
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)
             await observer.turn(msg.channel, outcome.outcome, outcome.intent, time.perf_counter() - started)

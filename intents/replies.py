@@ -66,6 +66,8 @@ class Incoming:
     now: datetime | None = None  # the clock for this turn (tests and `chat --jsonl`)
     display_name: str = ""
     message_id: str | None = None  # the platform's id, for deduplication
+    client_id: str | None = None  # the sender's own id for the message (web chat): stored once per conversation
+    button_title: str | None = None  # what a pressed button said (shown in the transcript instead of its payload)
 
 
 @dataclass(slots=True)
@@ -78,7 +80,9 @@ class Outcome:
     handoff: bool = False
     lang: str = "ru"
     score: float | None = None
-    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk | offer | clarify
+    outcome: str = "answer"  # answer | fallback | oos | handoff | action | relay | smalltalk | offer | clarify | duplicate
+    message_id: int | None = None  # the user's message as stored (a "duplicate": the one stored before)
+    at: str | None = None  # when it was stored (UTC stamp)
 
     @property
     def text(self) -> str:

@@ -77,15 +77,29 @@ class ConversationStore:
     async def add_message(self, conversation_id: int, direction: str, text: str, now: datetime, *,
                           buttons: list[dict[str, str]] | None = None, intent: str | None = None,
                           action: str | None = None, score: float | None = None, author: str = "",
-                          tx: Executor | None = None) -> int:
-        sql = ("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+                          client_id: str | None = None, tx: Executor | None = None) -> int:
+        """A message's id. With a `client_id` (the sender's own id for it) a message already stored
+        under that id in this conversation is not stored again: its id is returned."""
+        sql = ("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at,"
+               " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+               " ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id")
         params = (conversation_id, direction, author, text, json.dumps(buttons or [], ensure_ascii=False), intent, action,
-                  score, stamp(now))
+                  score, stamp(now), client_id)
         if tx is not None:
-            return await tx.fetchval(sql, params)
-        # under the write lock, so message ids become visible in order (the live views read "after id N")
-        return (await self.db.batch([Statement(sql, params, fetch="value")]))[0]
+            found = await tx.fetchval(sql, params)
+        else:  # under the write lock, so message ids become visible in order (the live views read "after id N")
+            found = (await self.db.batch([Statement(sql, params, fetch="value")]))[0]
+        if found is None and client_id:
+            prior = await self.client_message(conversation_id, client_id, tx=tx)
+            assert prior is not None
+            return int(prior["id"])
+        return int(found)
+
+    async def client_message(self, conversation_id: int, client_id: str, tx: Executor | None = None
+                             ) -> dict[str, Any] | None:
+        """The message stored under the sender's own id in this conversation (id, created_at), if any."""
+        return await (tx or self.db).fetchone(
+            "SELECT id, created_at FROM messages WHERE conversation_id = ? AND client_id = ?", (conversation_id, client_id))
 
     async def messages(self, conversation_id: int, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
@@ -104,15 +118,18 @@ class ConversationStore:
 
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
-                          message_key: tuple[str, str] | None = None, result: str | None = None) -> str:
-        """Everything a turn writes, in one transaction: the user's message, the state, the bot's
+                          message_key: tuple[str, str] | None = None, result: str | None = None,
+                          client_id: str | None = None, payload: str | None = None) -> tuple[str, int]:
+        """Everything a turn writes, in one transaction: the user's message (with the sender's own id
+        for it, unique in the conversation, and a pressed button's payload), the state, the bot's
         replies, the turn log and (for a platform message) its result, kept so that a redelivery
         of the same message gets the same answer without doing the turn again. Returns the
-        conversation's status afterwards."""
+        conversation's status afterwards and the user's message's id."""
         when = stamp(now)
         statements = [
             Statement("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, "
-                      "created_at) VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?)", (conv.id, author, inbound, when)),
+                      "created_at, client_id, payload) VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?, ?, ?) RETURNING id",
+                      (conv.id, author, inbound, when, client_id, payload), fetch="value"),
             Statement("UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
                       (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, when, conv.id)),
             Statement("INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
@@ -136,5 +153,5 @@ class ConversationStore:
                 "INSERT INTO processed_messages (channel, message_id, result, created_at, status) VALUES (?, ?, ?, ?, "
                 "(SELECT status FROM conversations WHERE id = ?)) ON CONFLICT (channel, message_id) DO NOTHING",
                 (*message_key, result, when, conv.id)))
-        return (await self.db.batch(statements))[status_at]
-
+        results = await self.db.batch(statements)
+        return results[status_at], int(results[0])

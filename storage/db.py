@@ -60,6 +60,21 @@ class DatabaseError(RuntimeError):
     """The database could not be opened or migrated."""
 
 
+def storage_failure(exc: BaseException) -> bool:
+    """Whether an exception says the database could not do what it was asked (full disk, read-only,
+    gone, locked too long, a constraint), rather than a bug of ours."""
+    if isinstance(exc, sqlite3.Error | OSError | DatabaseError | TimeoutError | ConnectionError):
+        return True
+    return type(exc).__module__.split(".")[0] == "asyncpg"  # PostgresError, InterfaceError, pool errors
+
+
+def unique_violation(exc: BaseException) -> bool:
+    """Whether an exception is a unique constraint refusing a row (SQLite or PostgreSQL)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return type(exc).__name__ == "UniqueViolationError"
+
+
 class _SqliteTx:
     """Statements inside one open transaction (the connection lock is held)."""
 

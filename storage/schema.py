@@ -458,6 +458,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0012_client_ids",
+        """
+        ALTER TABLE messages ADD COLUMN client_id TEXT;
+        ALTER TABLE messages ADD COLUMN payload TEXT;
+        CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id) WHERE client_id IS NOT NULL;
+        """,
+    ),
 ]
 
 

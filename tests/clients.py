@@ -153,6 +153,16 @@ class ChatClient(FrameReader):
     async def press(self, payload: str) -> None:
         await self.ws.send_json({"type": "press", "payload": payload})
 
+    async def send(self, text: str, cid: str | None = None) -> str:
+        """Say `text` with a client id (protocol v2: acknowledged once stored); the id."""
+        cid = cid or secrets.token_hex(8)
+        await self.ws.send_json({"type": "say", "id": cid, "text": text})
+        return cid
+
+    async def acked(self, cid: str, timeout: float = 15) -> dict[str, Any]:
+        """The ack (or error) frame answering the message sent with `cid`."""
+        return await self.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("id") == cid, timeout)
+
     async def wait_message(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10) -> dict[str, Any]:
         def has(frame: dict[str, Any]) -> bool:
             return frame.get("type") in ("history", "messages") and any(pred(m) for m in frame["messages"])

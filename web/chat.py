@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import json
 import logging
+import math
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -25,6 +27,8 @@ from aiohttp import WSMsgType, web
 
 from intents.replies import Incoming
 from kernel.clock import utcnow
+from kernel.text import clean
+from storage.db import storage_failure
 from storage.logins import load_secret
 
 from .keys import CHAT_HUB, METRICS, RUNTIME
@@ -34,6 +38,32 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 2000
 HISTORY = 200
+MAX_FRAME = 1024 * 1024  # a frame bigger than a message can be is answered "too long"; beyond this the socket closes
+MAX_ID = 2**63 - 1  # message ids are 64-bit
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+CLIENT_ID_IN_RAW = re.compile(r'"id"\s*:\s*"([A-Za-z0-9_-]{8,64})"')
+TYPING_EVERY = 1.0  # a visitor's "typing" relayed at most once a second
+
+ERRORS = {  # what the page shows for an error frame, in the visitor's language
+    "bad_frame": {"ru": "Не удалось прочитать сообщение. Обновите страницу и попробуйте ещё раз.",
+                  "en": "The message could not be read. Reload the page and try again."},
+    "too_long": {"ru": "Сообщение слишком длинное: не больше {limit} символов. Разбейте его на части.",
+                 "en": "The message is too long: {limit} characters at most. Please split it."},
+    "rate_limited": {"ru": "Слишком много сообщений подряд. Подождите {retry_after} с и отправьте снова.",
+                     "en": "Too many messages in a row. Wait {retry_after} s and send it again."},
+    "storage_unavailable": {"ru": "Сейчас не получается сохранить сообщение, оно не отправлено. Попробуйте ещё раз "
+                                  "через минуту.",
+                            "en": "We cannot save messages right now, so this one was not sent. Please try again "
+                                  "in a minute."},
+    "failed": {"ru": "Сообщение не обработано из-за ошибки на нашей стороне. Попробуйте отправить ещё раз.",
+               "en": "The message was not processed because of an error on our side. Please try sending it again."},
+}
+
+
+def error_frame(code: str, lang: str, cid: str | None = None, **values: Any) -> dict[str, Any]:
+    """`{"type": "error", "id", "error", "text", …}` with the line in the user's language."""
+    texts = ERRORS.get(code, ERRORS["bad_frame"])
+    return {"type": "error", "id": cid, "error": code, "text": texts.get(lang, texts["ru"]).format(**values), **values}
 
 
 class ChatHub:
@@ -60,6 +90,12 @@ class ChatHub:
         elif topic == "resync":  # events may have been missed: catch up from the database
             for conversation_id in list(self.sockets):
                 await self.push(conversation_id)
+        elif topic == "typing" and event.get("who") in ("agent", "bot"):
+            await self.typing(event.get("conversation_id"), event["who"], bool(event.get("on")))
+
+    async def typing(self, conversation_id: Any, who: str, on: bool) -> None:
+        for sock in list(self.sockets.get(conversation_id, ())) if isinstance(conversation_id, int) else ():
+            await sock.send({"type": "typing", "who": who, "on": on})
 
     async def push(self, conversation_id: int, status: str | None = None) -> None:
         sockets = list(self.sockets.get(conversation_id, ()))
@@ -82,6 +118,7 @@ class ChatHub:
             status = await self.status(conversation_id)
             for sock in sockets:
                 sock.status = status["state"]
+                sock.lang = status.get("lang") or sock.lang
                 await sock.send({"type": "status", **status})
 
     async def status(self, conversation_id: int) -> dict[str, Any]:
@@ -103,10 +140,12 @@ class ChatHub:
 
 
 class ChatSocket:
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, lang: str = "ru") -> None:
         self.ws = ws
         self.last_id = 0
         self.status = "unknown"
+        self.lang = lang  # of the error lines (the conversation's language, kept up to date by status frames)
+        self.typed_at = 0.0
 
     async def send(self, data: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -116,7 +155,7 @@ class ChatSocket:
 
 def _message(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "direction": row["direction"], "author": row["author"] if row["direction"] == "agent" else "",
-            "text": row["text"], "buttons": row["buttons"], "at": row["created_at"]}
+            "text": row["text"], "buttons": row["buttons"], "at": row["created_at"], "client_id": row.get("client_id")}
 
 
 # -- visitor tokens ------------------------------------------------------------------------------
@@ -173,17 +212,18 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     if visitor is None:
         raise web.HTTPUnauthorized(text="no valid chat session")
     lang = request.query.get("lang") if request.query.get("lang") in ("ru", "en") else None
+    after_text = request.query.get("after", "0")
+    after = int(after_text) if after_text.isascii() and after_text.isdigit() and len(after_text) < 20 else -1
+    if not 0 <= after <= MAX_ID:
+        raise web.HTTPBadRequest(text="'after' must be a message id (a whole number from 0)")
     runtime = request.app[RUNTIME]
     hub = request.app[CHAT_HUB]
     metrics = request.app[METRICS]
-    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=16 * 1024)
-    await ws.prepare(request)
-    sock = ChatSocket(ws)
     conv = await runtime.conversations.get_or_create("web", visitor, utcnow(), visitor)
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        after = 0
+    # frames up to MAX_FRAME are read (and one over the text limit answered); only bigger ones close the socket
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME)
+    await ws.prepare(request)
+    sock = ChatSocket(ws, lang or conv.lang)
     rows = await runtime.conversations.messages(conv.id, after, limit=100_000)
     rows = rows[-HISTORY:]
     sock.last_id = rows[-1]["id"] if rows else after
@@ -210,40 +250,91 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visitor: str, conversation_id: int,
                     lang: str | None, raw: str) -> None:
+    if len(raw) > 12 * MAX_TEXT + 4096:  # not parsed: even escaped ("\\ud83d\\ude00"), its text is over the limit
+        found = CLIENT_ID_IN_RAW.search(raw[:4000])
+        await sock.send(error_frame("too_long", sock.lang, found.group(1) if found else None, limit=MAX_TEXT))
+        return
     try:
         frame = json.loads(raw)
-    except json.JSONDecodeError:
-        await sock.send({"type": "error", "error": "bad frame"})
+    except (json.JSONDecodeError, RecursionError):
+        await sock.send(error_frame("bad_frame", sock.lang))
         return
     if not isinstance(frame, dict):
-        await sock.send({"type": "error", "error": "bad frame"})
+        await sock.send(error_frame("bad_frame", sock.lang))
         return
     kind = frame.get("type")
     if kind == "ping":
         await sock.send({"type": "pong"})
         return
+    if kind == "typing":
+        now = time.monotonic()
+        if now - sock.typed_at >= TYPING_EVERY:
+            sock.typed_at = now
+            request.app[RUNTIME].events.publish("typing", {"conversation_id": conversation_id, "who": "user",
+                                                           "on": frame.get("on") is not False})
+        return
+    cid = frame.get("id")
+    if cid is not None and not (isinstance(cid, str) and CLIENT_ID.fullmatch(cid)):
+        await sock.send(error_frame("bad_frame", sock.lang))
+        return
     if kind not in ("say", "press"):
-        await sock.send({"type": "error", "error": "unknown frame type"})
+        await sock.send(error_frame("bad_frame", sock.lang, cid))
         return
     text = frame.get("text") if kind == "say" else ""
     payload = frame.get("payload") if kind == "press" else None
-    if not isinstance(text, str) or (payload is not None and (not isinstance(payload, str) or len(payload) > 200)):
-        await sock.send({"type": "error", "error": "bad frame"})
+    title = frame.get("title") if kind == "press" else None
+    if (not isinstance(text, str) or (kind == "press" and (not isinstance(payload, str) or len(payload) > 200))
+            or (title is not None and (not isinstance(title, str) or len(title) > 200))):
+        await sock.send(error_frame("bad_frame", sock.lang, cid))
         return
     if len(text) > MAX_TEXT:
-        await sock.send({"type": "error", "error": "too_long", "limit": MAX_TEXT})
+        await sock.send(error_frame("too_long", sock.lang, cid, limit=MAX_TEXT))
         return
+    text = clean(text)  # lone surrogates and control characters never reach the core
     if not text.strip() and not payload:
+        if cid is not None:
+            await sock.send(error_frame("bad_frame", sock.lang, cid))
         return
     limiter = hub.limiter
     allowed = (await limiter.allow_shared(visitor, time.monotonic()) if isinstance(limiter, SharedRateLimiter)
                else limiter.allow(visitor, time.monotonic()))
     if not allowed:
-        await sock.send({"type": "error", "error": "rate_limited"})
+        await sock.send(error_frame("rate_limited", sock.lang, cid, retry_after=math.ceil(1 / limiter.rate)))
         return
     runtime = request.app[RUNTIME]
-    await runtime.core.handle(Incoming(channel="web", user_id=visitor, chat_id=visitor, text=text, button=payload,
-                                       lang_hint=lang))  # the turn's event pushes the answer to every socket
+    incoming = Incoming(channel="web", user_id=visitor, chat_id=visitor, text=text, button=payload, lang_hint=lang,
+                        client_id=cid, button_title=title)
+    if cid is not None:
+        await hub.typing(conversation_id, "bot", True)
+    try:
+        outcome = await runtime.core.handle(incoming)  # the turn's event pushes the answer to every socket
+    except Exception as exc:
+        await _turn_failed(runtime, sock, conversation_id, cid, exc)
+        return
+    finally:
+        if cid is not None:
+            await hub.typing(conversation_id, "bot", False)
+    if cid is not None and outcome.message_id is not None:  # stored: the page may forget it
+        await sock.send({"type": "ack", "id": cid, "message_id": outcome.message_id, "at": outcome.at})
+    if outcome.outcome == "duplicate":  # what the page missed is pushed again (it may have reconnected)
+        await hub.push(conversation_id)
+
+
+async def _turn_failed(runtime: Any, sock: ChatSocket, conversation_id: int, cid: str | None, exc: Exception) -> None:
+    """A turn that could not be stored: the page hears it (and may send again), unless the message
+    was stored after all (another instance took the same id first)."""
+    if cid is not None:
+        with contextlib.suppress(Exception):
+            prior = await runtime.conversations.client_message(conversation_id, cid)
+            if prior is not None:
+                await sock.send({"type": "ack", "id": cid, "message_id": prior["id"], "at": prior["created_at"]})
+                return
+    if storage_failure(exc):
+        log.warning("web chat: a message could not be stored: %s: %s", type(exc).__name__, exc)
+        await sock.send(error_frame("storage_unavailable", sock.lang, cid))
+    else:
+        log.exception("web chat: a turn failed")
+        await sock.send(error_frame("failed", sock.lang, cid))
 
 
 async def hub_ctx(app: web.Application) -> Any:

@@ -14,6 +14,7 @@ import contextlib
 import html
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from aiohttp import WSMsgType, web
 from handoff.console import ConsoleError
 from kernel.clock import unstamp, utcnow
 from storage.agents import Agent, AgentError
+from storage.db import storage_failure
 
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "sb_agent"
 HEARTBEAT = 15
+MAX_ID = 2**63 - 1
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+STORAGE_UNAVAILABLE = ("The database cannot be written right now: the reply was not sent. It is kept on this page; "
+                       "it will be sent again.")
 
 
 class ConsoleSocket:
@@ -70,6 +76,10 @@ class ConsoleHub:
                 if rows:
                     sock.last_id = rows[-1]["id"]
                     await sock.send({"type": "messages", "conversation_id": conversation_id, "messages": rows})
+        elif topic == "typing" and event.get("who") == "user":
+            for sock in [s for s in self.sockets if s.open_conversation == event.get("conversation_id")]:
+                await sock.send({"type": "typing", "conversation_id": sock.open_conversation, "who": "user",
+                                 "on": bool(event.get("on"))})
         elif topic == "tickets":
             for sock in list(self.sockets):
                 await sock.send({"type": "tickets_changed"})
@@ -194,10 +204,19 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
                 frame = json.loads(msg.data)
                 if not isinstance(frame, dict):
                     raise ValueError
-            except ValueError:
+            except (ValueError, RecursionError):
                 await sock.send({"type": "result", "id": None, "ok": False, "error": "bad frame"})
                 continue
-            await sock.send(await handle_op(request, sock, frame))
+            try:
+                result = await handle_op(request, sock, frame)
+            except Exception as exc:  # the database failed it: said, and the socket stays
+                if not storage_failure(exc):
+                    log.exception("console: op %r failed", frame.get("op"))
+                rid = frame.get("id") if isinstance(frame.get("id"), int | str) else None
+                result = {"type": "result", "id": rid, "op": frame.get("op"), "ok": False,
+                          "error": "storage_unavailable" if storage_failure(exc) else "failed",
+                          "text": STORAGE_UNAVAILABLE if storage_failure(exc) else "The server failed this action."}
+            await sock.send(result)
     finally:
         beating.cancel()
         hub.sockets.discard(sock)
@@ -237,9 +256,18 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                 request.app[METRICS].observe_wait(
                     (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
             return ok(conversation_id=conversation_id)
-        if op == "reply":
-            sent = await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now)
-            return ok(message_id=sent["id"])
+        if op == "reply":  # with a client id ("client_id", or "id" as text): stored once, acknowledged again
+            cid = frame.get("client_id", rid if isinstance(rid, str) else None)
+            if cid is not None and not (isinstance(cid, str) and CLIENT_ID.fullmatch(cid)):
+                raise ValueError("'client_id' must be 8-64 letters, digits, '-' or '_'")
+            sent = await console.reply(agent, _int(frame, "conversation_id"), _str(frame, "text"), now, client_id=cid)
+            return ok(message_id=sent["id"], client_id=cid, at=sent["at"], duplicate=sent["duplicate"])
+        if op == "typing":
+            conversation_id = _int(frame, "conversation_id")
+            if sock.open_conversation == conversation_id:
+                runtime.events.publish("typing", {"conversation_id": conversation_id, "who": "agent",
+                                                  "on": frame.get("on") is not False})
+            return ok()
         if op == "transfer":
             await console.transfer(agent, _int(frame, "conversation_id"), _int(frame, "agent_id"), now)
             return ok()
@@ -294,6 +322,8 @@ def _int(frame: dict[str, Any], key: str) -> int:
     value = frame.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError(f"'{key}' must be a number")
+    if not 0 <= value <= MAX_ID:  # the database keeps 64-bit ids
+        raise ValueError(f"'{key}' is out of range (0 to {MAX_ID})")
     return value
 
 
