@@ -25,6 +25,7 @@ from kernel.clock import unstamp, utcnow
 from storage.agents import Agent, AgentError
 from storage.db import storage_failure
 
+from . import desk
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
 
@@ -66,7 +67,7 @@ class ConsoleHub:
                     await self.on_event(f"conv:{sock.open_conversation}", {})
             topic = "queue"
         if topic == "queue":
-            items = await runtime.console.queue_items(utcnow())
+            items = await desk.queue_items(runtime, utcnow())
             for sock in list(self.sockets):
                 await sock.send({"type": "queue", "items": items})
         elif topic.startswith("conv:"):
@@ -194,7 +195,7 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
 
     beating = asyncio.create_task(beat())
     try:
-        await sock.send({"type": "queue", "items": await runtime.console.queue_items(utcnow())})
+        await sock.send({"type": "queue", "items": await desk.queue_items(runtime, utcnow())})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 if msg.type == WSMsgType.ERROR:
@@ -242,7 +243,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
 
     try:
         if op == "queue":
-            return ok(items=await console.queue_items(now))
+            return ok(items=await desk.queue_items(runtime, now))
         if op == "open":
             conversation_id = _int(frame, "conversation_id")
             data = await console.open(agent, conversation_id, now)
@@ -250,6 +251,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
             sock.last_id = data["messages"][-1]["id"] if data["messages"] else 0
             return ok(**data)
         if op == "take":
+            await desk.check_can_take(runtime, agent)
             conversation_id = await console.take(agent, _int(frame, "handoff_id"), now)
             handoff = await console.handoffs.get(_int(frame, "handoff_id"))
             if handoff and handoff["assigned_at"]:
@@ -290,8 +292,11 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                                for k in sorted(kb.messages) if k.startswith("canned_") and not k.endswith("_title")])
         if op == "agents":
             online = set(await runtime.agents.online(now))
+            statuses = await desk.agent_statuses(runtime)
             return ok(agents=[{"id": a.id, "login": a.login, "name": a.name, "role": a.role, "active": a.active,
-                               "online": a.id in online} for a in await runtime.agents.all()])
+                               "online": a.id in online,
+                               "status": statuses.get(a.id, {}).get("status", "online") if a.id in online else "offline",
+                               "max_open": statuses.get(a.id, {}).get("max_open", 3)} for a in await runtime.agents.all()])
         if op in ("create_agent", "set_role", "set_active", "reset_password"):
             if not agent.can("admin"):
                 return {"type": "result", "id": rid, "op": op, "ok": False, "error": "only an admin can do this"}
@@ -313,6 +318,9 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
             else:
                 await agents.set_password(target, _str(frame, "password"))
             return ok()
+        data = await desk.handle(request, agent, str(op), frame, now)
+        if data is not None:
+            return ok(**data)
         return {"type": "result", "id": rid, "op": op, "ok": False, "error": "unknown op"}
     except (ConsoleError, AgentError, ValueError) as exc:
         return {"type": "result", "id": rid, "op": op, "ok": False, "error": str(exc)}

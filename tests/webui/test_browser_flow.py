@@ -93,7 +93,8 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
 
     await chat_say(sub, "позовите оператора")
     await expect(sub.locator("#status")).to_be_visible()
-    await expect(sub.locator("#status")).to_have_text(re.compile(r"^Вы в очереди: \d+-й\. Ожидание: .+\.$"))
+    await expect(sub.locator("#status-text")).to_have_text(
+        re.compile(r"^Вы в очереди: \d+-й\. (Примерное ожидание: .+|Сейчас нет операторов в сети, .+)\.$"))
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "1")
     conversation = await conversation_of(sub, server)
     await sub.evaluate("window.__sameDocument = 'yes'")  # gone if the page ever reloads
@@ -113,7 +114,7 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
     # the subscriber is told who joined; the status says an operator is here
     await expect(sub.locator("#messages li.system .text").last).to_have_text(
         f"Оператор {agent.name} подключился к чату и видит вашу переписку.")
-    await expect(sub.locator("#status")).to_have_text("С вами оператор")
+    await expect(sub.locator("#status-text")).to_have_text("С вами оператор")
 
     # both ways, twice, each side seeing the other's message appear
     for question, answer in [("Здравствуйте, у меня не работает интернет", "Сейчас проверю настройки вашего номера"),
@@ -142,7 +143,11 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
     await rating.nth(3).click()
     await expect(sub.locator("#messages li.out .text").last).to_have_text(
         "Спасибо за оценку! Если понадобится помощь — пишите.")
-    await expect(sub.locator("#messages li.in .text").last).to_have_text("[rate:4]")
+    await expect(sub.locator("#messages li.in .text").last).to_have_text("4")  # the button's title, not its payload
+    await expect(sub.locator("#csat")).to_be_visible()  # an optional comment to the rating
+    await sub.fill("#csat-comment", "Быстро и вежливо")
+    await sub.click("#csat-send")
+    await expect(sub.locator("#csat")).to_be_hidden()
 
     # the console's Ratings tab shows it
     await console.click("#tabs button[data-tab='ratings']")
@@ -154,6 +159,7 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
     handoff = server.handoff_of(conversation)
     assert (handoff["status"], handoff["agent_id"], handoff["rating"]) == ("closed", agent.id, 4)
     assert handoff["resolution"] == "Сбросили настройки APN, интернет заработал"
+    assert handoff["rating_comment"] == "Быстро и вежливо"
 
 
 # -- the feedback form and its ticket -------------------------------------------------------------
@@ -298,7 +304,7 @@ async def test_chat_history_is_restored_after_a_reload(server: Server, new_conte
         await expect(sub.locator("#messages li.out .text").last).to_contain_text(answer)
 
     async def shown() -> list[tuple[str | None, str | None, str]]:
-        items = sub.locator("#messages li")
+        items = sub.locator("#messages li[data-id]")  # the stored messages (not the greeting)
         return [(await li.get_attribute("data-id"), await li.get_attribute("class"), await li.locator(".text").inner_text())
                 for li in await items.all()]
 
@@ -306,13 +312,13 @@ async def test_chat_history_is_restored_after_a_reload(server: Server, new_conte
     assert len(before) == 4
     await sub.reload()
     await sub.wait_for_selector("body[data-ready='1']")
-    await expect(sub.locator("#messages li")).to_have_count(4)
+    await expect(sub.locator("#messages li[data-id]")).to_have_count(4)
     after = await shown()
     assert after == before
     assert len({item[0] for item in after}) == len(after)
     # the same conversation goes on
     await chat_say(sub, "что такое личный кабинет")
-    await expect(sub.locator("#messages li")).to_have_count(6)
+    await expect(sub.locator("#messages li[data-id]")).to_have_count(6)
     await expect(sub.locator("#messages li.out .text").last).to_contain_text("Личный кабинет")
 
 
