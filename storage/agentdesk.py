@@ -138,10 +138,11 @@ class AgentDesk:
             "INSERT INTO assist_usage (conversation_id, agent_id, entry_id, used_at) VALUES (?, ?, ?, ?)",
             (conversation_id, agent_id, entry_id, stamp(now)))
 
-    async def assist_counts(self, since: datetime) -> list[dict[str, Any]]:
+    async def assist_counts(self, lo: str, hi: str) -> list[dict[str, Any]]:
+        """Per knowledge entry, how often agents used its suggestion between two stamps."""
         return await self.db.fetchall(
-            "SELECT entry_id, count(*) AS used FROM assist_usage WHERE used_at >= ? GROUP BY entry_id "
-            "ORDER BY count(*) DESC, entry_id", (stamp(since),))
+            "SELECT entry_id, count(*) AS used FROM assist_usage WHERE used_at >= ? AND used_at < ? GROUP BY entry_id "
+            "ORDER BY count(*) DESC, entry_id", (lo, hi))
 
     # -- the rating's comment ------------------------------------------------------------------------
 

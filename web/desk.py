@@ -6,7 +6,7 @@ last messages, in their language; the ones used are counted for analytics)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -218,8 +218,9 @@ async def agent_statuses(runtime: Any) -> dict[int, dict[str, Any]]:
     return await desk(runtime).statuses()
 
 
-async def assist_usage(runtime: Any, now: datetime, days: int = 30) -> list[dict[str, Any]]:
-    rows = await desk(runtime).assist_counts(now - timedelta(days=days))
+async def assist_usage(runtime: Any, lo: str, hi: str) -> list[dict[str, Any]]:
+    """The suggestions agents used between two stamps, per knowledge entry (with its title)."""
+    rows = await desk(runtime).assist_counts(lo, hi)
     kb = runtime.knowledge.kb
-    return [{"entry_id": r["entry_id"], "title": kb.by_id[r["entry_id"]].title.get("ru") if r["entry_id"] in kb.by_id
+    return [{"entry_id": r["entry_id"], "title": kb.by_id[r["entry_id"]].title.get("en") if r["entry_id"] in kb.by_id
              else r["entry_id"], "used": r["used"]} for r in rows]
