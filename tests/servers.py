@@ -300,6 +300,15 @@ class AppServer(_Server):
             await sock.ws.close(code=1011, message=b"dropped by the test")
         return len(sockets)
 
+    async def drop_console_sockets(self) -> int:
+        """Close every agent console socket from the server's side (the pages reconnect)."""
+        from web.keys import CONSOLE_HUB
+
+        sockets = list(self.app[CONSOLE_HUB].sockets)
+        for sock in sockets:
+            await sock.ws.close(code=1011, message=b"dropped by the test")
+        return len(sockets)
+
     async def create_agent(self, login: str, name: str, role: str = "agent", password: str = AGENT_PASSWORD
                            ) -> AgentAccount:
         """A console account made in-process (as the admin's console or `agents add` would)."""

@@ -244,6 +244,7 @@
                 title: frame.title, at: new Date().toISOString()};
     pending.push(item);
     savePending();
+    lastTypingSent = 0;  // the next message's first key says "typing" at once
     var li = bubble("in", T.you, item.text, item.at);
     li.dataset.cid = item.id;
     bubbles[item.id] = li;

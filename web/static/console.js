@@ -106,8 +106,7 @@
       var li = el("li", null, item.status);
       li.dataset.conversation = item.conversation_id;
       li.dataset.handoff = item.handoff_id;
-      li.tabIndex = 0;
-      li.setAttribute("role", "button");
+      li.tabIndex = 0;  // Enter opens it
       var head = el("div");
       if (item.status === "waiting") head.appendChild(el("span", "#" + item.position + " "));
       head.appendChild(el("span", who(item), "name"));
@@ -154,6 +153,7 @@
     var li = el("li", null, m.direction);
     if (m.id) li.dataset.id = m.id;
     if (m.client_id) li.dataset.cid = m.client_id;
+    if (m.id && m.direction === "agent") li.dataset.state = "sent";  // stored
     var w = el("span", label, "who");
     if (m.at) { var t = el("time", " · " + localTime(m.at)); t.dateTime = m.at; w.appendChild(t); }
     li.appendChild(w);
@@ -441,7 +441,7 @@
     request("search", {q: q}).then(function (d) {
       var convs = $("search-conversations"); clear(convs);
       d.conversations.forEach(function (c) {
-        var li = el("li"); li.tabIndex = 0; li.setAttribute("role", "button"); li.dataset.conversation = c.id;
+        var li = el("li"); li.tabIndex = 0; li.dataset.conversation = c.id;
         li.appendChild(el("div", "#" + c.id + " · " + (CHANNELS[c.channel] || c.channel) + " · " + (c.display_name || "") + " · " + localTime(c.at), "meta"));
         li.appendChild(el("div", c.text, "text"));
         var open = function () { showTab("queue"); openConversation(c.id); };
