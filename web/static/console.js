@@ -253,7 +253,8 @@
       b.addEventListener("click", function () { useSuggestion(s); });
       var info = el("div");
       info.appendChild(el("div", s.title, "title"));
-      info.appendChild(el("div", s.text.length > 160 ? s.text.slice(0, 160) + "…" : s.text, "snippet"));
+      var plain = s.text.replace(/\*\*([^*]+)\*\*/g, "$1").replace(/\[([^\]]+)\]\([^)]+\)/g, "$1").replace(/\n+\s*[-•]\s*/g, " · ");
+      info.appendChild(el("div", plain.length > 160 ? plain.slice(0, 160) + "…" : plain, "snippet"));
       li.appendChild(b); li.appendChild(info); box.appendChild(li);
     });
   }

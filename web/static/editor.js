@@ -210,7 +210,7 @@
         if (g.texts.length > 1) li.appendChild(el("div", "also: " + g.texts.slice(1).join(" · "), "meta"));
         li.appendChild(el("div", "bot said: " + g.bot_said + (g.went_to_operator ? " · went to an operator: " + g.went_to_operator : "") + " · " + g.channels.join(", "), "meta"));
         var row = el("div", null, "row");
-        var select = el("select");
+        var select = el("select"); select.setAttribute("aria-label", "The entry to add it to");
         api("GET", "/api/kb/entries").then(function (d) {
           d.entries.forEach(function (e) { var o = el("option", e.id + " — " + e.title.ru); o.value = e.id; select.appendChild(o); });
           if (g.suggestion) select.value = g.suggestion.entry;
