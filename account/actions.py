@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from backends.billing import SERVICE_GROUPS, Autopay, BillingError, Service
-from intents.entities import Period, find_money, find_period, find_phones, find_sizes
+from intents.entities import Period, find_bare_money, find_money, find_period, find_phones, find_sizes
 from intents.normalize import fold
 from intents.ports import Step, Turn
 from intents.replies import Attachment, Button, Reply
@@ -610,7 +610,7 @@ class Autopayment(Action):
 
     async def parse(self, ctx: Ctx, slot: str, text: str, options: list[Option]) -> Any:
         if slot in ("threshold", "amount"):
-            sums = find_money(text) or [int(n) * 100 for n in re.findall(r"(?<![\d.,])(\d{1,5})(?![\d.,])", text)]
+            sums = find_money(text) or find_bare_money(text, 1)
             return sums[0] if sums else None
         if slot == "day":
             numbers = [int(n) for n in re.findall(r"\d{1,2}", text)]
@@ -689,7 +689,7 @@ class TopUp(Action):
         stripped = text
         for match in re.finditer(r"(?:\+7|8)?[\s(-]*9\d{2}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}", text):
             stripped = stripped.replace(match.group(0), " ")
-        sums = find_money(stripped) or [int(n) * 100 for n in re.findall(r"(?<![\d.,])(\d{2,5})(?![\d.,])", stripped)]
+        sums = find_money(stripped) or find_bare_money(stripped)
         if sums:
             ctx.slots["amount"] = sums[0]
         if not phones and re.search(r"друг|другому|другой номер|родител|мам|пап|сын|доч|жен|муж|friend|another|someone|"
@@ -698,7 +698,7 @@ class TopUp(Action):
 
     async def parse(self, ctx: Ctx, slot: str, text: str, options: list[Option]) -> Any:
         if slot == "amount":
-            sums = find_money(text) or [int(n) * 100 for n in re.findall(r"(?<![\d.,])(\d{2,5})(?![\d.,])", text)]
+            sums = find_money(text) or find_bare_money(text)
             return sums[0] if sums else None
         if slot == "phone":
             option = pick(text, options, ctx.turn.matcher.normalizer)

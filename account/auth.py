@@ -3,7 +3,8 @@
 - Codes are 6 digits, single use, valid `code_ttl` (10 minutes), at most `max_attempts`
   (5) wrong tries per code, stored only as an HMAC (the key is kept in the database's
   `app_secrets`, or given in the environment).
-- Sends are limited per phone number and per channel user: 1 a minute, 5 an hour.
+- Sends are limited per phone number and per channel user: 1 a minute, 5 an hour; and per client
+  address where the channel knows it (web chat): 10 an hour (`[limits] login_codes_per_hour`).
 - The reply never tells whether a number is a subscriber: for a number that is not, a
   code record is kept all the same (nothing is sent), so every later step behaves alike.
 - Codes never reach a log: the SMS text goes only to the SMS gateway.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,6 +23,7 @@ from typing import Literal
 from backends.billing import BillingBackend
 from backends.messaging import SmsGateway
 from kernel.clock import stamp, unstamp
+from kernel.ratelimit import RateLimiter
 from storage.db import Database
 from storage.logins import LoginCodeStore
 
@@ -32,6 +35,7 @@ class LoginPolicy:
     per_minute: int = 1
     per_hour: int = 5
     session_ttl: timedelta = timedelta(days=30)
+    per_address_hour: int = 10
 
 
 @dataclass(frozen=True)
@@ -55,16 +59,20 @@ class LoginService:
         self.sms = sms
         self.key = key
         self.policy = policy or LoginPolicy()
+        per_hour = self.policy.per_address_hour
+        self.address_limiter: RateLimiter = RateLimiter(rate=per_hour / 3600, burst=per_hour)
 
     def _hash(self, phone: str, code: str) -> str:
         return hmac.new(self.key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
     async def send_code(self, user_key: str, phone: str, now: datetime, purpose: str = "login",
-                        lang: str = "ru") -> SendResult:
+                        lang: str = "ru", address: str | None = None) -> SendResult:
         """Send a fresh code to `phone` (only if it is a subscriber; the answer is the same)."""
         policy = self.policy
         subscriber = await self.billing.find_subscriber(phone)
-        async with self.db.transaction() as tx:
+        if address is not None and not await self.address_limiter.allow_async(address, time.monotonic()):
+            return SendResult("rate_limited", int(3600 / policy.per_address_hour) + 1)
+        async with self.db.transaction(f"phone:{phone}") as tx:  # the limits count per phone (and per user)
             minute_ago = stamp(now - timedelta(minutes=1))
             recent = [unstamp(s) for s in await LoginCodeStore.sent_since(tx, phone, user_key, now - timedelta(hours=1))]
             last_minute = [t for t in recent if stamp(t) > minute_ago]
@@ -81,8 +89,12 @@ class LoginService:
             await self.sms.send(phone, sms_text(code, purpose, lang, int(policy.code_ttl.total_seconds() // 60)), now)
         return SendResult("sent")
 
+    async def code_out(self, user_key: str, now: datetime, recent: timedelta) -> bool:
+        """Whether this channel user has a code that still works, or was sent one within `recent`."""
+        return await LoginCodeStore.outstanding(self.db, user_key, now, now - recent)
+
     async def verify(self, user_key: str, code: str, now: datetime, purpose: str = "login") -> VerifyResult:
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"login:{user_key}") as tx:
             row = await LoginCodeStore.latest_unused(tx, user_key, purpose)
             if row is None:
                 return VerifyResult("no_code")

@@ -40,6 +40,9 @@ from .format import money
 LOGIN_STEPS = ("login_phone", "login_code")
 CODE_RE = re.compile(r"^\s*(\d[\d\s-]{3,10}\d)\s*$")
 CODE_IN_TEXT_RE = re.compile(r"(?<!\d)(\d{3}[\s-]?\d{3})(?!\d)")  # "мой код 123456", "123 456"
+# six digits standing alone (not a part of a phone number or a longer figure): masked while a code is out
+CODE_TO_MASK_RE = re.compile(r"(?<![\d+])(?<!\d[\s-])\d{3}[\s-]?\d{3}(?![\s-]?\d)")
+CODE_RECENT = timedelta(hours=1)
 RECENT_OP = timedelta(minutes=5)
 
 
@@ -167,6 +170,13 @@ class AccountActions:
             ctx.slots[awaiting] = value
             return await self._advance(ctx)
         return await self._advance(ctx)
+
+    async def redact(self, turn: Turn, text: str) -> str:
+        if not CODE_TO_MASK_RE.search(text):
+            return text
+        if not await self.login.code_out(_user_key(turn), turn.now, CODE_RECENT):
+            return text
+        return CODE_TO_MASK_RE.sub("••••••", text)
 
     def register_buttons(self, router: PayloadRouter) -> None:
         """The account's buttons: actions (`act:`), login (`auth:`) and payment links (`url:`, opened by the client)."""
@@ -361,7 +371,8 @@ class AccountActions:
 
     async def _send_code(self, ctx: Ctx, phone: str, recheck: bool) -> Step:
         user_key = _user_key(ctx.turn)
-        result = await self.login.send_code(user_key, phone, ctx.now, "recheck" if recheck else "login", ctx.lang)
+        result = await self.login.send_code(user_key, phone, ctx.now, "recheck" if recheck else "login", ctx.lang,
+                                            address=ctx.turn.msg.address)
         ctx.flow["phone"] = phone
         buttons = [Button(ctx.say("resend_button"), "auth:resend"), Button(ctx.say("cancel_button"), "act:cancel")]
         if result.status == "rate_limited":

@@ -45,7 +45,7 @@ class SandboxEmail:
 
     async def send(self, to: str, subject: str, body: str, now: datetime,
                    attachments: Sequence[Attachment] = ()) -> None:
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"email:{to.strip()}") as tx:  # plain inserts: no other writer waits
             email_id = await tx.fetchval(
                 "INSERT INTO email_outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?) "
                 "RETURNING id",

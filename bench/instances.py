@@ -26,12 +26,18 @@ arrive at the fake. Printed for each N:
   it (one more round trip, not counted — rare once warm). pg_stat_statements is not loaded on
   this server (shared_preload_libraries is empty), and pg_stat_database counts every user of
   the server, hence the wrapper.
-- sessions waiting for the advisory write lock (pg_stat_activity sampled every 0.2 s): every write
-  transaction of the product takes one lock per database schema (storage/postgres.py), so the
-  instances of one deployment take turns writing, as on SQLite; other schemas do not contend.
+  Redis commands per message are counted the same way (`redis.asyncio` `execute_command`).
+- sessions of this database waiting for an advisory lock, and for any lock (pg_stat_activity sampled
+  every 0.2 s). A message's path takes no advisory lock (storage/postgres.py): a turn locks its own
+  conversation's row, claims skip rows another instance holds; only administrative writes (and
+  the sandbox billing) still lock the whole schema.
+- CPU, in cores, during the window: each instance; every PostgreSQL and Redis server process of
+  the machine (other users of those servers included); this script (the load and the fake); the
+  whole machine (/proc/stat). Per message: instance, PostgreSQL and Redis CPU milliseconds.
 
 The instances, PostgreSQL, Redis, the fake and the load generator all share this machine's CPUs:
-N > 1 adds processes, not cores (the CPU count and load average are printed).
+N > 1 adds processes, not cores (the CPU count and load average are printed); when the machine
+line is near the core count, the machine is the limit, not the product.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ QUESTIONS = ["что такое личный кабинет", "что такое
              "как пополнить счет банковской картой", "как позвонить в поддержку", "как подключить роуминг",
              "как перенести номер в теле2"]
 KINDS = ("select", "insert", "update", "delete", "begin", "commit", "rollback", "write_lock", "pool_reset", "other")
+REDIS = "redis"  # Redis commands the instance sent (counted apart from the SQL statements)
 
 
 # -- child mode: one instance with counted statements ---------------------------------------------------
@@ -88,7 +95,7 @@ def child(count_file: Path, argv: list[str]) -> int:
     """Run the supportbot command `argv` with asyncpg's statements counted into `count_file`."""
     import asyncpg.connection
 
-    counts = dict.fromkeys(KINDS, 0)  # fixed keys: a reader thread may copy it at any time
+    counts = dict.fromkeys((*KINDS, REDIS), 0)  # fixed keys: a reader thread may copy it at any time
 
     def wrap(name: str) -> None:
         original = getattr(asyncpg.connection.Connection, name)
@@ -101,6 +108,15 @@ def child(count_file: Path, argv: list[str]) -> int:
 
     for name in ("execute", "executemany", "fetch", "fetchrow", "fetchval"):
         wrap(name)
+    import redis.asyncio.client
+
+    original_command = redis.asyncio.client.Redis.execute_command
+
+    async def redis_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts[REDIS] += 1
+        return await original_command(self, *args, **kwargs)
+
+    redis.asyncio.client.Redis.execute_command = redis_command  # type: ignore[method-assign]
 
     def writer() -> None:
         tmp = count_file.with_suffix(".tmp")
@@ -232,12 +248,10 @@ class Deployment:
         return total
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self.procs.values():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError):
-                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        return sum(self.cpu_by_instance().values())
+
+    def cpu_by_instance(self) -> dict[str, float]:
+        return {name: process_cpu(proc.pid) for name, proc in self.procs.items()}
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -267,6 +281,37 @@ class Deployment:
                 await client.delete(*keys)
         finally:
             await client.aclose()
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds a process has used (0 when it is gone)."""
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def servers_cpu() -> dict[str, float]:
+    """CPU seconds used so far by every PostgreSQL and Redis server process of this machine (other
+    users of the same servers included), and by this script (the load generator and the fake)."""
+    totals = {"postgres": 0.0, "redis": 0.0, "bench": process_cpu(os.getpid())}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            comm = (entry / "comm").read_text().strip()
+            if comm == "postgres" or comm.startswith("postgres"):
+                totals["postgres"] += process_cpu(int(entry.name))
+            elif comm.startswith("redis-server"):
+                totals["redis"] += process_cpu(int(entry.name))
+    return totals
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (every process of every user), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 # -- the load --------------------------------------------------------------------------------------------
@@ -330,20 +375,22 @@ class Load:
         return done
 
 
-async def sample_lock_waits(stop: asyncio.Event, sqlite: bool = False) -> list[int]:
-    """Every 0.2 s: the server's sessions waiting for an advisory lock (the product's write lock is one
-    per PostgreSQL database, so other users of the same database are counted too)."""
+async def sample_lock_waits(stop: asyncio.Event, sqlite: bool = False) -> list[tuple[int, int]]:
+    """Every 0.2 s: the sessions of this database waiting for an advisory lock, and for any lock (a row,
+    a transaction, an advisory lock); other users of the same database are counted too."""
     import asyncpg
 
-    samples: list[int] = []
+    samples: list[tuple[int, int]] = []
     if sqlite:
         await stop.wait()
         return samples
     conn = await asyncpg.connect(PG_URL, timeout=10)
     try:
         while not stop.is_set():
-            samples.append(await conn.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"))
+            row = await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE wait_event = 'advisory') AS advisory, count(*) AS any FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            samples.append((row["advisory"], row["any"]))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.2)
     finally:
@@ -375,7 +422,8 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                 await load.run(min(args.workers, 4 * n), 4 * n, args.warmup)
                 load.errors.clear()
                 fake.by_instance.clear()
-                replies_before, stmts_before, cpu_before = fake.replies, dep.statements(), dep.cpu_seconds()
+                replies_before, stmts_before, cpu_before = fake.replies, dep.statements(), dep.cpu_by_instance()
+                servers_before, machine_before = servers_cpu(), machine_cpu()
                 t0 = time.monotonic()
                 stop = asyncio.Event()
                 sampler = asyncio.create_task(sample_lock_waits(stop, args.storage == "sqlite"))
@@ -384,14 +432,21 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                 stop.set()
                 waits = await sampler
                 replies, stmts = fake.replies - replies_before, dep.statements() - stmts_before
-                cpu = dep.cpu_seconds() - cpu_before
+                cpu_each = {k: v - cpu_before.get(k, 0.0) for k, v in dep.cpu_by_instance().items()}
+                servers = {k: v - servers_before[k] for k, v in servers_cpu().items()}
+                machine = machine_cpu() - machine_before
+                cpu = sum(cpu_each.values())
+                redis_commands = stmts.pop(REDIS, 0)
             in_window = [b - a for a, b in done if b <= t0 + elapsed]
             return {"n": n, "startup": startup, "replies": replies, "elapsed": elapsed, "rate": len(in_window) / elapsed,
                     "p50": percentile(in_window, 0.5), "p99": percentile(in_window, 0.99),
                     "max": max(in_window, default=float("nan")), "statements": stmts,
                     "per_message": sum(stmts.values()) / max(1, replies), "errors": dict(load.errors),
                     "by_instance": dict(fake.by_instance), "unexpected": fake.unexpected, "cpu": cpu,
-                    "lock_waits": (sum(waits) / max(1, len(waits)), max(waits, default=0))}
+                    "cpu_each": cpu_each, "servers": servers, "machine": machine,
+                    "redis_per_message": redis_commands / max(1, replies),
+                    "lock_waits": (sum(a for a, _ in waits) / max(1, len(waits)), max((a for a, _ in waits), default=0)),
+                    "any_lock_waits": (sum(b for _, b in waits) / max(1, len(waits)), max((b for _, b in waits), default=0))}
         finally:
             await asyncio.to_thread(dep.stop)
             with contextlib.suppress(Exception):
@@ -419,14 +474,28 @@ async def main(args: argparse.Namespace) -> None:
                   f"({parts}); "
                   f"instances' CPU {result['cpu'] / result['elapsed']:.2f} cores; replies sent by "
                   f"{result['by_instance']}; errors {result['errors'] or 'none'}", flush=True)
-            print(f"     sessions waiting for the advisory write lock: {result['lock_waits'][0]:.1f} on average, "
-                  f"{result['lock_waits'][1]} at most; load average {os.getloadavg()[0]:.1f}", flush=True)
+            elapsed = result["elapsed"]
+            each = ", ".join(f"{k} {v / elapsed:.2f}" for k, v in result["cpu_each"].items())
+            servers = ", ".join(f"{k} {v / elapsed:.2f}" for k, v in result["servers"].items())
+            print(f"     sessions waiting for an advisory lock: {result['lock_waits'][0]:.2f} on average, "
+                  f"{result['lock_waits'][1]} at most; for any lock: {result['any_lock_waits'][0]:.2f} on average, "
+                  f"{result['any_lock_waits'][1]} at most; load average {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"     CPU (cores) — instances: {each}; {servers}; the whole machine {result['machine'] / elapsed:.2f} "
+                  f"of {os.cpu_count()}", flush=True)
+            print(f"     per message: {result['cpu'] * 1000 / replies:.2f} ms of instance CPU, "
+                  f"{result['servers']['postgres'] * 1000 / replies:.2f} ms of PostgreSQL CPU, "
+                  f"{result['servers']['redis'] * 1000 / replies:.2f} ms of Redis CPU, "
+                  f"{result['per_message']:.1f} SQL statements, {result['redis_per_message']:.1f} Redis commands",
+                  flush=True)
     finally:
         await fake.stop()
-    print("\n  N  updates/s   p50 ms   p99 ms   DB statements/message   lock waiters (avg)")
+    print("\n  N  updates/s   p50 ms   p99 ms   DB statements/message   advisory lock waiters (avg)   instances' CPU"
+          "   machine CPU")
     for r in results:
         print(f"  {r['n']}  {r['rate']:9.1f}  {r['p50'] * 1000:7.0f}  {r['p99'] * 1000:7.0f}  {r['per_message']:12.1f}"
-              f"  {r['lock_waits'][0]:18.1f}")
+              f"  {r['lock_waits'][0]:27.2f}  {r['cpu'] / r['elapsed']:14.2f}  {r['machine'] / r['elapsed']:11.2f}")
+    if len(results) > 1:
+        print(f"  N={results[1]['n']} / N={results[0]['n']}: {results[1]['rate'] / max(1e-9, results[0]['rate']):.2f}x")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

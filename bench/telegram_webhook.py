@@ -1,6 +1,7 @@
 """Telegram channel throughput and latency, end to end over loopback HTTP.
 
     .venv/bin/python bench/telegram_webhook.py [--concurrency 32] [--chats 2000] [--step 5]
+                                               [--workers N|auto] [--storage sqlite|postgres]
 
 Starts the tests' fake Telegram Bot API (`tests/fakes.py`, in its own process: answers sendMessage
 with a Message and records when each arrived) and the real `supportbot serve` (its own process, a temporary
@@ -15,8 +16,15 @@ updates (the Bot API's Update shape, round robin over `--chats` private chats) t
    the highest rate of replies (sendMessage at the fake) that kept up;
 3. latency: updates at half the peak rate (open loop, on a fixed schedule): the time from
    posting an update to its reply's arrival at the fake, p50/p90/p99;
-4. ceiling: the same load generator against a plain aiohttp handler answering "hello" (its own
-   process), the most the HTTP side alone can do on this machine.
+4. ceiling: the same load generator against a plain aiohttp handler answering "hello" (as many
+   processes as the server has workers, on one port), the most the HTTP side alone can do on this
+   machine; the peak is printed as a share of it.
+
+`--workers N` runs `supportbot serve --workers N` (N processes on one port, SO_REUSEPORT): that
+needs the Redis bus, so the server then uses PostgreSQL and Redis (a schema of its own, dropped
+afterwards; $SUPPORTBOT_TEST_DATABASE_URL and $SUPPORTBOT_TEST_REDIS_URL, or the local defaults)
+unless `--storage sqlite` asks for one SQLite file shared by the workers. The CPU lines give each
+process's share (the server's workers one by one).
 
 Every process shares the machine's CPUs: the numbers are for this machine, not for Telegram.
 """
@@ -69,6 +77,15 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> 
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
+def wait_workers(url: str, workers: int, timeout: float = 180) -> None:
+    """Until `workers` different instance ids answered `url` (each worker of `serve --workers N` is one)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers and time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError), urllib.request.urlopen(url, timeout=2) as response:
+            seen.add(json.loads(response.read())["instance"])
+
+
 # -- the helper processes ----------------------------------------------------------------------------
 
 
@@ -81,7 +98,7 @@ def serve_fake(port: int) -> None:
     FakePlatform().serve_forever(port)
 
 
-def serve_hello(port: int) -> None:
+def serve_hello(port: int, reuse_port: bool = False) -> None:
     async def hello(request: web.Request) -> web.Response:
         await request.read()
         return web.Response(text="hello")
@@ -89,7 +106,7 @@ def serve_hello(port: int) -> None:
     app = web.Application()
     app.router.add_post("/webhooks/telegram", hello)
     app.router.add_get("/healthz", hello)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, reuse_port=reuse_port or None)
 
 
 def spawn(*args: str, env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
@@ -204,18 +221,58 @@ def cpu(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the workers of `serve --workers N`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return sorted(found)
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (every process of every user), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def servers_cpu() -> float:
+    """CPU seconds of every PostgreSQL and Redis server process of the machine (other users' included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if (entry / "comm").read_text().strip().startswith(("postgres", "redis-server")):
+                    total += cpu(int(entry.name))
+    return total
+
+
 class CpuMeter:
-    """CPU used by the server, the fake and this load generator between two readings."""
+    """CPU used by the server (each worker), the fake, this load generator, the database servers and
+    the whole machine between two readings."""
 
     def __init__(self, server: int, fake: int) -> None:
-        self.pids = {"server": server, "fake Bot API": fake, "load generator": None}
-        self.start = {name: cpu(pid) for name, pid in self.pids.items()}
+        workers = children(server)
+        self.pids: dict[str, int | None] = {"server": server, **{f"worker {i + 1}": pid for i, pid in enumerate(workers)},
+                                            "fake Bot API": fake, "load generator": None}
+        self.start = {name: self._read(pid) for name, pid in self.pids.items()}
+        self.servers, self.machine = servers_cpu(), machine_busy()
+
+    @staticmethod
+    def _read(pid: int | None) -> float:
+        with contextlib.suppress(OSError):
+            return cpu(pid)
+        return 0.0
 
     def report(self, updates: int, seconds: float) -> str:
-        used = {name: cpu(pid) - self.start[name] for name, pid in self.pids.items()}
+        used = {name: self._read(pid) - self.start[name] for name, pid in self.pids.items()}
         parts = [f"{name} {used[name] / seconds:.2f} core ({used[name] / max(1, updates) * 1000:.2f} ms/update)"
                  for name in used]
-        return "CPU: " + ", ".join(parts)
+        servers, machine = servers_cpu() - self.servers, machine_busy() - self.machine
+        return (f"CPU: {', '.join(parts)}; PostgreSQL + Redis servers {servers / seconds:.2f} core; the whole machine "
+                f"{machine / seconds:.2f} of {os.cpu_count()} cores")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -231,19 +288,29 @@ async def bench(args: argparse.Namespace) -> None:
     fake_port, app_port, hello_port = free_port(), free_port(), free_port()
     fake_url, app_url, hello_url = (f"http://127.0.0.1:{p}" for p in (fake_port, app_port, hello_port))
     config = work / "config.toml"
+    workers = len(os.sched_getaffinity(0)) if args.workers == "auto" else int(args.workers)
+    storage = args.storage or ("postgres" if workers > 1 else "sqlite")
+    pg_url = os.environ.get("SUPPORTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    redis_url = os.environ.get("SUPPORTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    db = f"bench_tg_{os.urandom(6).hex()}" if storage == "postgres" else str(work / "bench.db")
+    backends = (f'[storage]\nbackend = "{storage}"\n\n' if storage == "postgres" else "") + (
+        '[bus]\nbackend = "redis"\n\n' if workers > 1 else "")
     config.write_text(
-        f'[web]\nhost = "127.0.0.1"\nport = {app_port}\n\n[channels.telegram]\napi_url = "{fake_url}"\n'
+        f'{backends}[web]\nhost = "127.0.0.1"\nport = {app_port}\n\n[channels.telegram]\napi_url = "{fake_url}"\n'
         f"per_second = 100000.0\nper_chat_per_second = 1000.0\ntimeout_seconds = 10.0\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VK_", "VIBER_", "SUPPORTBOT_"))}
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, SUPPORTBOT_ADMIN_PASSWORD="bench-password-1")
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, SUPPORTBOT_ADMIN_PASSWORD="bench-password-1",
+               SUPPORTBOT_DATABASE_URL=pg_url, SUPPORTBOT_REDIS_URL=redis_url)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs.append(spawn(sys.executable, __file__, "--serve-fake", str(fake_port)))
-        procs.append(spawn(str(SUPPORTBOT), "--config", str(config), "serve", "--db", str(work / "bench.db"), env=env,
-                           log=work / "server.log"))
+        procs.append(spawn(str(SUPPORTBOT), "--config", str(config), "serve", "--db", db, "--workers", str(workers),
+                           env=env, log=work / "server.log"))
         wait_http(fake_url + "/_health", procs[0])
         wait_http(app_url + "/healthz", procs[1])
-        print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}; server log: {work / 'server.log'}")
+        wait_workers(app_url + "/healthz", workers)
+        print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}; server: {workers} worker(s) on "
+              f"{storage}; server log: {work / 'server.log'}")
 
         chats = [900_000_000 + i for i in range(args.chats)]
         webhook = app_url + "/webhooks/telegram"
@@ -308,26 +375,42 @@ async def bench(args: argparse.Namespace) -> None:
               f"mean {statistics.mean(lat) * 1000:.1f} ms")
         print(f"   {cpu_half}")
 
-        # 4. the ceiling: the same load generator against "hello"
-        procs.append(spawn(sys.executable, __file__, "--serve-hello", str(hello_port)))
-        wait_http(hello_url + "/healthz", procs[-1])
+        # 4. the ceiling: the same load generator against "hello" (as many processes as the server's workers)
+        for _ in range(workers):
+            procs.append(spawn(sys.executable, __file__, "--serve-hello", str(hello_port),
+                               *(["--reuse-port"] if workers > 1 else [])))
+            wait_http(hello_url + "/healthz", procs[-1])
         await closed_loop(hello_url + "/webhooks/telegram", 8, 1.0, chats)
         ok4, errors4, elapsed4, _ = await closed_loop(hello_url + "/webhooks/telegram", args.concurrency,
                                                       args.seconds, chats)
-        print(f"\n4. ceiling: a plain aiohttp 'hello' handler, the same load generator ({args.concurrency} "
-              f"connections): {ok4 / elapsed4:.0f} requests/s ({errors4} errors)")
-        print(f"\nsummary: peak {peak:.0f} replies/s; at {rate:.0f} updates/s p50 {pct(lat, 0.5) * 1000:.0f} ms, "
-              f"p99 {pct(lat, 0.99) * 1000:.0f} ms; webhook alone under overload {ok / elapsed:.0f} updates/s; "
-              f"'hello' ceiling {ok4 / elapsed4:.0f} requests/s")
+        print(f"\n4. ceiling: a plain aiohttp 'hello' handler ({workers} process(es)), the same load generator "
+              f"({args.concurrency} connections): {ok4 / elapsed4:.0f} requests/s ({errors4} errors)")
+        print(f"\nsummary ({workers} worker(s), {storage}): peak {peak:.0f} replies/s with every reply within "
+              f"{args.keep_up:.1f} s = {peak / max(1.0, ok4 / elapsed4) * 100:.1f}% of the 'hello' ceiling "
+              f"{ok4 / elapsed4:.0f} requests/s; at {rate:.0f} updates/s p50 {pct(lat, 0.5) * 1000:.0f} ms, "
+              f"p99 {pct(lat, 0.99) * 1000:.0f} ms; webhook alone under overload {ok / elapsed:.0f} updates/s")
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
         for proc in procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(20)
+                proc.wait(30)
             if proc.poll() is None:
                 proc.kill()
+        if storage == "postgres":
+            await drop_schema(pg_url, db)
+
+
+async def drop_schema(url: str, schema: str) -> None:
+    import asyncpg
+
+    with contextlib.suppress(Exception):
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
 
 
 def main() -> None:
@@ -340,12 +423,16 @@ def main() -> None:
     parser.add_argument("--max-rate", type=float, default=5000.0)
     parser.add_argument("--keep-up", type=float, default=1.0, help="seconds a reply may lag to count as kept up")
     parser.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", default="1", help="server processes on the one port (N or auto)")
+    parser.add_argument("--storage", choices=("sqlite", "postgres"),
+                        help="the server's database (default: sqlite with one worker, postgres with several)")
     parser.add_argument("--serve-hello", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_fake:
         serve_fake(args.serve_fake)
     elif args.serve_hello:
-        serve_hello(args.serve_hello)
+        serve_hello(args.serve_hello, args.reuse_port)
     else:
         asyncio.run(bench(args))
 

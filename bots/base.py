@@ -21,7 +21,7 @@ configuration (read by every command) includes the channels' settings and stays 
 from __future__ import annotations
 
 import asyncio
-import json
+import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from intents.replies import Incoming, Reply
+from kernel import jsonsafe
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -151,14 +152,27 @@ async def read_json(request: web.Request) -> tuple[dict[str, Any], str]:
 
     if request.content_length is not None and request.content_length > MAX_UPDATE:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPDATE, actual_size=request.content_length)
-    try:
-        text = (await request.read()).decode("utf-8")
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(text="not JSON") from exc
+    body = await request.read()
+    if len(body) > MAX_UPDATE:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_UPDATE, actual_size=len(body))
+    try:  # bounded: no platform nests deeper or sends integers beyond 64 bits
+        data = jsonsafe.loads(body)
+    except jsonsafe.JsonRefused as exc:
+        raise web.HTTPBadRequest(text=f"not acceptable JSON: {exc}") from exc
+    text = body.decode("utf-8")
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")
     return data, text
+
+
+def same_secret(given: str | bytes | None, expected: str | None) -> bool:
+    """A secret from a request (a header, a body field) equals ours, in constant time; False for
+    anything missing or not even text (a header that is not UTF-8 arrives with escapes)."""
+    if not expected or given is None:
+        return False
+    if isinstance(given, str):
+        given = given.encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected.encode())
 
 
 class RetryLater(Exception):

@@ -104,6 +104,8 @@ class ChannelRunner:
         self._sending = asyncio.Semaphore(64)  # sends in flight at once
         self._unsubscribe: Any = None
         self._sent = Coalescer(self._mark_sent)  # one UPDATE for the sends of a moment
+        self._attempts = Coalescer(self._mark_attempts)  # and one for the attempts about to leave
+        self.in_doubt_at_start = 0
         self.processed = 0
 
     @property
@@ -113,6 +115,10 @@ class ChannelRunner:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.in_doubt_at_start = await self.outbox.in_doubt(self.name, utcnow())
+        if self.in_doubt_at_start:
+            log.warning("%s: %d messages were being sent when an instance stopped; they are sent again (at least "
+                        "once: each may arrive twice)", self.name, self.in_doubt_at_start)
         self._unsubscribe = self.events.subscribe("*", self._on_event)
         await self.relay_pending()
         self._tasks = [asyncio.create_task(self._process_loop(), name=f"{self.name}-inbound"),
@@ -214,19 +220,36 @@ class ChannelRunner:
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(chats)))))
 
     async def _process_one(self, row: dict[str, Any], parsed: Parsed) -> None:
-        """The turn(s) of one update; then its replies are queued and the update marked done in
-        one transaction (a crash before it: the update is taken again and the core gives the
-        stored result, so the replies are queued once)."""
+        """The turn(s) of one update; its replies are queued and the update marked done in the same
+        transaction as the (last) turn's own writes. A crash before it: nothing of the turn was
+        written, the update is taken again. A turn already stored (an update of several messages
+        interrupted between them, or a message answered through another path) gives its stored
+        outcome: its replies are queued then, once (unique keys)."""
         now = utcnow()
         try:
             statements: list[Statement] = []
+            last = len(parsed.messages) - 1
+            replies = False
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
-                outcome = await self.core.handle(msg)
-                statements += self._reply_statements(msg, outcome, msg.message_id, now)
-            statements.append(Inbox.done_statement(row["id"], utcnow()))
-            counts = await self.db.batch(statements)
-            if any(counts[:-1]):
+                with_turn: list[Statement] = []
+
+                def finish(outcome: Outcome, msg: Incoming = msg, at_end: bool = index == last,
+                           into: list[Statement] = with_turn) -> list[Statement]:
+                    into += self._reply_statements(msg, outcome, msg.message_id or "", now)
+                    if at_end:
+                        into.append(Inbox.done_statement(row["id"], now))
+                    return into
+
+                outcome = await self.core.handle(msg, also=finish)
+                replies |= bool(outcome.replies)
+                if not with_turn:  # the stored outcome of a message answered before: queued here
+                    statements += finish(outcome)
+            if not parsed.messages:
+                statements.append(Inbox.done_statement(row["id"], now))
+            if statements:
+                await self.db.batch(statements)
+            if replies:
                 self._outbound.set()
             self.processed += 1
         except asyncio.CancelledError:
@@ -236,10 +259,10 @@ class ChannelRunner:
             await self.inbox.failed(row["id"], row["attempts"] + 1, repr(exc), utcnow())
 
     def _reply_statements(self, msg: Incoming, outcome: Outcome, key: str, now: datetime) -> list[Statement]:
-        return [Outbox.reply_statement(self.name, msg.chat_id, (msg.channel, msg.user_id),
-                                       f"{self.name}:{key}:{r_index}:{p_index}", request, now)
-                for r_index, reply in enumerate(outcome.replies)
-                for p_index, request in enumerate(self.adapter.render(msg.chat_id, reply, outcome.lang))]
+        items = [(f"{self.name}:{key}:{r_index}:{p_index}", request)
+                 for r_index, reply in enumerate(outcome.replies)
+                 for p_index, request in enumerate(self.adapter.render(msg.chat_id, reply, outcome.lang))]
+        return [Outbox.replies_statement(self.name, msg.chat_id, (msg.channel, msg.user_id), items, now)] if items else []
 
     # -- operator and system messages --------------------------------------------------------------
 
@@ -249,6 +272,9 @@ class ChannelRunner:
         would find it on their next one-second look)."""
         if self.events.shared is not None:  # several instances share the work
             self.events.publish(f"work:{self.name}", {"from": self.instance})
+
+    async def _mark_attempts(self, outbox_ids: list[int]) -> None:
+        await self.outbox.attempting(outbox_ids, utcnow())
 
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
@@ -333,6 +359,7 @@ class ChannelRunner:
         """Send one message; the time of its retry when it must be tried again, else None."""
         attempts = row["attempts"] + 1
         await self.pacer.wait(row["chat_id"])
+        await self._attempts.add(row["id"])  # durably marked before it leaves
         try:
             async with self._sending:
                 await self.adapter.send(json.loads(row["payload"]), row["id"], row["payload"])

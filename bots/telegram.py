@@ -20,7 +20,6 @@ import html
 import json
 import logging
 import re
-import secrets
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -37,6 +36,7 @@ from .base import (
     Secrets,
     SendFailed,
     read_json,
+    same_secret,
     split_text,
 )
 
@@ -306,8 +306,7 @@ class TelegramChannel(Channel):
         from aiohttp import web
 
         self._runner()
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not self.secret or not secrets.compare_digest(given.encode(), self.secret.encode()):
+        if not same_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token"), self.secret):
             raise web.HTTPUnauthorized(text="bad secret token")
         update, raw = await read_json(request)
         parsed = self.parse(update)

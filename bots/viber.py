@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from intents.replies import Contact, Incoming, Reply
+from kernel import jsonsafe
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -35,6 +36,7 @@ from .base import (
     SendFailed,
     is_payload,
     plain,
+    same_secret,
     split_text,
 )
 
@@ -110,7 +112,7 @@ class ViberAdapter:
 
     def verify(self, body: bytes, given: str | None) -> bool:
         """Constant-time check of X-Viber-Content-Signature (viberbot itself compares with ==)."""
-        return bool(given) and hmac.compare_digest(signature(self.token, body), str(given))
+        return same_secret(given, signature(self.token, body))
 
     # -- inbound -----------------------------------------------------------------------------------
 
@@ -252,9 +254,9 @@ class ViberChannel(Channel):
         if not self.adapter.verify(body, request.headers.get("X-Viber-Content-Signature")):
             raise web.HTTPForbidden(text="bad signature")
         try:
-            update = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise web.HTTPBadRequest(text="not JSON") from exc
+            update = jsonsafe.loads(body)
+        except jsonsafe.JsonRefused as exc:
+            raise web.HTTPBadRequest(text=f"not acceptable JSON: {exc}") from exc
         if not isinstance(update, dict):
             raise web.HTTPBadRequest(text="expected a JSON object")
         if update.get("event") == "webhook" or "message_token" not in update:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -36,6 +35,7 @@ from .base import (
     is_payload,
     plain,
     read_json,
+    same_secret,
     split_text,
 )
 
@@ -290,7 +290,7 @@ class VkChannel(Channel):
         if update.get("type") == "confirmation":
             return web.Response(text=self.confirmation or "")
         given = update.get("secret")
-        if not self.secret or not isinstance(given, str) or not secrets.compare_digest(given.encode(), self.secret.encode()):
+        if not isinstance(given, str) or not same_secret(given, self.secret):
             raise web.HTTPForbidden(text="bad secret")
         parsed = self.parse(update)
         new = await self.accept(update, raw, parsed)

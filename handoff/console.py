@@ -127,10 +127,10 @@ class Console:
 
     async def take(self, agent: Agent, handoff_id: int, now: datetime) -> int:
         """Assign a waiting conversation to `agent`; exactly one of two racing agents wins."""
-        async with self.db.transaction() as tx:
-            conversation_id = await self.handoffs.conversation_of(tx, handoff_id)
-            if conversation_id is None:
-                raise ConsoleError("no such conversation in the queue")
+        conversation_id = await self.handoffs.conversation_of(self.db, handoff_id)  # never changes
+        if conversation_id is None:
+            raise ConsoleError("no such conversation in the queue")
+        async with self.db.transaction(f"conv:{conversation_id}") as tx:
             if not await self.handoffs.assign(tx, handoff_id, agent.id, now):
                 raise ConsoleError("already taken by another agent")
             await self.conversations.set_status(conversation_id, "operator", now, tx=tx)
@@ -174,7 +174,7 @@ class Console:
 
     async def return_to_bot(self, agent: Agent, conversation_id: int, now: datetime) -> None:
         handoff = await self._require_mine(agent, conversation_id)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"conv:{conversation_id}") as tx:
             await self.handoffs.finish(tx, handoff["id"], "returned", now)
             await self.conversations.set_status(conversation_id, "bot", now, tx=tx)
         conv = await self._conversation(conversation_id)
@@ -186,7 +186,7 @@ class Console:
         if not resolution:
             raise ConsoleError("describe the resolution")
         handoff = await self._require_mine(agent, conversation_id)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"conv:{conversation_id}") as tx:
             await self.handoffs.finish(tx, handoff["id"], "closed", now, resolution[:1000])
             conv = await self.conversations.get(conversation_id, tx=tx)
             assert conv is not None
@@ -204,7 +204,7 @@ class Console:
         rows = await self.handoffs.assigned_to(agent_id)
         kb = self.knowledge()
         for row in rows:
-            async with self.db.transaction() as tx:
+            async with self.db.transaction(f"conv:{row['conversation_id']}") as tx:
                 await self.handoffs.requeue(tx, row["id"])
                 await self.conversations.set_status(row["conversation_id"], "queued", now, tx=tx)
             conv = await self.conversations.get(row["conversation_id"])

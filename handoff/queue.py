@@ -62,7 +62,7 @@ class HandoffQueue:
 
     async def request(self, turn: Turn, reason: str) -> Step:
         conv = turn.conv
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"conv:{conv.id}") as tx:
             if await self.store.open_id(tx, conv.id) is None:
                 await self.store.enqueue(tx, conv.id, reason, turn.now)
                 await self.conversations.set_status(conv.id, "queued", turn.now, tx=tx)
@@ -109,7 +109,7 @@ class HandoffQueue:
         return sum(durations) / len(durations) if durations else DEFAULT_HANDLING_SECONDS
 
     async def cancel(self, conversation_id: int, now: datetime) -> bool:
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"conv:{conversation_id}") as tx:
             changed = await self.store.cancel_waiting(tx, conversation_id, now)
             await self.conversations.set_status(conversation_id, "bot", now, tx=tx)
         return changed > 0

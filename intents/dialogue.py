@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 import weakref
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,7 +81,10 @@ class Core:
 
     # -- the one entry point -------------------------------------------------------------------
 
-    async def handle(self, msg: Incoming) -> Outcome:
+    async def handle(self, msg: Incoming, also: Callable[[Outcome], Sequence[Any]] | None = None) -> Outcome:
+        """Answer one message. `also`, given the outcome, returns writes the caller wants committed with
+        the turn (opaque to the core: a channel queues the replies and marks its update done); it is
+        not called for a message already answered (its stored outcome is returned)."""
         started = time.perf_counter()
         now = msg.now or utcnow()
         # nothing that cannot be stored goes further (a lone surrogate once failed the turn's
@@ -106,9 +110,10 @@ class Core:
                 if prior is not None:
                     return Outcome([], lang=conv.lang, outcome="duplicate", message_id=prior["id"],
                                    at=prior["created_at"])
-            return await self._handle(msg, conv, now, started)
+            return await self._handle(msg, conv, now, started, also)
 
-    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float) -> Outcome:
+    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float,
+                      also: Callable[[Outcome], Sequence[Any]] | None = None) -> Outcome:
         holder = self.knowledge
         truncated = len(msg.text) > MAX_TEXT
         if truncated:
@@ -122,6 +127,8 @@ class Core:
         shown = msg.text or ((msg.button_title or f"[{msg.button}]") if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
             shown = "•" * min(len(shown), 8)  # a login code: never kept
+        elif msg.text:
+            shown = await self.actions.redact(turn, shown)  # a code typed when not asked for: not kept either
         if truncated:
             step.replies.insert(0, Reply(turn.say("too_long", limit=MAX_TEXT)))
         intent = step.intent or step.action  # a turn inside an action belongs to that action
@@ -131,7 +138,8 @@ class Core:
             conv, shown, [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
                           for r in step.replies], now,
             author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
-            message_key=key, result=outcome.to_json() if key else None, client_id=msg.client_id, payload=msg.button)
+            message_key=key, result=outcome.to_json() if key else None, client_id=msg.client_id, payload=msg.button,
+            also=also(outcome) if also else ())
         outcome.message_id, outcome.at = stored_id, stamp(now)
         outcome.handoff = status in ("queued", "operator")
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)

@@ -73,10 +73,11 @@ class PhraseIndex:
 PHONE_RE = re.compile(
     r"(?<![\d+])(?:\+7|8|7)?[\s\-\u00a0]*\(?\s*(9\d{2}|[3-8]\d{2})\s*\)?[\s\-\u00a0]*(\d{3})[\s\-\u00a0]*(\d{2})[\s\-\u00a0]*(\d{2})(?!\d)"
 )
-MONEY_RE = re.compile(
-    r"((?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+|\d{1,7})((?:[.,]\d{1,2})?)\s*"
-    r"(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)", re.IGNORECASE
-)
+CURRENCY = r"(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)"
+SIGN = r"((?:[-−–]|минус|minus)\s*)?"
+NUMBER = r"(\d(?:[\d \u00a0\u202f'.,]*\d)?)"
+MONEY_RE = re.compile(r"(?<![\w.,])" + SIGN + NUMBER + r"\s*" + CURRENCY, re.IGNORECASE)
+BARE_RE = re.compile(r"(?<![\w.,+])" + SIGN + NUMBER + r"(?![\w]|[.,]\d)", re.IGNORECASE)
 SIZE_RE = re.compile(
     r"(\d{1,5}(?:[.,]\d{1,2})?)\s*(гб|гигабайт[а-я]*|гиг[а-я]*|gb|gigs?|gigabytes?|мб|mb|мин(?:ут[а-я]*)?|min(?:utes?|s)?|"
     r"смс(?:ок|ки|ка)?|sms|сообщени[а-я]*|messages?)(?![a-zа-я])",
@@ -94,13 +95,64 @@ def find_phones(text: str) -> list[str]:
     return out
 
 
+def kopecks(number: str) -> int | None:
+    """A written amount of roubles in kopecks, as Russians and English speakers write them: "1 500",
+    "1.500" and "1,500" (thousands), "99,99" and "99.99" (decimals), "1.500,50", "1,500.50". None
+    when it cannot be read one way only ("100.9999"). Any size: the caller checks the range."""
+    text = re.sub(r"[\u00a0\u202f' ]", " ", number.strip())
+    if " " in text:  # spaces only between groups of three; otherwise only the last word is the number
+        groups = text.split()
+        if not (1 <= len(groups[0]) <= 3 and groups[0].isdigit()
+                and all(len(g) == 3 and g.isdigit() for g in groups[1:-1])
+                and re.fullmatch(r"\d{3}(?:[.,]\d{1,2})?", groups[-1])):
+            text = groups[-1]
+        else:
+            text = "".join(groups)
+    if len(text) > 40:  # far beyond any range (and int() refuses thousands of digits): one too big to take
+        return 10**40 if re.fullmatch(r"[\d.,]+", text) else None
+    marks = [i for i, c in enumerate(text) if c in ".,"]
+    if not marks:
+        return int(text) * 100 if text.isdigit() else None
+    last = marks[-1]
+    tail = text[last + 1:]
+    if len(tail) in (1, 2):  # decimals; any other marks are thousands, of the other kind
+        whole, cents = text[:last], (tail + "0")[:2]
+        if any(whole[i] == text[last] for i in marks[:-1]):
+            return None
+    elif len(tail) == 3:
+        whole, cents = text, "00"
+    else:
+        return None
+    groups = re.split(r"[.,]", whole)
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return None
+    digits = "".join(groups)
+    return int(digits) * 100 + int(cents) if digits.isdigit() and cents.isdigit() else None
+
+
+def _signed(sign: str | None, value: int | None) -> int | None:
+    return None if value is None else -value if sign else value
+
+
 def find_money(text: str) -> list[int]:
-    """Sums of money with a currency, in kopecks."""
+    """Sums of money with a currency, in kopecks (negative when written so; any size: the caller
+    refuses what is out of its range)."""
     out = []
     for match in MONEY_RE.finditer(text):
-        rub = re.sub(r"\D", "", match.group(1))  # "1 000" → 1000
-        kop = match.group(2)[1:]
-        out.append(int(rub) * 100 + int((kop + "00")[:2]))
+        value = _signed(match.group(1), kopecks(match.group(2)))
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def find_bare_money(text: str, min_digits: int = 2, max_digits: int = 5) -> list[int]:
+    """Numbers without a currency read as roubles (an answer to "how much?"), in kopecks: whole
+    roubles of `min_digits`-`max_digits` digits (longer ones are more likely a phone number)."""
+    out = []
+    for match in BARE_RE.finditer(text):
+        value = kopecks(match.group(2))
+        if value is not None and min_digits <= len(str(value // 100)) <= max_digits:
+            out.append(_signed(match.group(1), value) or 0)
     return out
 
 

@@ -68,6 +68,7 @@ class Incoming:
     message_id: str | None = None  # the platform's id, for deduplication
     client_id: str | None = None  # the sender's own id for the message (web chat): stored once per conversation
     button_title: str | None = None  # what a pressed button said (shown in the transcript instead of its payload)
+    address: str | None = None  # the client's network address, where the channel knows it (web): for limits
 
 
 @dataclass(slots=True)

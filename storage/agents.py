@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,8 +20,26 @@ ROLES = ("agent", "editor", "admin")
 LOGIN_RE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 SESSION_TTL = timedelta(hours=12)
 PRESENCE_TTL = timedelta(seconds=45)
-MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class LoginDelays:
+    """Failures (within FAILURE_WINDOW) before each further sign-in try must wait; the wait
+    doubles per failure up to a cap: long per address, short per account (so that nobody can
+    lock an account out, the admin's included)."""
+
+    free: int = 5
+    address_max: float = 900.0
+    account_max: float = 60.0
+
+    def wait(self, failures: int, cap: float) -> float:
+        return 0.0 if failures < self.free else min(cap, float(2 ** min(failures - self.free, 30)))
+
+
+def normalize_login(login: str) -> str:
+    """A login as stored and counted: compatibility-folded, trimmed, lower case (" Admin" is "admin")."""
+    return unicodedata.normalize("NFKC", login).strip().lower()[:64]
 
 
 class AgentError(ValueError):
@@ -83,7 +102,7 @@ class AgentStore:
     # -- accounts ----------------------------------------------------------------------------------
 
     async def create(self, login: str, name: str, role: str, password: str, now: datetime) -> Agent:
-        login = login.strip().lower()
+        login = normalize_login(login)
         if not login or len(login) > 64 or not set(login) <= LOGIN_RE_CHARS:
             raise AgentError("a login is 1-64 latin letters, digits, dots, dashes or underscores")
         if role not in ROLES:
@@ -92,7 +111,7 @@ class AgentStore:
             raise AgentError("a name is 1-100 characters")
         validate_password(password)
         digest = await self._hash(password)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"agent:{login}") as tx:
             if await tx.fetchval("SELECT count(*) FROM agents WHERE login = ?", (login,)):
                 raise AgentError(f"the login {login!r} is taken")
             agent_id = await tx.fetchval(
@@ -105,7 +124,7 @@ class AgentStore:
         return _agent(row) if row else None
 
     async def by_login(self, login: str) -> Agent | None:
-        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (login.strip().lower(),))
+        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (normalize_login(login),))
         return _agent(row) if row else None
 
     async def all(self) -> list[Agent]:
@@ -131,15 +150,31 @@ class AgentStore:
 
     # -- logging in --------------------------------------------------------------------------------
 
-    async def throttled(self, login: str, ip: str, now: datetime) -> bool:
+    async def login_delay(self, login: str, ip: str, now: datetime, delays: LoginDelays | None = None,
+                          known_device: bool = False) -> float:
+        """Seconds before this login may be tried from this address (0: now). Each counts its own
+        recent failures: the address's wait grows long, the account's stays short, and a browser the
+        account signed in from before (`known_device`) skips the account's."""
+        delays = delays or LoginDelays()
         since = stamp(now - FAILURE_WINDOW)
-        failures = await self.db.fetchval(
-            "SELECT count(*) FROM login_failures WHERE (login = ? OR ip = ?) AND at > ?", (login.lower(), ip, since))
-        return failures >= MAX_FAILURES
+        row = await self.db.fetchone(
+            "SELECT sum(CASE WHEN ip = ? THEN 1 ELSE 0 END) AS by_ip, max(CASE WHEN ip = ? THEN at END) AS ip_last, "
+            "sum(CASE WHEN login = ? THEN 1 ELSE 0 END) AS by_login, max(CASE WHEN login = ? THEN at END) AS login_last "
+            "FROM login_failures WHERE (login = ? OR ip = ?) AND at > ?",
+            (ip[:64], ip[:64], normalize_login(login), normalize_login(login), normalize_login(login), ip[:64], since))
+        waits = [0.0]
+        if row and row["by_ip"]:
+            waits.append(delays.wait(int(row["by_ip"]), delays.address_max)
+                         - (now - unstamp(row["ip_last"])).total_seconds())
+        if row and row["by_login"] and not known_device:
+            waits.append(delays.wait(int(row["by_login"]), delays.account_max)
+                         - (now - unstamp(row["login_last"])).total_seconds())
+        return max(waits)
 
     async def authenticate(self, login: str, password: str, ip: str, now: datetime) -> Agent | None:
         """The agent for a right login and password; None otherwise (failures are counted)."""
-        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (login.strip().lower(),))
+        login = normalize_login(login)
+        row = await self.db.fetchone("SELECT * FROM agents WHERE login = ?", (login,))
         ok = False
         if row is not None and row["active"]:
             try:
@@ -153,7 +188,7 @@ class AgentStore:
                 pass
         if not ok:
             await self.db.execute("INSERT INTO login_failures (login, ip, at) VALUES (?, ?, ?)",
-                                  (login.strip().lower()[:64], ip[:64], stamp(now)))
+                                  (login, ip[:64], stamp(now)))
             return None
         return _agent(row)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -78,18 +79,22 @@ class ConversationStore:
                           buttons: list[dict[str, str]] | None = None, intent: str | None = None,
                           action: str | None = None, score: float | None = None, author: str = "",
                           client_id: str | None = None, tx: Executor | None = None) -> int:
-        """A message's id. With a `client_id` (the sender's own id for it) a message already stored
-        under that id in this conversation is not stored again: its id is returned."""
-        sql = ("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at,"
-               " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-               " ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id")
-        params = (conversation_id, direction, author, text, json.dumps(buttons or [], ensure_ascii=False), intent, action,
-                  score, stamp(now), client_id)
-        if tx is not None:
-            found = await tx.fetchval(sql, params)
-        else:  # under the write lock, so message ids become visible in order (the live views read "after id N")
-            found = (await self.db.batch([Statement(sql, params, fetch="value")]))[0]
-        if found is None and client_id:
+        """Add a message; its id. With a `client_id` (the sender's own id for it) a message already
+        stored under that id in this conversation is not stored again: its id is returned. On
+        PostgreSQL the conversation's row is locked first (until the message commits), so the
+        conversation's message ids become visible in order: the live views read "after id N" per
+        conversation. SQLite has one writer at a time."""
+        values = ("VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" if self.db.dialect != "postgres" else
+                  "SELECT c.id, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?, ? FROM c")
+        lock = "WITH c AS (SELECT id FROM conversations WHERE id = ? FOR UPDATE) " if self.db.dialect == "postgres" else ""
+        sql = (f"{lock}INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, "
+               f"created_at, client_id) {values} "
+               "ON CONFLICT (conversation_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id")
+        params = ((conversation_id,) if lock else ()) + (
+            *(() if lock else (conversation_id,)), direction, author, text, json.dumps(buttons or [], ensure_ascii=False),
+            intent, action, score, stamp(now), client_id)
+        found = await (tx or self.db).fetchval(sql, params)
+        if found is None and client_id:  # stored before under this id
             prior = await self.client_message(conversation_id, client_id, tx=tx)
             assert prior is not None
             return int(prior["id"])
@@ -119,33 +124,43 @@ class ConversationStore:
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
                           message_key: tuple[str, str] | None = None, result: str | None = None,
-                          client_id: str | None = None, payload: str | None = None) -> tuple[str, int]:
+                          client_id: str | None = None, payload: str | None = None,
+                          also: Sequence[Statement] = ()) -> tuple[str, int]:
         """Everything a turn writes, in one transaction: the user's message (with the sender's own id
         for it, unique in the conversation, and a pressed button's payload), the state, the bot's
         replies, the turn log and (for a platform message) its result, kept so that a redelivery
-        of the same message gets the same answer without doing the turn again. Returns the
-        conversation's status afterwards and the user's message's id."""
+        of the same message gets the same answer without doing the turn again; and `also`, what
+        the caller writes with the turn (a channel: the replies queued, the update marked done;
+        insert or update statements without results). Returns the conversation's status afterwards
+        and the id of the user's message.
+
+        On PostgreSQL it is one statement (a transaction by itself: no BEGIN, no COMMIT): the
+        conversation's row is updated first, so its messages are inserted under the row's lock
+        and one conversation's message ids become visible in order."""
         when = stamp(now)
+        state = json.dumps(conv.state, ensure_ascii=False)
+        turn_log = (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
+                    "\n".join(r["text"] for r in replies)[:1000], when)
+        if self.db.dialect == "postgres":
+            return await self._record_turn_pg(conv, inbound, replies, when, state, turn_log, author, intent, action,
+                                              score, message_key, result, also, client_id, payload)
         statements = [
+            Statement("UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
+                      (conv.lang, state, conv.subscriber_id, when, conv.id)),
             Statement("INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, "
                       "created_at, client_id, payload) VALUES (?, 'in', ?, ?, '[]', NULL, NULL, NULL, ?, ?, ?) RETURNING id",
                       (conv.id, author, inbound, when, client_id, payload), fetch="value"),
-            Statement("UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ?",
-                      (conv.lang, json.dumps(conv.state, ensure_ascii=False), conv.subscriber_id, when, conv.id)),
             Statement("INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
-                      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
-                       "\n".join(r["text"] for r in replies)[:1000], when)),
+                      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", turn_log),
         ]
-        status_at = len(statements)
-        statements.append(Statement("SELECT status FROM conversations WHERE id = ?", (conv.id,), fetch="value"))
         if replies:
-            status_at += 1
             statements.insert(2, Statement(
                 "INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, created_at)"
                 " VALUES (?, 'out', '', ?, ?, ?, ?, ?, ?)",
                 [(conv.id, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score, when)
                  for r in replies], many=True))
+        status_at = len(statements)
+        statements.append(Statement("SELECT status FROM conversations WHERE id = ?", (conv.id,), fetch="value"))
         if message_key is not None and result is not None:
             # kept with the conversation's status at the end of the turn (a handoff queued by this
             # turn shows), read in the same transaction
@@ -153,5 +168,41 @@ class ConversationStore:
                 "INSERT INTO processed_messages (channel, message_id, result, created_at, status) VALUES (?, ?, ?, ?, "
                 "(SELECT status FROM conversations WHERE id = ?)) ON CONFLICT (channel, message_id) DO NOTHING",
                 (*message_key, result, when, conv.id)))
+        statements += also
         results = await self.db.batch(statements)
-        return results[status_at], int(results[0])
+        return results[status_at], int(results[1])
+
+    async def _record_turn_pg(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], when: str,
+                              state: str, turn_log: tuple[Any, ...], author: str, intent: str | None,
+                              action: str | None, score: float | None, message_key: tuple[str, str] | None,
+                              result: str | None, also: Sequence[Statement], client_id: str | None,
+                              payload: str | None) -> tuple[str, int]:
+        # the data-modifying parts of one WITH: `c` locks and updates the conversation; the messages
+        # are selected from it (so inserted after the lock, in the order listed); the rest is independent
+        rows = ", ".join(["(0, 'in', ?, ?, '[]', NULL, NULL, CAST(NULL AS REAL), CAST(? AS TEXT), CAST(? AS TEXT))"] +
+                         ["(?, 'out', '', ?, ?, ?, ?, CAST(? AS REAL), NULL, NULL)"] * len(replies))
+        row_params: list[Any] = [author, inbound, client_id, payload]
+        for index, r in enumerate(replies, 1):
+            row_params += [index, r["text"], json.dumps(r["buttons"], ensure_ascii=False), intent, action, score]
+        parts = [
+            ("c AS (UPDATE conversations SET lang = ?, state = ?, subscriber_id = ?, updated_at = ? WHERE id = ? "
+             "RETURNING id, status)", [conv.lang, state, conv.subscriber_id, when, conv.id]),
+            ("m AS (INSERT INTO messages (conversation_id, direction, author, text, buttons, intent, action, score, "  # noqa: S608
+             "created_at, client_id, payload) SELECT c.id, v.d, v.a, v.t, v.b, v.i, v.ac, v.s, ?, v.cl, v.p FROM c, "
+             "(VALUES " + rows + ") AS v (n, d, a, t, b, i, ac, s, cl, p) ORDER BY v.n RETURNING id, direction)",
+             [when, *row_params]),
+            ("t AS (INSERT INTO turns_log (conversation_id, channel, lang, text, intent, action, score, outcome, reply, "
+             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))", list(turn_log)),
+        ]
+        if message_key is not None and result is not None:
+            parts.append(("p AS (INSERT INTO processed_messages (channel, message_id, result, created_at, status) "
+                          "SELECT ?, ?, ?, ?, c.status FROM c ON CONFLICT (channel, message_id) DO NOTHING)",
+                          [*message_key, result, when]))
+        for index, st in enumerate(also):
+            assert st.fetch == "none" and not st.many, "only single writes go with a turn"
+            parts.append((f"x{index} AS ({st.sql})", list(st.params)))
+        sql = ("WITH " + ", ".join(p for p, _ in parts)  # noqa: S608 - our own statements
+               + " SELECT c.status, (SELECT id FROM m WHERE direction = 'in') AS message_id FROM c")
+        row = await self.db.fetchone(sql, [v for _, params in parts for v in params])
+        assert row is not None
+        return row["status"], int(row["message_id"])

@@ -42,13 +42,18 @@ class Statement:
 
 class Database(Executor, Protocol):
     dialect: str
+    statements: int  # statements sent to the database so far (BEGIN and COMMIT included): benches and tests read it
 
     async def batch(self, statements: Sequence[Statement]) -> list[Any]:
-        """Run statements in one write transaction, in one round trip where the driver allows;
-        returns each statement's result (rowcount, row, rows or value)."""
+        """Run statements in one write transaction (no lock beyond the rows they write: each
+        statement must be safe on its own, as an insert with a unique key or a conditional
+        update is); returns each statement's result (rowcount, row, rows or value)."""
 
-    def transaction(self) -> Any:  # an async context manager yielding an Executor
-        ...
+    def transaction(self, key: str | None = None) -> Any:  # an async context manager yielding an Executor
+        """A write transaction for a check-then-write. With a `key` ("conv:42", "login:tg:7"), it
+        excludes only the transactions of the same key; without one, every write transaction
+        of the database (kept for rare administrative writes: migrations, seeding, the sandbox
+        billing). SQLite has one writer at a time either way."""
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -172,6 +177,7 @@ class SqliteDatabase:
         self._worker = _Worker()
         self._lock = asyncio.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.statements = 0
 
     @classmethod
     async def open(cls, path: str | Path, busy_timeout: float = 10.0) -> SqliteDatabase:
@@ -201,14 +207,17 @@ class SqliteDatabase:
 
     def _execute(self, sql: str, params: Params) -> int:
         assert self._conn is not None
+        self.statements += 1
         return self._conn.execute(sql, tuple(params)).rowcount
 
     def _executemany(self, sql: str, rows: Sequence[Params]) -> None:
         assert self._conn is not None
+        self.statements += len(rows)
         self._conn.executemany(sql, [tuple(r) for r in rows])
 
     def _fetch(self, sql: str, params: Params, limit: int | None) -> list[Row]:
         assert self._conn is not None
+        self.statements += 1
         cursor = self._conn.execute(sql, tuple(params))
         rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
         if limit:
@@ -220,6 +229,7 @@ class SqliteDatabase:
         conn = self._conn
         results: list[Any] = []
         conn.execute("BEGIN IMMEDIATE")
+        self.statements += 2 + sum(len(st.params) if st.many else 1 for st in statements)  # with COMMIT
         try:
             for st in statements:
                 if st.many:
@@ -296,8 +306,9 @@ class SqliteDatabase:
         return await self._single(self._batch, statements)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_SqliteTx]:
-        """BEGIN IMMEDIATE … COMMIT: writers from other processes wait, never deadlock."""
+    async def transaction(self, key: str | None = None) -> AsyncIterator[_SqliteTx]:
+        """BEGIN IMMEDIATE … COMMIT: writers from other processes wait, never deadlock (one writer
+        at a time, whatever the key)."""
         async with self._lock:
             await self._run(self._execute, "BEGIN IMMEDIATE", ())
             try:

@@ -20,6 +20,12 @@ CLAIM_TIMEOUT = timedelta(minutes=5)  # work taken and not finished in this long
 ALIVE = timedelta(seconds=15)  # an instance whose heartbeat is older is dead: its work is taken again
 
 
+def skip_locked(db: Database) -> str:
+    """What a claim's inner SELECT ends with: on PostgreSQL, rows another instance is claiming
+    (or finishing) right now are passed over instead of waited for; SQLite has one writer."""
+    return " FOR UPDATE SKIP LOCKED" if db.dialect == "postgres" else ""
+
+
 class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,7 +58,7 @@ class Inbox:
         rows = await self.db.fetchall(
             "UPDATE inbound_updates SET status = 'processing', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
             "SELECT id FROM inbound_updates WHERE channel = ? AND status IN ('received', 'processing') "  # open: indexed
-            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
+            f"AND {taken} AND {first} ORDER BY id LIMIT ?{skip_locked(self.db)}) AND {taken} "
             "RETURNING id, update_key, payload, attempts",
             (instance, stamp(now), channel, stale, alive, limit, stale, alive))
         return sorted(rows, key=lambda r: r["id"])

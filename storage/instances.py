@@ -37,7 +37,7 @@ class Instances:
     async def lease(self, name: str, ttl: timedelta, now: datetime) -> bool:
         """Hold the named lease for `ttl` (renewing our own); False when another instance holds it."""
         until = stamp(now + ttl)
-        async with self.db.transaction() as tx:
+        async with self.db.transaction(f"lease:{name}") as tx:
             row = await tx.fetchone("SELECT holder, until FROM leases WHERE name = ?", (name,))
             if row is None:
                 await tx.execute("INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)", (name, self.instance, until))

@@ -49,6 +49,13 @@ class LoginCodeStore:
                                  "ORDER BY id DESC", (user_key, purpose))
 
     @staticmethod
+    async def outstanding(tx: Executor, user_key: str, now: datetime, sent_since: datetime) -> bool:
+        """A code of this user that still works, or one sent since `sent_since`."""
+        return bool(await tx.fetchval(
+            "SELECT count(*) FROM login_codes WHERE user_key = ? AND (created_at > ? OR (used_at IS NULL AND "
+            "expires_at > ?))", (user_key, stamp(sent_since), stamp(now))))
+
+    @staticmethod
     async def use(tx: Executor, code_id: int, now: datetime) -> None:
         await tx.execute("UPDATE login_codes SET used_at = ? WHERE id = ?", (stamp(now), code_id))
 

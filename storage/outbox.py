@@ -14,7 +14,7 @@ from typing import Any
 from kernel.clock import stamp
 
 from .db import Database, Statement
-from .inbox import ALIVE, CLAIM_TIMEOUT
+from .inbox import ALIVE, CLAIM_TIMEOUT, skip_locked
 
 MAX_ATTEMPTS = 8
 
@@ -33,6 +33,20 @@ class Outbox:
             "VALUES (?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?) "
             "ON CONFLICT (dedupe_key) DO NOTHING",
             (channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
+
+    @staticmethod
+    def replies_statement(channel: str, chat_id: str, user: tuple[str, str], items: list[tuple[str, dict[str, Any]]],
+                          now: datetime) -> Statement:
+        """Queue a turn's replies (`items`: key and payload of each, in order) in one statement: the
+        rows are inserted in the order listed, so the chat's messages keep it; the conversation
+        (`user`: channel, user key) is looked up in the same statement. A key already queued is skipped."""
+        row = "(?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?)"
+        params: list[Any] = []
+        for key, payload in items:
+            params += [channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)]
+        return Statement(
+            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "  # noqa: S608
+            f"VALUES {', '.join([row] * len(items))} ON CONFLICT (dedupe_key) DO NOTHING", params)
 
     async def enqueue(self, channel: str, chat_id: str, conversation_id: int | None, key: str, payload: dict[str, Any],
                       now: datetime) -> bool:
@@ -64,10 +78,24 @@ class Outbox:
         rows = await self.db.fetchall(
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
             "SELECT id FROM outbox WHERE channel = ? AND status IN ('pending', 'sending') "  # the open ones: an index
-            f"AND {taken} AND {first} ORDER BY id LIMIT ?) AND {taken} "
+            f"AND {taken} AND {first} ORDER BY id LIMIT ?{skip_locked(self.db)}) AND {taken} "
             "RETURNING id, chat_id, payload, attempts",
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
+
+    async def attempting(self, outbox_ids: list[int], now: datetime) -> None:
+        """Mark messages as about to leave (durably, before they do): after a crash, one marked but
+        not confirmed sent may have reached the platform (it is sent again: at least once)."""
+        marks = ",".join("?" * len(outbox_ids))
+        await self.db.execute(f"UPDATE outbox SET attempted_at = ? WHERE id IN ({marks})",  # noqa: S608
+                              (stamp(now), *outbox_ids))
+
+    async def in_doubt(self, channel: str, now: datetime) -> int:
+        """Messages a stopped instance was sending (attempt marked, no confirmation): they are sent
+        again, so each may reach the user twice (the documented at-least-once window)."""
+        return await self.db.fetchval(
+            "SELECT count(*) FROM outbox WHERE channel = ? AND status = 'sending' AND attempted_at IS NOT NULL "
+            "AND claimed_by NOT IN (SELECT id FROM instances WHERE last_seen > ?)", (channel, stamp(now - ALIVE)))
 
     async def sent(self, outbox_ids: list[int], now: datetime) -> None:
         marks = ",".join("?" * len(outbox_ids))

@@ -1,11 +1,22 @@
 """PostgreSQL behind the same `Database` interface, on asyncpg.
 
 Repositories keep writing portable SQL with `?` placeholders; they are rewritten to `$n`
-here. Write transactions take one advisory lock, which gives PostgreSQL the same
-one-writer-at-a-time semantics the repositories were written for on SQLite (`BEGIN
-IMMEDIATE`): a check-then-write inside a transaction (a balance before a debit, a rate limit
-before a send) can never interleave with another instance's. Reads outside transactions
-run in parallel.
+here. Nothing takes a lock for the whole database on the paths every message takes:
+
+- a keyed `transaction("conv:42")` (a check-then-write: a queue entry before a handoff, a rate
+  limit before a code is sent) holds an advisory lock of that key, so only transactions of the
+  same key take turns (and the database's lock in shared mode, see below);
+- `batch` (the turn's writes, a reply queued with its update marked done) takes no advisory lock
+  at all: its statements are safe by themselves (unique keys, conditional updates, the rows
+  they write locked until commit). A turn locks its conversation's row before it writes the
+  conversation's messages, so one conversation's message ids become visible in order (the live
+  views read "after id N" per conversation);
+- claims of work (inbox, outbox) skip rows another instance holds (`FOR UPDATE SKIP LOCKED`);
+- an unkeyed `transaction()` (migrations, seeding, the sandbox billing, administrative writes)
+  still holds the database's lock exclusively: it excludes every other transaction that takes
+  the lock (in either mode), as before. None of them is on a message's path.
+
+Reads outside transactions run in parallel.
 
 `--db` selects the database: for PostgreSQL it names a schema (`sb_<hash>` of the value), so
 one server holds many isolated databases (the test suite runs each test in its own).
@@ -24,7 +35,10 @@ import asyncpg
 
 from .db import DatabaseError, Params, Row, Statement
 
-WRITE_LOCK = 727_2024  # with the schema's hash: the advisory lock every write transaction of a database holds
+WRITE_LOCK = 727_2024  # with the schema's hash: the database's lock (exclusive: unkeyed transactions; shared: keyed ones)
+EXCLUSIVE = "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))"
+KEYED = ("SELECT pg_advisory_xact_lock_shared($1, hashtext(current_schema())), "
+         "pg_advisory_xact_lock(hashtext(current_schema()), hashtext($2))")
 PLACEHOLDER = re.compile(r"\?")
 
 
@@ -60,24 +74,30 @@ def _count(status: str) -> int:
 
 
 class _PgExecutor:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, db: PostgresDatabase) -> None:
         self._conn = conn
+        self._db = db
 
     async def execute(self, sql: str, params: Params = ()) -> int:
+        self._db.statements += 1
         return _count(await self._conn.execute(to_pg(sql), *params))
 
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
+            self._db.statements += len(rows)
             await self._conn.executemany(to_pg(sql), [tuple(r) for r in rows])
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        self._db.statements += 1
         record = await self._conn.fetchrow(to_pg(sql), *params)
         return _row(record) if record is not None else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        self._db.statements += 1
         return [_row(r) for r in await self._conn.fetch(to_pg(sql), *params)]
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        self._db.statements += 1
         return _plain(await self._conn.fetchval(to_pg(sql), *params))
 
 
@@ -88,6 +108,7 @@ class PostgresDatabase:
         self.pool = pool
         self.schema = schema
         self.path = f"postgres:{schema}"
+        self.statements = 0  # sent to the server (BEGIN, COMMIT and locks included)
 
     @classmethod
     async def open(cls, url: str, key: str | None = None, min_size: int = 2, max_size: int = 20,
@@ -109,7 +130,7 @@ class PostgresDatabase:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.pool.acquire() as conn:
-            return await _PgExecutor(conn).execute(sql, params)
+            return await _PgExecutor(conn, self).execute(sql, params)
 
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         async with self.transaction() as tx:
@@ -117,19 +138,21 @@ class PostgresDatabase:
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self.pool.acquire() as conn:
-            return await _PgExecutor(conn).fetchone(sql, params)
+            return await _PgExecutor(conn, self).fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.pool.acquire() as conn:
-            return await _PgExecutor(conn).fetchall(sql, params)
+            return await _PgExecutor(conn, self).fetchall(sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         async with self.pool.acquire() as conn:
-            return await _PgExecutor(conn).fetchval(sql, params)
+            return await _PgExecutor(conn, self).fetchval(sql, params)
 
     async def batch(self, statements: Sequence[Statement]) -> list[Any]:
+        if len(statements) == 1 and not statements[0].many:  # one statement is a transaction by itself
+            return [await self._one(statements[0])]
         results: list[Any] = []
-        async with self.transaction() as tx:
+        async with self._begin() as tx:
             for st in statements:
                 if st.many:
                     await tx.executemany(st.sql, st.params)  # type: ignore[arg-type]
@@ -144,11 +167,31 @@ class PostgresDatabase:
                     results.append(await tx.fetchval(st.sql, st.params))
         return results
 
+    async def _one(self, st: Statement) -> Any:
+        async with self.pool.acquire() as conn:
+            tx = _PgExecutor(conn, self)
+            if st.fetch == "none":
+                return await tx.execute(st.sql, st.params)
+            if st.fetch == "all":
+                return await tx.fetchall(st.sql, st.params)
+            if st.fetch == "one":
+                return await tx.fetchone(st.sql, st.params)
+            return await tx.fetchval(st.sql, st.params)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_PgExecutor]:
+    async def _begin(self) -> AsyncIterator[_PgExecutor]:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", WRITE_LOCK)
-            yield _PgExecutor(conn)
+            self.statements += 2  # BEGIN, COMMIT (or ROLLBACK)
+            yield _PgExecutor(conn, self)
+
+    @asynccontextmanager
+    async def transaction(self, key: str | None = None) -> AsyncIterator[_PgExecutor]:
+        async with self._begin() as tx:
+            if key is None:
+                await tx.execute(EXCLUSIVE, (WRITE_LOCK,))
+            else:
+                await tx.execute(KEYED, (WRITE_LOCK, key))
+            yield tx
 
     async def ping(self) -> None:
         await self.fetchval("SELECT 1")

@@ -464,6 +464,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE messages ADD COLUMN client_id TEXT;
         ALTER TABLE messages ADD COLUMN payload TEXT;
         CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id) WHERE client_id IS NOT NULL;
+        ALTER TABLE outbox ADD COLUMN attempted_at TEXT;
         """,
     ),
     (

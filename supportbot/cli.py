@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the whole product: web chat, console, feedback form, channels")
     serve.add_argument("--host", help="address to listen on (default: [web] host)")
     serve.add_argument("--port", type=int, help="port (default: [web] port)")
+    serve.add_argument("--workers", default="1", metavar="N|auto",
+                       help="serve from N processes on the one port (SO_REUSEPORT), 'auto': one per CPU core; "
+                            "needs the Redis bus (default: 1)")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # a worker of --workers
     _add_db(serve)
 
     agents = sub.add_parser("agents", help="support agent accounts")
@@ -92,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"supportbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    problems = config.environment_problems()
+    if problems:
+        for problem in problems:
+            print(f"supportbot: configuration error: {problem}", file=sys.stderr)
         return 2
     try:
         if args.command == "chat":
@@ -230,3 +239,7 @@ async def chat_interactive(config: Config, args: argparse.Namespace) -> int:
     finally:
         await runtime.close()
     return 0
+
+
+if __name__ == "__main__":  # the workers of `serve --workers N` start as `python -m supportbot.cli`
+    sys.exit(main())

@@ -30,6 +30,7 @@ from intents.learned import Model, knowledge_digest, train
 from intents.normalize import Normalizer
 from kernel.bus import EventBus, LocalBus, RedisBus, Shared
 from kernel.clock import utcnow
+from kernel.ratelimit import SharedRateLimiter
 from knowledge import loader
 from knowledge.model import KnowledgeBase
 from storage.agents import AgentStore
@@ -250,7 +251,8 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         lc = config.login
         login = LoginService(db, billing, sms, key, LoginPolicy(
             code_ttl=timedelta(minutes=lc.code_ttl_minutes), max_attempts=lc.max_attempts,
-            per_minute=lc.sends_per_minute, per_hour=lc.sends_per_hour, session_ttl=timedelta(days=lc.session_days)))
+            per_minute=lc.sends_per_minute, per_hour=lc.sends_per_hour, session_ttl=timedelta(days=lc.session_days),
+            per_address_hour=config.limits.login_codes_per_hour))
         tickets = TicketStore(db)
         actions = AccountActions(billing, login, email, ActionsPolicy(
             payment_url=config.payments.page_url, trust_shared_contact=lc.trust_shared_contact,
@@ -260,6 +262,9 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         core = Core(holder, conversations, handoff, actions, suggest_min=config.understanding.suggest_min,
                     menu_size=config.dialogue.menu_size, events=events)
         actions.register_buttons(core.buttons)
+        if events.shared is not None:  # several instances: one count of codes per address for all of them
+            login.address_limiter = SharedRateLimiter(events.shared.client, events.shared.key("login-codes"),
+                                                      login.address_limiter.rate, login.address_limiter.burst)
         handoff.register_buttons(core.buttons)
         agents = agents_store
         runtime = Runtime(config, db, normalizer, holder, conversations, kb_store, handoff, core, billing, sms, email,

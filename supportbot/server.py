@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
 import secrets
+import signal
+import socket
+import subprocess
 import sys
+import time
 
 from aiohttp import web
 
@@ -44,12 +49,32 @@ async def ensure_admin(config: Config, db_path: str | None) -> None:
         await db.close()
 
 
+def worker_count(value: str) -> int:
+    """`--workers`: a number of processes, or "auto" (the CPU cores this process may run on)."""
+    if value == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not Linux
+            return max(1, os.cpu_count() or 1)
+    if not value.isdigit() or not 1 <= int(value) <= 256:
+        raise ValueError(f"--workers takes a number from 1 to 256 or 'auto', not {value!r}")
+    return int(value)
+
+
 def serve(config: Config, args: argparse.Namespace) -> int:
+    try:
+        workers = worker_count(args.workers)
+    except ValueError as exc:
+        print(f"supportbot: {exc}", file=sys.stderr)
+        return 2
+    if workers > 1:
+        return supervise(config, args, workers)
     from web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    asyncio.run(ensure_admin(config, args.db))
+    if not args.reuse_port:  # a worker of --workers: the parent has done it
+        asyncio.run(ensure_admin(config, args.db))
     from bots.base import ChannelConfigError
 
     host = args.host or config.web.host
@@ -63,8 +88,112 @@ def serve(config: Config, args: argparse.Namespace) -> int:
           file=sys.stderr, flush=True)
     sys.setswitchinterval(config.web.switch_interval_ms / 1000)
     web.run_app(app, host=host, port=port, shutdown_timeout=10, print=None, access_log=None,
-                loop=new_event_loop(config.web.event_loop))
+                loop=new_event_loop(config.web.event_loop), reuse_port=args.reuse_port or None)
     return 0
+
+
+# -- serve --workers N ------------------------------------------------------------------------------
+
+RESTARTS = 5  # a worker that dies this many times in a row within STARTUP seconds of its start: give up
+STARTUP = 30.0
+
+
+def workers_problem(config: Config) -> str | None:
+    """Why this configuration cannot be served by several processes (None: it can)."""
+    if config.bus.backend != "redis":
+        return ('--workers needs the Redis bus ([bus] backend = "redis" and $' + config.bus.url_env + "): the workers "
+                "hear each other's events (a console on one, a chat on another), share rate limits and recognise "
+                "redeliveries through it")
+    return None
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on the port already (SO_REUSEPORT would let the workers share it with it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _die_with_parent() -> None:  # in the worker, before exec: SIGTERM when the supervisor dies (Linux)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def supervise(config: Config, args: argparse.Namespace, workers: int) -> int:
+    """`serve --workers N`: migrate once, then N `serve --reuse-port` processes on one port (the kernel
+    spreads the connections over them), each a full instance (its own id, heartbeat and claims over
+    the shared database and bus, as separate machines' instances are). SIGTERM/SIGINT stop them all;
+    a worker that dies is started again."""
+    problem = workers_problem(config)
+    if problem:
+        print(f"supportbot: {problem}", file=sys.stderr)
+        return 2
+    host = args.host or config.web.host
+    port = args.port or config.web.port
+    if port_in_use(host, port):
+        print(f"supportbot: {host}:{port} is in use", file=sys.stderr)
+        return 2
+    asyncio.run(ensure_admin(config, args.db))  # migrations and the first admin, once
+    if config.storage.backend == "sqlite":
+        print("supportbot: note: the workers share one SQLite file; they write one at a time (PostgreSQL lets "
+              "them write in parallel)", file=sys.stderr)
+    argv = [sys.executable, "-m", "supportbot.cli", *(["--config", args.config] if args.config else []), "serve",
+            "--host", host, "--port", str(port), "--reuse-port", *(["--db", args.db] if args.db else [])]
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for proc in procs:
+            if proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    proc.send_signal(signal.SIGTERM)
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, preexec_fn=_die_with_parent)  # noqa: S603 - our own command
+
+    procs: list[subprocess.Popen[bytes]] = []
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    procs += [start() for _ in range(workers)]
+    started = [time.monotonic()] * workers
+    failures = [0] * workers
+    print(f"supportbot: {workers} workers on http://{host}:{port}/ (pids {', '.join(str(p.pid) for p in procs)})",
+          file=sys.stderr, flush=True)
+    code = 0
+    while not stopping:
+        time.sleep(0.2)
+        for index, proc in enumerate(procs):
+            if stopping or proc.poll() is None:
+                continue
+            quick = time.monotonic() - started[index] < STARTUP
+            failures[index] = failures[index] + 1 if quick else 1
+            if failures[index] >= RESTARTS:
+                print(f"supportbot: worker {index + 1} keeps exiting ({proc.returncode}); stopping", file=sys.stderr)
+                code = 1
+                stop(signal.SIGTERM, None)
+                break
+            print(f"supportbot: worker {index + 1} (pid {proc.pid}) exited with {proc.returncode}; starting it again",
+                  file=sys.stderr, flush=True)
+            time.sleep(min(5.0, 0.5 * failures[index]))
+            procs[index], started[index] = start(), time.monotonic()
+    deadline = time.monotonic() + 30
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return code
 
 
 def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:

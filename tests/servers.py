@@ -55,6 +55,12 @@ _logins = itertools.count(1)
 CHEAP_PASSWORDS = {"password_time_cost": 1, "password_memory_kib": 64, "password_parallelism": 1}
 
 
+# every test client comes from 127.0.0.1: the per-address limits (but the feedback form's, which its
+# tests check) are lifted; tests of the limits give the product's own ([limits] in config.toml)
+TEST_LIMITS = {"chat_sessions_per_minute": 1_000_000, "chat_sockets": 1_000_000, "chat_messages_per_minute": 1_000_000,
+               "login_codes_per_hour": 1_000_000}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -161,7 +167,8 @@ class _Server:
                 "payments": {"page_url": f"{self.url}/pay/{{token}}"},
                 # an editor's save retrains the classifier at once; the full training after it (seconds
                 # of CPU per save) has its own test (tests/test_understanding.py)
-                "understanding": {"full_retrain": False}}
+                "understanding": {"full_retrain": False},
+                "limits": TEST_LIMITS}
         self.settings = merged(merged(base, dbaccess.backend_settings()), self._extra)
         self.config_file.write_text(to_toml(self.settings), encoding="utf-8")
 

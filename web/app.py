@@ -20,11 +20,13 @@ from aiohttp import web
 
 from kernel.clock import utcnow
 from kernel.ids import instance_id
+from storage.db import storage_failure
+from storage.health import write_problem
 from storage.instances import HEARTBEAT, Instances, every, stop
 from supportbot.config import Config
 from supportbot.runtime import IndexCache, Runtime, open_runtime
 
-from .keys import CONFIG, DB_PATH, INDEX_CACHE, INSTANCE, METRICS, RUNTIME
+from .keys import CONFIG, DB_PATH, HEALTH, INDEX_CACHE, INSTANCE, METRICS, RUNTIME
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,29 @@ async def security_headers(request: web.Request, handler: Callable[[web.Request]
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         "frame-ancestors " + ("*" if request.path.startswith("/chat") else "'none'"))
     return response
+
+
+@web.middleware
+async def failures(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                   ) -> web.StreamResponse:
+    """What a handler did not answer itself: a database that cannot be written → 503 (retry later,
+    nothing was acknowledged); text that is not UTF-8 → 400; anything else → a 500 without details."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except UnicodeError:
+        return web.json_response({"error": "the request is not valid UTF-8"}, status=400)
+    except Exception as exc:
+        if storage_failure(exc):
+            log.warning("%s %s: storage unavailable: %s: %s", request.method, request.path, type(exc).__name__, exc)
+            health = request.app.get(HEALTH)
+            if health is not None:
+                health.failed()
+            return web.json_response({"error": "storage_unavailable", "retry": True}, status=503,
+                                     headers={"Retry-After": "5"})
+        log.exception("%s %s failed", request.method, request.path)
+        return web.json_response({"error": "internal error"}, status=500)
 
 
 @web.middleware
@@ -109,7 +134,7 @@ def create_app(config: Config, db_path: str | None = None, cache: IndexCache | N
     from .greeting import setup_greeting
     from .payments import setup_payments
 
-    app = web.Application(middlewares=[timing, security_headers], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[timing, security_headers, failures], client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[DB_PATH] = db_path
     app[INSTANCE] = instance_id()
@@ -131,15 +156,40 @@ def create_app(config: Config, db_path: str | None = None, cache: IndexCache | N
     return app
 
 
+class Health:
+    """Whether the database takes writes, probed with a real write at most every CACHE seconds (not
+    on every request); a storage failure seen anywhere makes the next check probe again."""
+
+    CACHE = 3.0
+
+    def __init__(self) -> None:
+        self.checked = -1e9
+        self.problem: str | None = None
+
+    def failed(self) -> None:
+        self.checked = -1e9
+
+    async def check(self, runtime: Runtime, instance: str) -> str | None:
+        if time.monotonic() - self.checked < self.CACHE:
+            return self.problem
+        try:
+            self.problem = await asyncio.wait_for(write_problem(runtime.db, instance, utcnow()), timeout=5)
+        except (TimeoutError, Exception) as exc:  # the database is the one thing we cannot work without
+            self.problem = f"database unavailable ({type(exc).__name__})"
+        self.checked = time.monotonic()
+        return self.problem
+
+
 def setup_health(app: web.Application) -> None:
+    app[HEALTH] = Health()
+
     async def healthz(request: web.Request) -> web.Response:
         runtime: Runtime | None = request.app.get(RUNTIME)
         if runtime is None:
             return web.json_response({"status": "starting"}, status=503)
-        try:
-            await asyncio.wait_for(runtime.db.ping(), timeout=5)
-        except (TimeoutError, Exception) as exc:  # the database is the one thing we cannot work without
-            return web.json_response({"status": "database unavailable", "error": type(exc).__name__}, status=503)
+        problem = await request.app[HEALTH].check(runtime, request.app[INSTANCE])
+        if problem is not None:
+            return web.json_response({"status": "database unavailable", "error": problem}, status=503)
         return web.json_response({"status": "ok", "instance": request.app[INSTANCE],
                                   "kb_revision": runtime.knowledge.kb.revision})
 

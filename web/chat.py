@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import re
 import secrets
 import time
@@ -31,8 +30,8 @@ from kernel.text import clean
 from storage.db import storage_failure
 from storage.logins import load_secret
 
-from .keys import CHAT_HUB, METRICS, RUNTIME
-from .security import RateLimiter, SharedRateLimiter, origin_allowed
+from .keys import CHAT_HUB, CONFIG, HEALTH, METRICS, RUNTIME
+from .security import RateLimiter, SharedRateLimiter, client_ip, json_body, origin_allowed
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -74,6 +73,13 @@ class ChatHub:
         self.sockets: dict[int, set[ChatSocket]] = defaultdict(set)
         self.waiting: set[int] = set()  # conversations (with a socket here) in the operator queue
         self.limiter: RateLimiter = RateLimiter(rate=2.0, burst=20)  # per visitor: 20 at once, then 2 a second
+        limits = app[CONFIG].limits
+        per_minute = limits.chat_messages_per_minute  # per address, all its visitors together
+        self.address_limiter: RateLimiter = RateLimiter(rate=per_minute / 60, burst=per_minute)
+        self.session_limiter: RateLimiter = RateLimiter(rate=limits.chat_sessions_per_minute / 60,
+                                                        burst=limits.chat_sessions_per_minute)
+        self.max_sockets = limits.chat_sockets
+        self.open_by_address: dict[str, int] = defaultdict(int)
 
     @property
     def runtime(self) -> Any:
@@ -140,8 +146,9 @@ class ChatHub:
 
 
 class ChatSocket:
-    def __init__(self, ws: web.WebSocketResponse, lang: str = "ru") -> None:
+    def __init__(self, ws: web.WebSocketResponse, lang: str = "ru", address: str = "?") -> None:
         self.ws = ws
+        self.address = address
         self.last_id = 0
         self.status = "unknown"
         self.lang = lang  # of the error lines (the conversation's language, kept up to date by status frames)
@@ -193,13 +200,14 @@ async def new_session(request: web.Request) -> web.Response:
     """A visitor token: the one given back if valid, else a new one."""
     if not origin_allowed(request):
         return web.json_response({"error": "origin not allowed"}, status=403)
-    try:
-        data = await request.json() if request.can_read_body else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return web.json_response({"error": "expected JSON"}, status=400)
+    data = await json_body(request) if request.can_read_body else {}
     key = await _key(request.app)
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or visitor_of(key, token) is None:
+        limiter = request.app[CHAT_HUB].session_limiter  # new visitors, per address
+        if not await limiter.allow_async(client_ip(request), time.monotonic()):
+            return web.json_response({"error": "rate_limited", "retry_after": limiter.retry_after()}, status=429,
+                                     headers={"Retry-After": str(limiter.retry_after())})
         token = _sign(key, "v" + secrets.token_hex(12))
     return web.json_response({"token": token})
 
@@ -219,11 +227,15 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     runtime = request.app[RUNTIME]
     hub = request.app[CHAT_HUB]
     metrics = request.app[METRICS]
+    address = client_ip(request)
+    if hub.open_by_address.get(address, 0) >= hub.max_sockets:
+        raise web.HTTPTooManyRequests(text="too many chat sockets from this address")
     conv = await runtime.conversations.get_or_create("web", visitor, utcnow(), visitor)
     # frames up to MAX_FRAME are read (and one over the text limit answered); only bigger ones close the socket
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME)
     await ws.prepare(request)
-    sock = ChatSocket(ws, lang or conv.lang)
+    sock = ChatSocket(ws, lang or conv.lang, address)
+    hub.open_by_address[address] += 1
     rows = await runtime.conversations.messages(conv.id, after, limit=100_000)
     rows = rows[-HISTORY:]
     sock.last_id = rows[-1]["id"] if rows else after
@@ -240,6 +252,9 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
                 continue
             await _on_frame(request, hub, sock, visitor, conv.id, lang, msg.data)
     finally:
+        hub.open_by_address[address] -= 1
+        if hub.open_by_address[address] <= 0:
+            hub.open_by_address.pop(address, None)
         hub.sockets[conv.id].discard(sock)
         if not hub.sockets[conv.id]:
             hub.sockets.pop(conv.id, None)
@@ -295,20 +310,20 @@ async def _on_frame(request: web.Request, hub: ChatHub, sock: ChatSocket, visito
         if cid is not None:
             await sock.send(error_frame("bad_frame", sock.lang, cid))
         return
-    limiter = hub.limiter
-    allowed = (await limiter.allow_shared(visitor, time.monotonic()) if isinstance(limiter, SharedRateLimiter)
-               else limiter.allow(visitor, time.monotonic()))
-    if not allowed:
-        await sock.send(error_frame("rate_limited", sock.lang, cid, retry_after=math.ceil(1 / limiter.rate)))
-        return
+    for limiter, key in ((hub.limiter, visitor), (hub.address_limiter, sock.address)):
+        if not await limiter.allow_async(key, time.monotonic()):
+            await sock.send(error_frame("rate_limited", sock.lang, cid, retry_after=limiter.retry_after()))
+            return
     runtime = request.app[RUNTIME]
     incoming = Incoming(channel="web", user_id=visitor, chat_id=visitor, text=text, button=payload, lang_hint=lang,
-                        client_id=cid, button_title=title)
+                        client_id=cid, button_title=title, address=sock.address)
     if cid is not None:
         await hub.typing(conversation_id, "bot", True)
     try:
         outcome = await runtime.core.handle(incoming)  # the turn's event pushes the answer to every socket
     except Exception as exc:
+        if storage_failure(exc):
+            request.app[HEALTH].failed()
         await _turn_failed(runtime, sock, conversation_id, cid, exc)
         return
     finally:
@@ -340,8 +355,12 @@ async def _turn_failed(runtime: Any, sock: ChatSocket, conversation_id: int, cid
 async def hub_ctx(app: web.Application) -> Any:
     hub = app[CHAT_HUB]
     shared = app[RUNTIME].shared
-    if shared is not None:  # several instances: one bucket per visitor for all of them
+    if shared is not None:  # several instances: one bucket per visitor (and per address) for all of them
         hub.limiter = SharedRateLimiter(shared.client, shared.key("chat"), hub.limiter.rate, hub.limiter.burst)
+        hub.address_limiter = SharedRateLimiter(shared.client, shared.key("chat-address"), hub.address_limiter.rate,
+                                                hub.address_limiter.burst)
+        hub.session_limiter = SharedRateLimiter(shared.client, shared.key("chat-session"), hub.session_limiter.rate,
+                                                hub.session_limiter.burst)
     unsubscribe = app[RUNTIME].events.subscribe("*", hub.on_event)
     yield
     unsubscribe()

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import html
 import json
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -22,8 +25,9 @@ from aiohttp import WSMsgType, web
 
 from handoff.console import ConsoleError
 from kernel.clock import unstamp, utcnow
-from storage.agents import Agent, AgentError
+from storage.agents import Agent, AgentError, LoginDelays, normalize_login
 from storage.db import storage_failure
+from storage.logins import load_secret
 
 from . import desk
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
@@ -32,6 +36,8 @@ from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "sb_agent"
+KNOWN_COOKIE = "sb_known"
+KNOWN_DAYS = 90
 HEARTBEAT = 15
 MAX_ID = 2**63 - 1
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -117,17 +123,32 @@ async def login_submit(request: web.Request) -> web.Response:
     form = await request.post()
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return await login_page(request, "The page has expired, please try again.", 403)
-    login, password = str(form.get("login", ""))[:64], str(form.get("password", ""))[:256]
+    login, password = normalize_login(str(form.get("login", ""))), str(form.get("password", ""))[:256]
     now, ip = utcnow(), client_ip(request)
-    if await runtime.agents.throttled(login, ip, now):
-        return await login_page(request, "Too many failed attempts. Wait 15 minutes.", 429)
+    key = await load_secret(runtime.db, "known-device")
+    known = hmac.compare_digest(request.cookies.get(KNOWN_COOKIE, ""), _known_token(key, login))
+    limits = runtime.config.limits
+    delays = LoginDelays(limits.login_free_failures, limits.login_address_max_delay_seconds,
+                         limits.login_account_max_delay_seconds)
+    wait = await runtime.agents.login_delay(login, ip, now, delays, known_device=known)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        response = await login_page(request, f"Too many failed attempts. Try again in {seconds} s.", 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     agent = await runtime.agents.authenticate(login, password, ip, now)
     if agent is None:
         return await login_page(request, "Wrong login or password.", 401)
     token, _ = await runtime.agents.open_session(agent, now)
     response = web.HTTPFound("/console")
     set_cookie(response, request, SESSION_COOKIE, token, max_age=12 * 3600)
+    set_cookie(response, request, KNOWN_COOKIE, _known_token(key, agent.login), max_age=KNOWN_DAYS * 86400)
     raise response
+
+
+def _known_token(key: bytes, login: str) -> str:
+    """The mark of a browser this login signed in from (skips the account's wait after failures)."""
+    return hmac.new(key, f"known:{login}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 async def current(request: web.Request) -> Any:
@@ -164,8 +185,6 @@ async def logout(request: web.Request) -> web.Response:
 
 
 def csrf_ok_session(expected: str, submitted: str) -> bool:
-    import hmac
-
     return bool(submitted) and hmac.compare_digest(expected, submitted)
 
 

@@ -8,7 +8,6 @@ rebuild the index, announce the new revision so every instance reloads.
 from __future__ import annotations
 
 import difflib
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ from storage.agents import Session
 
 from .console import current
 from .keys import RUNTIME
+from .security import bounded_int, json_body
 from .unanswered import resolve_turns, unanswered_groups
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,7 @@ def editor_only(handler: Handler, mutating: bool = False) -> Callable[[web.Reque
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(text="expected JSON") from exc
+    data = await json_body(request)
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="expected a JSON object")
     return data
@@ -264,10 +261,7 @@ async def revisions(request: web.Request, session: Session) -> web.Response:
 
 
 async def revision_diff(request: web.Request, session: Session) -> web.Response:
-    try:
-        revision_id = int(request.match_info["id"])
-    except ValueError:
-        return web.json_response({"error": "bad id"}, status=400)
+    revision_id = bounded_int(request.match_info["id"], "id", 0)
     revision = await request.app[RUNTIME].kb_store.get_revision(revision_id)
     if revision is None:
         return web.json_response({"error": "no such revision"}, status=404)
@@ -281,10 +275,7 @@ async def revision_diff(request: web.Request, session: Session) -> web.Response:
 
 
 async def rollback(request: web.Request, session: Session) -> web.Response:
-    try:
-        revision_id = int(request.match_info["id"])
-    except ValueError:
-        return web.json_response({"error": "bad id"}, status=400)
+    revision_id = bounded_int(request.match_info["id"], "id", 0)
     runtime = request.app[RUNTIME]
     try:
         revision = await runtime.kb_store.rollback(revision_id, session.agent.login, utcnow())
@@ -296,7 +287,7 @@ async def rollback(request: web.Request, session: Session) -> web.Response:
 
 async def unanswered(request: web.Request, session: Session) -> web.Response:
     runtime = request.app[RUNTIME]
-    groups = await unanswered_groups(runtime, limit=int(request.query.get("limit", "2000")))
+    groups = await unanswered_groups(runtime, limit=bounded_int(request.query.get("limit"), "limit", 2000, 1, 20000))
     return web.json_response({"groups": groups})
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from account.feedback import send_confirmation
 from handoff.tickets import TOPICS, TicketDraft, validate
+from kernel import jsonsafe
 from kernel.clock import utcnow
 
-from .keys import RUNTIME
-from .security import RateLimiter, client_ip, csrf_ok, csrf_token
+from .keys import CONFIG, RUNTIME
+from .security import RateLimiter, SharedRateLimiter, client_ip, csrf_ok, csrf_token
 
 STATIC = Path(__file__).resolve().parent / "static"
 FIELDS = ("phone", "name", "region", "topic", "description", "email")
@@ -53,11 +55,13 @@ async def submit(request: web.Request) -> web.Response:
     lang = _lang(request)
     if not csrf_ok(request, request.headers.get("X-CSRF-Token")):
         return web.json_response({"ok": False, "errors": {"form": kb.message("form_error_csrf", lang)}}, status=403)
-    if not request.app[LIMITER].allow(client_ip(request), time.monotonic()):
-        return web.json_response({"ok": False, "errors": {"form": kb.message("form_error_rate", lang)}}, status=429)
+    limiter = request.app[LIMITER]
+    if not await limiter.allow_async(client_ip(request), time.monotonic()):
+        return web.json_response({"ok": False, "errors": {"form": kb.message("form_error_rate", lang)}}, status=429,
+                                 headers={"Retry-After": str(limiter.retry_after())})
     try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = jsonsafe.loads(await request.read())
+    except jsonsafe.JsonRefused:
         return web.json_response({"ok": False, "errors": {"form": "expected JSON"}}, status=400)
     if not isinstance(data, dict) or not all(isinstance(data.get(f, ""), str) for f in FIELDS):
         return web.json_response({"ok": False, "errors": {"form": "expected text fields"}}, status=400)
@@ -73,8 +77,18 @@ async def submit(request: web.Request) -> web.Response:
                               "message": kb.message("form_done", lang, number=ticket.number, phone=draft.phone)})
 
 
+async def shared_limiter(app: web.Application) -> Any:
+    shared = app[RUNTIME].shared
+    if shared is not None:  # several instances: one count per address for all of them
+        limiter = app[LIMITER]
+        app[LIMITER] = SharedRateLimiter(shared.client, shared.key("feedback"), limiter.rate, limiter.burst)
+    yield
+
+
 def setup_feedback(app: web.Application) -> None:
-    app[LIMITER] = RateLimiter(rate=1 / 12, burst=5)  # per address: 5 at once, then 5 a minute
+    per_minute = app[CONFIG].limits.feedback_per_minute  # per address: this many at once, then this many a minute
+    app[LIMITER] = RateLimiter(rate=per_minute / 60, burst=per_minute)
+    app.cleanup_ctx.append(shared_limiter)
     app.router.add_get("/feedback", page)
     app.router.add_get("/api/feedback/options", options)
     app.router.add_post("/api/feedback", submit)

@@ -11,6 +11,7 @@ from supportbot.config import Config
 if TYPE_CHECKING:
     from supportbot.runtime import IndexCache, Runtime
 
+    from .app import Health
     from .chat import ChatHub
     from .console import ConsoleHub
     from .metrics import Metrics
@@ -23,3 +24,4 @@ INDEX_CACHE: web.AppKey[IndexCache] = web.AppKey("index_cache")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 CHAT_HUB: web.AppKey[ChatHub] = web.AppKey("chat_hub")
 CONSOLE_HUB: web.AppKey[ConsoleHub] = web.AppKey("console_hub")
+HEALTH: web.AppKey[Health] = web.AppKey("health")

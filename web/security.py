@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
-from collections import OrderedDict
+from typing import Any
 
 from aiohttp import web
+
+from kernel import jsonsafe
+from kernel.ratelimit import RateLimiter, SharedRateLimiter
 
 from .keys import CONFIG
 
@@ -17,7 +21,7 @@ def own_origin(request: web.Request) -> str:
     config = request.app[CONFIG]
     scheme = request.scheme
     host = request.host
-    if config.web.trust_proxy:
+    if config.web.behind_proxy():
         scheme = request.headers.get("X-Forwarded-Proto", scheme)
         host = request.headers.get("X-Forwarded-Host", host)
     return f"{scheme}://{host}"
@@ -32,7 +36,7 @@ def origin_allowed(request: web.Request) -> bool:
 
 
 def is_https(request: web.Request) -> bool:
-    if request.app[CONFIG].web.trust_proxy:
+    if request.app[CONFIG].web.behind_proxy():
         return request.headers.get("X-Forwarded-Proto", request.scheme) == "https"
     return request.scheme == "https"
 
@@ -58,62 +62,55 @@ def csrf_ok(request: web.Request, submitted: str | None) -> bool:
 
 
 def client_ip(request: web.Request) -> str:
-    if request.app[CONFIG].web.trust_proxy and request.headers.get("X-Forwarded-For"):
-        return request.headers["X-Forwarded-For"].split(",")[0].strip()
-    return request.remote or "?"
+    """The client's address: the peer's, or behind our own proxies the X-Forwarded-For entry the
+    nearest untrusted hop wrote, read right to left (the left part is whatever the client said)."""
+    web_config = request.app[CONFIG].web
+    remote = request.remote or "?"
+    hops, trusted = web_config.proxy_hops_count(), web_config.trusted_networks()
+    if not hops and not trusted:
+        return remote
+    chain = [a.strip() for h in request.headers.getall("X-Forwarded-For", []) for a in h.split(",") if a.strip()]
+    chain.append(remote)
+    if trusted:  # skip our own proxies, by address
+        for address in reversed(chain):
+            if not _in(address, trusted):
+                return address[:64]
+        return chain[0][:64]
+    return chain[max(0, len(chain) - 1 - hops)][:64]  # skip as many hops as we run proxies
 
 
-class RateLimiter:
-    """A token bucket per key (`burst` at once, then `rate` a second); old keys are forgotten."""
-
-    def __init__(self, rate: float, burst: int, max_keys: int = 100_000) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def allow(self, key: str, now: float) -> bool:
-        tokens, last = self._buckets.pop(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        allowed = tokens >= 1
-        if allowed:
-            tokens -= 1
-        self._buckets[key] = (tokens, now)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        return allowed
+def _in(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
-BUCKET_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or now
-tokens = math.min(burst, tokens + (now - at) * rate)
-local allowed = 0
-if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
-return allowed
-"""
+__all__ = ["RateLimiter", "SharedRateLimiter", "bounded_int", "client_ip", "csrf_ok", "csrf_token", "json_body",
+           "origin_allowed", "own_origin", "set_cookie"]
 
 
-class SharedRateLimiter(RateLimiter):
-    """The same token bucket kept in Redis, so every instance counts together (a visitor whose
-    messages land on several instances). Falls back to this instance's own bucket when Redis
-    does not answer."""
+def bounded_int(value: str | None, name: str, default: int, low: int = 0, high: int = jsonsafe.MAX_INT) -> int:
+    """A whole number from a query or path (400 naming it otherwise)."""
+    if value is None or value == "":
+        return default
+    if not (value.isascii() and value.lstrip("-").isdigit() and len(value) <= 20) or not low <= int(value) <= high:
+        raise web.HTTPBadRequest(text=json_text({"error": f"'{name}' must be a whole number from {low} to {high}"}),
+                                 content_type="application/json")
+    return int(value)
 
-    def __init__(self, client: object, prefix: str, rate: float, burst: int) -> None:
-        super().__init__(rate, burst)
-        self.prefix = prefix
-        self._script = client.register_script(BUCKET_SCRIPT)  # type: ignore[attr-defined]
 
-    async def allow_shared(self, key: str, now: float) -> bool:
-        import asyncio
+def json_text(data: Any) -> str:
+    import json
 
-        try:
-            return bool(await asyncio.wait_for(self._script(keys=[f"{self.prefix}:{key}"], args=[self.rate, self.burst]),
-                                               timeout=1))
-        except Exception:
-            return self.allow(key, now)
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON, bounded (nesting, integers); 400 with a JSON error otherwise."""
+    try:
+        return jsonsafe.loads(await request.read())
+    except jsonsafe.JsonRefused as exc:
+        raise web.HTTPBadRequest(text=json_text({"error": f"expected JSON ({exc})"}),
+                                 content_type="application/json") from exc

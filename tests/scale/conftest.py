@@ -124,9 +124,10 @@ async def post_update(http: aiohttp.ClientSession, instance: Instance, update: d
 class Instance:
     """One `supportbot serve` process of the deployment."""
 
-    def __init__(self, deployment: Deployment, name: str, redis_url: str | None = None) -> None:
+    def __init__(self, deployment: Deployment, name: str, redis_url: str | None = None, workers: int = 1) -> None:
         self.deployment = deployment
         self.name = name
+        self.workers = workers  # > 1: `serve --workers N`, N processes on the instance's one port
         self.env = {**deployment.env, "SUPPORTBOT_REDIS_URL": redis_url or deployment.redis_url}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -147,7 +148,7 @@ class Instance:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [str(SUPPORTBOT), "--config", str(self.config), "serve", "--port", str(self.port),
-                 "--db", self.deployment.db],
+                 "--db", self.deployment.db, *(["--workers", str(self.workers)] if self.workers > 1 else [])],
                 cwd=self.deployment.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
 
@@ -173,11 +174,26 @@ class Instance:
         return self.wait_ready()
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup — a crash."""
+        """SIGKILL: no shutdown, no cleanup — a crash (with --workers: of the supervisor and every worker,
+        the whole process group, as when the machine goes)."""
         if self.running():
             assert self.proc is not None
-            os.kill(self.proc.pid, signal.SIGKILL)
+            if self.workers > 1:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+
+    def worker_ids(self, timeout: float = 30) -> set[str]:
+        """The instance ids answering /healthz on this instance's port (each worker is an instance)."""
+        ids: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while len(ids) < self.workers and time.monotonic() < deadline:
+            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError, ValueError), \
+                    urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    ids.add(json.loads(response.read())["instance"])
+        return ids
 
     def stop(self, timeout: float = 30) -> None:
         if self.running():
@@ -240,9 +256,9 @@ class Deployment:
             instance.wait_ready()
         return self
 
-    def add_instance(self, name: str, redis_url: str | None = None) -> Instance:
-        """One more instance on the same schema (not started), e.g. on another Redis."""
-        instance = Instance(self, name, redis_url)
+    def add_instance(self, name: str, redis_url: str | None = None, workers: int = 1) -> Instance:
+        """One more instance on the same schema (not started), e.g. on another Redis, or of several workers."""
+        instance = Instance(self, name, redis_url, workers)
         self.extra.append(instance)
         return instance
 

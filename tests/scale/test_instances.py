@@ -32,6 +32,7 @@ from .conftest import (
     Console,
     Deployment,
     FakeTelegram,
+    Instance,
     PrivateRedis,
     WebChat,
     new_agent,
@@ -472,15 +473,17 @@ async def test_two_quick_messages_from_one_chat_on_two_instances_are_handled_in_
         assert not wrong, f"{len(wrong)} of 10 chats handled out of order or lost a turn's state: {wrong}"
 
 
-async def quick_round(dep: Deployment, fake: FakeTelegram, http: aiohttp.ClientSession, n: int) -> dict[int, Any]:
-    """`n` chats each send "buy a package" to A and, as soon as A acknowledged it, their phone number
-    to B. The chats whose second message was not handled after the first."""
+async def quick_round(dep: Deployment, fake: FakeTelegram, http: aiohttp.ClientSession, n: int,
+                      first: Instance | None = None, second: Instance | None = None) -> dict[int, Any]:
+    """`n` chats each send "buy a package" to A (or `first`) and, as soon as it was acknowledged, their
+    phone number to B (or `second`). The chats whose second message was not handled after the first."""
+    first, second = first or dep["A"], second or dep["B"]
     chats = [new_chat() for _ in range(n)]
     phones = {chat: f"+79995{chat % 1_000_000:06d}" for chat in chats}  # not subscribers: the same answer, no SMS
 
     async def two_messages(chat: int) -> None:
-        assert await post_update(http, dep["A"], tg_text(chat, "купить пакет 1 гб")) == 200
-        assert await post_update(http, dep["B"], tg_text(chat, phones[chat])) == 200  # the next one, on B
+        assert await post_update(http, first, tg_text(chat, "купить пакет 1 гб")) == 200
+        assert await post_update(http, second, tg_text(chat, phones[chat])) == 200  # the next one, elsewhere
 
     await asyncio.gather(*(two_messages(chat) for chat in chats))
     for chat in chats:
@@ -578,3 +581,61 @@ async def test_a_deployment_on_another_schema_of_the_server_does_not_stall_this_
         await chat.close()
         await other.drop()
         await other.close()
+
+
+# -- serve --workers N ------------------------------------------------------------------------------------
+
+
+async def test_an_instance_of_two_workers_answers_once_in_order_and_its_crash_loses_nothing(
+        running: Deployment, fake: FakeTelegram, http: aiohttp.ClientSession) -> None:
+    """W is `supportbot serve --workers 2` (two processes on one port) on the deployment's schema: a
+    redelivery spread over its workers and A is answered once, a chat's quick messages on W's
+    workers (and between W and A) are handled in order, and when W dies (supervisor and workers,
+    SIGKILL) with updates accepted and not answered, A, B and C answer each of them once."""
+    dep = running
+    w = dep.add_instance("W", workers=2)
+    try:
+        await asyncio.to_thread(w.start)
+        workers = await asyncio.to_thread(w.worker_ids)
+        assert len(workers) == 2, workers  # two instances answer on W's one port
+
+        # one update posted four times, to W's port (either worker) and to A: one reply
+        chat = new_chat()
+        update = tg_text(chat, QUESTIONS[0])
+        statuses = await asyncio.gather(*(post_update(http, instance, update) for instance in (w, w, w, dep["A"])))
+        assert statuses == [200] * 4
+        await fake.wait(to_chat(chat))
+        await dep.settled([chat])
+        assert len(fake.sent(to_chat(chat))) == 1
+
+        # a chat's second message right after its first: on W's workers, and between W and A
+        for first, second in ((w, w), (w, dep["A"])):
+            wrong = await quick_round(dep, fake, http, 8, first, second)
+            assert not wrong, f"{len(wrong)} of 8 chats handled out of order or lost a turn's state: {wrong}"
+
+        # a stream into W, which dies at once
+        answers = await answers_to(http, fake, dep, QUESTIONS[:3])
+        chats = [new_chat() for _ in range(16)]
+        stream = [tg_text(c, q) for q in QUESTIONS[:3] for c in chats]
+        assert set(await asyncio.gather(*(post_update(http, w, u) for u in stream))) == {200}
+        w.kill()
+        keys = [str(u["update_id"]) for u in stream]
+        unfinished = await dep.value("SELECT count(*) FROM inbound_updates WHERE channel = 'telegram' AND status <> 'done' "
+                                     "AND update_key = ANY($1::text[])", keys)
+        in_flight = await dep.query("SELECT chat_id, payload::json->>'text' AS text FROM outbox WHERE status = 'sending' "
+                                    "AND claimed_by = ANY($1::text[])", list(workers))
+        may_repeat = {(r["chat_id"], r["text"]) for r in in_flight}  # W may have sent these as it died
+        print(f"at the kill: {unfinished} of {len(keys)} updates accepted by W not done, {len(in_flight)} messages "
+              "being sent by W")
+        assert unfinished, "W had finished everything before the kill: the takeover was not tested"
+        ours = {str(c) for c in chats}
+        await fake.wait(lambda s: s.chat_id in ours, count=len(stream), timeout=90)
+        await dep.settled(ours, timeout=90)
+        for c in chats:
+            got = Counter(s.text for s in fake.sent(to_chat(c)))
+            assert set(got) == {answers[q] for q in QUESTIONS[:3]}, (c, got)
+            assert all(n == 1 or (n == 2 and (str(c), text) in may_repeat) for text, n in got.items()), (c, got)
+        assert await dep.query("SELECT DISTINCT status FROM inbound_updates WHERE update_key = ANY($1::text[])",
+                               keys) == [{"status": "done"}]
+    finally:
+        await asyncio.to_thread(w.stop)
