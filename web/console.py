@@ -332,7 +332,12 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                     raise AgentError("you cannot deactivate yourself")
                 await agents.set_active(target, bool(frame.get("active")))
                 if not frame.get("active"):
-                    runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # cut off
+                    hub = request.app[CONSOLE_HUB]  # cut off here at once (no push in flight reaches them)
+                    for cut in [s for s in hub.sockets if s.agent.id == target]:
+                        hub.sockets.discard(cut)
+                        with contextlib.suppress(Exception):
+                            await cut.ws.close(code=4001, message=b"account disabled")
+                    runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # and elsewhere
                     await console.release_agent(target, now)  # their conversations go back to the queue
             else:
                 await agents.set_password(target, _str(frame, "password"))

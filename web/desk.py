@@ -61,10 +61,12 @@ async def queue_items(runtime: Any, now: datetime) -> list[dict[str, Any]]:
     items = await runtime.console.queue_items(now)
     d = desk(runtime)
     labels = await d.labels_of([i["conversation_id"] for i in items])
+    known: dict[int, dict[str, str] | None] = {}
     for item in items:
-        conv = await runtime.conversations.get(item["conversation_id"])
-        sub = await subscriber_of(runtime, conv.subscriber_id if conv is not None else None)
-        item["subscriber"] = sub
+        subscriber_id = item.pop("subscriber_id", None)
+        if subscriber_id is not None and subscriber_id not in known:
+            known[subscriber_id] = await subscriber_of(runtime, subscriber_id)
+        item["subscriber"] = known.get(subscriber_id) if subscriber_id is not None else None
         item["labels"] = labels.get(item["conversation_id"], [])
     return items
 

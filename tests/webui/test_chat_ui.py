@@ -112,7 +112,9 @@ async def test_chat_journey_on_a_desktop(server: Server, new_context: NewContext
 
     # Markdown: a list and bold text are rendered as such; links open in a new tab
     await chat_say(sub, "как подключить автоплатёж")
+    await expect(sub.locator("#messages li.out:not(.greeting)")).to_have_count(2)
     answer = sub.locator("#messages li.out").last
+    await expect(answer.locator(".text")).to_contain_text("Автоплатёж")
     await expect(answer.locator(".text ul li").first).to_be_visible()
     assert await answer.locator(".text strong").count() >= 1
     assert "**" not in await answer.locator(".text").inner_text()
