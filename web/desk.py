@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from intents.dialogue import SKIP_GROUPS
 from storage.agentdesk import STATUSES, AgentDesk
 from storage.agents import Agent
 
@@ -104,8 +105,8 @@ async def suggestions(runtime: Any, conversation_id: int) -> list[dict[str, Any]
     found = []
     for entry_id, score in sorted(scores.items(), key=lambda item: -item[1]):
         entry = kb.by_id.get(entry_id)
-        if entry is None or entry.out_of_scope or entry.group in ("smalltalk", "out_of_scope") or score < ASSIST_MIN:
-            continue
+        if (entry is None or entry.group in SKIP_GROUPS or entry.handoff or entry.action or score < ASSIST_MIN):
+            continue  # only answers an agent would send (not "calling an operator", small talk or the bot's actions)
         text = _kb_text(entry, conv.lang)
         if not text:
             continue
