@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 import pytest
 from playwright.async_api import expect
 
 from intents.replies import Contact, Incoming
 
-from .conftest import Server, new_agent
+from .conftest import Server, new_agent, queued_chat
 from .test_browser_flow import NewContext, chat_say, conversation_of, new_context, open_console
 from .test_chat_ui import DESKTOP, PHONE, SCREENSHOTS, assert_axe_clean, open_chat_at
 
@@ -39,7 +40,7 @@ async def log_in_on_telegram(server: Server, user: str) -> int:
     return int(conversation["id"])
 
 
-async def test_agent_console_journey(server: Server, new_context: NewContext) -> None:
+async def test_agent_console_journey(server: Server, new_context: NewContext, http: aiohttp.ClientSession) -> None:
     server.cli("billing", "add-subscriber", "--phone", NUMBER, "--name", NAME, "--balance", "150", "--tariff", "moy-online")
     earlier = await log_in_on_telegram(server, "tg-417")
 
@@ -83,7 +84,16 @@ async def test_agent_console_journey(server: Server, new_context: NewContext) ->
     await expect(item.locator(".wait")).to_have_class(re.compile(r"\bwait-ok\b"))
     await expect(item.locator(".preview")).to_have_text(question)
     assert re.search(r"^\(\d+\) Support console$", await console.title())  # the tab title counts who waits
-    await item.click()
+
+    # someone new in the queue: an alert (sound and desktop notification when switched on)
+    alerts = int(await console.evaluate("document.body.dataset.alerts || '0'"))
+    other = await queued_chat(http, server)
+    await expect(console.locator("body")).to_have_attribute("data-alerts", str(alerts + 1))
+    await other.close()
+
+    # by keyboard: the queue item opens with Enter
+    await item.focus()
+    await console.keyboard.press("Enter")
     await expect(console.locator("#conv-title")).to_contain_text(f"Conversation #{conversation} · Web chat · Russian")
     await expect(console.locator("#conv-who")).to_contain_text(f"{NAME} · {NUMBER} (verified)")
 
