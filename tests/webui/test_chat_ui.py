@@ -186,6 +186,8 @@ async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new
     await expect(sub.locator("#form-offer")).to_be_visible()
     assert await latest_in_view(sub)
     await assert_axe_clean(sub)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await sub.screenshot(path=str(SCREENSHOTS / "chat-phone.png"))
     await sub.click("#form-offer")
     await expect(sub.locator("#messages li.in .text").last).to_have_text("Leave a request in the feedback form")
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "0")
