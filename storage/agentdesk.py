@@ -122,6 +122,15 @@ class AgentDesk:
             await self.db.execute("INSERT INTO agent_status (agent_id, status, max_open, updated_at) VALUES (?, ?, ?, ?)",
                                   (agent_id, status, max_open, stamp(now)))
 
+    async def away(self, agent_ids: list[int]) -> int:
+        """How many of these agents are away (their console open, taking nobody)."""
+        if not agent_ids:
+            return 0
+        marks = ", ".join("?" for _ in agent_ids)
+        return int(await self.db.fetchval(
+            f"SELECT count(*) FROM agent_status WHERE status = 'away' AND agent_id IN ({marks})",  # noqa: S608
+            tuple(agent_ids)) or 0)
+
     async def open_count(self, agent_id: int) -> int:
         return int(await self.db.fetchval(
             "SELECT count(*) FROM handoffs WHERE agent_id = ? AND status = 'assigned'", (agent_id,)) or 0)

@@ -48,7 +48,9 @@ async def test_status_and_the_limit_of_open_conversations(server: Server, http: 
         refused = await console.op("status", max_open=1)
         assert refused["ok"] is False and "admin" in refused["error"]  # an agent does not raise their own limit
         await admin.ok("status", agent_id=agent.id, max_open=1)
+        available = await server.runtime.handoff.presence()
         await console.ok("status", status="away")
+        assert await server.runtime.handoff.presence() == available - 1  # the wait is not estimated from them
         chats = [await queued_chat(http, server), await queued_chat(http, server)]
         away = await console.op("next")
         assert away["ok"] is False and "away" in away["error"]
