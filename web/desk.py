@@ -49,6 +49,13 @@ def _id(frame: dict[str, Any], key: str) -> int:
     return value
 
 
+async def _conversation(runtime: Any, frame: dict[str, Any]) -> Any:
+    conv = await runtime.conversations.get(_id(frame, "conversation_id"))
+    if conv is None:
+        raise DeskError("no such conversation")
+    return conv
+
+
 async def subscriber_of(runtime: Any, subscriber_id: int | None) -> dict[str, str] | None:
     if subscriber_id is None:
         return None
@@ -138,11 +145,11 @@ async def handle(request: web.Request, agent: Agent, op: str, frame: dict[str, A
         return {"conversation_id": conversation_id, "channel": conv.channel,
                 "messages": await runtime.console.transcript(conversation_id)}
     if op == "note":
-        conversation_id = _id(frame, "conversation_id")
+        conversation_id = (await _conversation(runtime, frame)).id
         note_id = await d.add_note(conversation_id, agent.id, _text(frame, "text", MAX_NOTE), now)
         return {"note_id": note_id, "notes": await d.notes(conversation_id)}
     if op == "label":
-        conversation_id = _id(frame, "conversation_id")
+        conversation_id = (await _conversation(runtime, frame)).id
         label = _text(frame, "label", MAX_LABEL).lower()
         if frame.get("on") is False:
             await d.remove_label(conversation_id, label)
@@ -198,7 +205,7 @@ async def handle(request: web.Request, agent: Agent, op: str, frame: dict[str, A
     if op == "suggest":
         return {"suggestions": await suggestions(runtime, _id(frame, "conversation_id"))}
     if op == "assist_used":
-        conversation_id = _id(frame, "conversation_id")
+        conversation_id = (await _conversation(runtime, frame)).id
         entry_id = _text(frame, "entry_id", 100)
         if entry_id not in runtime.knowledge.kb.by_id:
             raise DeskError("no such knowledge entry")

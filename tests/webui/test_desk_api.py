@@ -99,6 +99,9 @@ async def test_labels_notes_search_and_suggestions(server: Server, http: aiohttp
         notes = (await console.ok("note", conversation_id=conversation, text="перезвонить после 18:00"))["notes"]
         assert [(n["text"], n["author"]) for n in notes] == [("перезвонить после 18:00", agent.name)]
         assert not (await console.op("note", conversation_id=conversation, text="  "))["ok"]
+        for op, extra in (("note", {"text": "x"}), ("label", {"label": "x"}), ("assist_used", {"entry_id": "lk-autopay"})):
+            missing = await console.op(op, conversation_id=2**62, **extra)
+            assert (missing["ok"], missing["error"]) == (False, "no such conversation")
         details = await console.ok("details", conversation_id=conversation)
         assert details["labels"] == ["billing"] and len(details["notes"]) == 1 and details["earlier"] == []
         assert "перезвонить" not in str(server.query("SELECT text FROM messages WHERE conversation_id = ?",
@@ -107,6 +110,17 @@ async def test_labels_notes_search_and_suggestions(server: Server, http: aiohttp
         found = await console.ok("search", q="Автоплатёж по расписанию")  # any case
         assert conversation in {c["id"] for c in found["conversations"]}
         assert not (await console.op("search", q="a"))["ok"]
+
+        # tickets: by the subscriber's words, name or number
+        async with http.get(server.url + "/api/feedback/options") as response:
+            options = await response.json()
+        ticket = {"phone": "+7 900 321-65-87", "name": "Тамара Поисковая", "region": options["regions"][0]["id"],
+                  "topic": "internet", "description": "Пропадает связь в лифте бизнес-центра", "email": ""}
+        async with http.post(server.url + "/api/feedback", json=ticket, headers={"X-CSRF-Token": options["csrf"]}) as response:
+            number = (await response.json())["number"]
+        for words in ("лифте бизнес", "тамара", number):
+            tickets = (await console.ok("search", q=words))["tickets"]
+            assert [t["number"] for t in tickets] == [number], (words, tickets)
     finally:
         await chat.close()
         await console.close()
