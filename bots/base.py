@@ -141,6 +141,12 @@ class Channel:
         from aiohttp import web
 
         try:
+            self.adapter.update_key(update)  # an update without its platform's shape is refused, not stored
+        except BadUpdate as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from exc
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise web.HTTPBadRequest(text="malformed update") from exc
+        try:
             return await self._runner().accept(update, raw, parsed)
         except BadUpdate as exc:
             raise web.HTTPBadRequest(text=str(exc)) from exc

@@ -105,7 +105,7 @@ class ChannelRunner:
         self._unsubscribe: Any = None
         self._sent = Coalescer(self._mark_sent)  # one UPDATE for the sends of a moment
         self._attempts = Coalescer(self._mark_attempts)  # and one for the attempts about to leave
-        self.in_doubt_at_start = 0
+        self.in_doubt = 0  # messages claimed again after an instance stopped while sending them
         self.processed = 0
 
     @property
@@ -115,10 +115,6 @@ class ChannelRunner:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.in_doubt_at_start = await self.outbox.in_doubt(self.name, utcnow())
-        if self.in_doubt_at_start:
-            log.warning("%s: %d messages were being sent when an instance stopped; they are sent again (at least "
-                        "once: each may arrive twice)", self.name, self.in_doubt_at_start)
         self._unsubscribe = self.events.subscribe("*", self._on_event)
         await self.relay_pending()
         self._tasks = [asyncio.create_task(self._process_loop(), name=f"{self.name}-inbound"),
@@ -314,6 +310,11 @@ class ChannelRunner:
             self._outbound.clear()  # before looking: a wake-up during the claim is not lost
             try:
                 rows = await self.outbox.claim(self.name, self.instance, utcnow())
+                doubt = sum(1 for r in rows if r.get("attempted_at"))
+                if doubt:
+                    self.in_doubt += doubt
+                    log.warning("%s: %d messages were being sent when an instance stopped; they are sent again "
+                                "(at least once: each may arrive twice)", self.name, doubt)
                 if rows:
                     self._dispatch(rows)
                     continue

@@ -79,23 +79,17 @@ class Outbox:
             "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN ("  # noqa: S608
             "SELECT id FROM outbox WHERE channel = ? AND status IN ('pending', 'sending') "  # the open ones: an index
             f"AND {taken} AND {first} ORDER BY id LIMIT ?{skip_locked(self.db)}) AND {taken} "
-            "RETURNING id, chat_id, payload, attempts",
+            "RETURNING id, chat_id, payload, attempts, attempted_at",
             (instance, stamp(now), channel, stamp(now), stale, alive, limit, stamp(now), stale, alive))
         return sorted(rows, key=lambda r: r["id"])
 
     async def attempting(self, outbox_ids: list[int], now: datetime) -> None:
-        """Mark messages as about to leave (durably, before they do): after a crash, one marked but
-        not confirmed sent may have reached the platform (it is sent again: at least once)."""
+        """Mark messages as about to leave (durably, before they do). A message claimed again with
+        its mark still set was being sent by an instance that stopped (no answer recorded): it may
+        have reached the platform, and is sent again (at least once)."""
         marks = ",".join("?" * len(outbox_ids))
         await self.db.execute(f"UPDATE outbox SET attempted_at = ? WHERE id IN ({marks})",  # noqa: S608
                               (stamp(now), *outbox_ids))
-
-    async def in_doubt(self, channel: str, now: datetime) -> int:
-        """Messages a stopped instance was sending (attempt marked, no confirmation): they are sent
-        again, so each may reach the user twice (the documented at-least-once window)."""
-        return await self.db.fetchval(
-            "SELECT count(*) FROM outbox WHERE channel = ? AND status = 'sending' AND attempted_at IS NOT NULL "
-            "AND claimed_by NOT IN (SELECT id FROM instances WHERE last_seen > ?)", (channel, stamp(now - ALIVE)))
 
     async def sent(self, outbox_ids: list[int], now: datetime) -> None:
         marks = ",".join("?" * len(outbox_ids))
@@ -113,8 +107,9 @@ class Outbox:
                 (stamp(next_at), *outbox_ids))
 
     async def retry(self, outbox_id: int, attempts: int, delay: float, error: str, now: datetime) -> None:
-        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-        await self.db.execute("UPDATE outbox SET status = ?, attempts = ?, next_at = ?, error = ? WHERE id = ?",
+        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"  # the attempt was answered: not in doubt
+        await self.db.execute("UPDATE outbox SET status = ?, attempts = ?, next_at = ?, error = ?, attempted_at = NULL "
+                              "WHERE id = ?",
                               (status, attempts, stamp(now + timedelta(seconds=delay)), error[:500], outbox_id))
 
     async def failed(self, outbox_id: int, attempts: int, error: str) -> None:

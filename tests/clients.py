@@ -159,9 +159,9 @@ class ChatClient(FrameReader):
         await self.ws.send_json({"type": "say", "id": cid, "text": text})
         return cid
 
-    async def acked(self, cid: str, timeout: float = 15) -> dict[str, Any]:
-        """The ack (or error) frame answering the message sent with `cid`."""
-        return await self.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("id") == cid, timeout)
+    async def acked(self, cid: str, timeout: float = 15, since: int = 0) -> dict[str, Any]:
+        """The ack (or error) frame answering the message sent with `cid` (the first from frame `since`)."""
+        return await self.wait_for(lambda f: f.get("type") in ("ack", "error") and f.get("id") == cid, timeout, since)
 
     async def wait_message(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 10) -> dict[str, Any]:
         def has(frame: dict[str, Any]) -> bool:
