@@ -148,6 +148,7 @@ async def test_editor_and_analytics_pages(server: Server, new_context: NewContex
     page = await context.new_page()
     await page.set_viewport_size(DESKTOP)
     await page.goto(server.url + "/console/login")
+    await assert_axe_clean(page)  # the sign-in page too
     await page.fill("input[name=login]", editor.login)
     await page.fill("input[name=password]", editor.password)
     await page.click("button[type=submit]")
