@@ -37,6 +37,7 @@ __all__ = ["Core", "KnowledgeHolder"]
 MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
+COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
 FOLLOWUP_MARGIN = 0.05  # a follow-up read with the last question wins unless read alone is clearly surer
@@ -331,8 +332,9 @@ class Core:
             return step
         entry_id = reading.entry_id
         complaint = turn.kb.entry("complaint")
-        if complaint is not None and (mood.complaint or (mood.mistreated and entry_id is None)):
-            entry_id = complaint.id  # "хочу подать жалобу", "оператор бросил трубку": filed as a complaint
+        sure = (reading.score or 0.0) >= COMPLAINT_OVER if entry_id is not None else False
+        if complaint is not None and (mood.complaint or (mood.mistreated and not sure)):
+            entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
         elif mood.praise and entry_id in (None, "thanks") and turn.kb.entry("praise") is not None:
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
         if entry_id is not None and mood.fed_up and entry_id != "complaint":

@@ -338,7 +338,7 @@ class Understanding:
 
     def decide(self, analysis: Analysis, match_candidates: list[Candidate], matcher_answer: str | None = None) -> Decision:
         """`matcher_answer`: the entry the matcher alone would answer with (above its threshold)."""
-        if not any(not t.startswith(("_", "@")) for t in analysis.terms):  # "!!!", "?": nothing to go on
+        if not analysis.terms:  # "!!!", "?": nothing to go on
             return Decision(None, 0.0, [], False)
         classifier = self.model.classifier
         scores = classifier.decision(documents(analysis))

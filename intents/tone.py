@@ -15,8 +15,10 @@ from dataclasses import dataclass
 # asking for a human: a person word …
 _PERSON_RU = (r"(?:челове(?:к|ка|ку|ком)|люд(?:ей|ям|и|ьми)|жив(?:ой|ого|ым|ому|ая|ую|ые|ых)|сотрудни(?:к|ка|ку|цу|ца|ком)|"
               r"специалист(?:а|у|ом)?|консультант(?:а|у|ом)?|оператор(?:а|у|ом)?|менеджер(?:а|у|ом)?|"
+              r"руководств(?:о|а|у|ом)|начальств(?:о|а|у|ом)|начальник(?:а|у|ом)?|старш(?:его|ему|им|ий)|"
               r"кого-?(?:нибудь|то)|кто-?(?:нибудь|то))")
-_PERSON_EN = r"(?:human|person|people|someone|somebody|agent|representative|rep|operator|live\s+chat|real\s+(?:person|human))"
+_PERSON_EN = (r"(?:human|person|people|someone|somebody|agent|representative|rep|operator|live\s+chat|real\s+(?:person|human)|"
+              r"manager|supervisor)")
 # … with a request for one, or the complaint that there is none
 HUMAN_RU = re.compile(
     rf"(?:позов\w*|позвать|дай(?:те)?|соедин\w*|переключ\w*|подключ\w*|свяж\w*|нуж(?:ен|на|ны|но)|хочу|давай(?:те)?|"
@@ -66,7 +68,7 @@ MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
     r"бросил\w*\s+трубку|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
     r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|"
-    r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|"
+    r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
     r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)",
     re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,33 @@ class KnowledgeError(ValueError):
     """A knowledge file is broken; the message names the file and the entry."""
 
 
-def _read_yaml(path: Path) -> Any:
+class ParsedFiles:
+    """Parsed YAML files by path, modification time and size, for a process that loads the same
+    knowledge many times (the test suite opens hundreds of runtimes); each read gets its own copy
+    (kept pickled: unpickling is several times cheaper than parsing), so nobody shares mutable data."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[tuple[str, int, int], bytes] = {}
+
+    def read(self, path: Path) -> Any:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise KnowledgeError(f"{path}: cannot read: {exc}") from exc
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        blob = self._blobs.get(key)
+        if blob is not None:
+            return pickle.loads(blob)  # noqa: S301 - our own bytes, made just below
+        data = _parse_yaml(path)
+        self._blobs[key] = pickle.dumps(data)
+        return data
+
+
+def _read_yaml(path: Path, files: ParsedFiles | None = None) -> Any:
+    return files.read(path) if files is not None else _parse_yaml(path)
+
+
+def _parse_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
             return yaml.load(handle, Loader=LOADER)  # noqa: S506 - a safe loader
@@ -68,32 +95,33 @@ def check_references(entries: list[Entry]) -> None:
                 raise KnowledgeError(f"entry {entry.id!r}: follows up itself")
 
 
-def load_entries(directory: Path) -> list[Entry]:
+def load_entries(directory: Path, files: ParsedFiles | None = None) -> list[Entry]:
     folder = directory / "entries"
     if not folder.is_dir():
         raise KnowledgeError(f"{folder}: no such folder")
     entries: list[Entry] = []
     for path in sorted(folder.glob("*.yaml")):
-        entries.extend(parse_entries(_read_yaml(path), str(path)))
+        entries.extend(parse_entries(_read_yaml(path, files), str(path)))
     if not entries:
         raise KnowledgeError(f"{folder}: no entries")
     check_references(entries)
     return entries
 
 
-def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]], dict[str, list[str]], dict[str, Text]]:
-    regions_raw = _read_yaml(directory / "regions.yaml") or []
+def load_reference(directory: Path, files: ParsedFiles | None = None
+                   ) -> tuple[list[Region], dict[str, list[str]], dict[str, list[str]], dict[str, Text]]:
+    regions_raw = _read_yaml(directory / "regions.yaml", files) or []
     try:
         regions = [Region.model_validate(r) for r in regions_raw]
     except ValidationError as exc:
         raise KnowledgeError(f"{directory / 'regions.yaml'}: {_describe(exc)}") from exc
-    countries = _read_yaml(directory / "countries.yaml") or {}
-    synonyms = _read_yaml(directory / "synonyms.yaml") or {}
+    countries = _read_yaml(directory / "countries.yaml", files) or {}
+    synonyms = _read_yaml(directory / "synonyms.yaml", files) or {}
     if not isinstance(synonyms, dict) or not all(isinstance(v, list) for v in synonyms.values()):
         raise KnowledgeError(f"{directory / 'synonyms.yaml'}: expected concept: [words] mappings")
     messages: dict[str, Text] = {}
     for path in sorted(directory.glob("messages*.yaml")):
-        raw = _read_yaml(path) or {}
+        raw = _read_yaml(path, files) or {}
         if not isinstance(raw, dict):
             raise KnowledgeError(f"{path}: expected key: {{ru: …, en: …}} mappings")
         for key, value in raw.items():
@@ -104,7 +132,7 @@ def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]],
             except ValidationError as exc:
                 raise KnowledgeError(f"{path}: message {key!r}: {_describe(exc)}") from exc
     if directory.resolve() != SHIPPED:
-        shipped = {str(k) for path in SHIPPED.glob("messages*.yaml") for k in (_read_yaml(path) or {})}
+        shipped = {str(k) for path in SHIPPED.glob("messages*.yaml") for k in (_read_yaml(path, files) or {})}
         missing = sorted(shipped - set(messages))
         if missing:
             raise KnowledgeError(f"{directory}: messages missing: {', '.join(missing[:10])}"
@@ -112,12 +140,12 @@ def load_reference(directory: Path) -> tuple[list[Region], dict[str, list[str]],
     return regions, countries, synonyms, messages
 
 
-def load_negatives(directory: Path) -> list[str]:
+def load_negatives(directory: Path, files: ParsedFiles | None = None) -> list[str]:
     """`negatives.yaml`: messages the base does not answer ({ru: [...], en: [...]}); optional."""
     path = directory / "negatives.yaml"
     if not path.exists():
         return []
-    raw = _read_yaml(path) or {}
+    raw = _read_yaml(path, files) or {}
     if not isinstance(raw, dict) or set(raw) - {"ru", "en"} or not all(isinstance(v, list) for v in raw.values()):
         raise KnowledgeError(f"{path}: expected ru: [messages] and en: [messages]")
     out = []
@@ -129,23 +157,24 @@ def load_negatives(directory: Path) -> list[str]:
     return out
 
 
-def load_calibration(directory: Path) -> list[tuple[str, str]]:
+def load_calibration(directory: Path, files: ParsedFiles | None = None) -> list[tuple[str, str]]:
     """`calibration.yaml`: entry id -> messages it must answer ("__oos__": none may); optional."""
     path = directory / "calibration.yaml"
     if not path.exists():
         return []
-    raw = _read_yaml(path) or {}
+    raw = _read_yaml(path, files) or {}
     if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
         raise KnowledgeError(f"{path}: expected entry id: [messages]")
     return [(str(text).strip(), str(entry_id)) for entry_id, texts in raw.items() for text in texts if str(text).strip()]
 
 
-def load(directory: Path = SHIPPED, entries: list[Entry] | None = None, revision: int = 0) -> KnowledgeBase:
+def load(directory: Path = SHIPPED, entries: list[Entry] | None = None, revision: int = 0,
+         files: ParsedFiles | None = None) -> KnowledgeBase:
     """Load the knowledge base from `directory`; `entries` (from the database) replace the files'."""
-    regions, countries, synonyms, messages = load_reference(directory)
+    regions, countries, synonyms, messages = load_reference(directory, files)
     if entries is None:
-        entries = load_entries(directory)
+        entries = load_entries(directory, files)
     else:
         check_references(entries)
-    return KnowledgeBase(entries, regions, countries, synonyms, messages, revision, load_negatives(directory),
-                         load_calibration(directory))
+    return KnowledgeBase(entries, regions, countries, synonyms, messages, revision, load_negatives(directory, files),
+                         load_calibration(directory, files))

@@ -88,7 +88,8 @@ class Runtime:
         kb_dir = knowledge_dir(self.config)
         names = await catalogue_names(self.billing)
         holder = await asyncio.to_thread(
-            build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), self.normalizer,
+            build_holder, with_catalogue(loader.load(kb_dir, entries, revision, self.cache.files if self.cache else None), names),
+            self.normalizer,
             self.config.understanding.threshold, self.cache)
         previous = self.knowledge.model
         model, full = await stored_model(self.kb_store, holder, self.cache)
@@ -171,6 +172,7 @@ class IndexCache:
     the same knowledge (the test suite); a deployment opens one and needs none."""
 
     normalizer: Normalizer = field(default_factory=Normalizer)
+    files: loader.ParsedFiles = field(default_factory=loader.ParsedFiles)
     holders: dict[str, KnowledgeHolder] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
 
@@ -225,7 +227,8 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         await migrate(db)
         kb_store = KnowledgeStore(db)
         kb_dir = knowledge_dir(config)
-        shipped = await asyncio.to_thread(loader.load_entries, kb_dir)
+        files = cache.files if cache is not None else None
+        shipped = await asyncio.to_thread(loader.load_entries, kb_dir, files)
         await kb_store.seed(shipped, utcnow())
         entries = await kb_store.entries()
         revision = await kb_store.revision()
@@ -233,7 +236,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         billing, sms, email = await open_backends(config, db)
         names = await catalogue_names(billing)
         holder = await asyncio.to_thread(
-            build_holder, with_catalogue(loader.load(kb_dir, entries, revision), names), normalizer,
+            build_holder, with_catalogue(loader.load(kb_dir, entries, revision, files), names), normalizer,
             config.understanding.threshold, cache)
         model, _ = await stored_model(kb_store, holder, cache)
         if model is None:  # knowledge no model was trained for yet: trained once, then stored

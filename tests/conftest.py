@@ -28,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL + Redis run leaves out what touches no database or bus (`storage_free`): the SQLite
-    run has covered it, and it would test nothing new there."""
+    """The PostgreSQL + Redis run leaves out what touches no database or bus (`storage_free`) and what
+    checks the bot's words through a runtime whose storage only holds the conversation (`wording`):
+    the SQLite run has covered them, and they would test nothing new there."""
     if load_config().storage.backend != "postgres":
         return
-    kept = [item for item in items if item.get_closest_marker("storage_free") is None]
+    kept = [item for item in items
+            if item.get_closest_marker("storage_free") is None and item.get_closest_marker("wording") is None]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
 

@@ -21,6 +21,12 @@ def backend() -> str:
     return load_config().storage.backend
 
 
+def examples(embedded: int) -> int:
+    """How many examples a property test draws: `embedded` on SQLite, where the suite checks the
+    logic; a third on PostgreSQL, whose run checks the same steps on the other storage."""
+    return embedded if backend() != "postgres" else max(5, embedded // 3)
+
+
 def _pg(db: str | Path, sql: str, params: tuple[Any, ...], fetch: bool) -> list[dict[str, Any]]:
     import asyncpg
 

@@ -44,6 +44,9 @@ from supportbot.config import load_config
 from supportbot.database import open_database
 from supportbot.runtime import Runtime
 
+# the module's tests share one world (a module fixture): kept on one test process, it is built once
+pytestmark = pytest.mark.xdist_group("actions-world")
+
 IVAN, MARIA, ALEXEY, OLGA = "+79990000001", "+79990000002", "+79990000003", "+79990000004"
 # extra subscribers, one per scenario so that each ledger tells one story
 EXTRA = {

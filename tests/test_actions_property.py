@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dbaccess
 from account_helpers import confirm_payload, ledger_ids, login, new_rows, now_utc, open_fast_runtime, option_payloads
 from conftest import ChatClient
 from hypothesis import HealthCheck, event, given, settings
@@ -154,7 +155,7 @@ async def run_example(tariff: str, balance: int, steps: list[tuple[str, Any, Any
             await rt.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=dbaccess.examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tariff=st.sampled_from(["moy-tele2", "moy-razgovor", "moy-online", "classic"]),
        balance=st.sampled_from([0, 20000, 100000, 300000, 500000]),
        steps=st.lists(STEP, min_size=1, max_size=6))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dbaccess
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -771,7 +772,7 @@ def apply(model: Model, op: tuple[Any, ...]) -> int:
     return charged
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=dbaccess.examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(OPERATION, min_size=1, max_size=25),
        initial=st.sampled_from([-12000, 0, 3000, 60000, 200000, 500000]))
 def test_random_operations_keep_the_ledger_consistent(ops: list[tuple[Any, ...]], initial: int) -> None:

@@ -46,17 +46,20 @@ def cause(problem: str, acc: Account, incidents: tuple[Incident, ...] = ()) -> t
 # -- the order ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.storage_free
 def test_everything_wrong_at_once_finds_the_block_first() -> None:
     everything = account(blocked=True, balance=-5000, gb=0, services=(), region="moscow")
     assert cause("internet", everything, (incident(),)) == ("blocked", ["sim:fail"])
 
 
+@pytest.mark.storage_free
 def test_then_the_money() -> None:
     broke = account(balance=-5000, gb=0, services=())
     assert cause("internet", broke, (incident(),)) == ("balance", ["sim:ok", "balance:fail"])
     assert cause("calls", account(balance=0), ()) == ("balance", ["sim:ok", "balance:fail"])
 
 
+@pytest.mark.storage_free
 def test_then_the_allowance_then_the_service_then_the_line() -> None:
     out_of_gb = account(gb=0, services=())
     assert cause("internet", out_of_gb, (incident(),)) == ("allowance", ["sim:ok", "balance:ok", "allowance:fail"])
@@ -69,6 +72,7 @@ def test_then_the_allowance_then_the_service_then_the_line() -> None:
         "none", ["sim:ok", "balance:ok", "allowance:ok", "service:ok", "incident:ok"])
 
 
+@pytest.mark.storage_free
 @pytest.mark.parametrize(("problem", "field", "service"), [
     ("internet", "gb", "mobile-internet"), ("slow_internet", "gb", "mobile-internet"), ("calls", "minutes", None),
     ("sms", "sms", "sms-mms")])
@@ -83,6 +87,7 @@ def test_each_problem_checks_its_own_allowance_and_service(problem: str, field: 
             == "service_off"
 
 
+@pytest.mark.storage_free
 def test_a_balance_below_one_unit_where_the_allowance_is_out() -> None:
     # pay per use (Classic has no minutes): 1.50 ₽ on the account, a minute costs 1.95 ₽
     assert cause("calls", account(tariff="classic", balance=150)) == ("balance", ["sim:ok", "balance:fail"])
@@ -93,6 +98,7 @@ def test_a_balance_below_one_unit_where_the_allowance_is_out() -> None:
     assert (finding.kind, finding.unit_price) == ("min", 195)
 
 
+@pytest.mark.storage_free
 def test_an_incident_elsewhere_or_on_something_else_is_not_the_cause() -> None:
     assert cause("internet", account(region="moscow"), (incident("saint-petersburg"),))[0] == "none"
     assert cause("internet", account(region="moscow"), (incident("moscow", "calls"),))[0] == "none"
@@ -102,23 +108,27 @@ def test_an_incident_elsewhere_or_on_something_else_is_not_the_cause() -> None:
         "none", ["sim:ok", "balance:ok", "allowance:ok", "service:ok", "incident:ok"])
 
 
+@pytest.mark.storage_free
 def test_a_service_the_operator_does_not_have_is_not_checked() -> None:
     without_sms_service = CATALOGUE - {"sms-mms"}
     finding = find_cause(Facts("sms", account(services=("mobile-internet",)), without_sms_service))
     assert finding.cause == "none" and "service" not in [c.name for c in finding.checks]
 
 
+@pytest.mark.storage_free
 def test_money_shows_the_expenses_whatever_the_account() -> None:
     assert cause("money", account(blocked=True, balance=-100))[0] == "charges"
     assert cause("money", account())[0] == "charges"
 
 
+@pytest.mark.storage_free
 def test_a_blocked_number_complaint_checks_the_block_then_the_money() -> None:
     assert cause("blocked", account(blocked=True)) == ("blocked", ["sim:fail"])
     assert cause("blocked", account(balance=-1)) == ("balance", ["sim:ok", "balance:fail"])
     assert cause("blocked", account()) == ("none", ["sim:ok", "balance:ok", "incident:ok"])
 
 
+@pytest.mark.storage_free
 def test_no_package_is_ever_the_answer_for_a_blocked_sim() -> None:
     for problem in PROBLEMS:
         if problem == "money":
@@ -130,11 +140,13 @@ def test_no_package_is_ever_the_answer_for_a_blocked_sim() -> None:
 # -- entries carry the problem -----------------------------------------------------------------------
 
 
+@pytest.mark.storage_free
 def test_problem_entries_preset_a_known_problem(kb: object) -> None:
     entries = [e for e in kb.entries if e.action == "diagnose"]  # type: ignore[attr-defined]
     assert sorted(e.slots["problem"] for e in entries) == sorted(PROBLEMS)
 
 
+@pytest.mark.storage_free
 @pytest.mark.parametrize(("action", "slots", "message"), [
     ("balance", {"problem": "internet"}, "slots are only for"),
     ("diagnose", {"kind": "internet"}, "has no slot"),

@@ -32,6 +32,9 @@ from storage.schema import migrate
 from supportbot.config import load_config
 from supportbot.runtime import open_database
 
+# the module's tests share one world (a module fixture): kept on one test process, it is built once
+pytestmark = pytest.mark.xdist_group("diagnose-world")
+
 T0 = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)  # 09:30 Moscow, the 2nd of a month
 NOON_NSK = "2026-03-02T16:00:00+07:00"  # an incident's expected end, 16:00 in Novosibirsk (12:00 Moscow)
 

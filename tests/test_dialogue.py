@@ -39,6 +39,7 @@ async def miss(bot: ChatClient, n: int = 0) -> Outcome:
 # -- small talk -------------------------------------------------------------------------------
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize(
     ("text", "intent", "lang"),
     [
@@ -70,6 +71,7 @@ def assert_menu(kb: KnowledgeBase, buttons: list) -> None:
         assert payload[3:] in kb.by_id
 
 
+@pytest.mark.wording
 async def test_start_and_help_in_english(bot: ChatClient, kb: KnowledgeBase) -> None:
     start = await bot.say("/start", lang="en")
     assert start.text == kb.message("welcome", "en")
@@ -80,16 +82,19 @@ async def test_start_and_help_in_english(bot: ChatClient, kb: KnowledgeBase) -> 
     assert_menu(kb, helped.buttons)
 
 
+@pytest.mark.wording
 async def test_help_command_with_bot_suffix(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("/help@tele2_bot", lang="en")
     assert out.text == kb.message("help", "en")
 
 
+@pytest.mark.wording
 async def test_start_for_a_russian_user(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("/start", lang="ru")
     assert out.text == kb.message("welcome", "ru")
 
 
+@pytest.mark.wording
 async def test_help_keeps_the_conversation_language(bot: ChatClient, kb: KnowledgeBase) -> None:
     await bot.say("здравствуйте, бот")
     out = await bot.say("/help")
@@ -99,6 +104,7 @@ async def test_help_keeps_the_conversation_language(bot: ChatClient, kb: Knowled
 # -- misses and the operator offer ------------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_first_miss_asks_to_rephrase(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await miss(bot)
     assert out.intent is None
@@ -107,6 +113,7 @@ async def test_first_miss_asks_to_rephrase(bot: ChatClient, kb: KnowledgeBase) -
     assert_menu(kb, out.buttons)
 
 
+@pytest.mark.wording
 async def test_second_miss_offers_an_operator(bot: ChatClient, kb: KnowledgeBase) -> None:
     await miss(bot, 0)
     out = await miss(bot, 1)
@@ -138,6 +145,7 @@ async def test_yes_button_puts_the_conversation_in_the_queue(bot: ChatClient) ->
     assert "1-й" in out.text
 
 
+@pytest.mark.wording
 async def test_no_declines_the_operator(bot: ChatClient, kb: KnowledgeBase) -> None:
     await miss(bot, 0)
     await miss(bot, 1)
@@ -151,6 +159,7 @@ async def test_no_declines_the_operator(bot: ChatClient, kb: KnowledgeBase) -> N
     assert again.handoff is False
 
 
+@pytest.mark.wording
 async def test_an_answer_between_misses_resets_the_count(bot: ChatClient, kb: KnowledgeBase) -> None:
     await miss(bot, 0)
     answered = await bot.say("как вернуть деньги с номера теле2")
@@ -160,6 +169,7 @@ async def test_an_answer_between_misses_resets_the_count(bot: ChatClient, kb: Kn
     assert "op:yes" not in payloads(out.buttons)
 
 
+@pytest.mark.wording
 async def test_off_topic_answers_but_counts_as_a_miss(bot: ChatClient, kb: KnowledgeBase) -> None:
     first = await bot.say("какая погода будет завтра в Казани")
     assert first.intent is None
@@ -168,6 +178,7 @@ async def test_off_topic_answers_but_counts_as_a_miss(bot: ChatClient, kb: Knowl
     assert second.text == kb.message("offer_operator", "ru")
 
 
+@pytest.mark.wording
 async def test_a_near_miss_suggests_topics(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("как оплачивать связь через приложение банка")
     assert out.intent is None
@@ -180,6 +191,7 @@ async def test_a_near_miss_suggests_topics(bot: ChatClient, kb: KnowledgeBase) -
 # -- buttons ----------------------------------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_a_topic_button_answers_its_entry(bot: ChatClient, kb: KnowledgeBase) -> None:
     await bot.say("как вернуть деньги с номера теле2")
     payload = bot.button(kb.by_id["service-centers"].title.ru)
@@ -191,6 +203,7 @@ async def test_a_topic_button_answers_its_entry(bot: ChatClient, kb: KnowledgeBa
     assert payloads(out.buttons) == followups
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize("payload", ["kb:no-such-entry", "zzz:unknown", "act:opt:nothing"])
 async def test_a_stale_button_gets_a_clear_reply(bot: ChatClient, kb: KnowledgeBase, payload: str) -> None:
     out = await bot.press(payload)
@@ -199,12 +212,14 @@ async def test_a_stale_button_gets_a_clear_reply(bot: ChatClient, kb: KnowledgeB
     assert out.text == kb.message("stale_button", "ru")
 
 
+@pytest.mark.wording
 async def test_menu_button(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.press("menu")
     assert out.text == kb.message("menu", "ru")
     assert_menu(kb, out.buttons)
 
 
+@pytest.mark.wording
 async def test_empty_message(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("   ")
     assert out.text == kb.message("empty", "ru")
@@ -213,6 +228,7 @@ async def test_empty_message(bot: ChatClient, kb: KnowledgeBase) -> None:
 # -- cancel, the operator and the queue -------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_cancel_with_nothing_in_progress(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("отмена")
     assert out.text == kb.message("nothing_to_cancel", "ru")
@@ -220,6 +236,7 @@ async def test_cancel_with_nothing_in_progress(bot: ChatClient, kb: KnowledgeBas
     assert out.intent is None
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize(
     ("text", "lang"),
     [("позовите, пожалуйста, живого оператора", "ru"), ("мне нужен человек, а не бот", "ru"),
@@ -271,6 +288,7 @@ async def test_queue_positions_across_users(runtime: Runtime) -> None:
 # -- languages --------------------------------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_reply_language_follows_the_message(bot: ChatClient, kb: KnowledgeBase) -> None:
     en = await bot.say("how do I get a refund of money from my tele2 number")
     assert (en.intent, en.lang) == ("refund", "en")
@@ -281,6 +299,7 @@ async def test_reply_language_follows_the_message(bot: ChatClient, kb: Knowledge
     assert ru.text == kb.by_id["refund"].answer.ru
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_lang_hint_for_a_language_neutral_message(bot: ChatClient, kb: KnowledgeBase, lang: str) -> None:
     out = await bot.say("0", lang=lang)  # "0" asks for an operator
@@ -289,6 +308,7 @@ async def test_lang_hint_for_a_language_neutral_message(bot: ChatClient, kb: Kno
     assert out.text == kb.message("queued_no_agents", lang, position=1)
 
 
+@pytest.mark.wording
 async def test_neutral_message_keeps_the_conversation_language(bot: ChatClient, kb: KnowledgeBase) -> None:
     await bot.say("hello there!")
     out = await bot.say("!!!")
@@ -299,6 +319,7 @@ async def test_neutral_message_keeps_the_conversation_language(bot: ChatClient, 
 # -- computed answers at fixed clocks ---------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_peak_hours_on_a_weekday_afternoon(bot: ChatClient) -> None:
     out = await bot.say(PEAK_QUESTION_RU, now=TUESDAY_PEAK)
     assert out.intent == "peak-hours"
@@ -308,6 +329,7 @@ async def test_peak_hours_on_a_weekday_afternoon(bot: ChatClient) -> None:
     assert "21:00" in line
 
 
+@pytest.mark.wording
 async def test_peak_hours_late_evening(bot: ChatClient) -> None:
     out = await bot.say(PEAK_QUESTION_RU, now=TUESDAY_LATE)
     line = first_line(out.text)
@@ -315,18 +337,21 @@ async def test_peak_hours_late_evening(bot: ChatClient) -> None:
     assert "хорошее время" in line
 
 
+@pytest.mark.wording
 async def test_peak_hours_early_evening(bot: ChatClient) -> None:
     line = first_line((await bot.say(PEAK_QUESTION_RU, now=TUESDAY_EVENING)).text)
     assert "20:00" in line
     assert "час пик уже прошёл" in line
 
 
+@pytest.mark.wording
 async def test_peak_hours_on_a_weekend(bot: ChatClient) -> None:
     line = first_line((await bot.say(PEAK_QUESTION_RU, now=SATURDAY)).text)
     assert "12:00" in line
     assert "выходной" in line
 
 
+@pytest.mark.wording
 async def test_peak_hours_in_english_with_another_offset(bot: ChatClient) -> None:
     out = await bot.say(PEAK_QUESTION_EN, now="2026-11-24T12:20:00+00:00")  # 15:20 in Moscow
     assert out.intent == "peak-hours"
@@ -337,6 +362,7 @@ async def test_peak_hours_in_english_with_another_offset(bot: ChatClient) -> Non
     assert "weekend" in weekend
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -351,6 +377,7 @@ async def test_region_number(bot: ChatClient, text: str, expected: str) -> None:
     assert expected in first_line(out.text)
 
 
+@pytest.mark.wording
 async def test_region_number_names_the_region(bot: ChatClient) -> None:
     kemerovo = first_line((await bot.say("подскажите телефон поддержки для Кемерово")).text)
     assert "Кемеровская область" in kemerovo
@@ -362,6 +389,7 @@ async def test_region_number_names_the_region(bot: ChatClient) -> None:
 # -- long messages ----------------------------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_a_very_long_message_is_cut_and_answered(bot: ChatClient, kb: KnowledgeBase) -> None:
     text = ("как вернуть деньги с номера теле2 " + "очень " * 2000)[:10_000]
     assert len(text) == 10_000
@@ -372,6 +400,7 @@ async def test_a_very_long_message_is_cut_and_answered(bot: ChatClient, kb: Know
     assert kb.by_id["refund"].answer.ru in out.text
 
 
+@pytest.mark.wording
 async def test_a_very_long_gibberish_message(bot: ChatClient) -> None:
     out = await bot.say("x" * 10_000, lang="en")
     assert out.intent is None
@@ -397,6 +426,7 @@ async def test_state_survives_a_restart(bot: ChatClient, tmp_path: Path, config:
         await restarted.close()
 
 
+@pytest.mark.storage_free
 def test_a_reply_as_a_dict_is_what_asdict_gives() -> None:
     from dataclasses import asdict
 

@@ -12,6 +12,8 @@ from intents.matcher import Matcher
 from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
 from intents.tone import tone
 
+pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
+
 
 @pytest.fixture(scope="module")
 def repairer(matcher: Matcher) -> Repairer:

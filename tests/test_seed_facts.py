@@ -14,6 +14,8 @@ from conftest import ChatClient
 from knowledge.model import KnowledgeBase
 from supportbot.runtime import Runtime
 
+pytestmark = pytest.mark.wording  # what the bot says: the same on any storage (runs once, not per backend)
+
 CHECKLIST = Path(__file__).resolve().parent.parent / "knowledge" / "seed_facts.yaml"
 FACTS: list[dict[str, Any]] = yaml.safe_load(CHECKLIST.read_text(encoding="utf-8"))
 CASES = [(fact, lang) for fact in FACTS for lang in ("ru", "en")]

@@ -29,6 +29,7 @@ def payloads(out) -> list[str]:
 # -- the learned model -------------------------------------------------------------------------------
 
 
+@pytest.mark.storage_free
 def test_own_inference_is_scikit_learns(matcher: Matcher) -> None:
     """The classifier answers from its fitted arrays exactly as scikit-learn's transform would."""
     from scipy.sparse import hstack
@@ -50,6 +51,7 @@ def test_own_inference_is_scikit_learns(matcher: Matcher) -> None:
     assert char_wb_ngrams("ab", 2, 5) == [" a", "ab", "b ", " ab", "ab ", " ab "]
 
 
+@pytest.mark.storage_free
 def test_a_model_survives_storage_unchanged(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
     model = shipped_model_for(kb)
     again = Model.from_bytes(model.to_bytes())
@@ -72,12 +74,14 @@ def shipped_model_for(kb: KnowledgeBase) -> Model:
     return model
 
 
+@pytest.mark.storage_free
 def test_the_shipped_model_is_trained_on_the_shipped_knowledge(kb: KnowledgeBase) -> None:
     model = shipped_model_for(kb)
     assert 0.2 <= model.stacker.agreed <= model.stacker.threshold < 1
     assert model.stats["calibration"] >= 400
 
 
+@pytest.mark.storage_free
 def test_the_digest_follows_examples_negatives_and_calibration(kb: KnowledgeBase) -> None:
     base = knowledge_digest(kb, kb.negatives)
     assert knowledge_digest(kb, [*kb.negatives, "новая фраза"]) != base
@@ -179,17 +183,20 @@ def _now():
 # -- through the core --------------------------------------------------------------------------------
 
 
+@pytest.mark.wording
 async def test_russian_in_latin_letters_gets_a_russian_answer(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("kak pozvonit v podderzhku s drugogo operatora")
     assert out.lang == "ru" and out.intent == "support-other-phone"
     assert out.text == kb.by_id["support-other-phone"].answer.ru
 
 
+@pytest.mark.wording
 async def test_the_wrong_layout_is_understood(bot: ChatClient) -> None:
     out = await bot.say("rfr epyfnm ,fkfyc")  # как узнать баланс
     assert out.lang == "ru" and out.action == "balance"
 
 
+@pytest.mark.wording
 async def test_a_question_the_base_does_not_cover_gets_an_honest_answer(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("как настроить точку доступа apn на андроиде")
     assert out.intent is None and out.action is None and out.outcome == "fallback"
@@ -197,17 +204,20 @@ async def test_a_question_the_base_does_not_cover_gets_an_honest_answer(bot: Cha
     assert payloads(out)[-1] == "operator"  # the nearest topics, then the operator
 
 
+@pytest.mark.wording
 async def test_everyday_off_topic_is_declined(bot: ChatClient) -> None:
     out = await bot.say("кто выиграл вчерашний матч по хоккею")
     assert out.intent is None and out.action is None
 
 
+@pytest.mark.wording
 @pytest.mark.parametrize("text", ["позовите кого-нибудь из людей", "can I speak to someone please"])
 async def test_a_request_for_a_person_in_any_words(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.handoff is True and out.intent == "operator-request"
 
 
+@pytest.mark.wording
 async def test_anger_with_a_question_gets_the_answer_an_empathetic_line_and_the_operator(bot: ChatClient,
                                                                                        kb: KnowledgeBase) -> None:
     out = await bot.say("это ужас!!! как позвонить в поддержку из-за границы")
@@ -216,6 +226,7 @@ async def test_anger_with_a_question_gets_the_answer_an_empathetic_line_and_the_
     assert "operator" in payloads(out)
 
 
+@pytest.mark.wording
 async def test_anger_without_a_question_offers_the_operator(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("задолбали, третий раз пишу и никто не помогает")
     assert out.outcome == "offer" and out.text == kb.message("empathy_offer", "ru")
@@ -238,6 +249,7 @@ async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime,
     assert [r["text"] for r in rows] == ["спасибо вашей девушке из поддержки, очень выручила"]
 
 
+@pytest.mark.wording
 async def test_follow_ups_are_read_against_the_last_question(runtime: Runtime) -> None:
     abroad = ChatClient(runtime, "f1")
     await abroad.say("как позвонить в поддержку")
@@ -251,6 +263,7 @@ async def test_follow_ups_are_read_against_the_last_question(runtime: Runtime) -
     assert "e-mail" in (await english.say("can i get it by email?")).text
 
 
+@pytest.mark.wording
 async def test_no_i_meant_something_else_asks_what_was_meant(bot: ChatClient, kb: KnowledgeBase) -> None:
     first = await bot.say("как настроить автоплатеж")
     assert first.intent == "lk-autopay"
@@ -259,6 +272,7 @@ async def test_no_i_meant_something_else_asks_what_was_meant(bot: ChatClient, kb
     assert "kb:lk-autopay" not in payloads(out) and payloads(out)[-1] == "operator"
 
 
+@pytest.mark.wording
 async def test_a_bare_no_is_no_refusal_nor_goodbye(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("нет")  # nothing was asked
     assert out.intent is None and out.text == kb.message("menu", "ru")
@@ -267,6 +281,7 @@ async def test_a_bare_no_is_no_refusal_nor_goodbye(bot: ChatClient, kb: Knowledg
     assert "свидания" not in out.text
 
 
+@pytest.mark.wording
 async def test_two_questions_answer_one_and_offer_the_other(bot: ChatClient) -> None:
     out = await bot.say("какой номер поддержки? и как пополнить счёт?")
     asked = {"support-611", "lk-top-up"}
@@ -284,6 +299,7 @@ async def test_the_transcript_keeps_what_was_typed(runtime: Runtime) -> None:
     assert [r["text"] for r in rows] == ["skolko deneg na schetu"]
 
 
+@pytest.mark.storage_free
 def test_knowledge_negatives_and_calibration_load() -> None:
     kb = loader.load()
     assert len(kb.negatives) >= 200 and len(kb.calibration) >= 400
@@ -292,6 +308,7 @@ def test_knowledge_negatives_and_calibration_load() -> None:
     assert not texts & {n.lower() for n in kb.negatives}  # a negative that is an example contradicts itself
 
 
+@pytest.mark.storage_free
 def test_the_quick_retrain_reads_the_examples_as_the_full_training_does(matcher: Matcher) -> None:
     for example in matcher.examples[::7]:
         assert learned.token_documents(matcher, example.text) == documents(matcher.analyse(example.text)), example.text

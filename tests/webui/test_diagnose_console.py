@@ -27,7 +27,7 @@ async def test_nothing_found_hands_off_and_the_console_shows_the_checks(server: 
     await chat_say(sub, "не работает интернет")
     await expect(sub.locator("#messages li.out .text").last).to_contain_text("Проверю, почему не работает интернет")
     await chat_say(sub, PHONE)
-    await expect(sub.locator("#messages li.out .text").last).to_contain_text("код")
+    await expect(sub.locator("#messages li.out .text").last).to_contain_text("отправлен код")  # the SMS is out
     await chat_say(sub, server.sms_code(PHONE))
     await expect(sub.locator("#messages li.out .text").filter(has_text="Передаю разговор оператору")).to_have_count(1)
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "1")
