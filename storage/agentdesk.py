@@ -13,7 +13,7 @@ from kernel.clock import stamp
 
 from .db import Database
 
-STATUSES = ("online", "away")
+STATUSES = ("online", "auto", "away")  # auto: online, and the queue gives them conversations
 
 
 def _patterns(query: str) -> list[str]:

@@ -76,6 +76,13 @@ class ConsoleHub:
             items = await desk.queue_items(runtime, utcnow())
             for sock in list(self.sockets):
                 await sock.send({"type": "queue", "items": items})
+            # assignment by the queue: the one waiting longest goes to an agent here who asked for it
+            # ("auto"), within their limit (a take publishes "queue" again: the next one follows)
+            given = await desk.auto_assign(runtime, items, [s.agent for s in self.sockets], utcnow())
+            handoff = await runtime.console.handoffs.get(given) if given is not None else None
+            if handoff and handoff["assigned_at"]:
+                self.app[METRICS].observe_wait(
+                    (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
         elif topic.startswith("conv:"):
             conversation_id = int(topic[5:])
             for sock in [s for s in self.sockets if s.open_conversation == conversation_id]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from handoff.console import ConsoleError
 from intents.dialogue import SKIP_GROUPS
 from storage.agentdesk import STATUSES, AgentDesk
 from storage.agents import Agent
@@ -186,7 +187,7 @@ async def handle(request: web.Request, agent: Agent, op: str, frame: dict[str, A
             raise DeskError("only an admin can change another agent")
         status, max_open = frame.get("status"), frame.get("max_open")
         if status is not None and status not in STATUSES:
-            raise DeskError("'status' must be online or away")
+            raise DeskError("'status' must be online, auto (conversations are given to you) or away")
         if max_open is not None:
             if not agent.can("admin"):
                 raise DeskError("only an admin sets the limit of open conversations")
@@ -222,6 +223,33 @@ async def check_can_take(runtime: Any, agent: Agent) -> None:
         raise DeskError("you are away: switch to online to take conversations")
     if await d.open_count(agent.id) >= status["max_open"]:
         raise DeskError(f"you already have {status['max_open']} open conversations (your limit)")
+
+
+async def auto_assign(runtime: Any, items: list[dict[str, Any]], connected: list[Agent], now: datetime) -> int | None:
+    """Give the longest-waiting conversation to the connected agent in "auto" status with the
+    fewest open conversations under their limit; the handoff given, or None."""
+    waiting = [i for i in items if i["status"] == "waiting"]
+    if not waiting or not connected:
+        return None
+    d = desk(runtime)
+    statuses = await d.statuses()
+    candidates = []
+    for agent in {a.id: a for a in connected if a.active}.values():
+        status = statuses.get(agent.id)
+        if status is None or status["status"] != "auto":
+            continue
+        open_now = await d.open_count(agent.id)
+        if open_now < status["max_open"]:
+            candidates.append((open_now, agent.id, agent))
+    if not candidates:
+        return None
+    agent = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    handoff_id = waiting[0]["handoff_id"]
+    try:
+        await runtime.console.take(agent, handoff_id, now)
+    except ConsoleError:  # taken meanwhile (by hand or by another instance)
+        return None
+    return handoff_id
 
 
 async def agent_statuses(runtime: Any) -> dict[int, dict[str, Any]]:

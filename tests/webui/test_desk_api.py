@@ -148,3 +148,37 @@ async def test_greeting_and_the_rating_comment(server: Server, http: aiohttp.Cli
             assert response.status == 400
     finally:
         await chat.close()
+
+
+async def assigned_to(server: Server, agent_id: int, count: int) -> list[dict]:
+    for _ in range(200):
+        rows = server.query("SELECT id, conversation_id FROM handoffs WHERE agent_id = ? AND status = 'assigned' "
+                            "ORDER BY id", (agent_id,))
+        if len(rows) >= count:
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{agent_id} has {rows} assigned, not {count}")
+
+
+async def test_the_queue_gives_conversations_to_agents_who_ask_for_them(server: Server, http: aiohttp.ClientSession) -> None:
+    agent = await new_agent(server)
+    console = await ConsoleClient.open(server, agent)
+    admin = await ConsoleClient.open(server, ADMIN)
+    chats = [await queued_chat(http, server), await queued_chat(http, server)]
+    try:
+        await admin.ok("status", agent_id=agent.id, max_open=1)
+        waiting = server.query("SELECT id FROM handoffs WHERE status = 'waiting' ORDER BY enqueued_at, id")
+        await console.ok("status", status="auto")
+        [given] = await assigned_to(server, agent.id, 1)
+        assert given["id"] == waiting[0]["id"]  # the one waiting longest
+        await console.quiet(0.5)
+        assert len(await assigned_to(server, agent.id, 1)) == 1  # not over the limit
+        await console.ok("close", conversation_id=given["conversation_id"], resolution="done")
+        second = await assigned_to(server, agent.id, 1)
+        assert second[0]["id"] == waiting[1]["id"]  # a free place: the next one
+    finally:
+        await console.ok("status", status="online")
+        for chat in chats:
+            await chat.close()
+        await console.close()
+        await admin.close()

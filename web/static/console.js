@@ -5,7 +5,7 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var ws = null, me = null, seq = 0, waiting = {}, current = null, queue = [], retry = 500, agents = [];
-  var canned = [], options = {regions: {}, topics: {}}, suggestions = [], seenWaiting = null, alerts = false;
+  var canned = [], options = {regions: {}, topics: {}}, suggestions = [], seenWaiting = null, seenMine = null, taking = 0, alerts = false;
   var unsentKey = "sb_console_unsent", unsent = [], typingSent = 0, typingTimer = null;
 
   function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
@@ -101,6 +101,14 @@
     }
     seenWaiting = {};
     waitingNow.forEach(function (i) { seenWaiting[i.handoff_id] = true; });
+    // given to me by the queue (auto): said, and opened when I am not in another conversation
+    items.filter(function (i) { return me && i.status === "assigned" && i.agent_id === me.id; }).forEach(function (i) {
+      if (seenMine === null || seenMine[i.handoff_id] || taking) return;  // not when I took it myself
+      alert("A conversation was given to you", who(i) + ": " + (i.preview || ""));
+      if (!current || $("actions").hidden) openConversation(i.conversation_id).then(function () { $("reply").focus(); });
+    });
+    if (seenMine === null) seenMine = {};
+    items.forEach(function (i) { if (me && i.agent_id === me.id) seenMine[i.handoff_id] = true; });
     updateTitle();
     items.forEach(function (item) {
       var li = el("li", null, item.status);
@@ -319,13 +327,17 @@
       .catch(convError);
   }
 
+  function done() { taking = Math.max(0, taking - 1); }
   $("take").addEventListener("click", function () {
-    request("take", {handoff_id: current.handoff.id}).then(function () { openConversation(current.conversation.id); $("reply").focus(); })
-      .catch(convError);
+    taking += 1;
+    var handoff = current.handoff.id;
+    request("take", {handoff_id: handoff}).then(function () { if (seenMine) seenMine[handoff] = true; done(); openConversation(current.conversation.id); $("reply").focus(); })
+      .catch(function (e) { done(); convError(e); });
   });
   function takeNext() {
-    request("next").then(function (d) { showTab("queue"); return openConversation(d.conversation_id); }).then(function () { $("reply").focus(); })
-      .catch(function (e) { $("conv-error").textContent = String(e); $("my-load").textContent = String(e); });
+    taking += 1;
+    request("next").then(function (d) { if (seenMine) seenMine[d.handoff_id] = true; done(); showTab("queue"); return openConversation(d.conversation_id); }).then(function () { $("reply").focus(); })
+      .catch(function (e) { done(); $("conv-error").textContent = String(e); $("my-load").textContent = String(e); });
   }
   $("next").addEventListener("click", takeNext);
 
