@@ -129,10 +129,12 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     assert inserted.startswith(server.runtime.knowledge.kb.by_id["lk-autopay"].answer.ru[:40])
     assert await console.evaluate("document.activeElement.id") == "reply"
     await console.keyboard.type(" Если что — пишите.")
+    await expect(sub.locator("#typing")).to_have_text("Оператор печатает…")  # the agent typing, in the chat
     await console.keyboard.press("Control+Enter")
     said = sub.locator("#messages li.agent").last
     await expect(said.locator(".who")).to_have_text(agent.name)
     await expect(said.locator(".text")).to_contain_text("Если что — пишите.")
+    await expect(sub.locator("#typing")).to_be_hidden()
     assert await said.locator(".text ul li, .text ol li").count() >= 1  # the same Markdown as the bot's
     used = server.query("SELECT entry_id, agent_id FROM assist_usage WHERE conversation_id = ?", (conversation,))
     assert used == [{"entry_id": "lk-autopay", "agent_id": agent.id}]

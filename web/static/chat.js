@@ -198,12 +198,12 @@
     if (s.queue) {
       var line = T.queue.replace("{p}", s.queue.position);
       var online = s.queue.agents_online;
-      if (online === 0 || s.queue.wait_seconds == null) { line += " " + T.nobody; offer = true; }
-      else {
+      if (online === 0) line += " " + T.nobody;  // no made-up estimate when nobody can answer
+      else if (s.queue.wait_seconds != null) {
         var w = s.queue.wait_seconds < 60 ? T.lessmin : "~" + Math.ceil(s.queue.wait_seconds / 60) + " " + T.min;
         line += " " + T.wait.replace("{w}", w);
-        offer = true;
       }
+      offer = true;  // the form is always an alternative to waiting
       $("status-text").textContent = line;
       box.hidden = false;
     } else if (s.operator) { $("status-text").textContent = T.operator; box.hidden = false; }
