@@ -181,7 +181,8 @@ async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new
     await expect(sub.locator("#messages li.in .text").last).to_have_text("Talk to an operator")
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "1")
     await expect(sub.locator("#status-text")).to_have_text(
-        re.compile(r"^You are number \d+ in the queue\. (No operators are online right now.*|Estimated wait: .+\.)$"))
+        re.compile(r"^You are number \d+ in the queue\. No operators are online right now; we will answer as soon as "
+                   r"someone is free\.$"))
     assert "unknown" not in await sub.locator("#status-text").inner_text()
     await expect(sub.locator("#form-offer")).to_be_visible()
     assert await latest_in_view(sub)
