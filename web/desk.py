@@ -193,7 +193,10 @@ async def handle(request: web.Request, agent: Agent, op: str, frame: dict[str, A
                 raise DeskError("only an admin sets the limit of open conversations")
             if not isinstance(max_open, int) or isinstance(max_open, bool) or not 1 <= max_open <= 50:
                 raise DeskError("'max_open' must be 1 to 50")
-        await d.set_status(_id({"agent_id": target}, "agent_id"), now, status, max_open)
+        target = _id({"agent_id": target}, "agent_id")
+        if await runtime.agents.get(target) is None:
+            raise DeskError("no such agent")
+        await d.set_status(target, now, status, max_open)
         runtime.events.publish("queue", {"type": "agents"})
         return {"status": await d.status(target), "open": await d.open_count(target)}
     if op == "next":  # assignment by the queue: the one waiting longest, within the agent's limit
