@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 
 from .conftest import Server
 from .test_browser_flow import NewContext, chat_say, conversation_of, new_context
@@ -153,6 +153,32 @@ async def test_chat_journey_on_a_desktop(server: Server, new_context: NewContext
     assert rows[0]["n"] == 1
     assert await sub.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sb_pending:'))"
                               ".map(k => JSON.parse(localStorage.getItem(k))).flat().length") == 0
+
+    # sent but never acknowledged (the socket swallows it), then the page reloaded: the message is
+    # kept and sent again with the same client id once a real socket is there; stored once
+    blocked: list[WebSocketRoute] = []
+
+    async def socket(route: WebSocketRoute) -> None:
+        if len(blocked) < 2:  # the sockets of this page and of its reload
+            blocked.append(route)  # open, but nothing reaches the server and nothing comes back
+        else:
+            route.connect_to_server()
+
+    await context.route_web_socket(re.compile(r"/ws/chat"), socket)
+    await sub.reload()
+    await chat_say(sub, "где посмотреть детализацию")
+    await expect(sub.locator("#messages li.in").last).to_have_attribute("data-state", "sending")
+    await sub.reload()
+    kept = await sub.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sb_pending:'))"
+                              ".map(k => JSON.parse(localStorage.getItem(k))).flat().map(p => p.text)")
+    assert kept == ["где посмотреть детализацию"]
+    for route in blocked:
+        await route.close(code=1011)
+    resent = sub.locator("#messages li.in", has_text="где посмотреть детализацию")
+    await expect(resent).to_have_attribute("data-state", "sent", timeout=20_000)
+    rows = server.query("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND text = ?",
+                        (conversation, "где посмотреть детализацию"))
+    assert rows[0]["n"] == 1
 
     # after a reload: the history, the title (never the payload), no greeting
     await sub.reload()
