@@ -6,6 +6,7 @@ reconnect (once), the queue's honest wait with the form offer; axe-core on every
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,10 @@ async def test_chat_journey_on_a_desktop(server: Server, new_context: NewContext
     kept = await sub.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sb_pending:'))"
                               ".map(k => JSON.parse(localStorage.getItem(k))).flat().map(p => p.text)")
     assert kept == ["где посмотреть детализацию"]
+    for _ in range(200):  # the reloaded page's socket too
+        if len(blocked) == 2:
+            break
+        await asyncio.sleep(0.05)
     for route in blocked:
         await route.close(code=1011)
     resent = sub.locator("#messages li.in", has_text="где посмотреть детализацию")
