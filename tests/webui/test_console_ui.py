@@ -188,3 +188,4 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     await console.set_viewport_size(PHONE)
     assert await console.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await assert_axe_clean(console)
+    await console.screenshot(path=str(SCREENSHOTS / "console-phone.png"))
