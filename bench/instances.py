@@ -398,6 +398,21 @@ async def sample_lock_waits(stop: asyncio.Event, sqlite: bool = False) -> list[t
     return samples
 
 
+async def schema_bytes(schema: str) -> int:
+    """Bytes the schema's tables take (with their indexes and TOAST); 0 on SQLite."""
+    import asyncpg
+
+    if not schema.startswith("bench_"):
+        return 0
+    conn = await asyncpg.connect(PG_URL, timeout=10)
+    try:
+        return int(await conn.fetchval(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON "
+            "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", schema))
+    finally:
+        await conn.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -424,6 +439,7 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                 fake.by_instance.clear()
                 replies_before, stmts_before, cpu_before = fake.replies, dep.statements(), dep.cpu_by_instance()
                 servers_before, machine_before = servers_cpu(), machine_cpu()
+                bytes_before = await schema_bytes(dep.db)
                 t0 = time.monotonic()
                 stop = asyncio.Event()
                 sampler = asyncio.create_task(sample_lock_waits(stop, args.storage == "sqlite"))
@@ -437,6 +453,8 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                 machine = machine_cpu() - machine_before
                 cpu = sum(cpu_each.values())
                 redis_commands = stmts.pop(REDIS, 0)
+                await asyncio.sleep(1.0)  # the last replies marked sent
+                grown = await schema_bytes(dep.db) - bytes_before
             in_window = [b - a for a, b in done if b <= t0 + elapsed]
             return {"n": n, "startup": startup, "replies": replies, "elapsed": elapsed, "rate": len(in_window) / elapsed,
                     "p50": percentile(in_window, 0.5), "p99": percentile(in_window, 0.99),
@@ -444,7 +462,7 @@ async def bench_one(n: int, args: argparse.Namespace, fake: FakeTelegram) -> dic
                     "per_message": sum(stmts.values()) / max(1, replies), "errors": dict(load.errors),
                     "by_instance": dict(fake.by_instance), "unexpected": fake.unexpected, "cpu": cpu,
                     "cpu_each": cpu_each, "servers": servers, "machine": machine,
-                    "redis_per_message": redis_commands / max(1, replies),
+                    "redis_per_message": redis_commands / max(1, replies), "bytes_per_message": grown / max(1, replies),
                     "lock_waits": (sum(a for a, _ in waits) / max(1, len(waits)), max((a for a, _ in waits), default=0)),
                     "any_lock_waits": (sum(b for _, b in waits) / max(1, len(waits)), max((b for _, b in waits), default=0))}
         finally:
@@ -485,8 +503,8 @@ async def main(args: argparse.Namespace) -> None:
             print(f"     per message: {result['cpu'] * 1000 / replies:.2f} ms of instance CPU, "
                   f"{result['servers']['postgres'] * 1000 / replies:.2f} ms of PostgreSQL CPU, "
                   f"{result['servers']['redis'] * 1000 / replies:.2f} ms of Redis CPU, "
-                  f"{result['per_message']:.1f} SQL statements, {result['redis_per_message']:.1f} Redis commands",
-                  flush=True)
+                  f"{result['per_message']:.1f} SQL statements, {result['redis_per_message']:.1f} Redis commands, "
+                  f"{result['bytes_per_message'] / 1024:.1f} KiB of PostgreSQL tables and indexes", flush=True)
     finally:
         await fake.stop()
     print("\n  N  updates/s   p50 ms   p99 ms   DB statements/message   advisory lock waiters (avg)   instances' CPU"

@@ -293,7 +293,8 @@ async def bench(args: argparse.Namespace) -> None:
     pg_url = os.environ.get("SUPPORTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("SUPPORTBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     db = f"bench_tg_{os.urandom(6).hex()}" if storage == "postgres" else str(work / "bench.db")
-    backends = (f'[storage]\nbackend = "{storage}"\n\n' if storage == "postgres" else "") + (
+    # a pool of 10 connections a worker: the PostgreSQL server may be shared (its max_connections)
+    backends = (f'[storage]\nbackend = "{storage}"\npool_size = 10\n\n' if storage == "postgres" else "") + (
         '[bus]\nbackend = "redis"\n\n' if workers > 1 else "")
     config.write_text(
         f'{backends}[web]\nhost = "127.0.0.1"\nport = {app_port}\n\n[channels.telegram]\napi_url = "{fake_url}"\n'

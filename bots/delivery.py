@@ -29,6 +29,7 @@ from intents.dialogue import Core
 from intents.replies import Button, Incoming, Outcome, Reply
 from kernel.bus import EventBus
 from kernel.clock import utcnow
+from storage.conversations import ConversationStore
 from storage.db import Database, Statement
 from storage.inbox import UPDATE_ATTEMPTS, Inbox
 from storage.outbox import MAX_ATTEMPTS, Outbox
@@ -95,6 +96,8 @@ class ChannelRunner:
         self.pacer = pacer
         self.inbox = Inbox(db)
         self.outbox = Outbox(db)
+        # the core's store, when it is ours: the replies and the update's done mark go with the turn's write
+        self.conversations = core.conversations if isinstance(core.conversations, ConversationStore) else None
         self.concurrency = concurrency
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()
@@ -184,8 +187,7 @@ class ChannelRunner:
                 rows = await self.inbox.claim(self.name, self.instance, utcnow())
                 if rows:
                     await self._process_batch(rows)
-                    await self._announce()
-                    continue
+                    continue  # look again at once: a chat's next update, held back while this one ran, is ours now
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -228,6 +230,7 @@ class ChannelRunner:
             replies = False
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
+                key = (msg.channel, msg.message_id)
                 with_turn: list[Statement] = []
 
                 def finish(outcome: Outcome, msg: Incoming = msg, at_end: bool = index == last,
@@ -237,7 +240,13 @@ class ChannelRunner:
                         into.append(Inbox.done_statement(row["id"], now))
                     return into
 
-                outcome = await self.core.handle(msg, also=finish)
+                if self.conversations is not None:
+                    self.conversations.attach(key, lambda result, finish=finish: finish(Outcome.from_json(result)))
+                try:
+                    outcome = await self.core.handle(msg)
+                finally:
+                    if self.conversations is not None:
+                        self.conversations.detach(key)
                 replies |= bool(outcome.replies)
                 if not with_turn:  # the stored outcome of a message answered before: queued here
                     statements += finish(outcome)
@@ -262,22 +271,19 @@ class ChannelRunner:
 
     # -- operator and system messages --------------------------------------------------------------
 
-    async def _announce(self) -> None:
-        """Tell the other instances that work finished here: a chat's next update or message,
-        held back while this one was in progress, may be theirs to take now (without this they
-        would find it on their next one-second look)."""
-        if self.events.shared is not None:  # several instances share the work
-            self.events.publish(f"work:{self.name}", {"from": self.instance})
+    # Nothing is announced to the other instances when work finishes here: whoever finishes a chat's
+    # update (or marks its message sent) claims again at once, after that commit, and an instance
+    # that stores a chat's next update claims after storing it; so one of the two always sees the
+    # next one, without a message to every other instance per batch.
 
     async def _mark_attempts(self, outbox_ids: list[int]) -> None:
         await self.outbox.attempting(outbox_ids, utcnow())
 
     async def _mark_sent(self, outbox_ids: list[int]) -> None:
         await self.outbox.sent(outbox_ids, utcnow())
-        await self._announce()
 
     async def _on_event(self, topic: str, event: dict[str, Any]) -> None:
-        if topic == f"work:{self.name}":
+        if topic == f"work:{self.name}":  # an instance of an earlier release announcing finished work
             if event.get("from") != self.instance:
                 self._inbound.set()
                 self._outbound.set()

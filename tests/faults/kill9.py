@@ -45,7 +45,7 @@ class Run:
     def line(self) -> str:
         extra = f", in doubt at the kill {self.in_doubt}" if self.kind == "telegram" else ""
         return (f"{self.kind}: {self.sent} in flight, {self.acked_before_kill} done before the kill, "
-                f"lost {self.lost}, doubled {self.doubled}{extra}")
+                f"lost {self.lost}, doubled {self.doubled}{extra}" + (f" {self.details}" if self.details else ""))
 
 
 # -- web chat ------------------------------------------------------------------------------------------
@@ -134,7 +134,8 @@ async def webchat_run(server: ProcessServer, n: int = 200, visitors: int = 20, k
         for person in people:  # reconnect and send again whatever was not acknowledged
             await person.connect()
             await person.resend()
-        await _until(lambda: all(not p.pending for p in people), timeout, 0.05)
+        with contextlib.suppress(TimeoutError):  # what was never acknowledged is counted below
+            await _until(lambda: all(not p.pending for p in people), timeout, 0.05)
         for person in people:
             await person.close()
     rows = server.query("SELECT m.text, m.client_id FROM messages m JOIN conversations c ON c.id = m.conversation_id "
@@ -178,7 +179,8 @@ async def telegram_run(server: ProcessServer, fake: FakePlatform, n: int = 200, 
         await posting
         server.start()
         await asyncio.gather(*(post(http, chat) for chat in chats if chat not in delivered))  # Telegram redelivers
-        await _until(lambda: replied() >= n, timeout, 0.05)
+        with contextlib.suppress(TimeoutError):  # what never came is counted as lost
+            await _until(lambda: replied() >= n, timeout, 0.05)
         await asyncio.sleep(1.0)  # anything sent twice arrives too
     per_chat: dict[str, int] = {}
     for call in fake.sent(answered(mine)):
@@ -186,7 +188,12 @@ async def telegram_run(server: ProcessServer, fake: FakePlatform, n: int = 200, 
     lost = sum(1 for c in chats if per_chat.get(str(c), 0) == 0)
     doubled = sum(max(0, k - 1) for k in per_chat.values())
     in_doubt = sum(int(k) for k in IN_DOUBT.findall(server.log_tail(2000)))  # logged by the restarted server
-    return Run("telegram", n, lost, doubled, in_doubt=in_doubt, acked_before_kill=done_before)
+    details: dict[str, Any] = {}
+    if lost:
+        details["inbox"] = server.query("SELECT status, count(*) AS n FROM inbound_updates GROUP BY status")
+        details["outbox"] = server.query("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+        details["never posted"] = sum(1 for c in chats if c not in delivered)
+    return Run("telegram", n, lost, doubled, in_doubt=in_doubt, acked_before_kill=done_before, details=details)
 
 
 def answered(chats: set[str]) -> Any:

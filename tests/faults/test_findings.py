@@ -307,3 +307,39 @@ async def test_finding_13_out_of_range_amounts_are_refused_with_the_range(runtim
     refused = await bot.say(typed, now=now)
     assert allowed in refused.text, refused.text
     assert await runtime.db.fetchval("SELECT count(*) FROM payments") == 0
+
+
+@pytest.mark.storage_free
+@pytest.mark.parametrize("web, forwarded, peer, client", [
+    ({"proxy_hops": 1}, "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),
+    ({"proxy_hops": 2}, "6.6.6.6, 198.51.100.7, 10.0.0.9", "10.0.0.2", "198.51.100.7"),
+    ({"trusted_proxies": ["10.0.0.0/8"]}, "6.6.6.6, 198.51.100.7, 10.0.0.9", "10.0.0.2", "198.51.100.7"),
+    ({"trusted_proxies": ["10.0.0.0/8"]}, "6.6.6.6", "192.0.2.1", "192.0.2.1"),  # the peer is not our proxy
+    ({}, "6.6.6.6", "192.0.2.1", "192.0.2.1"),  # no proxy configured: the header means nothing
+    ({"trust_proxy": True}, "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),  # one hop
+])
+def test_finding_06_the_client_address_is_read_right_to_left_past_our_proxies(web: dict, forwarded: str, peer: str,
+                                                                              client: str) -> None:
+    from aiohttp.test_utils import make_mocked_request
+    from aiohttp.web import Application
+
+    from supportbot.config import Config
+    from web.keys import CONFIG
+    from web.security import client_ip
+
+    app = Application()
+    app[CONFIG] = Config.model_validate({"web": web})
+    request = make_mocked_request("GET", "/", headers={"X-Forwarded-For": forwarded}, app=app,
+                                  transport=_Transport(peer))
+    assert client_ip(request) == client
+
+
+class _Transport:
+    def __init__(self, peer: str) -> None:
+        self.peer = peer
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return (self.peer, 40000) if name == "peername" else default
+
+    def is_closing(self) -> bool:
+        return False

@@ -143,7 +143,8 @@ async def test_subscriber_and_agent_talk_live_then_the_subscriber_rates(server: 
     await rating.nth(3).click()
     await expect(sub.locator("#messages li.out .text").last).to_have_text(
         "Спасибо за оценку! Если понадобится помощь — пишите.")
-    await expect(sub.locator("#messages li.in .text").last).to_have_text("4")  # the button's title, not its payload
+    # a pressed button is shown (and stored) as its title; its payload (rate:4) is kept apart for the core
+    await expect(sub.locator("#messages li.in .text").last).to_have_text("4")
     await expect(sub.locator("#csat")).to_be_visible()  # an optional comment to the rating
     await sub.fill("#csat-comment", "Быстро и вежливо")
     await sub.click("#csat-send")
