@@ -83,7 +83,7 @@ def explain(kb: KnowledgeBase, config: Config, text: str) -> str:
     """How a message is read: the repair, the matcher's scores with their parts, and — with the
     model trained for these files — the classifier's guesses and each candidate's probability."""
     from backends.sandbox import SERVICES
-    from intents.learned import FEATURES, candidate_features, documents, knowledge_digest
+    from intents.learned import FEATURES, NONE_VETO, candidate_features, documents, knowledge_digest, none_ahead
     from intents.understanding import KnowledgeHolder
 
     from .runtime import SHIPPED_MODEL, shipped_model, with_catalogue
@@ -113,8 +113,10 @@ def explain(kb: KnowledgeBase, config: Config, text: str) -> str:
         lines.append(f"{p:.3f} {name} ← {parts}")
     stacker = model.stacker
     verdict = f"answer: {reading.entry_id}" if reading.entry_id else "no answer (the nearest topics and the operator)"
+    ahead = none_ahead(scores, model.classifier.classes)
+    veto = f"; the classifier's 'none of them' is {ahead:.2f} ahead (> {NONE_VETO}): declined" if ahead > NONE_VETO else ""
     lines.append(f"probability {reading.score} (answered from {stacker.threshold}, or {stacker.agreed} when the "
-                 f"matcher alone answers the same): {verdict}")
+                 f"matcher alone answers the same){veto}: {verdict}")
     return "\n".join(lines)
 
 

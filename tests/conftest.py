@@ -28,13 +28,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The PostgreSQL + Redis run leaves out what touches no database or bus (`storage_free`) and what
-    checks the bot's words through a runtime whose storage only holds the conversation (`wording`):
-    the SQLite run has covered them, and they would test nothing new there."""
+    """The PostgreSQL + Redis run leaves out what touches no database or bus (`storage_free`), what
+    checks the bot's words through a runtime whose storage only holds the conversation (`wording`),
+    and the pages in Chromium (the browser tests' group: a page shows what the server sends on any
+    storage, and the run covers those server paths with raw HTTP and WebSocket clients): the SQLite
+    run has covered them, and they would test nothing new there."""
     if load_config().storage.backend != "postgres":
         return
-    kept = [item for item in items
-            if item.get_closest_marker("storage_free") is None and item.get_closest_marker("wording") is None]
+
+    def once(item: pytest.Item) -> bool:
+        group = item.get_closest_marker("xdist_group")
+        return (item.get_closest_marker("storage_free") is not None or item.get_closest_marker("wording") is not None
+                or (group is not None and group.args[:1] == ("browser",)))
+
+    kept = [item for item in items if not once(item)]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
 

@@ -131,21 +131,41 @@ async def template(cache: Any = None) -> str:
     return _TEMPLATE[0]
 
 
+# not copied: the trained model (2 MB) is in the tests' index cache, which a runtime asks first
+NOT_COPIED = ("schema_migrations", "understanding_models")
+
+
+async def _tables(conn: Any, schema: str) -> list[str]:
+    return [r["table_name"] for r in await conn.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+        schema)]
+
+
+async def _copy_script(conn: Any, source: str, target: str) -> list[str]:
+    """The statements that copy `source`'s rows and sequence values into `target` (FK checks off)."""
+    out = [f'INSERT INTO "{target}"."{name}" SELECT * FROM "{source}"."{name}"'
+           for name in await _tables(conn, source) if name not in NOT_COPIED]
+    for seq in await conn.fetch("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1", source):
+        if seq["last_value"] is not None:
+            out.append(f"SELECT setval('\"{target}\".\"{seq['sequencename']}\"', {int(seq['last_value'])})")
+    return out
+
+
 async def fresh(db: str | Path, cache: Any = None) -> str:
     """Make `db` (a --db value) start as a copy of the template, so that opening it has nothing
     to seed: SQLite copies the file; PostgreSQL migrates the schema and copies the template's rows
     (sequences set to match). Returns `db` as text."""
-    source = await template(cache)
+    key = await template(cache)
     if backend() != "postgres":
         if not os.path.exists(db):  # noqa: ASYNC240 - a test's own file, just made
-            shutil.copyfile(source, db)
+            shutil.copyfile(key, db)
         return str(db)
     import asyncpg
 
     from storage.postgres import PostgresDatabase
     from storage.schema import migrate
 
-    target = schema_for(str(db))
+    target, source = schema_for(str(db)), schema_for(key)
     pg = await PostgresDatabase.open(os.environ["SUPPORTBOT_DATABASE_URL"], str(db), min_size=1, max_size=2)
     try:
         await migrate(pg)
@@ -154,17 +174,8 @@ async def fresh(db: str | Path, cache: Any = None) -> str:
             async with conn.transaction():
                 if await conn.fetchval(f'SELECT count(*) FROM "{target}".kb_entries'):
                     return str(db)
-                await conn.execute("SET LOCAL session_replication_role = replica")  # rows in any order: no FK checks
-                tables = await conn.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 "
-                                          "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'", source)
-                for row in tables:
-                    name = row["table_name"]
-                    await conn.execute(f'INSERT INTO "{target}"."{name}" SELECT * FROM "{source}"."{name}"')
-                for seq in await conn.fetch("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = $1",
-                                            source):
-                    if seq["last_value"] is not None:
-                        await conn.execute("SELECT setval($1::regclass, $2)", f'"{target}"."{seq["sequencename"]}"',
-                                           seq["last_value"])
+                script = ["SET LOCAL session_replication_role = replica", *await _copy_script(conn, source, target)]
+                await conn.execute(";\n".join(script))
         finally:
             await pg.pool.release(conn)
     finally:

@@ -4,6 +4,7 @@ repaired input, the learned model and its storage, abstaining, tone, follow-ups,
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -323,3 +324,17 @@ def test_kb_explain_shows_the_repair_the_model_and_the_decision(config: Config) 
     assert "answer: lk-top-up" in text.splitlines()[-1]
     miss = explain(loader.load(), config, "как настроить точку доступа apn на андроиде")
     assert miss.splitlines()[-1].endswith("no answer (the nearest topics and the operator)")
+
+
+@pytest.mark.storage_free
+def test_the_classifiers_none_of_them_far_ahead_declines_what_the_stacker_would_answer(config: Config) -> None:
+    """Asked the price of porting a number (the base has no prices for it), the stacker alone would
+    answer with the other-phone entry; the classifier's "none of them" far ahead declines it."""
+    from supportbot.kbtools import explain
+
+    text = explain(loader.load(), config, "сколько стоит перенести номер от билайна в теле2")
+    last = text.splitlines()[-1]
+    found = re.search(r"probability ([\d.]+) \(answered from ([\d.]+)", last)
+    assert found and float(found.group(1)) >= float(found.group(2))  # the stacker alone: answered
+    assert "'none of them' is" in last
+    assert last.endswith("no answer (the nearest topics and the operator)")
