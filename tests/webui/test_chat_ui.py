@@ -225,3 +225,13 @@ async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "0")
     assert await latest_in_view(sub)
     assert await sub.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # by keyboard only: type and press Enter
+    await sub.locator("#input").focus()
+    await sub.keyboard.type("+7 900 111-22-33")
+    await sub.keyboard.press("Enter")
+    typed = sub.locator("#messages li.in").last
+    await expect(typed.locator(".text")).to_have_text("+7 900 111-22-33")
+    await expect(typed).to_have_attribute("data-state", "sent")
+    await expect(sub.locator("#input")).to_have_value("")
+    assert await sub.evaluate("document.activeElement.id") == "input"
