@@ -23,6 +23,7 @@ MAX_LABEL = 40
 ASSIST_MESSAGES = 3  # the subscriber's last messages read for suggestions
 ASSIST_SUGGESTIONS = 3
 ASSIST_MIN = 0.05  # a suggestion this unlikely is noise
+MAX_DRAFT = 500
 
 
 class DeskError(ValueError):
@@ -94,19 +95,23 @@ def _kb_text(entry: Any, lang: str) -> str:
     return str(answer or "")
 
 
-async def suggestions(runtime: Any, conversation_id: int) -> list[dict[str, Any]]:
-    """Knowledge-base answers for the subscriber's last messages, in the conversation's language."""
+async def suggestions(runtime: Any, conversation_id: int, draft: str = "") -> list[dict[str, Any]]:
+    """Knowledge-base answers for the subscriber's last messages (and what the agent is typing),
+    in the conversation's language."""
     conv = await runtime.conversations.get(conversation_id)
     if conv is None:
         return []
     rows = await runtime.conversations.messages(conversation_id, 0, limit=100_000)
     said = [r["text"] for r in rows if r["direction"] == "in" and r["text"] and not r.get("payload")]
-    if not said:
+    read = list(zip((1.0, 0.7, 0.5), reversed(said[-ASSIST_MESSAGES:]), strict=False))
+    if len(draft.split()) >= 2:  # the agent's own words say what they are about to answer
+        read.insert(0, (1.5, draft[:MAX_DRAFT]))  # first: it is what the agent is doing now
+    if not read:
         return []
     holder = runtime.knowledge
     kb = holder.kb
     scores: dict[str, float] = {}
-    for weight, text in zip((1.0, 0.7, 0.5), reversed(said[-ASSIST_MESSAGES:]), strict=False):
+    for weight, text in read:
         reading = holder.read(text, conv.lang)
         for entry_id, score in reading.ranked()[:5]:
             scores[entry_id] = max(scores.get(entry_id, 0.0), float(score or 0.0) * weight)
@@ -207,7 +212,10 @@ async def handle(request: web.Request, agent: Agent, op: str, frame: dict[str, A
         conversation_id = await runtime.console.take(agent, handoff_id, now)
         return {"conversation_id": conversation_id, "handoff_id": handoff_id}
     if op == "suggest":
-        return {"suggestions": await suggestions(runtime, _id(frame, "conversation_id"))}
+        draft = frame.get("draft", "")
+        if not isinstance(draft, str):
+            raise DeskError("'draft' must be text")
+        return {"suggestions": await suggestions(runtime, _id(frame, "conversation_id"), draft)}
     if op == "assist_used":
         conversation_id = (await _conversation(runtime, frame)).id
         entry_id = _text(frame, "entry_id", 100)

@@ -87,6 +87,10 @@ async def test_labels_notes_search_and_suggestions(server: Server, http: aiohttp
         suggestions = (await console.ok("suggest", conversation_id=conversation))["suggestions"]
         assert "lk-autopay" in [s["entry_id"] for s in suggestions], suggestions
         assert all(s["text"] and s["title"] for s in suggestions)
+        # what the agent is typing counts too
+        drafted = (await console.ok("suggest", conversation_id=conversation, draft="как пополнить счёт картой"))["suggestions"]
+        assert drafted[0]["entry_id"] != suggestions[0]["entry_id"], drafted
+        assert not (await console.op("suggest", conversation_id=conversation, draft=5))["ok"]
         assert not (await console.op("assist_used", conversation_id=conversation, entry_id="no-such-entry"))["ok"]
         await console.ok("assist_used", conversation_id=conversation, entry_id=suggestions[0]["entry_id"])
         used = server.query("SELECT entry_id FROM assist_usage WHERE conversation_id = ?", (conversation,))

@@ -273,11 +273,12 @@
     reply.setSelectionRange(reply.value.length, reply.value.length);
     request("assist_used", {conversation_id: current.conversation.id, entry_id: s.entry_id}).catch(convError);
   }
-  function suggest() {
+  function suggest(draft) {
     if (!current || $("actions").hidden) { renderSuggestions([]); return; }
-    request("suggest", {conversation_id: current.conversation.id}).then(function (d) { renderSuggestions(d.suggestions); })
+    request("suggest", {conversation_id: current.conversation.id, draft: draft || ""}).then(function (d) { renderSuggestions(d.suggestions); })
       .catch(function () { renderSuggestions([]); });
   }
+  var draftTimer = null;
 
   function convError(e) { $("conv-error").textContent = String(e); }
 
@@ -370,6 +371,8 @@
   });
   $("reply").addEventListener("keydown", function (ev) { if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); $("send").click(); } });
   $("reply").addEventListener("input", function () {
+    clearTimeout(draftTimer);  // while the agent types: suggestions for what they are writing too
+    draftTimer = setTimeout(function () { suggest($("reply").value); }, 700);
     var now = Date.now();
     if (current && now - typingSent > 2000) {
       typingSent = now;
