@@ -15,8 +15,8 @@ from playwright.async_api import Frame, Page, expect
 from intents.replies import Incoming
 from kernel.clock import utcnow
 
-from .conftest import Server, new_agent
-from .test_browser_flow import NewContext, new_context
+from .conftest import ADMIN_PASSWORD, AgentAccount, Server, new_agent
+from .test_browser_flow import NewContext, new_context, open_console
 from .test_chat_ui import DESKTOP, PHONE, SCREENSHOTS, assert_axe_clean
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.xdist_group("browser")]
@@ -191,3 +191,31 @@ async def test_editor_and_analytics_pages(server: Server, new_context: NewContex
     await page.set_viewport_size(PHONE)
     await page.wait_for_timeout(300)  # the charts resize
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+async def test_admin_console_tabs_and_canned_replies(server: Server, new_context: NewContext) -> None:
+    admin = AgentAccount(1, "admin", "Administrator", "admin", ADMIN_PASSWORD)
+    console = await open_console(await new_context(), server, admin)
+    await console.set_viewport_size(DESKTOP)
+    await expect(console.locator("#queue-empty, #queue li").first).to_be_visible()
+    await assert_axe_clean(console)  # the queue (empty or not)
+
+    # canned replies: an admin adds one in English; agents get it in English conversations
+    await console.click("#tabs button[data-tab='canned']")
+    await expect(console.locator("#canned-table tbody tr").first).to_be_visible()
+    form = console.locator("#canned-form")
+    await form.locator("select[name=lang]").select_option("en")
+    await form.locator("input[name=title]").fill("Refund time")
+    await form.locator("textarea[name=text]").fill("A refund reaches your card within **3 working days**.")
+    await form.locator("button[type=submit]").click()
+    row = console.locator("#canned-table tbody tr", has_text="Refund time")
+    await expect(row.locator("td").first).to_have_text("English")
+    await assert_axe_clean(console)
+    await row.get_by_role("button", name="Delete Refund time (en)").click()
+    await expect(row).to_have_count(0)
+
+    for tab in ("agents", "tickets", "search", "ratings"):
+        await console.click(f"#tabs button[data-tab='{tab}']")
+        await expect(console.locator(f"#tab-{tab}")).to_be_visible()
+        await expect(console.locator(f"#tabs button[data-tab='{tab}']")).to_have_attribute("aria-current", "page")
+        await assert_axe_clean(console)
