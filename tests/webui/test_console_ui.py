@@ -81,7 +81,10 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     await expect(item.locator(".name")).to_have_text(NAME)
     await expect(item.locator(".phone")).to_have_text(" " + NUMBER)
     await expect(item.locator(".meta")).to_contain_text("Web chat · Russian · ")
-    await expect(item.locator(".wait")).to_have_class(re.compile(r"\bwait-ok\b"))
+    timer = item.locator(".wait")
+    await expect(timer).to_have_class(re.compile(r"\bwait-(ok|warn|long)\b"))  # coloured by how long
+    shown = await timer.inner_text()
+    await expect(timer).not_to_have_text(shown)  # it ticks
     await expect(item.locator(".preview")).to_have_text(question)
     assert re.search(r"^\(\d+\) Support console$", await console.title())  # the tab title counts who waits
 

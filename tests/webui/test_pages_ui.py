@@ -189,8 +189,13 @@ async def test_editor_and_analytics_pages(server: Server, new_context: NewContex
     await expect(page.locator("#logout button")).to_have_text("Sign out")
     await assert_axe_clean(page)
     await page.set_viewport_size(PHONE)
-    await page.wait_for_timeout(300)  # the charts resize
-    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    width = 0
+    for _ in range(100):  # the charts resize to the new width
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        if width <= PHONE["width"]:
+            break
+        await asyncio.sleep(0.05)
+    assert width <= PHONE["width"]
 
 
 async def test_admin_console_tabs_and_canned_replies(server: Server, new_context: NewContext) -> None:
