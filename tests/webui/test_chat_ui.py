@@ -7,6 +7,7 @@ reconnect (once), the queue's honest wait with the form offer; axe-core on every
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,47 @@ async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new
     await expect(typed).to_have_attribute("data-state", "sent")
     await expect(sub.locator("#input")).to_have_value("")
     assert await sub.evaluate("document.activeElement.id") == "input"
+
+
+async def test_a_message_the_server_could_not_store_is_failed_then_retried_or_deleted(
+        server: Server, new_context: NewContext) -> None:
+    context = await new_context()
+    refused: list[str] = []
+
+    def socket(route: WebSocketRoute) -> None:
+        to_server = route.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "say" and len(refused) < 2 and frame["id"] not in refused:
+                refused.append(frame["id"])  # as the server says when the database cannot store it
+                route.send(json.dumps({"type": "error", "id": frame["id"], "error": "storage_unavailable",
+                                       "text": "Сейчас не получается сохранить сообщение, оно не отправлено."}))
+            else:
+                to_server.send(message)
+
+        route.on_message(from_page)
+
+    await context.route_web_socket(re.compile(r"/ws/chat"), socket)
+    sub = await open_chat_at(context, server, PHONE)
+    await chat_say(sub, "как пополнить счёт")
+    first = sub.locator("#messages li.in").last
+    await expect(first).to_have_attribute("data-state", "failed")
+    await expect(sub.locator("#error")).to_have_text("Сейчас не получается сохранить сообщение, оно не отправлено.")
+    await assert_axe_clean(sub)
+    await first.get_by_role("button", name="Повторить").click()  # sent again with the same client id
+    await expect(first).to_have_attribute("data-state", "sent")
+    conversation = await conversation_of(sub, server)
+    stored = server.query("SELECT client_id FROM messages WHERE conversation_id = ? AND text = ?",
+                          (conversation, "как пополнить счёт"))
+    assert stored == [{"client_id": refused[0]}]
+
+    await chat_say(sub, "как узнать баланс")
+    second = sub.locator("#messages li.in", has_text="как узнать баланс")
+    await expect(second).to_have_attribute("data-state", "failed")
+    await second.get_by_role("button", name="Удалить").click()  # given up: gone, and not kept for later
+    await expect(second).to_have_count(0)
+    assert await sub.evaluate("Object.keys(localStorage).filter(k => k.startsWith('sb_pending:'))"
+                              ".map(k => JSON.parse(localStorage.getItem(k))).flat().length") == 0
+    assert not server.query("SELECT id FROM messages WHERE conversation_id = ? AND text = ?",
+                            (conversation, "как узнать баланс"))

@@ -15,7 +15,7 @@
          form_offer: "Оставить обращение", form_title: "Оставить обращение через форму",
          operator: "С вами оператор", offline: "Нет связи, переподключаюсь…",
          too_long: "Сообщение слишком длинное (до 2000 символов).", rate_limited: "Слишком часто, подождите немного.",
-         failed: "Не отправлено.", retry: "Повторить", sending: "отправляется…", sent: "доставлено",
+         failed: "Не отправлено.", retry: "Повторить", discard: "Удалить", sending: "отправляется…", sent: "доставлено",
          min: "мин", lessmin: "меньше минуты", you: "Вы", bot: "Бот", agent: "Оператор",
          bot_typing: "Бот печатает…", agent_typing: "Оператор печатает…",
          csat: "Хотите добавить комментарий к оценке? (необязательно)", csat_send: "Отправить", csat_skip: "Пропустить",
@@ -27,7 +27,7 @@
          form_offer: "Leave a request", form_title: "Leave a request in the feedback form",
          operator: "An operator is with you", offline: "Offline, reconnecting…",
          too_long: "The message is too long (2,000 characters at most).", rate_limited: "Too fast, please wait a little.",
-         failed: "Not sent.", retry: "Retry", sending: "sending…", sent: "delivered",
+         failed: "Not sent.", retry: "Retry", discard: "Delete", sending: "sending…", sent: "delivered",
          min: "min", lessmin: "under a minute", you: "You", bot: "Bot", agent: "Operator",
          bot_typing: "The bot is typing…", agent_typing: "The operator is typing…",
          csat: "Would you like to add a comment to your rating? (optional)", csat_send: "Send", csat_skip: "Skip",
@@ -127,6 +127,12 @@
         $("input").focus();
       });
       st.appendChild(again);
+      var drop = document.createElement("button");
+      drop.type = "button"; drop.className = "retry"; drop.textContent = T.discard;
+      drop.addEventListener("click", function () {  // given up: forgotten here too
+        settle(li.dataset.cid); delete bubbles[li.dataset.cid]; li.remove(); $("input").focus();
+      });
+      st.appendChild(drop);
     }
   }
 
