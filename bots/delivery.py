@@ -29,7 +29,6 @@ from intents.dialogue import Core
 from intents.replies import Button, Incoming, Outcome, Reply
 from kernel.bus import EventBus
 from kernel.clock import utcnow
-from storage.conversations import ConversationStore
 from storage.db import Database, Statement
 from storage.inbox import UPDATE_ATTEMPTS, Inbox
 from storage.outbox import MAX_ATTEMPTS, Outbox
@@ -96,8 +95,6 @@ class ChannelRunner:
         self.pacer = pacer
         self.inbox = Inbox(db)
         self.outbox = Outbox(db)
-        # the core's store, when it is ours: the replies and the update's done mark go with the turn's write
-        self.conversations = core.conversations if isinstance(core.conversations, ConversationStore) else None
         self.concurrency = concurrency
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()
@@ -230,7 +227,6 @@ class ChannelRunner:
             replies = False
             for index, msg in enumerate(parsed.messages):
                 msg.message_id = f"{row['update_key']}:{index}"
-                key = (msg.channel, msg.message_id)
                 with_turn: list[Statement] = []
 
                 def finish(outcome: Outcome, msg: Incoming = msg, at_end: bool = index == last,
@@ -240,13 +236,7 @@ class ChannelRunner:
                         into.append(Inbox.done_statement(row["id"], now))
                     return into
 
-                if self.conversations is not None:
-                    self.conversations.attach(key, lambda result, finish=finish: finish(Outcome.from_json(result)))
-                try:
-                    outcome = await self.core.handle(msg)
-                finally:
-                    if self.conversations is not None:
-                        self.conversations.detach(key)
+                outcome = await self.core.handle(msg, also=finish)
                 replies |= bool(outcome.replies)
                 if not with_turn:  # the stored outcome of a message answered before: queued here
                     statements += finish(outcome)

@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 import weakref
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -81,7 +82,10 @@ class Core:
 
     # -- the one entry point -------------------------------------------------------------------
 
-    async def handle(self, msg: Incoming) -> Outcome:
+    async def handle(self, msg: Incoming, also: Callable[[Outcome], Sequence[Any]] | None = None) -> Outcome:
+        """Answer one message. `also`, given the outcome, returns writes the caller wants committed with
+        the turn (opaque to the core: a channel queues the replies and marks its update done); it is
+        not called for a message already answered (its stored outcome is returned)."""
         started = time.perf_counter()
         now = msg.now or utcnow()
         # nothing that cannot be stored goes further (a lone surrogate once failed the turn's
@@ -107,9 +111,10 @@ class Core:
                 if prior is not None:
                     return Outcome([], lang=conv.lang, outcome="duplicate", message_id=prior["id"],
                                    at=prior["created_at"])
-            return await self._handle(msg, conv, now, started)
+            return await self._handle(msg, conv, now, started, also)
 
-    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float) -> Outcome:
+    async def _handle(self, msg: Incoming, conv: Conversation, now: datetime, started: float,
+                      also: Callable[[Outcome], Sequence[Any]] | None = None) -> Outcome:
         holder = self.knowledge
         truncated = len(msg.text) > MAX_TEXT
         if truncated:
@@ -134,7 +139,8 @@ class Core:
             conv, shown, [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
                           for r in step.replies], now,
             author=msg.user_id, intent=step.intent, action=step.action, score=step.score, outcome=step.outcome,
-            message_key=key, result=outcome.to_json() if key else None, client_id=msg.client_id, payload=msg.button)
+            message_key=key, result=outcome.to_json() if key else None, client_id=msg.client_id, payload=msg.button,
+            also=also(outcome) if also else ())
         outcome.message_id, outcome.at = stored_id, stamp(now)
         outcome.handoff = status in ("queued", "operator")
         for observer in self.observers:  # counted before anyone hears of the turn (metrics match what was seen)

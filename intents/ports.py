@@ -8,6 +8,7 @@ import-linter contract in pyproject.toml keeps it so).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,9 +54,12 @@ class ConversationRepository(Protocol):
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
                           message_key: tuple[str, str] | None = None, result: str | None = None,
-                          client_id: str | None = None, payload: str | None = None) -> tuple[str, int]:
-        """Everything a turn writes, in one transaction; the conversation's status afterwards and the
-        id of the user's message. A `client_id` already stored in the conversation fails the turn."""
+                          client_id: str | None = None, payload: str | None = None,
+                          also: Sequence[Any] = ()) -> tuple[str, int]:
+        """Everything a turn writes, in one transaction, with `also` (the caller's own writes, opaque
+        to the core: a channel's replies queued and its update marked done); the conversation's
+        status afterwards and the id of the user's message. A `client_id` already stored in the
+        conversation fails the turn."""
 
     async def client_message(self, conversation_id: int, client_id: str) -> dict[str, Any] | None:
         """The message stored under the sender's own id in this conversation (id, created_at), if any."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,23 +21,9 @@ def _conversation(row: dict[str, Any]) -> Conversation:
     )
 
 
-TurnWrites = Callable[[str], Sequence[Statement]]  # the turn's stored result (Outcome JSON) → statements
-
-
 class ConversationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._with_turn: dict[tuple[str, str], TurnWrites] = {}
-
-    def attach(self, message_key: tuple[str, str], writes: TurnWrites) -> None:
-        """Have the turn of this platform message (channel, message id) also commit `writes(result)`
-        (insert or update statements without results), where `result` is the turn's outcome as
-        stored: a channel queues the replies and marks its update done in the turn's own write.
-        Called only when the turn is done now (not for a message answered before); `detach` after."""
-        self._with_turn[message_key] = writes
-
-    def detach(self, message_key: tuple[str, str]) -> None:
-        self._with_turn.pop(message_key, None)
 
     async def get_or_create(self, channel: str, user_key: str, now: datetime, chat_id: str = "",
                             display_name: str = "") -> Conversation:
@@ -138,20 +124,20 @@ class ConversationStore:
     async def record_turn(self, conv: Conversation, inbound: str, replies: list[dict[str, Any]], now: datetime, *,
                           author: str, intent: str | None, action: str | None, score: float | None, outcome: str,
                           message_key: tuple[str, str] | None = None, result: str | None = None,
-                          client_id: str | None = None, payload: str | None = None) -> tuple[str, int]:
+                          client_id: str | None = None, payload: str | None = None,
+                          also: Sequence[Statement] = ()) -> tuple[str, int]:
         """Everything a turn writes, in one transaction: the user's message (with the sender's own id
         for it, unique in the conversation, and a pressed button's payload), the state, the bot's
         replies, the turn log and (for a platform message) its result, kept so that a redelivery
-        of the same message gets the same answer without doing the turn again; and what was
-        attached to the message (`attach`). Returns the conversation's status afterwards and the
-        id of the user's message.
+        of the same message gets the same answer without doing the turn again; and `also`, what
+        the caller writes with the turn (a channel: the replies queued, the update marked done;
+        insert or update statements without results). Returns the conversation's status afterwards
+        and the id of the user's message.
 
         On PostgreSQL it is one statement (a transaction by itself: no BEGIN, no COMMIT): the
         conversation's row is updated first, so its messages are inserted under the row's lock
         and one conversation's message ids become visible in order."""
         when = stamp(now)
-        writes = self._with_turn.pop(message_key, None) if message_key is not None else None
-        also = writes(result) if writes is not None and result is not None else ()
         state = json.dumps(conv.state, ensure_ascii=False)
         turn_log = (conv.id, conv.channel, conv.lang, inbound[:1000], intent, action, score, outcome,
                     "\n".join(r["text"] for r in replies)[:1000], when)

@@ -24,17 +24,6 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    def reply_statement(channel: str, chat_id: str, user: tuple[str, str], key: str, payload: dict[str, Any],
-                        now: datetime) -> Statement:
-        """Queue a reply to a user's message; `user` is the conversation's (channel, user key), looked
-        up in the same statement. Nothing when the key is already queued."""
-        return Statement(
-            "INSERT INTO outbox (channel, chat_id, conversation_id, dedupe_key, payload, status, next_at, created_at) "
-            "VALUES (?, ?, (SELECT id FROM conversations WHERE channel = ? AND user_key = ?), ?, ?, 'pending', ?, ?) "
-            "ON CONFLICT (dedupe_key) DO NOTHING",
-            (channel, chat_id, *user, key, json.dumps(payload, ensure_ascii=False), stamp(now), stamp(now)))
-
-    @staticmethod
     def replies_statement(channel: str, chat_id: str, user: tuple[str, str], items: list[tuple[str, dict[str, Any]]],
                           now: datetime) -> Statement:
         """Queue a turn's replies (`items`: key and payload of each, in order) in one statement: the

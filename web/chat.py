@@ -236,15 +236,15 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     sock = ChatSocket(ws, lang or conv.lang, address)
     hub.open_by_address[address] += 1
-    rows = await runtime.conversations.messages(conv.id, after, limit=100_000)
-    rows = rows[-HISTORY:]
-    sock.last_id = rows[-1]["id"] if rows else after
-    status = await hub.status(conv.id)
-    sock.status = status["state"]
-    await sock.send({"type": "history", "messages": [_message(r) for r in rows], **status})
-    hub.sockets[conv.id].add(sock)
     metrics.ws_sessions.inc()
     try:
+        rows = await runtime.conversations.messages(conv.id, after, limit=100_000)
+        rows = rows[-HISTORY:]
+        sock.last_id = rows[-1]["id"] if rows else after
+        status = await hub.status(conv.id)
+        sock.status = status["state"]
+        await sock.send({"type": "history", "messages": [_message(r) for r in rows], **status})
+        hub.sockets[conv.id].add(sock)
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 if msg.type == WSMsgType.ERROR:
@@ -256,7 +256,7 @@ async def chat_socket(request: web.Request) -> web.WebSocketResponse:
         if hub.open_by_address[address] <= 0:
             hub.open_by_address.pop(address, None)
         hub.sockets[conv.id].discard(sock)
-        if not hub.sockets[conv.id]:
+        if not hub.sockets.get(conv.id):
             hub.sockets.pop(conv.id, None)
             hub.waiting.discard(conv.id)
         metrics.ws_sessions.dec()
