@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ __all__ = ["new_context"]  # the fixture, used here too
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# the README's pictures are taken when asked for (they change with every run: times, ids), so
+# that a test run leaves the working tree clean: SUPPORTBOT_SCREENSHOTS=1 pytest tests/webui -n0
+TAKE_SCREENSHOTS = os.environ.get("SUPPORTBOT_SCREENSHOTS") == "1"
 DESKTOP = {"width": 1366, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -40,6 +44,13 @@ async def axe_violations(page: Page, frame_selector: str | None = None) -> list[
         return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
     }""")
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+async def picture(page: Page, name: str, full_page: bool = False) -> None:
+    """A picture of the page for the README (docs/screenshots/NAME.png), when asked for."""
+    if TAKE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 async def assert_axe_clean(page: Page) -> None:
@@ -193,8 +204,7 @@ async def test_chat_journey_on_a_desktop(server: Server, new_context: NewContext
     await expect(sub.locator("#messages li.greeting")).to_have_count(0)
     assert "[kb:" not in await sub.locator("#messages").inner_text()
     await assert_axe_clean(sub)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await sub.screenshot(path=str(SCREENSHOTS / "chat.png"))
+    await picture(sub, "chat")
 
 
 async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new_context: NewContext) -> None:
@@ -219,8 +229,7 @@ async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new
     await expect(sub.locator("#form-offer")).to_be_visible()
     assert await latest_in_view(sub)
     await assert_axe_clean(sub)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await sub.screenshot(path=str(SCREENSHOTS / "chat-phone.png"))
+    await picture(sub, "chat-phone")
     await sub.click("#form-offer")
     await expect(sub.locator("#messages li.in .text").last).to_have_text("Leave a request in the feedback form")
     await expect(sub.locator("body")).to_have_attribute("data-handoff", "0")

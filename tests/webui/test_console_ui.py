@@ -17,7 +17,7 @@ from intents.replies import Contact, Incoming
 
 from .conftest import Server, new_agent, queued_chat
 from .test_browser_flow import NewContext, chat_say, conversation_of, new_context, open_console
-from .test_chat_ui import DESKTOP, PHONE, SCREENSHOTS, assert_axe_clean, open_chat_at
+from .test_chat_ui import DESKTOP, PHONE, assert_axe_clean, open_chat_at, picture
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
@@ -170,8 +170,7 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     await expect(console.locator("#transcript li.agent", has_text="Проверяю настройки, минуту")).to_have_count(1)
 
     await assert_axe_clean(console)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await console.screenshot(path=str(SCREENSHOTS / "console.png"), full_page=True)
+    await picture(console, "console", full_page=True)
 
     # search by words finds the conversation (Alt+S opens the search)
     await console.keyboard.press("Alt+s")
@@ -191,4 +190,4 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     await console.set_viewport_size(PHONE)
     assert await console.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await assert_axe_clean(console)
-    await console.screenshot(path=str(SCREENSHOTS / "console-phone.png"))
+    await picture(console, "console-phone")

@@ -17,7 +17,7 @@ from kernel.clock import utcnow
 
 from .conftest import ADMIN_PASSWORD, AgentAccount, Server, new_agent
 from .test_browser_flow import NewContext, new_context, open_console
-from .test_chat_ui import DESKTOP, PHONE, SCREENSHOTS, assert_axe_clean
+from .test_chat_ui import DESKTOP, PHONE, assert_axe_clean, picture
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.xdist_group("browser")]
 expect.set_options(timeout=15_000)
@@ -168,8 +168,7 @@ async def test_editor_and_analytics_pages(server: Server, new_context: NewContex
     assert "**" not in await page.locator("#preview-text").inner_text()
     await expect(page.locator("#logout button")).to_have_text("Sign out")
     await assert_axe_clean(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "editor.png"))
+    await picture(page, "editor")
     await page.click("#tabs button[data-tab='unanswered']")
     await expect(page.locator("#unanswered li", has_text=long[:50])).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
