@@ -1,6 +1,6 @@
 """kill -9 with messages in flight, counted per run: the web chat and Telegram.
 
-    .venv/bin/python bench/kill9.py [--runs 10] [--messages 200] [--only webchat|telegram]
+    .venv/bin/python bench/kill9.py [--runs 10] [--messages 200] [--only webchat|telegram] [--per-second N]
 
 Each run starts `supportbot serve` (its own process and temporary database; PostgreSQL + Redis
 when $SUPPORTBOT_CONFIG says so, as in the tests), puts `--messages` in flight, kills the server
@@ -9,7 +9,9 @@ web chat's clients resend what was not acknowledged, with the same client ids; t
 load generator posts again what got no 200, as Telegram redelivers). It prints, per run, how
 many were lost and how many doubled; for Telegram also how many replies the server was sending
 at the kill (attempt marked, not confirmed): the documented window in which a reply may arrive
-twice. The scenarios are the fault suite's (`tests/faults/kill9.py`), which runs one of each.
+twice. `--per-second 30` paces Telegram as Telegram itself does (the default lets the fake take
+replies as fast as the server sends them, which puts more of them in that window). The
+scenarios are the fault suite's (`tests/faults/kill9.py`), which runs one of each.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ async def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--only", choices=("webchat", "telegram"))
+    parser.add_argument("--per-second", type=float, default=1000.0,
+                        help="Telegram sends a second (the fake takes any rate; Telegram's own limit is 30)")
     args = parser.parse_args()
     runs: list[Run] = []
     fake = FakePlatform().start()
@@ -49,7 +53,7 @@ async def main() -> int:
                         finally:
                             server.stop()
                     else:
-                        server = ProcessServer(Path(tmp), {"channels": channel_settings(fake.url)},
+                        server = ProcessServer(Path(tmp), {"channels": channel_settings(fake.url, args.per_second)},
                                                channel_env(("telegram",))).start()
                         try:
                             run = await telegram_run(server, fake, args.messages)

@@ -85,7 +85,7 @@ async def test_agent_replies_with_an_id_are_stored_once(server: AppServer, http:
     await visitor.close()
 
 
-async def test_a_frame_far_over_the_limit_gets_too_long_and_the_socket_stays(server: AppServer,
+async def test_finding_14_a_100kb_frame_gets_too_long_and_the_socket_stays(server: AppServer,
                                                                             http: aiohttp.ClientSession) -> None:
     chat = await ChatClient.open(http, server, lang="en")
     await chat.ws.send_json({"type": "say", "id": "cid-huge-0001", "text": "x" * 100_000})
