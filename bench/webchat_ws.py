@@ -3,6 +3,9 @@
     .venv/bin/python bench/webchat_ws.py [--sessions 2000] [--duration 60]
     .venv/bin/python bench/webchat_ws.py --url http://127.0.0.1:8080 [--pid PID]
 
+(With --url, the server's per-address [limits] must allow the load: every session comes from
+this machine's one address. The server the bench starts has them raised to fit.)
+
 Without --url it starts `supportbot serve` on a free port and a fresh temporary database
 (and stops it at the end). Each session takes its own visitor token (POST /api/chat/session),
 opens /ws/chat and, until the duration is over, sends one of a mix of known questions every
@@ -89,11 +92,16 @@ def raise_fd_limit(needed: int) -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(workdir: Path, sessions: int, min_interval: float) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     config = workdir / "config.toml"
-    config.write_text(f'[payments]\npage_url = "{url}/pay/{{token}}"\n\n[web]\nport = {port}\n', encoding="utf-8")
+    # every simulated visitor comes from this one address: the per-address limits ([limits]) are
+    # raised to fit the load (a real deployment sees thousands of addresses)
+    per_minute = int(sessions * 60 / min_interval * 2) + 1000
+    config.write_text(f'[payments]\npage_url = "{url}/pay/{{token}}"\n\n[web]\nport = {port}\n\n'
+                      f'[limits]\nchat_sessions_per_minute = {sessions * 2 + 100}\nchat_sockets = {sessions + 100}\n'
+                      f'chat_messages_per_minute = {per_minute}\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
     env.update(SUPPORTBOT_CONFIG=str(config), SUPPORTBOT_ADMIN_PASSWORD=secrets.token_urlsafe(12))
     log = open(workdir / "server.log", "wb")
@@ -287,7 +295,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     pid = args.pid
     if url is None:
         workdir = Path(tempfile.mkdtemp(prefix="webchat-bench-"))
-        proc, url = start_server(workdir)
+        proc, url = start_server(workdir, args.sessions, args.min_interval)
         pid = proc.pid
     url = url.rstrip("/")
     await wait_healthy(url, proc)

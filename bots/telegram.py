@@ -127,9 +127,10 @@ class TelegramAdapter:
             sender = query.get("from") or {}
             message = query.get("message") or {}
             chat = (message.get("chat") or {}).get("id", sender.get("id"))
+            data = str(query.get("data", ""))[:200]
             return Parsed([Incoming(
-                channel=self.name, user_id=str(sender.get("id")), chat_id=str(chat), button=str(query.get("data", ""))[:200],
-                lang_hint=_lang(sender), display_name=_name(sender))],
+                channel=self.name, user_id=str(sender.get("id")), chat_id=str(chat), button=data,
+                button_title=_button_title(message, data), lang_hint=_lang(sender), display_name=_name(sender))],
                 ack={"method": "answerCallbackQuery", "callback_query_id": query.get("id")})
         message = update.get("message")
         if not isinstance(message, dict):
@@ -249,6 +250,18 @@ class TelegramAdapter:
                 if parsed.ack:
                     await self.ack(parsed.ack)
                 offset = update.update_id + 1
+
+
+def _button_title(message: dict[str, Any], data: str) -> str | None:
+    """The title of the pressed button, from the keyboard of the message it was under (Telegram
+    sends that message with the press): what the subscriber "said"."""
+    markup = message.get("reply_markup") if isinstance(message, dict) else None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data and isinstance(button.get("text"), str):
+                return button["text"][:200]
+    return None
 
 
 def _lang(user: dict[str, Any]) -> str | None:

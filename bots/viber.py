@@ -134,10 +134,13 @@ class ViberAdapter:
             contact = None
             text = ""
             button = None
+            button_title = None
             if kind == "text":
                 text = str(message.get("text", ""))
-                if is_payload(text):  # a keyboard button sends its ActionBody as text
-                    button, text = text.strip(), ""
+                head, _, title = text.partition("\n")
+                if is_payload(head):  # a keyboard button sends its ActionBody ("payload\ntitle") as text, silently
+                    button, text = head.strip(), ""
+                    button_title = title.strip()[:200] or None
             elif kind == "contact":
                 # Viber cannot tell a "share my number" answer from a forwarded contact card, so the
                 # number is only used to send a login code to, never trusted as the sender's own
@@ -145,7 +148,7 @@ class ViberAdapter:
                 contact = Contact(str(phone), None) if phone else None
             lang = str(sender.get("language") or "")[:2]
             return Parsed([Incoming(channel=self.name, user_id=user, chat_id=user, text=text, button=button,
-                                    contact=contact, lang_hint=lang if lang in ("ru", "en") else None,
+                                    button_title=button_title, contact=contact, lang_hint=lang if lang in ("ru", "en") else None,
                                     display_name=str(sender.get("name", ""))[:100])])
         if event == "conversation_started":
             user = update.get("user") or {}
@@ -212,8 +215,10 @@ def keyboard(reply: Reply, lang: str) -> dict[str, Any] | None:
             buttons.append({"Columns": 6, "Rows": 1, "ActionType": "open-url", "ActionBody": button.payload[4:],
                             "Text": button.title[:250]})
         else:
-            buttons.append({"Columns": 6, "Rows": 1, "ActionType": "reply", "ActionBody": button.payload,
-                            "Text": button.title[:250]})
+            # Silent: Viber does not post the ActionBody into the chat as the subscriber's message; the
+            # title rides along after a line break so that what the subscriber pressed is stored as its title
+            buttons.append({"Columns": 6, "Rows": 1, "ActionType": "reply", "Silent": True,
+                            "ActionBody": f"{button.payload}\n{button.title[:250]}", "Text": button.title[:250]})
     if not buttons:
         return None
     return {"Type": "keyboard", "DefaultHeight": False, "Buttons": buttons}

@@ -115,18 +115,20 @@ class VkAdapter:
                 return Parsed()  # group chats are not a support channel
             text = message.get("text") if isinstance(message.get("text"), str) else ""
             button = _payload(message.get("payload"))
+            title = text.strip()[:200] or None if button is not None else None  # a text button's label is its title
             if button is None and is_payload(text):
                 button, text = text.strip(), ""
             lang = {0: "ru", 3: "en"}.get(info.get("lang_id")) if isinstance(info, dict) else None
             return Parsed([Incoming(channel=self.name, user_id=str(user), chat_id=str(peer), text=text if not button else "",
-                                    button=button, lang_hint=lang)])
+                                    button=button, button_title=title or _title(message.get("payload")), lang_hint=lang)])
         if kind == "message_event":
             user, peer = obj.get("user_id"), obj.get("peer_id")
             button = _payload(obj.get("payload"))
             ack = {"event_id": obj.get("event_id"), "user_id": user, "peer_id": peer}
             if user is None or peer is None or button is None:
                 return Parsed(ack=ack)
-            return Parsed([Incoming(channel=self.name, user_id=str(user), chat_id=str(peer), button=button)], ack=ack)
+            return Parsed([Incoming(channel=self.name, user_id=str(user), chat_id=str(peer), button=button,
+                                    button_title=_title(obj.get("payload")))], ack=ack)
         return Parsed()  # message_reply, typing, joins…
 
     # -- outbound ----------------------------------------------------------------------------------
@@ -204,8 +206,31 @@ def keyboard(reply: Reply) -> str:
         if button.payload.startswith("url:"):
             kb.add_openlink_button(label, button.payload[4:])
         else:
-            kb.add_callback_button(label, payload={"p": button.payload})
+            kb.add_callback_button(label, payload=_button_payload(button.payload, label))
     return kb.get_keyboard()
+
+
+PAYLOAD_LIMIT = 255  # VK's limit of a button's payload (JSON text)
+
+
+def _button_payload(payload: str, title: str) -> dict[str, str]:
+    """{"p": payload, "t": title}: the title comes back with the press (VK sends only the payload),
+    so the subscriber's pressed button is stored as what it said; without it if it would not fit."""
+    data = {"p": payload, "t": title}
+    if len(json.dumps(data, ensure_ascii=False, separators=(",", ":"))) > PAYLOAD_LIMIT:
+        data = {"p": payload}
+    return data
+
+
+def _title(raw: Any) -> str | None:
+    """The pressed button's title from its payload ({"t": …}), if it was sent with one."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+    title = raw.get("t") if isinstance(raw, dict) else None
+    return title[:200] if isinstance(title, str) and title.strip() else None
 
 
 def _payload(raw: Any) -> str | None:

@@ -66,7 +66,7 @@ class Console:
                 "handoff_id": r["handoff_id"], "conversation_id": r["conversation_id"], "status": r["status"],
                 "position": position if r["status"] == "waiting" else None, "reason": r["reason"],
                 "channel": r["channel"], "lang": r["lang"], "name": r["display_name"],
-                "logged_in": r["subscriber_id"] is not None,
+                "logged_in": r["subscriber_id"] is not None, "subscriber_id": r["subscriber_id"],
                 "waiting_seconds": int((now - unstamp(r["enqueued_at"])).total_seconds()),
                 "agent_id": r["agent_id"], "agent_name": r["agent_name"],
                 "preview": (r["preview"] or "")[:120],

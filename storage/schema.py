@@ -467,6 +467,50 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE outbox ADD COLUMN attempted_at TEXT;
         """,
     ),
+    (
+        "0013_agent_console",
+        """
+        ALTER TABLE handoffs ADD COLUMN rating_comment TEXT;
+        CREATE TABLE conversation_notes (
+            id {pk},
+            conversation_id {big} NOT NULL REFERENCES conversations(id),
+            agent_id {big} NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX conversation_notes_conversation ON conversation_notes (conversation_id, id);
+        CREATE TABLE conversation_labels (
+            conversation_id {big} NOT NULL REFERENCES conversations(id),
+            label TEXT NOT NULL,
+            agent_id {big},
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, label)
+        );
+        CREATE INDEX conversation_labels_label ON conversation_labels (label);
+        CREATE TABLE canned_replies (
+            id {pk},
+            lang TEXT NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (lang, title)
+        );
+        CREATE TABLE agent_status (
+            agent_id {big} PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'online',
+            max_open INTEGER NOT NULL DEFAULT 3,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE assist_usage (
+            id {pk},
+            conversation_id {big} NOT NULL,
+            agent_id {big} NOT NULL,
+            entry_id TEXT NOT NULL,
+            used_at TEXT NOT NULL
+        );
+        CREATE INDEX assist_usage_time ON assist_usage (used_at);
+        """,
+    ),
 ]
 
 

@@ -33,6 +33,7 @@ from kernel.clock import utcnow
 from kernel.ratelimit import SharedRateLimiter
 from knowledge import loader
 from knowledge.model import KnowledgeBase
+from storage.agentdesk import AgentDesk
 from storage.agents import AgentStore
 from storage.conversations import ConversationStore
 from storage.db import Database, DatabaseError
@@ -247,8 +248,11 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         conversations = ConversationStore(db)
         agents_store = AgentStore(db, config.web.password_hasher())
         if presence is None:
-            async def presence() -> int:  # agents whose console is open (heartbeats in the database)
-                return len(await agents_store.online(utcnow()))
+            desk = AgentDesk(db)
+
+            async def presence() -> int:  # agents whose console is open (heartbeats in the database), not away
+                online = await agents_store.online(utcnow())
+                return len(online) - await desk.away(online)
         handoff = HandoffQueue(db, conversations, presence, config.handoff.max_wait_minutes)
         key = await load_secret(db, "login", config.secret(config.login.secret_env))
         lc = config.login

@@ -296,6 +296,26 @@ class AppServer(_Server):
 
         return self.app[RUNTIME]
 
+    async def drop_chat_sockets(self) -> int:
+        """Close every web-chat socket from the server's side (as a network failure would look to
+        the pages, which then reconnect); how many were closed."""
+        from web.keys import CHAT_HUB
+
+        hub = self.app[CHAT_HUB]
+        sockets = [s for group in list(hub.sockets.values()) for s in list(group)]
+        for sock in sockets:
+            await sock.ws.close(code=1011, message=b"dropped by the test")
+        return len(sockets)
+
+    async def drop_console_sockets(self) -> int:
+        """Close every agent console socket from the server's side (the pages reconnect)."""
+        from web.keys import CONSOLE_HUB
+
+        sockets = list(self.app[CONSOLE_HUB].sockets)
+        for sock in sockets:
+            await sock.ws.close(code=1011, message=b"dropped by the test")
+        return len(sockets)
+
     async def create_agent(self, login: str, name: str, role: str = "agent", password: str = AGENT_PASSWORD
                            ) -> AgentAccount:
         """A console account made in-process (as the admin's console or `agents add` would)."""

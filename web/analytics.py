@@ -21,6 +21,7 @@ from storage.diagnoses import DiagnosisStore
 from storage.handoffs import HandoffStore
 from storage.turns import TurnLog
 
+from .desk import assist_usage
 from .editor import STATIC, editor_only
 from .keys import RUNTIME
 
@@ -84,16 +85,24 @@ async def compute(runtime: Any, start: date, end: date) -> dict[str, Any]:
     voices = await TurnLog(runtime.db).said(("praise", "complaint"), lo, hi, 200)
     diagnoses = await DiagnosisStore(runtime.db).stats(unstamp(lo), unstamp(hi))
     total_conversations = sum(len(ids) for by in conversations.values() for ids in by.values())
+    per_day_conversations = {d: sum(len(ids) for ids in conversations[d].values()) if d in conversations else 0
+                             for d in days}  # read before the per-channel lists below fill in empty days
+    kb = runtime.knowledge.kb
+    assist = await assist_usage(runtime, lo, hi)
     return {
         "from": start.isoformat(), "to": end.isoformat(), "days": days, "channels": sorted(channels),
         "messages": {ch: [messages[d][ch] for d in days] for ch in sorted(channels)},
         "conversations": {ch: [len(conversations[d][ch]) for d in days] for ch in sorted(channels)},
         "fallback_rate": [round(fallbacks[d] / per_day[d], 3) if per_day[d] else None for d in days],
-        "handoff_rate": [round(handoffs_per_day[d] / max(1, sum(len(x) for x in conversations[d].values())), 3)
-                         if conversations[d] else None for d in days],
+        # a day without conversations has no rate (a gap in the chart, not a zero)
+        "handoff_rate": [round(handoffs_per_day[d] / per_day_conversations[d], 3) if per_day_conversations[d] else None
+                         for d in days],
         "wait_seconds": {"average": [round(sum(waits[d]) / len(waits[d]), 1) if waits[d] else None for d in days],
                          "max": [round(max(waits[d]), 1) if waits[d] else None for d in days]},
-        "top_entries": [{"entry": e, "count": n} for e, n in entries.most_common(15)],
+        "top_entries": [{"entry": e, "title": kb.by_id[e].title.get("en") if e in kb.by_id else e, "count": n}
+                        for e, n in entries.most_common(15)],
+        # knowledge-base answers agents took from the console's suggestions
+        "assist": {"used": sum(a["used"] for a in assist), "entries": assist},
         "totals": {"messages": len(turns), "conversations": total_conversations,
                    "fallbacks": sum(fallbacks.values()), "handoffs": len(handoffs),
                    "fallback_rate": round(sum(fallbacks.values()) / len(turns), 3) if turns else None,

@@ -131,6 +131,7 @@ def create_app(config: Config, db_path: str | None = None, cache: IndexCache | N
     from .console import setup_console
     from .editor import setup_editor
     from .feedback import setup_feedback
+    from .greeting import setup_greeting
     from .payments import setup_payments
 
     app = web.Application(middlewares=[timing, security_headers, failures], client_max_size=MAX_BODY)
@@ -144,6 +145,7 @@ def create_app(config: Config, db_path: str | None = None, cache: IndexCache | N
     app.cleanup_ctx.append(background_ctx)
     setup_health(app)
     setup_chat(app)
+    setup_greeting(app)
     setup_feedback(app)
     setup_console(app)
     setup_payments(app)

@@ -29,6 +29,7 @@ from storage.agents import Agent, AgentError, LoginDelays, normalize_login
 from storage.db import storage_failure
 from storage.logins import load_secret
 
+from . import desk
 from .keys import CONSOLE_HUB, INSTANCE, METRICS, RUNTIME
 from .security import client_ip, csrf_ok, csrf_token, origin_allowed, set_cookie
 
@@ -72,9 +73,16 @@ class ConsoleHub:
                     await self.on_event(f"conv:{sock.open_conversation}", {})
             topic = "queue"
         if topic == "queue":
-            items = await runtime.console.queue_items(utcnow())
+            items = await desk.queue_items(runtime, utcnow())
             for sock in list(self.sockets):
                 await sock.send({"type": "queue", "items": items})
+            # assignment by the queue: the one waiting longest goes to an agent here who asked for it
+            # ("auto"), within their limit (a take publishes "queue" again: the next one follows)
+            given = await desk.auto_assign(runtime, items, [s.agent for s in self.sockets], utcnow())
+            handoff = await runtime.console.handoffs.get(given) if given is not None else None
+            if handoff and handoff["assigned_at"]:
+                self.app[METRICS].observe_wait(
+                    (unstamp(handoff["assigned_at"]) - unstamp(handoff["enqueued_at"])).total_seconds())
         elif topic.startswith("conv:"):
             conversation_id = int(topic[5:])
             for sock in [s for s in self.sockets if s.open_conversation == conversation_id]:
@@ -213,7 +221,7 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
 
     beating = asyncio.create_task(beat())
     try:
-        await sock.send({"type": "queue", "items": await runtime.console.queue_items(utcnow())})
+        await sock.send({"type": "queue", "items": await desk.queue_items(runtime, utcnow())})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 if msg.type == WSMsgType.ERROR:
@@ -261,7 +269,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
 
     try:
         if op == "queue":
-            return ok(items=await console.queue_items(now))
+            return ok(items=await desk.queue_items(runtime, now))
         if op == "open":
             conversation_id = _int(frame, "conversation_id")
             data = await console.open(agent, conversation_id, now)
@@ -269,6 +277,7 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
             sock.last_id = data["messages"][-1]["id"] if data["messages"] else 0
             return ok(**data)
         if op == "take":
+            await desk.check_can_take(runtime, agent)
             conversation_id = await console.take(agent, _int(frame, "handoff_id"), now)
             handoff = await console.handoffs.get(_int(frame, "handoff_id"))
             if handoff and handoff["assigned_at"]:
@@ -309,8 +318,11 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                                for k in sorted(kb.messages) if k.startswith("canned_") and not k.endswith("_title")])
         if op == "agents":
             online = set(await runtime.agents.online(now))
+            statuses = await desk.agent_statuses(runtime)
             return ok(agents=[{"id": a.id, "login": a.login, "name": a.name, "role": a.role, "active": a.active,
-                               "online": a.id in online} for a in await runtime.agents.all()])
+                               "online": a.id in online,
+                               "status": statuses.get(a.id, {}).get("status", "online") if a.id in online else "offline",
+                               "max_open": statuses.get(a.id, {}).get("max_open", 3)} for a in await runtime.agents.all()])
         if op in ("create_agent", "set_role", "set_active", "reset_password"):
             if not agent.can("admin"):
                 return {"type": "result", "id": rid, "op": op, "ok": False, "error": "only an admin can do this"}
@@ -327,11 +339,19 @@ async def handle_op(request: web.Request, sock: ConsoleSocket, frame: dict[str, 
                     raise AgentError("you cannot deactivate yourself")
                 await agents.set_active(target, bool(frame.get("active")))
                 if not frame.get("active"):
-                    runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # cut off
+                    hub = request.app[CONSOLE_HUB]  # cut off here at once (no push in flight reaches them)
+                    for cut in [s for s in hub.sockets if s.agent.id == target]:
+                        hub.sockets.discard(cut)
+                        with contextlib.suppress(Exception):
+                            await cut.ws.close(code=4001, message=b"account disabled")
+                    runtime.events.publish("agents", {"type": "deactivated", "agent_id": target})  # and elsewhere
                     await console.release_agent(target, now)  # their conversations go back to the queue
             else:
                 await agents.set_password(target, _str(frame, "password"))
             return ok()
+        data = await desk.handle(request, agent, str(op), frame, now)
+        if data is not None:
+            return ok(**data)
         return {"type": "result", "id": rid, "op": op, "ok": False, "error": "unknown op"}
     except (ConsoleError, AgentError, ValueError) as exc:
         return {"type": "result", "id": rid, "op": op, "ok": False, "error": str(exc)}

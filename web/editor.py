@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -110,19 +111,37 @@ async def list_entries(request: web.Request, session: Session) -> web.Response:
     if show_retired:
         entries += [(e, True) for e in await runtime.kb_store.retired()]
     out = []
-    for entry, retired in entries:
+    for position, (entry, retired) in enumerate(entries):
         if group and entry.group != group:
             continue
         langs = [lang] if lang in ("ru", "en") else ["ru", "en"]
-        haystack = [entry.id, *(entry.title.get(la) for la in langs), *(entry.answer.get(la) for la in langs),
-                    *(x for la in langs for x in getattr(entry.examples, la))]
-        if q and not any(q in h.lower() for h in haystack):
+        rank = _rank(q, entry, langs) if q else 0.0
+        if rank is None:
             continue
         out.append({"id": entry.id, "group": entry.group, "title": {"ru": entry.title.ru, "en": entry.title.en},
                     "examples": {"ru": len(entry.examples.ru), "en": len(entry.examples.en)},
-                    "action": entry.action, "handoff": entry.handoff, "retired": retired})
+                    "action": entry.action, "handoff": entry.handoff, "retired": retired, "_order": (-rank, position)})
+    out.sort(key=lambda item: item.pop("_order"))  # the best match first; the file's order otherwise
     groups = sorted({e.group for e, _ in entries})
     return web.json_response({"entries": out, "groups": groups, "revision": await runtime.kb_store.revision()})
+
+
+def _rank(q: str, entry: Entry, langs: list[str]) -> float | None:
+    """How well an entry matches a search (None: not at all). Its id and title count most, then
+    its best example, then its answer; a whole word beats a part of one, and the shorter the text
+    the words are found in, the more it is about them ("611": support-611 before lk-security)."""
+    words = re.compile(r"(?<!\w)" + re.escape(q) + r"(?!\w)")
+
+    def hit(text: str, weight: float) -> float:
+        low = text.lower()
+        if q not in low:
+            return 0.0
+        return weight * (1.0 + (1.0 if words.search(low) else 0.0) + 2.0 * len(q) / max(len(low), 1))
+
+    score = hit(entry.id, 8.0) + max((hit(entry.title.get(la), 6.0) for la in langs), default=0.0)
+    score += max((hit(x, 3.0) for la in langs for x in getattr(entry.examples, la)), default=0.0)
+    score += max((hit(entry.answer.get(la), 1.0) for la in langs), default=0.0)
+    return score or None
 
 
 async def get_entry(request: web.Request, session: Session) -> web.Response:

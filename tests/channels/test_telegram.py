@@ -85,9 +85,11 @@ async def test_button_press_is_acknowledged_in_the_webhook_response_then_answere
         server: Server, fake: FakePlatform, http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
     chat = new_chat()
     [first] = await ask(http, server, fake, chat, QUESTION)
-    data = inline_buttons(first)[0]["callback_data"]
+    pressed = inline_buttons(first)[0]
+    data = pressed["callback_data"]
     assert data.startswith("kb:")
     update = tg_press(chat, data)
+    update["callback_query"]["message"]["reply_markup"] = first.params["reply_markup"]  # the message it was under
     async with http.post(server.url + "/webhooks/telegram", json=update,
                          headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}) as response:
         assert response.status == 200
@@ -98,6 +100,11 @@ async def test_button_press_is_acknowledged_in_the_webhook_response_then_answere
     assert visible(answer) == markdown_plain(kb.entry(data[3:]).answer.get("ru"))
     # the webhook response answered the query: no separate answerCallbackQuery request
     assert not fake.matching(lambda c: c.method == "answerCallbackQuery")
+    # what the subscriber "said" is the button's title; the payload is kept apart
+    conversation = server.conversation("telegram", chat)["id"]
+    said = server.query("SELECT text, payload FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id",
+                        (conversation,))
+    assert said[-1] == {"text": pressed["text"], "payload": data}
 
 
 async def test_own_contact_logs_in_and_the_balance_is_sent(server: Server, fake: FakePlatform,

@@ -68,8 +68,10 @@ async def test_a_signed_message_is_answered_with_send_message(server: Server, fa
     assert reply_buttons
     for button in reply_buttons:
         assert button["ActionType"] == "reply" and button["Text"]
-        assert PAYLOAD_RE.match(button["ActionBody"]), button
-    assert "kb:operator-via-611" in {b["ActionBody"] for b in reply_buttons}
+        assert button["Silent"] is True, button  # else Viber posts the ActionBody as the subscriber's message
+        payload, title = button["ActionBody"].split("\n", 1)
+        assert PAYLOAD_RE.match(payload) and title == button["Text"], button
+    assert "kb:operator-via-611" in {b["ActionBody"].split("\n")[0] for b in reply_buttons}
     assert len(await fake.quiet(viber_sent(user, ok=None), 0.3)) == 1
 
 
@@ -77,10 +79,17 @@ async def test_pressing_a_reply_button_answers_that_entry(server: Server, fake: 
                                                           http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
     user = new_viber_user()
     [first] = await ask(http, server, fake, user, QUESTION)
-    body = buttons(first)[0]["ActionBody"]
-    assert body.startswith("kb:")
+    pressed = buttons(first)[0]
+    body = pressed["ActionBody"]
+    assert body.startswith("kb:") and pressed["Silent"] is True
     [answer] = await ask(http, server, fake, user, body)  # a reply button sends its ActionBody as text
-    assert answer.params["text"] == markdown_plain(kb.entry(body[3:]).answer.get("ru"))
+    payload = body.split("\n")[0]
+    assert answer.params["text"] == markdown_plain(kb.entry(payload[3:]).answer.get("ru"))
+    said = server.query("SELECT text, payload FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id",
+                        (server.conversation("viber", user)["id"],))
+    assert said[-1] == {"text": pressed["Text"], "payload": payload}
+    [old_style] = await ask(http, server, fake, user, payload)  # a keyboard sent before titles rode along
+    assert old_style.params["text"] == answer.params["text"]
 
 
 async def test_conversation_started_is_answered_in_the_response(server: Server, fake: FakePlatform,
@@ -95,7 +104,8 @@ async def test_conversation_started_is_answered_in_the_response(server: Server, 
     assert welcome["sender"]["name"] == VIBER_SENDER
     menu = buttons(welcome)
     assert [b["ActionType"] for b in menu] == ["reply"] * len(menu)
-    assert menu[-1]["ActionBody"] == "operator"
+    assert all(b["Silent"] is True for b in menu)
+    assert menu[-1]["ActionBody"] == "operator\n" + menu[-1]["Text"]
     assert "receiver" not in welcome and "auth_token" not in welcome  # a response, not an API call
     assert (await post_viber(http, server, update)) == (200, "")  # Viber's retry: no second welcome
     [row] = server.query("SELECT status FROM inbound_updates WHERE channel = 'viber' AND update_key = ?",

@@ -72,7 +72,8 @@ async def test_message_new_is_answered_with_messages_send_and_callback_buttons(
     for action in actions:
         assert action["type"] == "callback" and action["label"]
         payload = json.loads(action["payload"])
-        assert set(payload) == {"p"} and PAYLOAD_RE.match(payload["p"]), payload
+        assert set(payload) == {"p", "t"} and PAYLOAD_RE.match(payload["p"]) and payload["t"] == action["label"], payload
+        assert len(action["payload"]) <= 255  # VK's limit
     assert len(await fake.quiet(vk_sent(peer, ok=None), 0.3)) == 1
 
 
@@ -80,7 +81,9 @@ async def test_message_event_is_acknowledged_and_answered(server: Server, fake: 
                                                           http: aiohttp.ClientSession, kb: KnowledgeBase) -> None:
     peer = new_chat()
     first = await ask(http, server, fake, peer, QUESTION)
-    payload = json.loads(callback_buttons(first)[0]["payload"])
+    button = callback_buttons(first)[0]
+    payload = json.loads(button["payload"])
+    assert payload["t"] == button["label"]  # the title comes back with the press
     event = vk_press(peer, payload)
     assert await post_vk(http, server, event) == (200, "ok")
     [ack] = await fake.wait(lambda c: c.method == "messages.sendMessageEventAnswer" and to_chat(peer)(c))
@@ -89,6 +92,9 @@ async def test_message_event_is_acknowledged_and_answered(server: Server, fake: 
     [_, answer] = await fake.wait(vk_sent(peer), 2)
     assert answer.params["message"] == markdown_plain(kb.entry(payload["p"][3:]).answer.get("ru"))
     assert answer.params["random_id"] != first.params["random_id"]
+    said = server.query("SELECT text, payload FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id",
+                        (server.conversation("vk", peer)["id"],))
+    assert said[-1] == {"text": button["label"], "payload": payload["p"]}
 
 
 async def test_a_text_keyboard_button_payload_in_message_new_is_a_press(
@@ -98,6 +104,9 @@ async def test_a_text_keyboard_button_payload_in_message_new_is_a_press(
     assert await post_vk(http, server, update) == (200, "ok")
     [answer] = await fake.wait(vk_sent(peer))
     assert answer.params["message"] == markdown_plain(kb.entry("operator-via-611").answer.get("ru"))
+    said = server.query("SELECT text, payload FROM messages WHERE conversation_id = ? AND direction = 'in'",
+                        (server.conversation("vk", peer)["id"],))
+    assert said == [{"text": "Оператор по телефону", "payload": "kb:operator-via-611"}]
 
 
 @pytest.mark.parametrize("secret", ["wrong", None, ""])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -93,6 +94,8 @@ async def test_clashing_example_warns_and_needs_save_anyway(server: Server, brow
     await expect(page.locator("#conflicts")).to_be_visible()
     warning = page.locator("#conflict-list li", has_text=CLASH).first
     await expect(warning).to_contain_text("support-other-phone")
+    await expect(warning).to_contain_text(re.compile(r"would be answered with «support-other-phone» \(\d+% sure\)"))
+    assert " vs " not in await warning.inner_text()  # plain words, not "(0.92 vs 0.00)"
     await expect(page.locator("#saved")).to_have_text("")
     assert await editor_api.revision() == revision  # not saved without the confirmation
 

@@ -26,9 +26,19 @@
         (t.handoff_rate == null ? "—" : (100 * t.handoff_rate).toFixed(1) + "%");
       draw("c-messages", "bar", d.days, series(d.messages), {scales: {x: {stacked: true}, y: {stacked: true}}});
       draw("c-conversations", "bar", d.days, series(d.conversations), {scales: {x: {stacked: true}, y: {stacked: true}}});
-      draw("c-rates", "line", d.days, [{label: "fallback rate", data: d.fallback_rate, borderColor: palette[0]}, {label: "handoff rate", data: d.handoff_rate, borderColor: palette[2]}]);
+      // days without data are gaps (null), never zeros
+      draw("c-rates", "line", d.days, [{label: "fallback rate", data: d.fallback_rate, borderColor: palette[0], spanGaps: false}, {label: "handoff rate", data: d.handoff_rate, borderColor: palette[2], spanGaps: false}]);
       draw("c-waits", "line", d.days, [{label: "average", data: d.wait_seconds.average, borderColor: palette[3]}, {label: "max", data: d.wait_seconds.max, borderColor: palette[4]}]);
-      draw("c-entries", "bar", d.top_entries.map(function (e) { return e.entry; }), [{label: "answers", data: d.top_entries.map(function (e) { return e.count; }), backgroundColor: palette[1]}], {indexAxis: "y"});
+      $("c-entries").parentNode.style.height = Math.max(160, 28 * d.top_entries.length + 60) + "px";  // room for every label
+      draw("c-entries", "bar", d.top_entries.map(function (e) { return e.title || e.entry; }), [{label: "answers", data: d.top_entries.map(function (e) { return e.count; }), backgroundColor: palette[1]}],
+        {indexAxis: "y", maintainAspectRatio: false, scales: {y: {ticks: {autoSkip: false}}}});
+      var assist = d.assist, abody = $("assist").tBodies[0]; while (abody.firstChild) abody.removeChild(abody.firstChild);
+      $("assist-summary").textContent = "Suggestions used by agents: " + assist.used;
+      assist.entries.forEach(function (a) {
+        var tr = document.createElement("tr");
+        [a.title, a.used].forEach(function (v) { var td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td); });
+        abody.appendChild(tr);
+      });
       var dg = d.diagnoses, dbody = $("diagnoses").tBodies[0]; while (dbody.firstChild) dbody.removeChild(dbody.firstChild);
       Object.keys(dg.by_cause).forEach(function (cause) {
         var tr = document.createElement("tr");
@@ -59,5 +69,8 @@
     });
   }
   $("range").addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
+  fetch("/api/console/me", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (me) {
+    if (me) { $("me").textContent = me.name + " (" + me.role + ")"; $("logout-csrf").value = me.csrf; }
+  });
   load();
 })();

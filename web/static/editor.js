@@ -103,9 +103,20 @@
 
   function showErrors(list) { $("errors").textContent = (list || []).join("\n"); }
 
+  function pct(x) { return Math.round(100 * x) + "%"; }
+  function clashText(c) {
+    // "better_elsewhere": an example of this entry is understood as another entry
+    if (c.kind === "better_elsewhere") {
+      return "The example «" + c.example + "» of this entry would be answered with «" + c.other + "» (" +
+        pct(c.other_score) + " sure) " + (c.score > 0.005 ? "rather than with this entry (" + pct(c.score) + ")." :
+        "— this entry does not match it at all. Add similar examples here or reword it.");
+    }
+    return "The example «" + c.example + "» of «" + c.other + "» would now be answered with this entry (" +
+      pct(c.score) + " sure) instead of its own (" + pct(c.other_score) + "). Make the examples more distinct.";
+  }
   function showConflicts(conflicts) {
     var box = $("conflict-list"); clear(box);
-    conflicts.forEach(function (c) { box.appendChild(el("li", c.text)); });
+    conflicts.forEach(function (c) { box.appendChild(el("li", clashText(c))); });
     $("conflicts").hidden = !conflicts.length;
   }
 
@@ -116,7 +127,7 @@
       var lang = document.querySelector("input[name=pl]:checked").value;
       api("POST", "/api/kb/preview", {entry: draft(), lang: lang}).then(function (data) {
         if (data._status !== 200) { $("preview-text").textContent = (data.errors || []).join("\n"); clear($("preview-buttons")); return; }
-        $("preview-text").textContent = data.text;
+        window.SBMarkdown.render($("preview-text"), data.text);  // as the chat and the console show it
         var box = $("preview-buttons"); clear(box);
         data.buttons.forEach(function (t) { box.appendChild(el("button", t)); });
       });
@@ -199,7 +210,7 @@
         if (g.texts.length > 1) li.appendChild(el("div", "also: " + g.texts.slice(1).join(" · "), "meta"));
         li.appendChild(el("div", "bot said: " + g.bot_said + (g.went_to_operator ? " · went to an operator: " + g.went_to_operator : "") + " · " + g.channels.join(", "), "meta"));
         var row = el("div", null, "row");
-        var select = el("select");
+        var select = el("select"); select.setAttribute("aria-label", "The entry to add it to");
         api("GET", "/api/kb/entries").then(function (d) {
           d.entries.forEach(function (e) { var o = el("option", e.id + " — " + e.title.ru); o.value = e.id; select.appendChild(o); });
           if (g.suggestion) select.value = g.suggestion.entry;
@@ -226,7 +237,7 @@
     if (r.status === 401) { location.href = "/console/login"; throw new Error("not signed in"); }
     return r.json();
   }).then(function (data) {
-    me = data; $("me").textContent = me.name + " (" + me.role + ")";
+    me = data; $("me").textContent = me.name + " (" + me.role + ")"; $("logout-csrf").value = me.csrf;
     loadList(); loadUnanswered();
     document.body.dataset.ready = "1";
   });

@@ -32,7 +32,7 @@
   $("form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var body = {};
-    fields.forEach(function (f) { body[f] = $(f).value; $("e-" + f).textContent = ""; });
+    fields.forEach(function (f) { body[f] = $(f).value; $("e-" + f).textContent = ""; $(f).removeAttribute("aria-invalid"); });
     $("e-form").textContent = "";
     $("submit").disabled = true;
     fetch("/api/feedback?lang=" + lang, {method: "POST", credentials: "same-origin",
@@ -47,11 +47,14 @@
           $("done").hidden = false;
           return;
         }
+        var first = null;
         Object.keys(data.errors || {}).forEach(function (f) {
           var box = $("e-" + f) || $("e-form");
           box.textContent = data.errors[f];
+          if (fields.indexOf(f) >= 0) { $(f).setAttribute("aria-invalid", "true"); if (!first || fields.indexOf(f) < fields.indexOf(first)) first = f; }
         });
+        if (first) $(first).focus();  // the first field to fix, its error read with it (aria-describedby)
       })
-      .catch(function () { $("submit").disabled = false; $("e-form").textContent = "Network error"; });
+      .catch(function () { $("submit").disabled = false; $("e-form").textContent = lang === "en" ? "No connection, please try again." : "Нет связи, попробуйте ещё раз."; });
   });
 })();
