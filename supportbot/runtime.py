@@ -182,11 +182,19 @@ SHIPPED_MODEL = loader.SHIPPED / "understanding.npz"  # trained for the shipped 
 
 def shipped_model(digest: str) -> Model | None:
     """The model shipped with the package, when it was trained on exactly this knowledge."""
+    found = shipped_model_file(digest)
+    return found[0] if found is not None else None
+
+
+def shipped_model_file(digest: str) -> tuple[Model, bytes] | None:
+    """The shipped model and its file's bytes (stored as they are: compressing it again costs a
+    first start ~0.2 s), when it was trained on exactly this knowledge."""
     try:
-        model = Model.from_bytes(SHIPPED_MODEL.read_bytes())
+        blob = SHIPPED_MODEL.read_bytes()
+        model = Model.from_bytes(blob)
     except (OSError, ValueError, KeyError):
         return None
-    return model if model.digest == digest else None
+    return (model, blob) if model.digest == digest else None
 
 
 async def stored_model(kb_store: KnowledgeStore, holder: KnowledgeHolder, cache: IndexCache | None = None
@@ -202,9 +210,10 @@ async def stored_model(kb_store: KnowledgeStore, holder: KnowledgeHolder, cache:
         with contextlib.suppress(ValueError, KeyError):
             model = Model.from_bytes(blob)
     if model is None:
-        model = await asyncio.to_thread(shipped_model, digest)
-        if model is not None:
-            await kb_store.save_model(digest, model.to_bytes(), utcnow())
+        shipped = await asyncio.to_thread(shipped_model_file, digest)
+        if shipped is not None:
+            model = shipped[0]
+            await kb_store.save_model(digest, shipped[1], utcnow())
     if model is not None and cache is not None:
         cache.models[digest] = model
     return model, model is not None
