@@ -70,6 +70,14 @@ CLOSER = re.compile(
     r"[\W_]*(?:(?:заранее\s+)?спасибо(?:\s+(?:большое|заранее|огромное))?|благодарю|с\s+уважением.*|"
     r"thanks?(?:\s+(?:a\s+lot|so\s+much|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|in\s+advance))?|"
     r"(?:kind\s+|best\s+)?regards.*|cheers)[\W_]*$", re.IGNORECASE)
+# English chat-speak, read as the words it stands for ("what can u do", "add a service to my acc")
+CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
+              "msg": "message", "msgs": "messages", "txt": "text", "acc": "account", "acct": "account",
+              "wat": "what", "wut": "what", "whats": "what is", "cuz": "because", "coz": "because", "abt": "about",
+              "ppl": "people", "wanna": "want to", "gonna": "going to", "gimme": "give me", "dunno": "do not know",
+              "b4": "before", "2day": "today", "pwd": "password", "num": "number", "nr": "number"}
+CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
+                       + r")(?![\w'])", re.IGNORECASE)
 ELONGATED = re.compile(r"([а-яёa-z])\1{2,}", re.IGNORECASE)  # "таааариф", "sooo"
 CONTENT_WORD = re.compile(r"[а-яёa-z0-9]{3,}", re.IGNORECASE)  # per word; the least likely alternatives are dropped beyond it
 
@@ -170,8 +178,10 @@ class Repairer:
         return Repair(core, read.kind or "unwrapped", read.lang, read.changed)
 
     def _unwrap(self, text: str) -> str:
-        """Greetings, politeness and stretched letters off; the question stays."""
+        """Greetings, politeness and stretched letters off, English chat-speak spelt out; the question stays."""
         out = ELONGATED.sub(lambda m: self._shorten(m), text)
+        if not HAS_CYRILLIC.search(out):
+            out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
         for pattern in (OPENER, CLOSER):
             rest = pattern.sub(" " if pattern is OPENER else "", out, count=1).strip()
             if len(CONTENT_WORD.findall(rest)) >= 2:
