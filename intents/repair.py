@@ -70,6 +70,11 @@ CLOSER = re.compile(
     r"[\W_]*(?:(?:заранее\s+)?спасибо(?:\s+(?:большое|заранее|огромное))?|благодарю|с\s+уважением.*|"
     r"thanks?(?:\s+(?:a\s+lot|so\s+much|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|in\s+advance))?|"
     r"(?:kind\s+|best\s+)?regards.*|cheers)[\W_]*$", re.IGNORECASE)
+# a sentence introducing the writer ("Меня зовут Галина Петровна.", "Мне 72 года.", "My name is Tom.",
+# "I'm 70 years old."): nothing to answer in it
+INTRODUCTION = re.compile(
+    r"(?:(?<=[.!?…])|^)\s*(?:меня\s+зовут|моё\s+имя|мое\s+имя|мне\s+\d{1,3}\s+(?:год|года|лет)|my\s+name\s+is|"
+    r"i\s*'?a?m\s+\d{1,3}\s+(?:years?\s+old|y/?o))[^.!?…]*[.!?…]+", re.IGNORECASE)
 # English chat-speak, read as the words it stands for ("what can u do", "add a service to my acc")
 CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "msg": "message", "msgs": "messages", "txt": "text", "acc": "account", "acct": "account",
@@ -180,6 +185,9 @@ class Repairer:
     def _unwrap(self, text: str) -> str:
         """Greetings, politeness and stretched letters off, English chat-speak spelt out; the question stays."""
         out = ELONGATED.sub(lambda m: self._shorten(m), text)
+        rest = INTRODUCTION.sub(" ", out).strip()
+        if len(CONTENT_WORD.findall(rest)) >= 2:
+            out = rest
         if not HAS_CYRILLIC.search(out):
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
         for pattern in (OPENER, CLOSER):

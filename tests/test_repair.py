@@ -163,3 +163,10 @@ def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
     assert repairer.repair("what can u do").text == "what can you do"
     assert repairer.repair("whats ur number for the acc").text == "what is your number for the account"
     assert repairer.repair("u menya ne rabotaet internet").text.startswith("у меня")  # Russian in Latin stays Russian
+
+
+def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repairer) -> None:
+    read = repairer.repair("Меня зовут Галина Петровна. Мне 72 года. Как посмотреть, сколько денег на телефоне?")
+    assert read.text == "Как посмотреть, сколько денег на телефоне?"
+    assert repairer.repair("My name is Tom. I'm 70 years old. How do I check my balance?").text == "How do I check my balance?"
+    assert repairer.repair("меня зовут Мария").text == "меня зовут Мария"  # nothing else: left as it is
