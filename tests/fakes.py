@@ -179,6 +179,12 @@ class FakePlatform:
             raise errors[0]
         return self
 
+    def __enter__(self) -> FakePlatform:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)

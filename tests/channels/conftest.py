@@ -156,11 +156,8 @@ class Console:
 @pytest.fixture(scope="package")
 def fake() -> Iterator[FakePlatform]:
     """One fake platform for these tests (they tell their requests apart by chat)."""
-    platform = FakePlatform().start()
-    try:
+    with FakePlatform() as platform:
         yield platform
-    finally:
-        platform.stop()
 
 
 @pytest.fixture(scope="package")

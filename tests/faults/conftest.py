@@ -24,11 +24,8 @@ ALL = ("telegram", "vk", "viber")
 
 @pytest.fixture(scope="package")
 def fake() -> Iterator[FakePlatform]:
-    platform = FakePlatform().start()
-    try:
+    with FakePlatform() as platform:
         yield platform
-    finally:
-        platform.stop()
 
 
 @pytest.fixture(scope="package")

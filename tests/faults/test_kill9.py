@@ -19,11 +19,8 @@ pytestmark = pytest.mark.timeout(400)
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakePlatform]:
-    platform = FakePlatform().start()
-    try:
+    with FakePlatform() as platform:
         yield platform
-    finally:
-        platform.stop()
 
 
 async def test_finding_01_web_chat_kill9_with_200_in_flight_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
