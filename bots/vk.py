@@ -222,24 +222,26 @@ def _button_payload(payload: str, title: str) -> dict[str, str]:
     return data
 
 
-def _title(raw: Any) -> str | None:
-    """The pressed button's title from its payload ({"t": …}), if it was sent with one."""
+def _decoded(raw: Any) -> Any:
+    """A VK button payload as an object (VK sends it as JSON text or as an object); None if not JSON."""
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            return json.loads(raw)
         except json.JSONDecodeError:
             return None
+    return raw
+
+
+def _title(raw: Any) -> str | None:
+    """The pressed button's title from its payload ({"t": …}), if it was sent with one."""
+    raw = _decoded(raw)
     title = raw.get("t") if isinstance(raw, dict) else None
     return title[:200] if isinstance(title, str) and title.strip() else None
 
 
 def _payload(raw: Any) -> str | None:
     """Our payload from a VK button payload ({"p": …}, as JSON text or an object)."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            return None
+    raw = _decoded(raw)
     if isinstance(raw, dict) and isinstance(raw.get("p"), str) and is_payload(raw["p"]):
         return raw["p"]
     if isinstance(raw, dict) and raw.get("command") == "start":
