@@ -7,13 +7,16 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intents.replies import Incoming, Outcome
 from kernel.clock import parse_now
 from storage.db import DatabaseError
 
 from .config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -179,6 +182,18 @@ def render(user: str, outcome: Outcome) -> dict[str, Any]:
     }
 
 
+async def jsonl_reply(runtime: Runtime, line: str) -> dict[str, Any]:
+    """The output object for one input line of `chat --jsonl`: the reply, or an error."""
+    incoming, error = parse_line(line) if line.strip() else (None, {"user": None, "error": "empty line"})
+    if incoming is None:
+        return error
+    try:
+        return render(incoming.user_id, await runtime.core.handle(incoming))
+    except Exception as exc:  # one bad turn must not end the session
+        print(f"supportbot: error on {incoming.user_id}: {exc!r}", file=sys.stderr)
+        return {"user": incoming.user_id, "error": f"internal error: {type(exc).__name__}"}
+
+
 async def chat_jsonl(config: Config, args: argparse.Namespace) -> int:
     from .runtime import open_runtime
 
@@ -190,16 +205,7 @@ async def chat_jsonl(config: Config, args: argparse.Namespace) -> int:
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 break
-            incoming, error = parse_line(line) if line.strip() else (None, {"user": None, "error": "empty line"})
-            if incoming is None:
-                result = error
-            else:
-                try:
-                    result = render(incoming.user_id, await runtime.core.handle(incoming))
-                except Exception as exc:  # one bad turn must not end the session
-                    print(f"supportbot: error on {incoming.user_id}: {exc!r}", file=sys.stderr)
-                    result = {"user": incoming.user_id, "error": f"internal error: {type(exc).__name__}"}
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(json.dumps(await jsonl_reply(runtime, line), ensure_ascii=False) + "\n")
             out.flush()
     finally:
         await runtime.close()

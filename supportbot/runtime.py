@@ -47,7 +47,7 @@ from .config import Config
 from .database import open_database
 
 
-@dataclass
+@dataclass(repr=False)  # its fields hold the whole knowledge base and model: a repr of them runs to megabytes
 class Runtime:
     config: Config
     db: Database
@@ -69,6 +69,9 @@ class Runtime:
     cache: IndexCache | None = field(init=False, default=None)
     training: asyncio.Task[None] | None = field(init=False, default=None)  # the full retraining after a save
     sandbox: SandboxBilling | None = field(init=False, default=None)  # the sandbox back end, when it serves
+
+    def __repr__(self) -> str:
+        return f"<Runtime on {type(self.db).__name__}, knowledge revision {self.knowledge.kb.revision}>"
 
     @property
     def shared(self) -> Shared | None:
@@ -166,7 +169,7 @@ async def open_backends(config: Config, db: Database) -> tuple[BillingBackend, S
     return billing, sms, email
 
 
-@dataclass
+@dataclass(repr=False)
 class IndexCache:
     """Knowledge indexes already built, by content, for processes that open many runtimes on
     the same knowledge (the test suite); a deployment opens one and needs none."""

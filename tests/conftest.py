@@ -63,8 +63,14 @@ def matcher(kb: KnowledgeBase, normalizer: Normalizer) -> Matcher:
 
 @pytest.fixture
 def config() -> Config:
-    """The defaults, or the backends chosen for this run (SUPPORTBOT_CONFIG, see scripts/test)."""
-    return load_config()
+    """The defaults, or the backends chosen for this run (SUPPORTBOT_CONFIG, see scripts/test); console
+    passwords hashed at argon2's lowest cost (the product's costs ~0.3 s of CPU a login, which the tests
+    of login throttling would pay 60 times)."""
+    from servers import CHEAP_PASSWORDS
+
+    config = load_config()
+    config.web = config.web.model_copy(update=CHEAP_PASSWORDS)
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -139,6 +145,29 @@ class ChatClient:
 @pytest.fixture
 def bot(runtime: Runtime) -> ChatClient:
     return ChatClient(runtime)
+
+
+def chat_in_process(lines: list[dict | str], db: Path) -> list[dict]:
+    """What `supportbot chat --jsonl --db DB` answers to `lines`, one output per input line, answered
+    in this process by the command's own line handler (`supportbot.cli.jsonl_reply`) on a runtime
+    with the tests' index cache: for scenarios whose subject is not the process (the command's
+    contract as a process is `run_jsonl`'s, in tests/test_cli_jsonl.py). Not inside a running loop."""
+    import asyncio
+
+    from account_helpers import INDEX_CACHE
+
+    from supportbot.cli import jsonl_reply
+
+    async def session() -> list[dict]:
+        runtime = await open_runtime(load_config(), str(db), cache=INDEX_CACHE)
+        try:
+            raw = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines]
+            # through JSON and back, as the process's output would be read
+            return [json.loads(json.dumps(await jsonl_reply(runtime, line), ensure_ascii=False)) for line in raw]
+        finally:
+            await runtime.close()
+
+    return asyncio.run(session())
 
 
 def run_jsonl(lines: list[dict | str], db: Path, timeout: float = 60) -> list[dict]:

@@ -1,12 +1,12 @@
-"""The account actions end to end through the real `supportbot chat --jsonl` process.
+"""The account actions end to end through `supportbot chat --jsonl`'s own line handler.
 
-A chat process costs ~3 s (it builds the knowledge index), so the conversations of all the
-scenarios run side by side, one channel user each, in three `run_jsonl` calls on one
-database (state persists across runs):
+The conversations of all the scenarios run side by side, one channel user each, in three
+`chat_in_process` calls on one database (state persists across runs, as across the command's
+runs; the command as a process is tests/test_cli_jsonl.py's subject):
 
 1. every user asks for an action before logging in and sends a number;
-   the codes are read with `supportbot sms outbox` (the other commands run through the CLI's
-   entry point in this process; only the chat, whose contract is the process, is one);
+   the codes are read with `supportbot sms outbox` (through the CLI's entry point in this
+   process);
 2. every user types the code and carries on: slots by buttons or free text, confirmations;
    the SIM-block re-check code is read, the top-up link is paid in-process;
 3. the follow-ups that need a payload seen in step 2 (a confirm button pressed twice) or a
@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 from account_helpers import confirm_payload, login, now_utc, open_fast_runtime
-from conftest import ChatClient, run_jsonl
+from conftest import ChatClient, chat_in_process
 
 from account.format import amount, money
 from backends.sandbox import SandboxBilling
@@ -163,7 +163,7 @@ class World:
     expenses: dict[str, Any] = field(default_factory=dict)
 
     def chat(self, lines: list[dict]) -> list[dict]:
-        outputs = run_jsonl(lines, self.db)
+        outputs = chat_in_process(lines, self.db)
         assert len(outputs) == len(lines)
         for line, out in zip(lines, outputs, strict=True):
             assert "error" not in out, (line, out)

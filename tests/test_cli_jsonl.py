@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_jsonl
+from servers import run_main
 
 from knowledge.model import KnowledgeBase
 from supportbot.config import load_config
@@ -266,13 +267,14 @@ def test_empty_input_exits_zero(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["chat", "--jsonl"], ["agents", "list"], ["kb", "export", "out"]])
-def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
-    """A --db naming a directory (or under a path that cannot be created): one line, exit 2, no traceback."""
-    exe = Path(sys.executable).parent / "supportbot"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}  # the embedded default
+def test_a_database_that_cannot_be_opened_is_a_clear_error(tmp_path: Path, command: list[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --db naming a directory (or under a path that cannot be created): one line, exit 2, no traceback.
+    Through the command's entry point in this process (what it prints and returns is the subject)."""
+    for name in [k for k in os.environ if k.startswith("SUPPORTBOT_")]:  # the embedded default
+        monkeypatch.delenv(name)
     for db in (tmp_path, Path("/proc/no-such-dir/x.db")):
-        result = subprocess.run([str(exe), *command, "--db", str(db)], input="", capture_output=True, text=True,
-                                timeout=60, cwd=tmp_path, env=env, check=False)
+        result = run_main(*command, "--db", str(db), cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"supportbot: cannot open the database {db}"), result.stderr
         assert "Traceback" not in result.stderr

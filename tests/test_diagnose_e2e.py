@@ -1,5 +1,6 @@
-"""Self-service diagnosis end to end: every cause in Russian and English through the real
-`supportbot chat --jsonl`, situations set up with `supportbot billing set` / `billing incident add`.
+"""Self-service diagnosis end to end: every cause in Russian and English through `supportbot chat
+--jsonl`'s line handler (in this process, as in test_actions_e2e.py), situations set up with
+`supportbot billing set` / `billing incident add`.
 
 One database, one subscriber per scenario (400 days old, so a promised payment is possible), a
 fixed clock on the 2nd of a month. Three chat runs, as in test_actions_e2e.py:
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_jsonl
+from conftest import chat_in_process
 from test_actions_e2e import line, parallel
 
 from backends.sandbox import SandboxBilling
@@ -119,7 +120,7 @@ class World:
     set_output: dict[str, dict] = field(default_factory=dict)
 
     def chat(self, lines: list[dict]) -> list[dict]:
-        outputs = run_jsonl(lines, self.db)
+        outputs = chat_in_process(lines, self.db)
         assert len(outputs) == len(lines)
         for sent, out in zip(lines, outputs, strict=True):
             assert "error" not in out, (sent, out)

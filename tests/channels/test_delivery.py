@@ -303,6 +303,7 @@ def supportbot(fake: FakePlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return lambda *args: main(["--config", str(server.config_file), *args])
 
 
+@pytest.mark.storage_free  # the set-up commands call the platforms only
 def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatform, supportbot: Callable[..., int],
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     since = time.monotonic()
@@ -315,6 +316,7 @@ def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatfor
     assert set(call.params["allowed_updates"]) >= {"message", "callback_query"}
 
 
+@pytest.mark.storage_free  # the set-up commands call the platforms only
 def test_the_other_set_up_commands(fake: FakePlatform, supportbot: Callable[..., int],
                                    capsys: pytest.CaptureFixture[str]) -> None:
     since = time.monotonic()
