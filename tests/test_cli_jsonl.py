@@ -1,6 +1,7 @@
 """`supportbot chat --jsonl`, the fixed interface for scripts: one output line per input line,
 error lines for bad input, the clock and the language from the line, state in the database
-across runs. Two runs of the command serve the whole module (each costs a process start)."""
+across runs. Two runs of the command serve the whole module (each costs a process start), and
+one more ends its input at once."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from servers import run_main
 from knowledge.model import KnowledgeBase
 from supportbot.config import load_config
 from supportbot.database import open_database
+
+# the command's contract (lines in and out, the clock and language from the line): its storage only keeps
+# the conversation, so it runs on the embedded backends only (the PostgreSQL run covers that storage)
+pytestmark = pytest.mark.wording
 
 REPLY_KEYS = {"user", "text", "buttons", "intent", "action", "handoff"}
 ERROR_KEYS = {"user", "error"}
@@ -102,6 +107,9 @@ def second_run(db: Path, first_run: Run) -> Run:
         {"user": "refund", "button": payload},
         {"user": "stale", "button": "kb:no-such-entry"},
         {"user": "misser-yes", "text": "йцукен гшщзх"},
+        "",  # blank lines get an output line each, and what follows is answered
+        "   ",
+        {"user": "after-blank", "text": "привет"},
     ]
     return Run(lines, run_jsonl(lines, db))
 
@@ -169,11 +177,10 @@ def test_valid_lines_after_errors_are_answered(first_run: Run) -> None:
     assert after and all("error" not in o for o in after)
 
 
-def test_blank_line_gets_an_output_line(tmp_path: Path) -> None:
-    lines: list[dict | str] = ["", "   ", {"user": "u", "text": "привет"}]
-    out = run_jsonl(lines, tmp_path / "blank.db")
-    assert len(out) == 3
-    assert out[2]["user"] == "u"
+def test_blank_line_gets_an_output_line(second_run: Run) -> None:
+    assert len(second_run.out) == len(second_run.lines)
+    assert second_run.out[-3:-1] == [{"user": None, "error": "empty line"}] * 2
+    assert second_run.out[-1]["user"] == "after-blank" and "error" not in second_run.out[-1]
 
 
 # -- the clock and the language ---------------------------------------------------------------
