@@ -23,10 +23,12 @@ REFERENCE = re.compile(r"\b(?:его|её|ее|это|этот|эта|эту|э�
 SHORT_WORDS = 6
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed
 REJECTION = re.compile(
-    r"^\W*(?:(?:нет|не|неа|no|nope|nah)\W+)?(?:я\s+)?(?:(?:про|о|об)\s+друго[ем]|не\s+(?:то|про\s+(?:то|это)|об?\s+(?:этом|том)|"
+    r"^\W*(?:(?:нет|не|неа|no|nope|nah)\W+)?(?:я\s+)?(?:(?:вообще|совсем|же|ведь|ж)\s+)?(?:(?:про|о|об)\s+друго[ем]|не\s+(?:то|про\s+(?:то|это)|об?\s+(?:этом|том)|"
     r"это)|я\s+не\s+(?:об?\s+)?(?:этом|том|это|про\s+это)(?:\s+спрашива\w*)?|не\s+т(?:от|у)\s+ответ|"
     r"(?:i\s+)?meant\s+something\s+else|something\s+else|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
-    r"that'?s\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic)|другое|не\s+это)\b[\W]*",
+    r"that'?s\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic)|другое|не\s+это)\b"
+    r"(?:\W+(?:я\s+)?(?:(?:вообще|совсем)\s+)?(?:друго[ей]|не\s+(?:это|то))?\s*(?:имел[аи]?\s+в\s+виду|спрашива\w*|"
+    r"хотел\w*\s+(?:спросить|узнать)))?[\W]*",
     re.IGNORECASE)
 BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)
 

@@ -339,6 +339,8 @@ class Core:
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
+        if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
+            entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
         if entry_id is not None:
             entry = turn.kb.entry(entry_id)
             assert entry is not None

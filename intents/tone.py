@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import tonemodel
+
 # asking for a human: a person word …
 _PERSON_RU = (r"(?:челове(?:к|ка|ку|ком)|люд(?:ей|ям|и|ьми)|жив(?:ой|ого|ым|ому|ая|ую|ые|ых)|сотрудни(?:к|ка|ку|цу|ца|ком)|"
               r"специалист(?:а|у|ом)?|консультант(?:а|у|ом)?|оператор(?:а|у|ом)?|менеджер(?:а|у|ом)?|"
@@ -26,15 +28,13 @@ HUMAN_RU = re.compile(
     rf"живо\w*|хоть)\s+)*{_PERSON_RU}\b"
     rf"|\b{_PERSON_RU}\s+(?:мне|нужен|нужна|дайте|позовите|давайте|пожалуйста|плиз)\b"
     rf"|^\W*(?:челове\w+|жив\w+\s+челове\w+|оператор\w*)\W*(?:мне|давай\w*|пожалуйста|плиз|please|pls)?\W*$"
-    rf"|не\s+(?:с\s+)?бот\w*|вы\s+(?:там\s+)?(?:вообще\s+)?живые",
-    re.IGNORECASE)
+    rf"|не\s+(?:с\s+)?бот\w*|вы\s+(?:там\s+)?(?:вообще\s+)?живые")
 HUMAN_EN = re.compile(
     rf"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?{_PERSON_EN}"
     rf"|(?:get|give|want|need|connect)\s+(?:me\s+)?(?:to\s+)?(?:a\s+|an\s+)?(?:real\s+|live\s+|actual\s+)?"
     rf"(?:human|person|agent|representative|operator|someone)"
     rf"|\b(?:human|real\s+person|live\s+agent|operator|agent)\s*(?:please|pls|plz|now|!)"
-    rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)",
-    re.IGNORECASE)
+    rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)")
 
 ANGER_RU = re.compile(
     r"задолба|достал[иа]?\b|надоел|беси[тш]|бесят|ужас|кошмар|безобрази|отвратител|бесполезн|туп(?:ой|ишь|ит|ые|ая)|"
@@ -44,48 +44,71 @@ ANGER_RU = re.compile(
     r"роспотребнадзор|прокуратур|в\s+суд|"
     r"(?:третий|пятый|десятый|который|сотый|второй)\s+раз|(?:не)?сколько\s+раз|уже\s+(?:неделю|месяц|второй\s+день)|"
     r"опять|снова\s+(?:не|то\s+же)|никто\s+не\s+(?:отвечает|может|знает|помогает)|ничего\s+не\s+(?:работает|понимает)|"
-    r"шаблон",
-    re.IGNORECASE)
+    r"шаблон|"
+    # whole families of everyday swearing and exasperation (stems, so every form counts)
+    r"офиге|обалде|охре?не|охуе|оху[ея]|(?<![а-я])ху[йеяи]|пи[зс]дец|пипец|пздц|писец|(?<![а-я])бл(?:я|ять|ин)(?![а-я])|"
+    r"(?<![а-я])еб(?:ан|ать|ут|уч|ал)|(?<![а-я])ёб|сук(?:а|и)\b|нахрен|нахер|нафиг|(?:к|ко)\s+черт|трындец|звездец|"
+    r"отчаян|в\s+шоке|шок\b|возмутительн|бесп?редел|осточерт|сыт\s+по\s+горло|терпени\w*\s+(?:лопнул|кончил)|"
+    r"доконал|довели|замучил|хуже\s+некуда|(?<![а-я])худш|позорищ|стыдоба|грабит|обдира|"
+    r"лохотрон|жулик|(?<![а-я])вор(?:ы|ьё)\b|(?<![а-я])кинул[иа]|содрал|сдираете|разводите")
+# obscenity typed with a star or two ("бл*", "f*ck", "х**ня"): angry in any language
+MASKED = re.compile(r"\b[^\W\d_]{1,4}\*+[^\W\d_]{0,6}")
 ANGER_EN = re.compile(
     r"\bwtf\b|\bffs\b|what\s+the\s+(?:hell|heck|f)|useless|garbage|ridiculous|terrible|awful|pathetic|stupid|fed\s+up|"
     r"sick\s+of|sick\s+and\s+tired|furious|angry|pissed|annoyed|frustrat|outrage|disgrace|rip-?off|robbery|thie(?:f|ves)|"
     r"incompetent|enough\s+is\s+enough|nightmare|horrible|damn|\bhell\b|"
     r"worst|unacceptable|disgusting|\bjoke\b|seriously|scam|hate|(?:third|fifth|tenth|million)\s+time|again\s+and\s+again|"
-    r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week",
-    re.IGNORECASE)
+    r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
+    r"\bf+u+c+k|\bshit|\bcrap\b|bullshit|\bbs\b|sucks?\b|\bfml\b|\bsmh\b|kidding\s+me|you\s+(?:kidding|serious)|"
+    r"are\s+you\s+serious|unbelievable|outrageous|absurd|infuriat|livid|fuming|desperat|appalling|dreadful|shocking|"
+    r"shame\s+on|crooks?\b|had\s+enough|(?:i'?m|im)\s+so\s+done\b|thanks\s+for\s+nothing|"
+    r"losing\s+my\s+(?:mind|patience)|driving\s+me\s+(?:crazy|nuts|mad)")
 # fed up with support itself: asked again and again, the bot does not understand, nobody answers
 FED_UP = re.compile(
     r"(?:третий|четв[её]ртый|пятый|десятый|который|сотый|второй|энный)\s+раз|(?:не)?сколько\s+(?:можно|раз)|"
     r"уже\s+(?:неделю|месяц|второй\s+день|полдня)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
     r"(?:third|fifth|tenth|million|umpteenth)\s+time|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
-    r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)",
-    re.IGNORECASE)
-HYPOTHETICAL = re.compile(r"^\W*(?:а\s+)?(?:если|что\s+если|and\s+if|what\s+if|if)\b", re.IGNORECASE)
+    r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)")
+HYPOTHETICAL = re.compile(r"^\W*(?:а\s+)?(?:если|что\s+если|and\s+if|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
-COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint", re.IGNORECASE)
+COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
     r"бросил\w*\s+трубку|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
     r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|"
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
-    r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)",
-    re.IGNORECASE)
+    r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)")
 # thanks for the staff (not for the bot): praise for the team
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|thank|kudos|great\s+job|"
-                       r"awesome|amazing|well\s+done|helpful|praise|excellent|compliment", re.IGNORECASE)
+                       r"awesome|amazing|well\s+done|helpful|praise|excellent|compliment")
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
                    r"горяч\w+\s+лини|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|girl",
-                   re.IGNORECASE)
+                   )
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
-    r"help\s*!|help\s+me",
-    re.IGNORECASE)
+    r"help\s*!|help\s+me")
 # "how do I call an operator" asks for the phone number, not for a person here and now
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
-                     r"number|ring\b|press|key\b", re.IGNORECASE)
+                     r"number|ring\b|press|key\b")
 SHOUT_MIN_LETTERS = 8
+# how a member of staff is judged, for the stories the learned model finds (`tonemodel`): good
+# words (not negated: "невежливо", "не помог" are not praise) …
+POSITIVE = re.compile(
+    r"(?<!не)(?<!не )(?<!без)(?:спасиб|благодар|признател|респект|лучш|золот|на\s+высоте|профессионал|молод(?:ец|цы|чин)|"
+    r"умни[цч]|вежлив|отзывчив|внимател|грамотн|компетентн|терпел|приятн|помог|выручи|доволен|довольн|понравил|"
+    r"чудесн|замечател|прекрасн|отличн|душевн|приветлив|любезн|оперативн|похвал|рекоменд|повыс|преми|"
+    r"побольше\s+бы\s+таких)"
+    r"|(?<!not )(?<!un)(?<!im)\b(?:thank|grateful|appreciat|props|kudos|shout-?out|outstanding|exceptional|superb|excellent|"
+    r"lovely|patient|knowledgeable|polite|kind\b|friendly|helpful|above\s+and\s+beyond|raise\b|star\b|legend|"
+    r"top\s+notch|bonus|great|amazing|awesome|fantastic|wonderful|brilliant|happy|pleased|nice|best|praise|"
+    r"recommend|(?:fixed|solved|sorted)\b)")
+# … and a story that asks about what staff said, rather than complains ("консультант сказал, что
+# нужен паспорт, это правда?")
+ASKS = re.compile(
+    r"^\W*(?:а\s+)?(?:как|где|когда|можно|сколько|как(?:ой|ая|ое|ие)|куда|есть\s+ли|нужн\w*\s+ли|"
+    r"how|where|when|can|what|which|is|are|do|does)\b|так\s+ли|правда\s+ли|это\s+правда|is\s+(?:that|it)\s+(?:true|right)")
 
 
 @dataclass(frozen=True)
@@ -110,12 +133,22 @@ def shouting(raw: str) -> bool:
 
 def tone(raw: str, read: str | None = None) -> Tone:
     """The tone of a message as typed (`raw`) and as read after repair (`read`)."""
-    text = read if read is not None else raw
+    text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
     wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
-    angry = bool(ANGER_RU.search(text) or ANGER_EN.search(text)) or shouting(raw) or (worded and ("!!!" in raw or "?!" in raw))
+    angry = (bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)) or shouting(raw)
+             or (worded and ("!!!" in raw or "?!" in raw)))
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
     praise = bool(GRATITUDE.search(text) and STAFF.search(text)) and not (complaint or mistreated or angry)
+    model = tonemodel.shipped()
+    if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
+        kinds = model.kinds(text)
+        angry = angry or "upset" in kinds
+        if "staff" in kinds and not (complaint or mistreated or praise):
+            if POSITIVE.search(text) and not angry:
+                praise = True
+            elif not ASKS.search(text) or angry:
+                mistreated = True
     return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise)

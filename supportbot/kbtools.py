@@ -126,10 +126,18 @@ def train_shipped(kb: KnowledgeBase, config: Config, path: Path) -> int:
     import time
 
     from backends.sandbox import SERVICES
+    from intents import tonemodel
     from intents.learned import train
 
     from .runtime import SHIPPED_MODEL, with_catalogue
 
+    started = time.perf_counter()
+    toned = tonemodel.train_for(kb, path)
+    if toned is not None:
+        tone_model, stats = toned
+        (path / tonemodel.SHIPPED.name).write_bytes(tone_model.to_bytes())
+        print(f"tone model: thresholds {tone_model.thresholds}; out-of-fold "
+              + ", ".join(f"{k} {v:.2f}" for k, v in stats.items()) + f" ({time.perf_counter() - started:.1f} s)")
     names = [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)]
     kb = with_catalogue(kb, names)
     started = time.perf_counter()

@@ -251,6 +251,34 @@ async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime,
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize("text", ["ну и связь у вас, привет из каменного века, блин", "bye forever, you guys suck"])
+async def test_an_upset_message_is_never_small_talk(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
+    out = await bot.say(text)
+    assert out.outcome == "offer" and out.intent not in ("greeting", "goodbye", "thanks")
+    assert payloads(out) == ["op:yes", "op:no"]
+
+
+async def test_a_staff_complaint_in_new_words_opens_the_feedback_form(bot: ChatClient) -> None:
+    out = await bot.say("консультантка смотрела на меня как на пустое место")
+    assert out.action == "feedback" and out.intent == "complaint"
+
+
+async def test_praise_in_new_words_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime) -> None:
+    out = await bot.say("the chap at your store was brilliant, sorted everything")
+    assert out.intent == "praise"
+    rows = await runtime.db.fetchall("SELECT intent FROM turns_log WHERE intent = 'praise'")
+    assert len(rows) == 1
+
+
+async def test_a_rejection_with_a_filler_word_asks_what_was_meant(runtime: Runtime) -> None:
+    client = ChatClient(runtime, "r1")
+    await client.say("номер поддержки")
+    assert (await client.say("нет, я вообще не про это")).outcome == "clarify"
+    await client.say("как подключить автоплатеж")
+    assert (await client.say("не то, я другое имел в виду")).outcome == "clarify"
+
+
+@pytest.mark.wording
 async def test_follow_ups_are_read_against_the_last_question(runtime: Runtime) -> None:
     abroad = ChatClient(runtime, "f1")
     await abroad.say("как позвонить в поддержку")

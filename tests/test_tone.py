@@ -1,0 +1,74 @@
+"""The learned tone model (`intents/tonemodel.py`) and how `tone()` uses it."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from intents import tonemodel
+from intents.tone import tone
+from knowledge import loader
+
+
+def test_the_shipped_tone_model_is_trained_on_the_shipped_files() -> None:
+    model = tonemodel.shipped()
+    assert model is not None, "knowledge/tone.npz is missing: run `supportbot kb train`"
+    texts, labels = tonemodel.examples(yaml.safe_load((loader.SHIPPED / "tone.yaml").read_text(encoding="utf-8")),
+                                       tonemodel.calm_texts(loader.load()))
+    assert model.digest == tonemodel.digest(texts, labels), "tone.yaml or the examples changed: run `supportbot kb train`"
+    assert set(model.thresholds) == set(tonemodel.KINDS)
+    assert all(0.5 <= t <= 0.95 for t in model.thresholds.values())
+
+
+def test_the_model_reads_the_same_after_a_round_trip() -> None:
+    model = tonemodel.shipped()
+    assert model is not None
+    again = tonemodel.ToneModel.from_bytes(model.to_bytes())
+    text = "консультантка смотрела на меня как на пустое место"
+    assert again.probabilities(text) == pytest.approx(model.probabilities(text), abs=1e-6)
+
+
+# wordings that are in none of the expressions nor in tone.yaml
+@pytest.mark.parametrize("text", [
+    "продавец в салоне на Ленина был хамоватым и несговорчивым",
+    "консультантка смотрела на меня как на пустое место",
+    "the woman at your kiosk was snotty and impatient",
+])
+def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) -> None:
+    mood = tone(text)
+    assert mood.mistreated and not mood.praise
+
+
+@pytest.mark.parametrize("text", [
+    "оператор Олег очень терпеливо помог настроить автоплатёж",
+    "the chap at your store was brilliant, sorted everything",
+])
+def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
+    mood = tone(text)
+    assert mood.praise and not mood.mistreated
+
+
+@pytest.mark.parametrize("text", [
+    "я просто в ярости от вашей связи",
+    "бл*, опять всё сломалось",
+    "офигеть, опять списание",
+    "пипец какой-то со связью",
+    "unbelievable, charged again",
+])
+def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
+    assert tone(text).upset
+
+
+@pytest.mark.parametrize("text", [
+    "как позвонить в поддержку с городского",
+    "сколько стоит звонок на 611",
+    "консультант сказал, что нужна доверенность, это так?",
+    "закинули деньги на счёт, а баланс не изменился",
+    "блинная рядом с салоном работает?",
+    "сколько ещё гигабайт осталось",
+    "how do I give up my number to my son",
+    "нет, я вообще не про это",
+])
+def test_calm_messages_stay_calm(text: str) -> None:
+    mood = tone(text)
+    assert not (mood.upset or mood.mistreated or mood.praise or mood.complaint)
