@@ -42,7 +42,8 @@ from .base import (
 log = logging.getLogger(__name__)
 LIMIT = 4096
 VK_API = "https://api.vk.ru/method"
-RETRY_CODES = {6: 1.0, 9: 10.0, 10: 3.0}  # too many per second, flood control, internal error
+RETRY_CODES = {6: 1.0, 9: 10.0, 10: 3.0}  # too many per second, flood control, internal error: seconds to wait
+FLOOD_CONTROL = 9
 REFUSED_CODES = {5, 7, 15, 100, 900, 901, 902, 914}
 
 
@@ -55,6 +56,7 @@ class VkSettings(ChannelSettings):
     api_url: str = "https://api.vk.ru/method"
     api_version: str = "5.199"
     per_second: float = Field(20.0, gt=0)
+    flood_wait_seconds: float = Field(RETRY_CODES[FLOOD_CONTROL], ge=0.1, le=3600)  # after VK's "flood control"
 
 
 def rebased_session(base: str, timeout: float) -> Any:
@@ -77,9 +79,10 @@ class VkAdapter:
     name = "vk"
 
     def __init__(self, token: str, group_id: int, api_url: str = VK_API, api_version: str = "5.199",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, flood_wait: float = RETRY_CODES[FLOOD_CONTROL]) -> None:
         self.group_id = group_id
         self.timeout = timeout
+        self.retry_waits = {**RETRY_CODES, FLOOD_CONTROL: flood_wait}
         import vk_api
 
         self.session = rebased_session(api_url, timeout)
@@ -150,8 +153,8 @@ class VkAdapter:
         try:
             await self.call("messages.send", values)
         except ApiError as exc:
-            if exc.code in RETRY_CODES:
-                raise RetryLater(RETRY_CODES[exc.code], f"vk error {exc.code}") from exc
+            if exc.code in self.retry_waits:
+                raise RetryLater(self.retry_waits[exc.code], f"vk error {exc.code}") from exc
             if exc.code in REFUSED_CODES:
                 raise SendFailed(f"vk error {exc.code}: {exc}") from exc
             raise
@@ -274,7 +277,8 @@ class VkChannel(Channel):
             missing = [n for n, v in ((settings.secret_env, secret), (settings.confirmation_env, confirmation)) if not v]
             raise ChannelConfigError(f"VK: {settings.token_env} is set but {', '.join(missing)} is not (the Callback API "
                                      "needs both; or set [channels.vk] mode = \"longpoll\")")
-        adapter = VkAdapter(token, settings.group_id, settings.api_url, settings.api_version, settings.timeout_seconds)
+        adapter = VkAdapter(token, settings.group_id, settings.api_url, settings.api_version, settings.timeout_seconds,
+                            settings.flood_wait_seconds)
         return cls(adapter, settings, secret, confirmation)
 
     def routes(self) -> list[web.RouteDef]:

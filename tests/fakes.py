@@ -76,7 +76,8 @@ def channel_settings(fake_url: str, per_second: float = 1000.0) -> dict[str, Any
     """`[channels.*]` settings that point every channel at the fake."""
     return {
         "telegram": {"api_url": fake_url, "per_second": per_second, "per_chat_per_second": 100.0, "timeout_seconds": 5.0},
-        "vk": {"group_id": VK_GROUP, "api_url": fake_url + "/method", "per_second": per_second, "timeout_seconds": 5.0},
+        "vk": {"group_id": VK_GROUP, "api_url": fake_url + "/method", "per_second": per_second, "timeout_seconds": 5.0,
+               "flood_wait_seconds": 1.0},  # VK's own wait after "flood control" is 10 s
         "viber": {"api_url": fake_url + "/pa", "sender_name": VIBER_SENDER, "per_second": per_second,
                   "timeout_seconds": 5.0},
     }
