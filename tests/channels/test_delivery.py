@@ -304,6 +304,7 @@ def supportbot(fake: FakePlatform, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.storage_free  # the set-up commands call the platforms only
+@pytest.mark.xdist_group("aiogram")  # on one test process: importing aiogram costs ~5 s of CPU
 def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatform, supportbot: Callable[..., int],
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     since = time.monotonic()
@@ -317,6 +318,7 @@ def test_telegram_set_webhook_registers_our_address_and_secret(fake: FakePlatfor
 
 
 @pytest.mark.storage_free  # the set-up commands call the platforms only
+@pytest.mark.xdist_group("aiogram")  # on one test process: importing aiogram costs ~5 s of CPU
 def test_the_other_set_up_commands(fake: FakePlatform, supportbot: Callable[..., int],
                                    capsys: pytest.CaptureFixture[str]) -> None:
     since = time.monotonic()
