@@ -86,15 +86,15 @@ class ChannelRunner:
     """Processes one channel's stored updates and sends its outbox."""
 
     def __init__(self, adapter: Adapter, core: Core, db: Database, events: EventBus, pacer: Pacer,
-                 concurrency: int = 32, instance: str = "local") -> None:
+                 concurrency: int = 32, instance: str = "local", alive: timedelta | None = None) -> None:
         self.adapter = adapter
         self.instance = instance
         self.core = core
         self.db = db
         self.events = events
         self.pacer = pacer
-        self.inbox = Inbox(db)
-        self.outbox = Outbox(db)
+        self.inbox = Inbox(db, alive) if alive is not None else Inbox(db)
+        self.outbox = Outbox(db, alive) if alive is not None else Outbox(db)
         self.concurrency = concurrency
         self._inbound = asyncio.Event()
         self._outbound = asyncio.Event()

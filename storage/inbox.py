@@ -27,8 +27,9 @@ def skip_locked(db: Database) -> str:
 
 
 class Inbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, alive: timedelta = ALIVE) -> None:
         self.db = db
+        self.alive = alive  # an instance silent for longer is dead: its work is taken again
 
     async def accept(self, channel: str, key: str, payload: dict[str, Any], now: datetime,
                      taken_by: str | None = None, chat: str = "", raw: str | None = None) -> bool:
@@ -47,7 +48,7 @@ class Inbox:
         """Take stored updates to process: new ones, and ones another instance took but did not
         finish (it died) within CLAIM_TIMEOUT. One instance gets each."""
         stale = stamp(now - CLAIM_TIMEOUT)
-        alive = stamp(now - ALIVE)
+        alive = stamp(now - self.alive)
         taken = ("(status = 'received' OR (status = 'processing' AND (claimed_at < ? OR claimed_by NOT IN "
                  "(SELECT id FROM instances WHERE last_seen > ?))))")
         # only each chat's oldest unfinished update: one chat's turns run one at a time, in order,

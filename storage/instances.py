@@ -14,7 +14,6 @@ from kernel.clock import stamp
 from .db import Database
 
 log = logging.getLogger(__name__)
-HEARTBEAT = 5.0  # seconds
 
 
 class Instances:

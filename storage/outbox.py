@@ -20,8 +20,9 @@ MAX_ATTEMPTS = 8
 
 
 class Outbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, alive: timedelta = ALIVE) -> None:
         self.db = db
+        self.alive = alive  # an instance silent for longer is dead: the messages it was sending are taken again
 
     @staticmethod
     def replies_statement(channel: str, chat_id: str, user: tuple[str, str], items: list[tuple[str, dict[str, Any]]],
@@ -58,7 +59,7 @@ class Outbox:
     async def claim(self, channel: str, instance: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
         """Take due messages to send (and ones a dead instance was sending); one instance gets each."""
         stale = stamp(now - CLAIM_TIMEOUT)
-        alive = stamp(now - ALIVE)
+        alive = stamp(now - self.alive)
         taken = ("((status = 'pending' AND next_at <= ?) OR (status = 'sending' AND (claimed_at < ? OR claimed_by NOT IN "
                  "(SELECT id FROM instances WHERE last_seen > ?))))")
         # only each chat's first unsent message: a later one never overtakes it (a retry, another instance)

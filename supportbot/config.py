@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bots.channels import ChannelsConfig
 
@@ -26,6 +26,17 @@ class StorageConfig(Strict):
     url_env: str = "SUPPORTBOT_DATABASE_URL"
     pool_size: int = Field(20, ge=2, le=500)
     busy_timeout_seconds: float = Field(10.0, gt=0)
+    # instances sharing the database: how often each says it is alive, and after how long without
+    # that its unfinished work (updates, messages being sent) is taken by the others
+    heartbeat_seconds: float = Field(5.0, ge=0.1, le=60)
+    dead_after_seconds: float = Field(15.0, ge=0.3, le=600)
+
+    @model_validator(mode="after")
+    def _dead_after_beats(self) -> StorageConfig:
+        if self.dead_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("dead_after_seconds must be at least twice heartbeat_seconds "
+                             "(a live instance would be taken for dead between two heartbeats)")
+        return self
 
 
 class BusConfig(Strict):

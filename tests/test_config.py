@@ -43,6 +43,8 @@ def test_every_setting_is_in_the_shipped_file() -> None:
     ("[web]\nevent_loop = 'tokio'\n", "web.event_loop"),
     ("[web]\nswitch_interval_ms = 0\n", "web.switch_interval_ms"),
     ("[nonsense]\nx = 1\n", "nonsense"),
+    ("[storage]\nheartbeat_seconds = 5\ndead_after_seconds = 6\n", "twice heartbeat_seconds"),
+    ("[channels.vk]\nflood_wait_seconds = 0\n", "flood_wait_seconds"),
     ("[storage\n", "not valid TOML"),
 ])
 def test_wrong_config_is_reported(tmp_path: Path, content: str, fragment: str) -> None:

@@ -48,6 +48,23 @@ async def test_outbox_claims_due_messages_in_chat_order(runtime: Runtime) -> Non
     assert [r["id"] for r in later] == [first[0]["id"]]
 
 
+async def test_work_of_an_instance_silent_for_longer_than_dead_after_is_taken_again(runtime: Runtime) -> None:
+    """`[storage] dead_after_seconds`: an instance that took work and went silent for longer is
+    dead, and its updates and messages are taken by another; one silent for less is not."""
+    alive = timedelta(seconds=4)
+    inbox, outbox, now = Inbox(runtime.db, alive), Outbox(runtime.db, alive), utcnow()
+    await Instances(runtime.db, "A").beat(now)
+    assert await inbox.accept("telegram", "1", {"update_id": 1}, now, chat="a")
+    assert await outbox.enqueue("telegram", "a", None, "k1", {"text": "k1"}, now)
+    assert len(await inbox.claim("telegram", "A", now)) == len(await outbox.claim("telegram", "A", now)) == 1
+    await Instances(runtime.db, "B").beat(now + timedelta(seconds=3))
+    soon = now + timedelta(seconds=3)  # A silent for 3 s: alive still
+    assert await inbox.claim("telegram", "B", soon) == [] and await outbox.claim("telegram", "B", soon) == []
+    later = now + timedelta(seconds=5)  # silent for 5 s: dead
+    assert [r["update_key"] for r in await inbox.claim("telegram", "B", later)] == ["1"]
+    assert [r["chat_id"] for r in await outbox.claim("telegram", "B", later)] == ["a"]
+
+
 async def test_claims_read_only_open_work(tmp_path: Path) -> None:
     """The claim queries go through the (channel, status) indexes: finished updates and sent
     messages, which pile up forever, are never scanned (SQLite's plan for the real queries)."""

@@ -22,7 +22,7 @@ from kernel.clock import utcnow
 from kernel.ids import instance_id
 from storage.db import storage_failure
 from storage.health import write_problem
-from storage.instances import HEARTBEAT, Instances, every, stop
+from storage.instances import Instances, every, stop
 from supportbot.config import Config
 from supportbot.runtime import IndexCache, Runtime, open_runtime
 
@@ -113,7 +113,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
             if done:
                 log.info("autopayment: %d top-ups", done)
 
-    tasks = [asyncio.create_task(every(HEARTBEAT, beat, "heartbeat"))]
+    tasks = [asyncio.create_task(every(app[CONFIG].storage.heartbeat_seconds, beat, "heartbeat"))]
     if sandbox is not None:
         tasks.append(asyncio.create_task(every(60.0, autopay, "autopay")))
     yield

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -45,7 +46,8 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     pollers: list[asyncio.Task[None]] = []
     for name, channel in channels.items():
         runner = ChannelRunner(channel.adapter, runtime.core, runtime.db, runtime.events,
-                               pacer_for(app[CONFIG], name, runtime.shared), instance=app[INSTANCE])
+                               pacer_for(app[CONFIG], name, runtime.shared), instance=app[INSTANCE],
+                               alive=timedelta(seconds=app[CONFIG].storage.dead_after_seconds))
         channel.attach(runner)
         await runner.start()
         if channel.polling:

@@ -237,7 +237,7 @@ class Deployment:
 
     def config_text(self, api_url: str) -> str:
         return (
-            '[storage]\nbackend = "postgres"\npool_size = 8\n\n'
+            '[storage]\nbackend = "postgres"\npool_size = 8\nheartbeat_seconds = 1.0\ndead_after_seconds = 6.0\n\n'
             '[bus]\nbackend = "redis"\n\n'
             '[web]\nhost = "127.0.0.1"\npassword_time_cost = 1\npassword_memory_kib = 64\npassword_parallelism = 1\n\n'
             f'[channels.telegram]\napi_url = "{api_url}"\nper_second = 1000.0\nper_chat_per_second = 50.0\n'
