@@ -137,6 +137,13 @@ class TextClassifier:
             intercept = svm.intercept_.astype(np.float32)
         return cls([str(x) for x in svm.classes_], words, chars, coef, intercept)
 
+    def as_stored(self) -> TextClassifier:
+        """The classifier as `Model.to_bytes` stores it (weights in half precision): the same answers
+        from the model in memory as from the stored one, without a round trip through the bytes
+        (which cost a third of an editor's save)."""
+        return TextClassifier(self.classes, self.words, self.chars,
+                              self.coef.astype(np.float16).astype(np.float32), self.intercept)
+
     def vector(self, doc: tuple[str, str]) -> tuple[list[int], list[float]]:
         columns: list[int] = []
         values: list[float] = []
@@ -489,7 +496,7 @@ def train(kb: KnowledgeBase, matcher: Matcher, negatives: Sequence[str], folds: 
     if stacker is not None:  # the quick retrain: the texts' words only (no analyses), the calibration kept
         texts = [(e.text, matcher.entry_ids[e.entry]) for e in matcher.examples] + [(t, NONE) for t in negatives]
         quick = TextClassifier.fit([token_documents(matcher, t) for t, _ in texts], [label for _, label in texts])
-        return Model.from_bytes(Model(quick, stacker, digest, {"quick": 1.0}).to_bytes())
+        return Model(quick.as_stored(), stacker, digest, {"quick": 1.0})
     analyses, labels, numbers = training_set(kb, matcher, negatives)
     docs = [documents(a) for a in analyses]
     classifier = TextClassifier.fit(docs, labels)

@@ -366,3 +366,18 @@ def test_the_classifiers_none_of_them_far_ahead_declines_what_the_stacker_would_
     assert found and float(found.group(1)) >= float(found.group(2))  # the stacker alone: answered
     assert "'none of them' is" in last
     assert last.endswith("no answer (the nearest topics and the operator)")
+
+
+@pytest.mark.storage_free
+def test_the_quick_retrain_answers_as_its_stored_copy_will(kb: KnowledgeBase, matcher: Matcher) -> None:
+    """An editor's save retrains the classifier at once, keeping the calibration; the model in
+    memory must be exactly what `to_bytes` stores (half-precision weights), or a restart would
+    change the answers."""
+    quick = learned.train(kb, matcher, kb.negatives, stacker=shipped_model_for(kb).stacker)
+    stored = Model.from_bytes(quick.to_bytes())
+    for mine, theirs in ((quick.classifier.coef, stored.classifier.coef),
+                         (quick.classifier.intercept, stored.classifier.intercept)):
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+    for text in ("как пополнить счёт без комиссии", "роуминг в турции", "хочу поговорить с оператором"):
+        doc = learned.token_documents(matcher, text)
+        assert np.array_equal(quick.classifier.decision(doc), stored.classifier.decision(doc))
