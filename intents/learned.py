@@ -386,7 +386,10 @@ class Understanding:
 
 # -- training ------------------------------------------------------------------------------------
 
-NEGATIVES_ANSWERED = 0.35  # at most this share of the negatives (read out of fold) may get an answer
+# at most this share of the negatives (read out of fold) may get an answer; 0.35 → 0.32 with the
+# uncovered subjects' negatives (read out of fold, more of them are declined, and 0.35 let the
+# calibration lower the answer threshold to 0.40: new wrong answers on the development sets)
+NEGATIVES_ANSWERED = 0.32
 WRONG_COST = 1.5  # a confident wrong answer costs this much more than an honest "I cannot answer"
 
 

@@ -140,20 +140,27 @@ def load_reference(directory: Path, files: ParsedFiles | None = None
     return regions, countries, synonyms, messages
 
 
-def load_negatives(directory: Path, files: ParsedFiles | None = None) -> list[str]:
-    """`negatives.yaml`: messages the base does not answer ({ru: [...], en: [...]}); optional."""
-    path = directory / "negatives.yaml"
-    if not path.exists():
-        return []
-    raw = _read_yaml(path, files) or {}
-    if not isinstance(raw, dict) or set(raw) - {"ru", "en"} or not all(isinstance(v, list) for v in raw.values()):
-        raise KnowledgeError(f"{path}: expected ru: [messages] and en: [messages]")
+# Messages the base does not answer: `negatives.yaml` (also the tone model's calm messages) and
+# `negatives_uncovered.yaml` (telecom subjects the entries do not cover; the understanding model only)
+NEGATIVE_FILES = ("negatives.yaml", "negatives_uncovered.yaml")
+
+
+def load_negatives(directory: Path, files: ParsedFiles | None = None, names: tuple[str, ...] = NEGATIVE_FILES
+                   ) -> list[str]:
+    """The negatives files: messages the base does not answer ({ru: [...], en: [...]}); optional."""
     out = []
-    for lang, texts in raw.items():
-        for text in texts:
-            if not isinstance(text, str) or not text.strip():
-                raise KnowledgeError(f"{path}: {lang}: a message must be non-empty text")
-            out.append(text.strip())
+    for name in names:
+        path = directory / name
+        if not path.exists():
+            continue
+        raw = _read_yaml(path, files) or {}
+        if not isinstance(raw, dict) or set(raw) - {"ru", "en"} or not all(isinstance(v, list) for v in raw.values()):
+            raise KnowledgeError(f"{path}: expected ru: [messages] and en: [messages]")
+        for lang, texts in raw.items():
+            for text in texts:
+                if not isinstance(text, str) or not text.strip():
+                    raise KnowledgeError(f"{path}: {lang}: a message must be non-empty text")
+                out.append(text.strip())
     return out
 
 

@@ -100,7 +100,7 @@ def small_knowledge(tmp_path: Path, config: Config) -> Config:
     folder = tmp_path / "kb"
     (folder / "entries").mkdir(parents=True)
     for path in loader.SHIPPED.glob("*.yaml"):
-        if path.name not in ("negatives.yaml", "calibration.yaml"):
+        if path.name not in ("negatives.yaml", "negatives_uncovered.yaml", "calibration.yaml"):
             shutil.copy(path, folder / path.name)
     groups = ("roaming", "social", "handoff", "out_of_scope", "chat_feedback", "smalltalk", "peak")
     chosen = [e for e in loader.load_entries(loader.SHIPPED) if e.group in groups]
@@ -203,6 +203,25 @@ async def test_a_question_the_base_does_not_cover_gets_an_honest_answer(bot: Cha
     assert out.intent is None and out.action is None and out.outcome == "fallback"
     assert out.text == kb.message("cant_answer", "ru")
     assert payloads(out)[-1] == "operator"  # the nearest topics, then the operator
+
+
+@pytest.mark.parametrize("text", ["во сколько обойдётся звонок в израиль с моего номера",
+                                  "как сделать из телефона точку доступа для планшета",
+                                  "how long does it take to port a number from yota",
+                                  "how much is a text to a number in france"])
+async def test_uncovered_subjects_near_an_entry_are_declined_with_topics_and_the_operator(bot: ChatClient,
+                                                                                          text: str) -> None:
+    """Issue 11: a price per country, a setting of the phone itself, moving a number: the base has
+    entries nearby (the roaming number, the support numbers), not the answer."""
+    out = await bot.say(text)
+    assert out.intent is None and out.action is None and out.outcome == "fallback"
+    assert len(payloads(out)) >= 2 and payloads(out)[-1] == "operator"  # nearest topics, then the operator
+
+
+@pytest.mark.parametrize("text", ["как позвонить в поддержку из роуминга", "what's the support number when i'm abroad"])
+async def test_the_covered_neighbour_of_an_uncovered_subject_is_still_answered(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "roaming-support"
 
 
 @pytest.mark.wording
