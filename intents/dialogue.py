@@ -29,7 +29,7 @@ from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import tone
+from .tone import asks_something, tone
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -38,6 +38,7 @@ MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
+UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
 FOLLOWUP_MARGIN = 0.05  # a follow-up read with the last question wins unless read alone is clearly surer
@@ -341,6 +342,10 @@ class Core:
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
+        if (entry_id is not None and mood.upset and (reading.score or 0.0) < UPSET_SURE
+                and not asks_something(turn.msg.text) and not asks_something(turn.text)
+                and not getattr(turn.kb.entry(entry_id), "action", None)):
+            entry_id = None  # venting ("sick and tired of waiting for an answer"): a person, not a guessed answer
         if entry_id is not None:
             entry = turn.kb.entry(entry_id)
             assert entry is not None

@@ -93,6 +93,20 @@ URGENT = re.compile(
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
                      r"number|ring\b|press|key\b")
 SHOUT_MIN_LETTERS = 8
+# asking something (a question word or a request), as opposed to venting ("вы меня за идиота держите?",
+# "sick and tired of waiting"): a "?" alone is often rhetorical
+ASKING = re.compile(
+    r"\b(?:как|где|когда|почему|зачем|сколько|какой|какая|какое|какие|каким|куда|откуда|кто|чем|что\s+делать|"
+    r"можно|могу|можете|подскажите|подскажи|скажите|объясните|помогите|нужно|надо|хочу|верните|"
+    r"заблокируйте|подключите|отключите|проверьте|сделайте|дайте|"
+    r"how|what|where|when|why|which|who|can|could|should|is\s+there|are\s+there|do\s+you|does|help\s+me|"
+    r"please|need|want|tell\s+me|give\s+me|block|refund)\b",
+    re.IGNORECASE)
+
+
+def asks_something(text: str) -> bool:
+    """The message asks a question or for something (not only venting)."""
+    return bool(ASKING.search(text))
 # how a member of staff is judged, for the stories the learned model finds (`tonemodel`): good
 # words (not negated: "невежливо", "не помог" are not praise) …
 POSITIVE = re.compile(

@@ -124,6 +124,25 @@ async def test_second_miss_offers_an_operator(bot: ChatClient, kb: KnowledgeBase
     assert [b.title for b in out.buttons] == ["Да", "Нет"]
 
 
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "lang"), [("fed up with waiting on hold forever, this is a joke", "en"),
+                                            ("кошмар, интернет в роуминге не работает", "ru")])
+async def test_venting_that_asks_nothing_gets_the_operator_not_a_guessed_answer(bot: ChatClient, kb: KnowledgeBase,
+                                                                                text: str, lang: str) -> None:
+    """Upset, and no question or request in it: an entry the bot is not sure of (the waiting time,
+    the roaming number) would be a guess; one empathetic line and the operator offered instead."""
+    out = await bot.say(text)
+    assert out.intent is None and out.text == kb.message("empathy_offer", lang)
+    assert payloads(out.buttons) == ["op:yes", "op:no"]
+
+
+@pytest.mark.wording
+async def test_an_upset_message_that_asks_is_still_answered(bot: ChatClient) -> None:
+    out = await bot.say("кошмар, как позвонить в поддержку из роуминга?")
+    assert out.intent == "roaming-support"
+    assert "op:yes" not in payloads(out.buttons) and "operator" in payloads(out.buttons)  # with the operator at hand
+
+
 async def test_yes_puts_the_conversation_in_the_queue(bot: ChatClient) -> None:
     await miss(bot, 0)
     await miss(bot, 1)
