@@ -223,6 +223,15 @@ async def test_uncovered_subjects_near_an_entry_are_declined_with_topics_and_the
 
 
 @pytest.mark.wording
+async def test_a_message_mostly_of_words_the_base_never_saw_is_not_answered_on_two_shared_words(bot: ChatClient) -> None:
+    """"как вывести ржавчину с ванны" shares "как вывести" with "как вывести деньги с симки" (the
+    refund entry was the answer); the rest is unknown to the base: declined unless very sure."""
+    out = await bot.say("как вывести ржавчину с ванны")
+    assert out.intent is None and out.outcome == "fallback"
+    assert (await bot.say("как вывести деньги с симки")).intent == "refund"
+
+
+@pytest.mark.wording
 @pytest.mark.parametrize("text", ["как позвонить в поддержку из роуминга", "what's the support number when i'm abroad"])
 async def test_the_covered_neighbour_of_an_uncovered_subject_is_still_answered(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
