@@ -3,6 +3,8 @@ chat, logs in, is handed to an operator, and the agent's console shows what the 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import expect
 
@@ -17,11 +19,13 @@ PHONE = "+79990000301"
 
 
 async def test_nothing_found_hands_off_and_the_console_shows_the_checks(server: Server, new_context: NewContext) -> None:
-    server.cli("billing", "add-subscriber", "--phone", PHONE, "--name", "Ирина Диагнозова", "--balance", "300",
-               "--tariff", "moy-online")
-    shown = server.cli("billing", "set", "--phone", PHONE, "--region", "moscow")
+    # in a thread: the server runs in this event loop, and a write it has begun must be able to finish
+    await asyncio.to_thread(server.cli, "billing", "add-subscriber", "--phone", PHONE, "--name", "Ирина Диагнозова",
+                            "--balance", "300", "--tariff", "moy-online")
+    shown = await asyncio.to_thread(server.cli, "billing", "set", "--phone", PHONE, "--region", "moscow")
     assert '"region": "moscow"' in shown
-    server.cli("billing", "incident", "add", "--region", "saint-petersburg", "--affects", "internet")  # elsewhere
+    await asyncio.to_thread(server.cli, "billing", "incident", "add", "--region", "saint-petersburg",
+                            "--affects", "internet")  # elsewhere
 
     sub = await open_chat(await new_context(), server)
     await chat_say(sub, "не работает интернет")
