@@ -83,6 +83,10 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "b4": "before", "2day": "today", "pwd": "password", "num": "number", "nr": "number"}
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
+# "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",
+# "anything 4 me"), never as a count ("2 gb", "top up 4 times")
+CHAT_PREPOSITION = re.compile(r"(?<=[a-z]) ([24]) (?=(?:my|me|the|you|u|ur|your|a|an|it|him|her|us|them)\b)",
+                              re.IGNORECASE)
 ELONGATED = re.compile(r"([а-яёa-z])\1{2,}", re.IGNORECASE)  # "таааариф", "sooo"
 CONTENT_WORD = re.compile(r"[а-яёa-z0-9]{3,}", re.IGNORECASE)  # per word; the least likely alternatives are dropped beyond it
 
@@ -189,6 +193,7 @@ class Repairer:
         if len(CONTENT_WORD.findall(rest)) >= 2:
             out = rest
         if not HAS_CYRILLIC.search(out):
+            out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
         for pattern in (OPENER, CLOSER):
             rest = pattern.sub(" " if pattern is OPENER else "", out, count=1).strip()

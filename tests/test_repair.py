@@ -163,6 +163,9 @@ def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
     assert repairer.repair("what can u do").text == "what can you do"
     assert repairer.repair("whats ur number for the acc").text == "what is your number for the account"
     assert repairer.repair("u menya ne rabotaet internet").text.startswith("у меня")  # Russian in Latin stays Russian
+    assert repairer.repair("send the code 2 my phone").text == "send the code to my phone"
+    assert repairer.repair("is there a plan 4 me").text == "is there a plan for me"
+    assert repairer.repair("buy 2 gb for my number").text == "buy 2 gb for my number"  # a count stays
 
 
 def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repairer) -> None:
