@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -102,6 +103,42 @@ class _Tfidf:
         weights /= math.sqrt(float(weights @ weights)) or 1.0
         columns.extend((index + self.offset).tolist())
         values.extend(weights.tolist())
+
+
+def pack_linear(meta: dict[str, object], words: _Tfidf, chars: _Tfidf, coef: np.ndarray, intercept: np.ndarray,
+                **arrays: np.ndarray) -> bytes:
+    """A linear model over TF-IDF word and char n-grams as plain arrays (never pickled): `meta`
+    (JSON) with both vocabularies, the weights in half precision, and any further `arrays`."""
+    meta = {**meta, "words": words.vocabulary, "chars": chars.vocabulary}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                        coef=coef.astype(np.float16), intercept=intercept, word_idf=words.idf, char_idf=chars.idf,
+                        **arrays)
+    return buffer.getvalue()
+
+
+@dataclass
+class Packed:
+    """What `pack_linear` stored, read back."""
+
+    meta: dict[str, Any]
+    words: _Tfidf
+    chars: _Tfidf
+    coef: np.ndarray  # float32
+    intercept: np.ndarray
+    arrays: dict[str, np.ndarray]
+
+
+def unpack_linear(blob: bytes, fmt: int, what: str) -> Packed:
+    """`pack_linear`'s bytes; a ValueError when they were written in another format than `fmt`."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    meta = json.loads(bytes(arrays.pop("meta")).decode())
+    if meta.get("format") != fmt:
+        raise ValueError(f"{what} of format {meta.get('format')}, this code reads {fmt}")
+    words = _Tfidf(meta["words"], arrays.pop("word_idf"), 0)
+    chars = _Tfidf(meta["chars"], arrays.pop("char_idf"), len(meta["words"]))
+    return Packed(meta, words, chars, arrays.pop("coef").astype(np.float32), arrays.pop("intercept"), arrays)
 
 
 @dataclass
@@ -185,25 +222,15 @@ class Model:
     def to_bytes(self) -> bytes:
         c = self.classifier
         meta = {"format": FORMAT, "digest": self.digest, "classes": c.classes, "stats": self.stats,
-                "words": c.words.vocabulary, "chars": c.chars.vocabulary, "bias": self.stacker.bias,
-                "threshold": self.stacker.threshold, "agreed": self.stacker.agreed}
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                            coef=c.coef.astype(np.float16), intercept=c.intercept, word_idf=c.words.idf,
-                            char_idf=c.chars.idf, stack=self.stacker.weights)
-        return buffer.getvalue()
+                "bias": self.stacker.bias, "threshold": self.stacker.threshold, "agreed": self.stacker.agreed}
+        return pack_linear(meta, c.words, c.chars, c.coef, c.intercept, stack=self.stacker.weights)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Model:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-            meta = json.loads(bytes(arrays["meta"]).decode())
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"a model of format {meta.get('format')}, this code reads {FORMAT}")
-            words = _Tfidf(meta["words"], arrays["word_idf"], 0)
-            chars = _Tfidf(meta["chars"], arrays["char_idf"], len(meta["words"]))
-            classifier = TextClassifier(meta["classes"], words, chars, arrays["coef"].astype(np.float32),
-                                        arrays["intercept"])
-            stacker = Stacker(arrays["stack"], float(meta["bias"]), float(meta["threshold"]), float(meta["agreed"]))
+        packed = unpack_linear(blob, FORMAT, "a model")
+        meta = packed.meta
+        classifier = TextClassifier(meta["classes"], packed.words, packed.chars, packed.coef, packed.intercept)
+        stacker = Stacker(packed.arrays["stack"], float(meta["bias"]), float(meta["threshold"]), float(meta["agreed"]))
         return cls(classifier, stacker, meta["digest"], meta.get("stats", {}))
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ import numpy as np
 
 from knowledge.model import KnowledgeBase
 
-from .learned import _Tfidf, char_wb_ngrams, word_ngrams
+from .learned import _Tfidf, char_wb_ngrams, pack_linear, unpack_linear, word_ngrams
 
 CALM = "calm"
 KINDS = ("upset", "staff")  # what the model tells apart from calm messages
@@ -79,25 +77,15 @@ class ToneModel:
         return frozenset(k for k, t in self.thresholds.items() if p.get(k, 0.0) >= t)
 
     def to_bytes(self) -> bytes:
-        meta = {"format": FORMAT, "digest": self.digest, "classes": self.classes, "thresholds": self.thresholds,
-                "words": self.words.vocabulary, "chars": self.chars.vocabulary}
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                            coef=self.coef.astype(np.float16), intercept=self.intercept, word_idf=self.words.idf,
-                            char_idf=self.chars.idf)
-        return buffer.getvalue()
+        meta = {"format": FORMAT, "digest": self.digest, "classes": self.classes, "thresholds": self.thresholds}
+        return pack_linear(meta, self.words, self.chars, self.coef, self.intercept)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> ToneModel:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-            meta = json.loads(bytes(arrays["meta"]).decode())
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"a tone model of format {meta.get('format')}, this code reads {FORMAT}")
-            words = _Tfidf(meta["words"], arrays["word_idf"], 0)
-            chars = _Tfidf(meta["chars"], arrays["char_idf"], len(meta["words"]))
-            return cls(meta["classes"], words, chars, arrays["coef"].astype(np.float32),
-                       arrays["intercept"].astype(np.float64), {k: float(v) for k, v in meta["thresholds"].items()},
-                       meta["digest"])
+        packed = unpack_linear(blob, FORMAT, "a tone model")
+        meta = packed.meta
+        return cls(meta["classes"], packed.words, packed.chars, packed.coef, packed.intercept.astype(np.float64),
+                   {k: float(v) for k, v in meta["thresholds"].items()}, meta["digest"])
 
 
 def examples(tone_file: dict[str, dict[str, list[str]]], calm: Sequence[str]) -> tuple[list[str], list[str]]:
