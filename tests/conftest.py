@@ -46,6 +46,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = kept
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The test workers group tests by `xdist_group` (one Chromium, one aiogram import, one login-throttled
+    server per run); pytest 9.2 with pytest-xdist 3.8 silently stopped grouping (every browser test's worker
+    started its own Chromium: ~30 s of CPU). Refuse to run ungrouped rather than pay that unnoticed."""
+    if not getattr(session.config.option, "loadgroup", False):  # set on the workers of `-n N --dist loadgroup`
+        return
+    ungrouped = [item.nodeid for item in session.items
+                 if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid]
+    if ungrouped:
+        raise pytest.UsageError(f"--dist loadgroup does not group {ungrouped[0]} (and {len(ungrouped) - 1} more):"
+                                " this pytest-xdist cannot mark node ids of this pytest; see pyproject.toml")
+
+
 @pytest.fixture(scope="session")
 def normalizer() -> Normalizer:
     return Normalizer()
