@@ -45,6 +45,31 @@ class Server(AppServer):
     agent = Account("agent", "Агент", "agent")
 
 
+class ClosingBrowser:
+    """The session's Chromium for one test: the contexts the test opens are closed after it (an open
+    page keeps rendering, ticking and holding its sockets for the rest of the run)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.contexts: list[Any] = []
+
+    async def new_context(self, **options: Any) -> Any:
+        context = await self._browser.new_context(**options)
+        self.contexts.append(context)
+        return context
+
+
+@pytest.fixture
+async def browser(browser: Any) -> AsyncIterator[ClosingBrowser]:
+    """The shared Chromium (tests/conftest.py), whose contexts this test opens are closed after it."""
+    own = ClosingBrowser(browser)
+    try:
+        yield own
+    finally:
+        for context in own.contexts:
+            await context.close()
+
+
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory, index_cache: IndexCache) -> AsyncIterator[Server]:
     """One server per test module, on a fresh database, with an `editor` and an `agent` account."""
