@@ -129,7 +129,7 @@ def train_shipped(kb: KnowledgeBase, config: Config, path: Path) -> int:
     from intents import tonemodel
     from intents.learned import train
 
-    from .runtime import SHIPPED_MODEL, with_catalogue
+    from .runtime import SHIPPED_MODEL, SHIPPED_TOKENS, with_catalogue
 
     started = time.perf_counter()
     toned = tonemodel.train_for(kb, path)
@@ -141,10 +141,12 @@ def train_shipped(kb: KnowledgeBase, config: Config, path: Path) -> int:
     names = [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)]
     kb = with_catalogue(kb, names)
     started = time.perf_counter()
-    matcher = Matcher(kb, Normalizer(), config.understanding.threshold)
+    normalizer = Normalizer(record=True)
+    matcher = Matcher(kb, normalizer, config.understanding.threshold)
     model = train(kb, matcher, kb.negatives)
     target = path / SHIPPED_MODEL.name
     target.write_bytes(model.to_bytes())
+    (path / SHIPPED_TOKENS.name).write_bytes(normalizer.token_table().to_bytes())
     print(f"trained on {len(matcher.examples)} examples and {len(kb.negatives)} negatives in "
           f"{time.perf_counter() - started:.1f} s; answer threshold {model.stacker.threshold:.2f}; wrote {target} "
           f"({target.stat().st_size // 1024} KB)")

@@ -27,7 +27,7 @@ from handoff.console import Console
 from handoff.queue import HandoffQueue, Presence
 from intents.dialogue import Core, KnowledgeHolder
 from intents.learned import Model, knowledge_digest, train
-from intents.normalize import Normalizer
+from intents.normalize import Normalizer, load_token_table
 from kernel.bus import EventBus, LocalBus, RedisBus, Shared
 from kernel.clock import utcnow
 from kernel.ratelimit import SharedRateLimiter
@@ -174,13 +174,19 @@ class IndexCache:
     """Knowledge indexes already built, by content, for processes that open many runtimes on
     the same knowledge (the test suite); a deployment opens one and needs none."""
 
-    normalizer: Normalizer = field(default_factory=Normalizer)
+    normalizer: Normalizer = field(default_factory=lambda: shipped_normalizer())
     files: loader.ParsedFiles = field(default_factory=loader.ParsedFiles)
     holders: dict[str, KnowledgeHolder] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
 
 
 SHIPPED_MODEL = loader.SHIPPED / "understanding.npz"  # trained for the shipped knowledge: `supportbot kb train`
+SHIPPED_TOKENS = loader.SHIPPED / "tokens.json.gz"  # its words, analysed (`supportbot kb train`): ~0.3 s off a start
+
+
+def shipped_normalizer() -> Normalizer:
+    """A normalizer that starts with the shipped knowledge's words already analysed."""
+    return Normalizer(load_token_table(SHIPPED_TOKENS))
 
 
 def shipped_model(digest: str) -> Model | None:
@@ -244,7 +250,7 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         await kb_store.seed(shipped, utcnow())
         entries = await kb_store.entries()
         revision = await kb_store.revision()
-        normalizer = cache.normalizer if cache is not None else Normalizer()
+        normalizer = cache.normalizer if cache is not None else shipped_normalizer()
         billing, sms, email = await open_backends(config, db)
         names = await catalogue_names(billing)
         holder = await asyncio.to_thread(

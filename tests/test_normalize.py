@@ -224,3 +224,55 @@ def test_morphology_reads_its_dictionaries_through_the_c_dawg_library() -> None:
     import pymorphy3.dawg
 
     assert pymorphy3.dawg.DAWG.__module__ == "dawg"  # not dawg_python, three times slower to build the index
+
+
+# -- the stored table of analysed words -------------------------------------------------------
+
+
+def test_the_shipped_token_table_is_current_and_covers_the_shipped_knowledge() -> None:
+    """`supportbot kb train` stores the shipped base's words analysed; a change to the analysis (this
+    module, the stop lists, pymorphy3) without `kb train` leaves it stale: this fails, and a start
+    would silently fall back to analysing them (the spot check)."""
+    from backends.sandbox import SERVICES
+    from intents.matcher import Matcher
+    from intents.normalize import load_token_table
+    from knowledge import loader
+    from supportbot.config import Config
+    from supportbot.runtime import SHIPPED_TOKENS, with_catalogue
+
+    table = load_token_table(SHIPPED_TOKENS)
+    assert table is not None, f"{SHIPPED_TOKENS} is missing or unreadable: run `supportbot kb train`"
+    fresh = Normalizer(record=True)
+    assert table.stamp == fresh.stamp()
+    stale = [word for word, token in table.tokens.items() if fresh._work_out(word) != token]
+    assert not stale, f"{len(stale)} words analysed differently now, e.g. {stale[:5]}: run `supportbot kb train`"
+    names = [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)]
+    Matcher(with_catalogue(loader.load(), names), fresh, Config().understanding.threshold)
+    missing = set(fresh.token_table().tokens) - set(table.tokens)
+    assert not missing, f"words of the shipped knowledge not in the table: {sorted(missing)[:5]}"
+
+
+def test_a_table_is_taken_only_while_it_checks_out() -> None:
+    from intents.normalize import Token, TokenTable
+
+    recorder = Normalizer(record=True)
+    recorder.tokens("подключи роуминг, please check my balance")
+    table = TokenTable.from_bytes(recorder.token_table().to_bytes())
+    assert table == recorder.token_table()
+    taken = Normalizer(table)
+    assert taken.preloaded == len(table.tokens) > 5
+    assert taken.tokens("подключи роуминг") == recorder.tokens("подключи роуминг")
+    # analysed by something else (another dictionary): not taken, the words are analysed here
+    assert Normalizer(TokenTable("pymorphy3 0.1", table.tokens)).preloaded == 0
+    # a word that no longer comes out the same: not taken
+    wrong = dict(table.tokens)
+    wrong["роуминг"] = Token("роуминг", "роумингу", "ru", False)
+    one = Normalizer(TokenTable(table.stamp, {"роуминг": wrong["роуминг"]}))
+    assert one.preloaded == 0
+    assert one.token("роуминг").lemma == "роуминг"
+
+
+def test_a_start_takes_the_shipped_table() -> None:
+    from supportbot.runtime import shipped_normalizer
+
+    assert shipped_normalizer().preloaded > 4000
