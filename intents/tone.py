@@ -155,7 +155,9 @@ def tone(raw: str, read: str | None = None) -> Tone:
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
-    praise = bool(GRATITUDE.search(text) and STAFF.search(text)) and not (complaint or mistreated or angry)
+    typed = raw.lower()  # the thanks may be in what reading drops as politeness ("… please pass on my thanks")
+    praise = (bool((GRATITUDE.search(text) or GRATITUDE.search(typed)) and STAFF.search(text))
+              and not (complaint or mistreated or angry))
     model = tonemodel.shipped()
     if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
         kinds = model.kinds(text)

@@ -284,6 +284,17 @@ async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime,
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "the lady at your kiosk on Arbat was wonderful and fixed my roaming settings. Please pass on my thanks.",
+    "девушка на горячей линии всё толково разъяснила про тариф, передайте ей моё спасибо",
+])
+async def test_praise_whose_thanks_close_the_message_is_praise(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
+    # reading drops a closing "thanks"/"спасибо" as politeness; the tone still hears it
+    out = await bot.say(text)
+    assert out.intent == "praise", out.text
+
+
+@pytest.mark.wording
 @pytest.mark.parametrize("text", ["ну и связь у вас, привет из каменного века, блин", "bye forever, you guys suck"])
 async def test_an_upset_message_is_never_small_talk(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
     out = await bot.say(text)
