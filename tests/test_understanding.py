@@ -425,3 +425,11 @@ def test_the_quick_retrain_answers_as_its_stored_copy_will(kb: KnowledgeBase, ma
     for text in ("как пополнить счёт без комиссии", "роуминг в турции", "хочу поговорить с оператором"):
         doc = learned.token_documents(matcher, text)
         assert np.array_equal(quick.classifier.decision(doc), stored.classifier.decision(doc))
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "lang"), [("как позвонить оператору, если я не в России", "ru"),
+                                            ("how do I call an operator when I'm not in Russia", "en")])
+async def test_not_in_russia_is_abroad(bot: ChatClient, text: str, lang: str) -> None:
+    out = await bot.say(text, lang=lang)
+    assert out.intent == "roaming-support" and "520-06-11" in out.text
