@@ -44,7 +44,9 @@ from .conftest import (
     to_chat,
 )
 
-pytestmark = pytest.mark.timeout(300)
+# one test process runs them all, on the module's one deployment (three `supportbot serve` processes): split
+# between the two, each started its own, and the tests that share its agents saw them in another order
+pytestmark = [pytest.mark.timeout(300), pytest.mark.xdist_group("scale")]
 
 # Knowledge-base questions with one answer each (one sendMessage per update), all different.
 QUESTIONS = ["что такое личный кабинет", "что такое обещанный платеж", "как настроить автоплатеж",
