@@ -23,7 +23,9 @@ from supportbot.database import open_database
 
 # the command's contract (lines in and out, the clock and language from the line): its storage only keeps
 # the conversation, so it runs on the embedded backends only (the PostgreSQL run covers that storage)
-pytestmark = pytest.mark.wording
+# one test process runs the module: its two `chat --jsonl` runs are module fixtures, which a second process
+# would run again (~3 s of CPU)
+pytestmark = [pytest.mark.wording, pytest.mark.xdist_group("cli-jsonl")]
 
 REPLY_KEYS = {"user", "text", "buttons", "intent", "action", "handoff"}
 ERROR_KEYS = {"user", "error"}

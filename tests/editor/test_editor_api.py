@@ -12,7 +12,8 @@ import pytest
 
 from .conftest import Api, Server, answer_text, ask
 
-pytestmark = pytest.mark.timeout(180)
+# one test process runs the module: its server (and each save's retraining) is a module fixture
+pytestmark = [pytest.mark.timeout(180), pytest.mark.xdist_group("editor-api")]
 Entry = dict[str, Any]
 
 
