@@ -16,7 +16,7 @@ import math
 import random
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -295,6 +295,14 @@ class _Budget:
         if kind == "sms":
             return max(0.0, self.sms_total - self.sms_used)
         return max(0.0, self.gb_total * 1024 - self.mb_used)
+
+    def spending(self, kind: str, units: float) -> _Budget:
+        """This budget after `units` more of outgoing `kind` ("call", "sms", "data")."""
+        if kind == "call":
+            return replace(self, minutes_used=self.minutes_used + units)
+        if kind == "sms":
+            return replace(self, sms_used=self.sms_used + units)
+        return replace(self, mb_used=self.mb_used + units)
 
     def remaining(self) -> Remaining:
         return Remaining(
@@ -995,6 +1003,38 @@ class SandboxBilling:
             await self._post(tx, sub.id, -cost, USAGE_CATEGORY[kind], what, None, started_at)
         return UsageRecord(started_at, kind, direction, other_party, quantity, cost)  # type: ignore[arg-type]
 
+    async def _seed_usage(self, tx: Executor, sub: Subscriber, tariff: Tariff,
+                          events: list[tuple[str, str, str, float, datetime]]) -> None:
+        """A demo history of usage, charged exactly as `_record_usage` charges it one record at a time,
+        in a few statements: each Moscow month's allowance is read once and counted down here (the
+        first start of a new database seeds ~200 records: ~0.2 s one by one). Oldest first; nothing
+        else may change the subscriber's allowance meanwhile."""
+        budgets: dict[str, _Budget] = {}
+        records: list[tuple[Any, ...]] = []
+        charges: list[tuple[int, str, str, datetime]] = []
+        for kind, direction, other_party, quantity, started_at in events:
+            units = 0.0
+            if direction == "out" or kind == "data":
+                units = float(math.ceil(quantity / 60)) if kind == "call" else float(quantity)
+            cost = 0
+            if units:
+                month = month_key(started_at)
+                budget = budgets.get(month) or await self._budget(tx, sub.id, tariff, started_at)
+                over = max(0.0, units - budget.available(kind))
+                budgets[month] = budget.spending(kind, units)
+                price = {"call": tariff.minute_price, "sms": tariff.sms_price, "data": tariff.mb_price}[kind]
+                cost = math.ceil(over * price - 1e-6) if over > 1e-9 else 0
+            records.append((sub.id, kind, direction, other_party, quantity, units, cost, stamp(started_at)))
+            if cost:
+                what = {"call": f"Звонок на {other_party}, {units:g} мин", "sms": f"SMS на {other_party}",
+                        "data": f"Мобильный интернет, {quantity:.1f} МБ"}[kind]
+                charges.append((-cost, USAGE_CATEGORY[kind], what, started_at))
+        await tx.executemany(
+            "INSERT INTO usage_records (subscriber_id, kind, direction, other_party, quantity, units, cost, "
+            "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
+        for amount, category, what, when in charges:
+            await self._post(tx, sub.id, amount, category, what, None, when)
+
     async def _seed_catalogue(self, tx: Executor) -> None:
         await tx.executemany(
             "INSERT INTO tariffs (id, position, name_ru, name_en, monthly_fee, minutes, sms, gb, "
@@ -1051,8 +1091,7 @@ class SandboxBilling:
             "INSERT INTO content_subscriptions (subscriber_id, name_ru, name_en, price, period_days, since) "
             "VALUES (?, ?, ?, ?, ?, ?)", (ivan.id, "Гороскоп на каждый день", "Daily horoscope", 3000, 30,
                                           stamp(now - timedelta(days=70))))
-        for kind, direction, other, quantity, when in _demo_usage(now, random.Random(20240901)):
-            await self._record_usage(tx, ivan, tariffs["moy-online"], kind, direction, other, quantity, when)
+        await self._seed_usage(tx, ivan, tariffs["moy-online"], _demo_usage(now, random.Random(20240901)))
         await opening(ivan, 35240)
 
         # 2. Мария Смирнова: a low balance.

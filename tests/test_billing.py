@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import math
+import random
 import tempfile
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import replace
@@ -99,6 +100,37 @@ async def topup(billing: SandboxBilling, sub: Subscriber, amount: int, key: str,
 
 
 # -- seeding and the catalogue -------------------------------------------------------------------
+
+
+async def test_seeded_usage_is_charged_as_records_one_by_one(billing: SandboxBilling) -> None:
+    """The demo history's batch path (`_seed_usage`) charges what `_record_usage` charges record by
+    record: across a Moscow month's end, past the allowance (overage charged), incoming and outgoing."""
+    from backends.sandbox import _demo_usage
+
+    now = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)  # the month before holds most of the 30 days
+    rng = random.Random(7)
+    events = _demo_usage(now, rng) + [("data", "out", "", 2500.0, now - timedelta(days=d, hours=1)) for d in range(1, 30)]
+    events.sort(key=lambda e: e[4])
+    tariff = next(t for t in TARIFFS if t.id == "moy-online")
+    batch, single = await new_sub(billing), await new_sub(billing)
+    await billing._seed_usage(billing.db, batch, tariff, events)
+    for event in events:
+        await billing._record_usage(billing.db, single, tariff, *event)
+
+    async def history(sub: Subscriber) -> tuple[list[tuple], list[tuple]]:
+        usage = await billing.db.fetchall(
+            "SELECT kind, direction, other_party, quantity, units, cost, started_at FROM usage_records "
+            "WHERE subscriber_id = ? ORDER BY started_at, id", (sub.id,))
+        ledger = await billing.db.fetchall(
+            "SELECT amount, category, description, created_at FROM ledger WHERE subscriber_id = ? ORDER BY id",
+            (sub.id,))
+        return [tuple(r.values()) for r in usage], [tuple(r.values()) for r in ledger]
+
+    (usage, ledger), (usage_one, ledger_one) = await history(batch), await history(single)
+    assert usage == usage_one and ledger == ledger_one
+    assert sum(1 for r in usage if r[5]) > 10  # overage was charged
+    assert len({r[6][:7] for r in usage}) == 2  # two months
+    assert await consistent(billing, batch.id) == await consistent(billing, single.id)
 
 
 async def test_seed_demo_once(db: Database) -> None:
