@@ -100,13 +100,25 @@ ASKING = re.compile(
     r"можно|могу|можете|подскажите|подскажи|скажите|объясните|помогите|нужно|надо|хочу|верните|"
     r"заблокируйте|подключите|отключите|проверьте|сделайте|дайте|"
     r"how|what|where|when|why|which|who|can|could|should|is\s+there|are\s+there|do\s+you|does|help\s+me|"
-    r"please|need|want|tell\s+me|give\s+me|block|refund)\b",
+    r"please|need|want|tell\s+me|give\s+me|block|refund)\b(?!-(?:то|нибудь|либо))",  # "какой-то", "куда-то" ask nothing
     re.IGNORECASE)
 
 
 def asks_something(text: str) -> bool:
     """The message asks a question or for something (not only venting)."""
     return bool(ASKING.search(text))
+
+
+STORY_MIN_WORDS = 8
+
+
+def staff_story(text: str) -> bool:
+    """A story of dealings with staff or support that asks nothing and praises nobody ("в салоне
+    сказали звонить в поддержку, в поддержке — идти в салон"): when the bot cannot answer it, the
+    writer wants a person, not a list of topics."""
+    lowered = text.lower()
+    return (len(re.findall(r"[^\W\d_]+", lowered)) >= STORY_MIN_WORDS and bool(STAFF.search(lowered))
+            and not asks_something(lowered) and not POSITIVE.search(lowered))
 # how a member of staff is judged, for the stories the learned model finds (`tonemodel`): good
 # words (not negated: "невежливо", "не помог" are not praise) …
 POSITIVE = re.compile(

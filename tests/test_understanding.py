@@ -433,3 +433,28 @@ def test_the_quick_retrain_answers_as_its_stored_copy_will(kb: KnowledgeBase, ma
 async def test_not_in_russia_is_abroad(bot: ChatClient, text: str, lang: str) -> None:
     out = await bot.say(text, lang=lang)
     assert out.intent == "roaming-support" and "520-06-11" in out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "оператор линии переключил меня на какой-то отдел, там долго молчали, потом короткие гудки",
+    "the operator put me through to some other department, it rang for ages and then just went silent",
+])
+async def test_a_story_about_staff_the_bot_cannot_answer_gets_the_operator(bot: ChatClient, text: str) -> None:
+    # neither a complaint the tone hears nor a question: not "did you mean one of these?" but a person
+    out = await bot.say(text)
+    assert out.outcome == "offer" and payloads(out) == ["op:yes", "op:no"], out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "story"), [
+    ("менеджер в офисе полчаса искал мой договор, потом ушёл на обед и больше не появился", True),
+    ("оператор переключил меня куда-то, а там какой-то робот, и всё", True),  # "куда-то", "какой-то" ask nothing
+    ("где ближайший офис, в котором сотрудник может переоформить договор на маму", False),  # asks
+    ("девушка в офисе терпеливо всё нашла и оформила, хотя я пришла перед самым закрытием", False),  # praise
+    ("в офисе был", False),  # too short to be a story
+])
+def test_what_counts_as_a_story_about_staff(text: str, story: bool) -> None:
+    from intents.tone import staff_story
+
+    assert staff_story(text) is story
