@@ -29,7 +29,7 @@ from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import asks_something, staff_story, tone
+from .tone import asks_something, sounds_upset, staff_story, tone
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -356,7 +356,8 @@ class Core:
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
-        if mood.upset or staff_story(turn.msg.text):  # upset, or a story about staff, and not understood: the operator
+        if mood.upset or staff_story(turn.msg.text) or sounds_upset(turn.text):  # upset, or a story about staff,
+            # and not understood: the operator, offered at once
             turn.conv.state["offer"] = "operator"
             return Step([Reply(turn.say("empathy_offer"), [Button(turn.say("yes"), "op:yes"),
                                                            Button(turn.say("no"), "op:no")])],

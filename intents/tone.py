@@ -109,6 +109,17 @@ def asks_something(text: str) -> bool:
     return bool(ASKING.search(text))
 
 
+UPSET_LEAN = 0.5  # the tone model's "upset", half sure: enough where the bot has no answer to give anyway
+
+
+def sounds_upset(text: str) -> bool:
+    """The learned tone model leans towards upset ("что за бардак", "вы надо мной смеётесь"), though
+    below the threshold at which it calls a message upset on its own (set for precision against
+    every ordinary question of the base). Only for a message the bot cannot answer."""
+    model = tonemodel.shipped()
+    return model is not None and model.probabilities(text.lower()).get("upset", 0.0) >= UPSET_LEAN
+
+
 STORY_MIN_WORDS = 8
 
 

@@ -458,3 +458,18 @@ def test_what_counts_as_a_story_about_staff(text: str, story: bool) -> None:
     from intents.tone import staff_story
 
     assert staff_story(text) is story
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["детский сад какой-то", "what a circus this company is"])
+async def test_what_the_tone_model_half_hears_as_upset_gets_the_operator_when_nothing_answers_it(
+        bot: ChatClient, text: str) -> None:
+    # the model leans to upset (≥ 0.5) but below its own threshold; with no answer to give, a person
+    from intents import tonemodel
+    from intents.tone import UPSET_LEAN, tone
+
+    model = tonemodel.shipped()
+    assert model is not None and UPSET_LEAN <= model.probabilities(text)["upset"] < model.thresholds["upset"]
+    assert not tone(text).upset
+    out = await bot.say(text)
+    assert out.outcome == "offer" and payloads(out) == ["op:yes", "op:no"], out.text
