@@ -64,6 +64,15 @@ def _rating(button: str | None, text: str) -> int | None:
     return value if 1 <= value <= 5 else None
 
 
+def worded(turn: Turn, least: int = 2) -> bool:
+    """The message has at least `least` words of Russian or English that are words at all (not
+    "жщшщ ыъыъ": a model of how things are said hears anything in letters nobody writes)."""
+    if turn.knowledge is None:
+        return False
+    normalizer = turn.knowledge.matcher.normalizer
+    return sum(1 for t in normalizer.tokens(turn.text) if t.lang != "num" and normalizer.zipf(t.surface) > 0) >= least
+
+
 class Core:
     def __init__(self, knowledge: KnowledgeHolder, conversations: ConversationRepository, handoff: HandoffPort,
                  actions: ActionPort, *, suggest_min: float = 0.3, menu_size: int = 5, events: EventBus | None = None) -> None:
@@ -356,8 +365,8 @@ class Core:
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
-        if mood.upset or staff_story(turn.msg.text) or sounds_upset(turn.text):  # upset, or a story about staff,
-            # and not understood: the operator, offered at once
+        if mood.upset or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)):  # upset, or a
+            # story about staff, and not understood: the operator, offered at once
             turn.conv.state["offer"] = "operator"
             return Step([Reply(turn.say("empathy_offer"), [Button(turn.say("yes"), "op:yes"),
                                                            Button(turn.say("no"), "op:no")])],

@@ -116,6 +116,8 @@ def sounds_upset(text: str) -> bool:
     """The learned tone model leans towards upset ("что за бардак", "вы надо мной смеётесь"), though
     below the threshold at which it calls a message upset on its own (set for precision against
     every ordinary question of the base). Only for a message the bot cannot answer."""
+    if len(re.findall(r"[^\W\d_]{2,}", text)) < 2:  # "!!!", "??" or one word: nothing to hear
+        return False
     model = tonemodel.shipped()
     return model is not None and model.probabilities(text.lower()).get("upset", 0.0) >= UPSET_LEAN
 
