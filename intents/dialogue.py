@@ -352,9 +352,10 @@ class Core:
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
         if (entry_id is not None and mood.upset and (reading.score or 0.0) < UPSET_SURE
-                and not asks_something(turn.msg.text) and not asks_something(turn.text)
-                and not getattr(turn.kb.entry(entry_id), "action", None)):
-            entry_id = None  # venting ("sick and tired of waiting for an answer"): a person, not a guessed answer
+                and not asks_something(turn.msg.text) and not asks_something(turn.text)):
+            # venting ("sick and tired of waiting for an answer", "вы меня за идиота держите?"): a person, not a
+            # guessed answer, nor a guessed account action (one asked for outright asks: "заблокируйте", "block")
+            entry_id = None
         if entry_id is not None:
             entry = turn.kb.entry(entry_id)
             assert entry is not None

@@ -473,3 +473,13 @@ async def test_what_the_tone_model_half_hears_as_upset_gets_the_operator_when_no
     assert not tone(text).upset
     out = await bot.say(text)
     assert out.outcome == "offer" and payloads(out) == ["op:yes", "op:no"], out.text
+
+
+@pytest.mark.wording
+async def test_venting_that_asks_nothing_gets_a_person_not_a_guessed_account_action(bot: ChatClient) -> None:
+    # the words lean to "my expenses" (p < 0.8), but nothing is asked: an action would be a guess
+    out = await bot.say("вы меня за дурака держите? опять эти списания")
+    assert out.outcome == "offer" and out.action is None and payloads(out) == ["op:yes", "op:no"], out.text
+    # an action asked for outright, angrily, is still done
+    out = await bot.say("заблокируйте мне сим-карту срочно, её украли!!!")
+    assert out.action == "block_sim", out.text
