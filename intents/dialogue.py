@@ -64,6 +64,12 @@ def _rating(button: str | None, text: str) -> int | None:
     return value if 1 <= value <= 5 else None
 
 
+def topic_action(turn: Turn, topic: Topic) -> str | None:
+    """The account action the last topic's entry starts, if any."""
+    entry = turn.kb.entry(topic.entry_id)
+    return entry.action if entry is not None else None
+
+
 def worded(turn: Turn, least: int = 2) -> bool:
     """The message has at least `least` words of Russian or English that are words at all (not
     "жщшщ ыъыъ": a model of how things are said hears anything in letters nobody writes)."""
@@ -231,6 +237,12 @@ class Core:
                 return Step([Reply(turn.say("operator_declined"), self._menu(turn))], outcome="answer")
         if msg.text.strip():
             self._in_context(turn)
+        topic = Topic.from_state(conv.state.get("topic"), turn.now)
+        rejected, rest = rejection(turn.text)
+        started = topic_action(turn, topic) if topic is not None else None
+        if topic is not None and rejected and not context_words(rest) and started and self.actions.active(conv) == started:
+            await self.actions.cancel(turn)  # "нет, не то" to the action just started: not what was meant
+            return self._clarify(turn, topic)
         step = await self.actions.resume(turn)
         if step is not None:
             return step

@@ -483,3 +483,15 @@ async def test_venting_that_asks_nothing_gets_a_person_not_a_guessed_account_act
     # an action asked for outright, angrily, is still done
     out = await bot.say("заблокируйте мне сим-карту срочно, её украли!!!")
     assert out.action == "block_sim", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("start", "reject", "lang"), [("какой у меня сейчас тариф", "я не про это", "ru"),
+                                                      ("what plan am I on", "nope, not that", "en")])
+async def test_no_not_that_to_an_action_just_started_cancels_it_and_asks_what_was_meant(
+        bot: ChatClient, runtime: Runtime, start: str, reject: str, lang: str) -> None:
+    first = await bot.say(start, lang=lang)
+    assert first.action == "tariff"  # it asks for the number to log in with
+    out = await bot.say(reject, lang=lang)
+    assert out.outcome == "clarify" and out.action is None, out.text
+    assert runtime.core.actions.active(await runtime.conversations.get_or_create("test", "u1", _now(), "u1")) is None
