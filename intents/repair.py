@@ -80,7 +80,11 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "msg": "message", "msgs": "messages", "txt": "text", "acc": "account", "acct": "account",
               "wat": "what", "wut": "what", "whats": "what is", "cuz": "because", "coz": "because", "abt": "about",
               "ppl": "people", "wanna": "want to", "gonna": "going to", "gimme": "give me", "dunno": "do not know",
-              "b4": "before", "2day": "today", "pwd": "password", "num": "number", "nr": "number"}
+              "b4": "before", "2day": "today", "pwd": "password", "num": "number", "nr": "number",
+              "4ever": "forever", "2morrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "yday": "yesterday",
+              "thx": "thanks", "thnx": "thanks", "gr8": "great",
+              "l8r": "later", "idk": "I do not know", "tho": "though", "smth": "something", "sth": "something",
+              "txts": "texts", "hrs": "hours", "mins": "minutes", "bc": "because", "w/o": "without"}
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
 # "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",

@@ -166,6 +166,9 @@ def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
     assert repairer.repair("send the code 2 my phone").text == "send the code to my phone"
     assert repairer.repair("is there a plan 4 me").text == "is there a plan for me"
     assert repairer.repair("buy 2 gb for my number").text == "buy 2 gb for my number"  # a count stays
+    assert repairer.repair("waited 4ever for an sms, will try again tmrw").text == \
+        "waited forever for an sms, will try again tomorrow"
+    assert repairer.repair("my 4g is slow").text == "my 4g is slow"  # only whole chat-speak words
 
 
 def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repairer) -> None:
