@@ -63,6 +63,12 @@ class ConsoleHub:
         self.app = app
         self.sockets: set[ConsoleSocket] = set()
 
+    async def _send(self, sock: ConsoleSocket, frame: dict[str, Any]) -> None:
+        """Send unless the socket was cut off meanwhile (a deactivation while this event was being
+        read from the database): a deactivated agent's console receives nothing more."""
+        if sock in self.sockets:
+            await sock.send(frame)
+
     async def on_event(self, topic: str, event: dict[str, Any]) -> None:
         if not self.sockets:
             return
@@ -75,7 +81,7 @@ class ConsoleHub:
         if topic == "queue":
             items = await desk.queue_items(runtime, utcnow())
             for sock in list(self.sockets):
-                await sock.send({"type": "queue", "items": items})
+                await self._send(sock, {"type": "queue", "items": items})
             # assignment by the queue: the one waiting longest goes to an agent here who asked for it
             # ("auto"), within their limit (a take publishes "queue" again: the next one follows)
             given = await desk.auto_assign(runtime, items, [s.agent for s in self.sockets], utcnow())
@@ -87,16 +93,16 @@ class ConsoleHub:
             conversation_id = int(topic[5:])
             for sock in [s for s in self.sockets if s.open_conversation == conversation_id]:
                 rows = await runtime.console.transcript(conversation_id, sock.last_id)
-                if rows:
+                if rows and sock in self.sockets:
                     sock.last_id = rows[-1]["id"]
                     await sock.send({"type": "messages", "conversation_id": conversation_id, "messages": rows})
         elif topic == "typing" and event.get("who") == "user":
             for sock in [s for s in self.sockets if s.open_conversation == event.get("conversation_id")]:
-                await sock.send({"type": "typing", "conversation_id": sock.open_conversation, "who": "user",
-                                 "on": bool(event.get("on"))})
+                await self._send(sock, {"type": "typing", "conversation_id": sock.open_conversation, "who": "user",
+                                        "on": bool(event.get("on"))})
         elif topic == "tickets":
             for sock in list(self.sockets):
-                await sock.send({"type": "tickets_changed"})
+                await self._send(sock, {"type": "tickets_changed"})
         elif topic == "agents" and event.get("type") == "deactivated":
             for sock in [s for s in self.sockets if s.agent.id == event.get("agent_id")]:
                 self.sockets.discard(sock)

@@ -544,3 +544,46 @@ async def test_a_deactivated_agents_conversations_do_not_stay_with_them(server: 
     finally:
         await console.close()
         await admin.close()
+
+
+@pytest.mark.storage_free
+async def test_a_push_under_way_is_not_sent_to_a_console_cut_off_meanwhile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue push sends to the open consoles one after another; an agent deactivated while it is under
+    way (their socket cut off while another console's send waits) gets nothing (the race that let a
+    deactivated agent's console receive one more queue frame on a busy machine)."""
+    from web import console as hub_module
+    from web.keys import RUNTIME
+
+    async def queue_items(runtime: object, now: object) -> list[dict]:
+        return []
+
+    async def auto_assign(*args: object) -> None:
+        return None
+
+    monkeypatch.setattr(hub_module.desk, "queue_items", queue_items)
+    monkeypatch.setattr(hub_module.desk, "auto_assign", auto_assign)
+    first: asyncio.Queue[object] = asyncio.Queue()
+    release = asyncio.Event()
+
+    class Socket:
+        def __init__(self, agent_id: int) -> None:
+            self.agent = type("Agent", (), {"id": agent_id})()
+            self.open_conversation = None
+            self.sent: list[dict] = []
+
+        async def send(self, frame: dict) -> None:
+            if not release.is_set():  # the first send waits (a slow client) until the test goes on
+                first.put_nowait(self)
+                await release.wait()
+            self.sent.append(frame)
+
+    hub = hub_module.ConsoleHub({RUNTIME: object()})  # type: ignore[arg-type]
+    one, two = Socket(1), Socket(2)
+    hub.sockets = {one, two}  # type: ignore[assignment]
+    push = asyncio.create_task(hub.on_event("queue", {}))
+    sending = await first.get()
+    cut = two if sending is one else one
+    hub.sockets.discard(cut)  # type: ignore[arg-type]  # what set_active does
+    release.set()
+    await push
+    assert cut.sent == [] and sending.sent == [{"type": "queue", "items": []}]  # type: ignore[attr-defined]
