@@ -95,3 +95,9 @@ def questions(text: str) -> list[str]:
     parts = [LEAD_IN.sub("", p).strip(" ,.;:-—") for p in QUESTION_BREAK.split(text)]
     parts = [p for p in parts if len(words(p)) >= 2]
     return parts if len(parts) >= 2 else []
+
+
+def asked(text: str, part: str) -> bool:
+    """The part of `text` (one of its `questions`) ends with a question mark there."""
+    at = text.find(part)
+    return at >= 0 and text[at + len(part):].lstrip(" ,.;:-—").startswith("?")

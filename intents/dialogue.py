@@ -22,7 +22,7 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, bare_no, is_followup, questions, rejection
+from .context import Topic, asked, bare_no, is_followup, questions, rejection
 from .context import words as context_words
 from .normalize import detect_language
 from .payloads import PayloadRouter
@@ -320,6 +320,11 @@ class Core:
         parts = questions(turn.text) if turn.knowledge is not None and not reading.followup else []
         if parts:
             assert turn.knowledge is not None
+            if reading.entry_id is None:  # the message as a whole is not understood: only a part that is a
+                # question of its own is answered ("… how long does porting take?" is no "how much is it?",
+                # "автоматически не пришли" no question at all)
+                parts = [p for i, p in enumerate(parts)
+                         if (asked(turn.text, p) or asks_something(p.lower())) and not (i and is_followup(p))]
             read = [turn.knowledge.read(part, turn.lang, Repair(part)) for part in parts[:MAX_QUESTIONS]]
             found: dict[str, Reading] = {}
             for part in read:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from intents.context import bare_no, is_followup, questions, rejection
+from intents.context import asked, bare_no, is_followup, questions, rejection
 from intents.matcher import Matcher
 from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
 from intents.tone import tone
@@ -157,6 +157,8 @@ def test_two_questions_in_one_message() -> None:
     assert questions("two things: how do I change my tariff and how do I see my expenses") == [
         "how do I change my tariff", "how do I see my expenses"]
     assert questions("как позвонить в поддержку") == []
+    text = "где взять настройки ммс? автоматически не пришли"
+    assert [asked(text, part) for part in questions(text)] == [True, False]  # the tail asks nothing
 
 
 def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:

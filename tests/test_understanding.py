@@ -363,6 +363,16 @@ async def test_two_questions_answer_one_and_offer_the_other(bot: ChatClient) -> 
     assert f"kb:{other}" in payloads(out)
 
 
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["Подскажите настройки MMS для телефона? Автоматически не пришли",
+                                  "Is there a plan for smart watches? How much is it?"])
+async def test_a_message_not_understood_is_not_answered_from_a_fragment(bot: ChatClient, text: str) -> None:
+    """A tail that asks nothing ("автоматически не пришли") or refers back ("how much is it?") is
+    not a question of its own: the message, not understood as a whole, is not answered by it."""
+    out = await bot.say(text)
+    assert out.outcome == "fallback" and out.intent is None and out.action is None
+
+
 async def test_the_transcript_keeps_what_was_typed(runtime: Runtime) -> None:
     bot = ChatClient(runtime, "typed")
     await bot.say("skolko deneg na schetu")
