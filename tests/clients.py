@@ -72,6 +72,14 @@ class FrameReader:
                     got.append(await self.recv(seconds))
         return got
 
+    async def read_until(self, done: Callable[[], bool], timeout: float = 5) -> None:
+        """Read frames until `done()` holds, or `timeout` passes, or the socket closes (no error:
+        the caller looks at what came)."""
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError, ConnectionError):
+            async with asyncio.timeout(timeout):
+                while not done():
+                    await self.recv(timeout)
+
     async def drain(self, seconds: float = 0.5) -> None:
         """Read whatever arrives in the next `seconds` (a closed socket ends it)."""
         with contextlib.suppress(ConnectionError):

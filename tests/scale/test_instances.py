@@ -544,9 +544,12 @@ async def busy_round(dep: Deployment, http: aiohttp.ClientSession) -> tuple[list
         while written < 58 and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
             written = await dep.value(count, conversation)
-        await chat.drain(1.5)
-        await console.drain(1.5)
         rows = await dep.query("SELECT id, text FROM messages WHERE conversation_id = $1 ORDER BY id", conversation)
+        wanted = {r["id"] for r in rows}
+        # read each socket until it has shown every message, or 5 s pass (what never came is the finding)
+        await chat.read_until(lambda: wanted <= {m["id"] for m in chat.received})
+        await console.read_until(lambda: {i for i in wanted if i > known}
+                                 <= {m["id"] for m in console.pushed_messages(conversation)})
         in_chat = {m["id"] for m in chat.received}
         on_console = {m["id"] for m in console.pushed_messages(conversation)}
         return ([(r["id"], r["text"]) for r in rows if r["id"] not in in_chat],
