@@ -50,6 +50,8 @@ ANGER_RU = re.compile(
     r"(?<![а-я])еб(?:ан|ать|ут|уч|ал)|(?<![а-я])ёб|сук(?:а|и)\b|нахрен|нахер|нафиг|(?:к|ко)\s+черт|трындец|звездец|"
     r"отчаян|в\s+шоке|шок\b|возмутительн|бесп?редел|осточерт|сыт\s+по\s+горло|терпени\w*\s+(?:лопнул|кончил)|"
     r"доконал|довели|замучил|хуже\s+некуда|(?<![а-я])худш|позорищ|стыдоба|грабит|обдира|"
+    r"(?:ухожу|уйду|перейду|перехожу|сваливаю|свалю)\s+(?:в|к|на)\s+(?:мтс|билайн|мегафон|йот|yota|друг\w+\s+оператор|конкурент)|"
+    r"расторгаю|расторгну\b|"
     r"лохотрон|жулик|(?<![а-я])вор(?:ы|ьё)\b|(?<![а-я])кинул[иа]|содрал|сдираете|разводите")
 # obscenity typed with a star or two ("бл*", "f*ck", "х**ня"): angry in any language
 MASKED = re.compile(r"\b[^\W\d_]{1,4}\*+[^\W\d_]{0,6}")
@@ -61,24 +63,28 @@ ANGER_EN = re.compile(
     r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
     r"\bf+u+c+k|\bshit|\bcrap\b|bullshit|\bbs\b|sucks?\b|\bfml\b|\bsmh\b|kidding\s+me|you\s+(?:kidding|serious)|"
     r"are\s+you\s+serious|unbelievable|outrageous|absurd|infuriat|livid|fuming|desperat|appalling|dreadful|shocking|"
-    r"shame\s+on|crooks?\b|had\s+enough|(?:i'?m|im)\s+so\s+done\b|thanks\s+for\s+nothing|"
+    r"shame\s+on|crooks?\b|had\s+enough|(?:i'?m|im)\s+(?:so\s+)?done\b|"
+    r"(?:switching|going|moving|leaving)\s+(?:to|for)\s+(?:mts|beeline|megafon|yota|another\s+(?:carrier|operator|provider))|"
+    r"cancel\w*\s+my\s+contract|thanks\s+for\s+nothing|"
     r"losing\s+my\s+(?:mind|patience)|driving\s+me\s+(?:crazy|nuts|mad)")
 # fed up with support itself: asked again and again, the bot does not understand, nobody answers
 FED_UP = re.compile(
     r"(?:третий|четв[её]ртый|пятый|десятый|который|сотый|второй|энный)\s+раз|(?:не)?сколько\s+(?:можно|раз)|"
-    r"уже\s+(?:неделю|месяц|второй\s+день|полдня)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
+    r"уже\s+(?:неделю|месяц|второй\s+день|полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
-    r"(?:third|fifth|tenth|million|umpteenth)\s+time|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
+    r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|(?:day|time|week)\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
     r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)")
 HYPOTHETICAL = re.compile(r"^\W*(?:а\s+)?(?:если|что\s+если|and\s+if|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
-    r"бросил\w*\s+трубку|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
+    r"(?:бросил|положил|повесил)\w*\s+трубку|перебива\w*|обещал\w*\s+перезвонить|"
+    r"кто\s+(?:у\s+вас\s+)?(?:учит|обучает|нанимает|набирает)|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
     r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|"
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
-    r"rude|unprofessional|hung\s+up|refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
+    r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
+    r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
     r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)")
 # thanks for the staff (not for the bot): praise for the team
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|thank|kudos|great\s+job|"
@@ -96,7 +102,7 @@ SHOUT_MIN_LETTERS = 8
 # asking something (a question word or a request), as opposed to venting ("вы меня за идиота держите?",
 # "sick and tired of waiting"): a "?" alone is often rhetorical
 ASKING = re.compile(
-    r"\b(?:как|где|когда|почему|зачем|сколько|какой|какая|какое|какие|каким|куда|откуда|кто|чем|что\s+делать|"
+    r"\b(?:как|где|когда|почему|зачем|сколько|какой|какая|какое|какие|каким|куда|откуда|кто|(?<!,\s)чем|что\s+делать|"
     r"можно|могу|можете|подскажите|подскажи|скажите|объясните|помогите|нужно|надо|хочу|верните|"
     r"заблокируйте|подключите|отключите|проверьте|сделайте|дайте|"
     r"how|what|where|when|why|which|who|can|could|should|is\s+there|are\s+there|do\s+you|does|help\s+me|"

@@ -68,7 +68,42 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "сколько ещё гигабайт осталось",
     "how do I give up my number to my son",
     "нет, я вообще не про это",
+    "как сделать, чтобы мне перезвонили из поддержки",  # "мне перезвонили" holds "не перезвонил"
+    "можно ли перейти на другой тариф, чем этот",  # a comparative "чем" asks nothing
+    "как расторгнуть договор на номер умершего отца",
 ])
 def test_calm_messages_stay_calm(text: str) -> None:
     mood = tone(text)
     assert not (mood.upset or mood.mistreated or mood.praise or mood.complaint)
+
+
+@pytest.mark.parametrize("text", [
+    "дозвонился до оператора, он слушать не стал, положил трубку на полуслове",
+    "девушка на линии всё время перебивала и не дала договорить",
+    "менеджер обещал перезвонить в понедельник, сегодня пятница",
+    "ваш сотрудник сказал одно, в салоне другое. кто у вас учит персонал?",
+    "the agent kept interrupting me and never let me finish",
+    "your support guy promised me a callback last week",
+])
+def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complaints(text: str) -> None:
+    assert tone(text).mistreated
+
+
+@pytest.mark.parametrize("text", [
+    "если завтра не починят связь, ухожу в билайн",
+    "всё, расторгаю договор, надоели",
+    "fix it today or I'm switching to megafon",
+    "third time in a row the calls drop, I'm done",
+])
+def test_a_threat_to_leave_or_giving_up_is_upset(text: str) -> None:
+    assert tone(text).upset
+
+
+@pytest.mark.parametrize("text", [
+    "код для входа не приходит уже полчаса",
+    "жду ответа уже два часа",
+    "this is the second time I write about it",
+    "no signal for the third day in a row",
+])
+def test_waiting_long_or_again_is_fed_up(text: str) -> None:
+    assert tone(text).fed_up
