@@ -144,6 +144,7 @@ def test_complaints_and_praise() -> None:
 def test_follow_ups_and_rejections() -> None:
     assert is_followup("а из-за границы?") and is_followup("and for free?") and is_followup("а ночью?")
     assert is_followup("is it free?") and not is_followup("как пополнить счёт картой без комиссии")
+    assert is_followup("what will they ask me?") and is_followup("она платная?")  # a pronoun points back
     assert rejection("нет, я про другое") == (True, "")
     assert rejection("не то") == (True, "")
     assert rejection("no, I meant something else") == (True, "")
