@@ -18,7 +18,8 @@ ELLIPTICAL = re.compile(
     r"^\W*(?:а|и|ну\s+а|а\s+вот|а\s+если|а\s+как|тоже|ещё|еще|также|and|what\s+about|how\s+about|also|but|"
     r"so|same|what\s+if|and\s+if|is\s+it|can\s+i\s+do\s+it|does\s+it|do\s+they)\b",
     re.IGNORECASE)
-REFERENCE = re.compile(r"\b(?:он|она|оно|они|they|he|she|его|её|ее|это|этот|эта|эту|этим|там|туда|тут|него|нее|неё|ним|ней|it|that|this|there|them|one)\b",
+REFERENCE = re.compile(r"\b(?:он|она|оно|они|его|её|ее|это|этот|эта|эту|этим|там|туда|тут|него|нее|неё|ним|ней|"
+                       r"it|that|this|there|them|they|he|she|one)\b",
                        re.IGNORECASE)
 SHORT_WORDS = 6
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed

@@ -364,6 +364,8 @@ class Core:
             entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
         elif mood.praise and entry_id in (None, "thanks") and turn.kb.entry("praise") is not None:
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
+        elif entry_id == "praise" and not (mood.praise or mood.upset) and turn.kb.entry("thanks") is not None:
+            entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":

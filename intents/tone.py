@@ -48,7 +48,7 @@ ANGER_RU = re.compile(
     # whole families of everyday swearing and exasperation (stems, so every form counts)
     r"офиге|обалде|охре?не|охуе|оху[ея]|(?<![а-я])ху[йеяи]|пи[зс]дец|пипец|пздц|писец|(?<![а-я])бл(?:я|ять|ин)(?![а-я])|"
     r"(?<![а-я])еб(?:ан|ать|ут|уч|ал)|(?<![а-я])ёб|сук(?:а|и)\b|нахрен|нахер|нафиг|(?:к|ко)\s+черт|трындец|звездец|"
-    r"отчаян|в\s+шоке|шок\b|возмутительн|бесп?редел|осточерт|сыт\s+по\s+горло|терпени\w*\s+(?:лопнул|кончил)|"
+    r"отчаян|в\s+шоке|(?<![а-я])шок\b|возмутительн|бесп?редел|осточерт|сыт\s+по\s+горло|терпени\w*\s+(?:лопнул|кончил)|"
     r"доконал|довели|замучил|хуже\s+некуда|(?<![а-я])худш|позорищ|стыдоба|грабит|обдира|"
     r"(?:ухожу|уйду|перейду|перехожу|сваливаю|свалю)\s+(?:в|к|на)\s+(?:мтс|билайн|мегафон|йот|yota|друг\w+\s+оператор|конкурент)|"
     r"расторгаю|расторгну\b|"
@@ -92,6 +92,7 @@ GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|�
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
                    r"горяч\w+\s+лини|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|girl",
                    )
+BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
     r"help\s*!|help\s+me")
@@ -182,18 +183,20 @@ def tone(raw: str, read: str | None = None) -> Tone:
     wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
     angry = (bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)) or shouting(raw)
-             or (worded and ("!!!" in raw or "?!" in raw)))
+             or (worded and ("!!!" in raw or "?!" in raw) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
     typed = raw.lower()  # the thanks may be in what reading drops as politeness ("… please pass on my thanks")
     praise = (bool((GRATITUDE.search(text) or GRATITUDE.search(typed)) and STAFF.search(text))
               and not (complaint or mistreated or angry))
+    to_bot = bool(BOT.search(text)) and not STAFF.search(text)  # "thx bot ur the best" thanks the bot, not the team
+    praise = praise and not to_bot
     model = tonemodel.shipped()
     if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
         kinds = model.kinds(text)
         angry = angry or "upset" in kinds
-        if "staff" in kinds and not (complaint or mistreated or praise):
+        if "staff" in kinds and not (complaint or mistreated or praise or to_bot):
             if POSITIVE.search(text) and not angry:
                 praise = True
             elif not ASKS.search(text) or angry:

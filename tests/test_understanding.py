@@ -295,6 +295,19 @@ async def test_praise_whose_thanks_close_the_message_is_praise(bot: ChatClient, 
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize("text", ["thx bot ur the best", "thank you bot, you were great"])
+async def test_thanks_for_the_bot_itself_is_not_praise_for_the_team(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "thanks", out.text
+
+
+@pytest.mark.wording
+async def test_thanks_with_many_exclamation_marks_is_joy_not_anger(bot: ChatClient) -> None:
+    out = await bot.say("спасибо огромное, всё получилось!!!")
+    assert out.intent == "thanks" and out.outcome == "smalltalk", out.text
+
+
+@pytest.mark.wording
 @pytest.mark.parametrize("text", ["ну и связь у вас, привет из каменного века, блин", "bye forever, you guys suck"])
 async def test_an_upset_message_is_never_small_talk(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
     out = await bot.say(text)
