@@ -51,7 +51,7 @@ from fakes import SEND_METHODS, Call, FakePlatform, new_chat, new_id, tg_press, 
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORTBOT = Path(sys.executable).parent / "supportbot"
-PG_URL = os.environ.get("SUPPORTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("SUPPORTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test?synchronous_commit=off")
 REDIS_URL = os.environ.get("SUPPORTBOT_SCALE_REDIS_URL", "redis://127.0.0.1:6379/14")
 ADMIN_PASSWORD = "admin-password-2024"
 AGENT_PASSWORD = "agent-password-2024"
