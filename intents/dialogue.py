@@ -22,7 +22,7 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, asked, bare_no, is_followup, questions, rejection
+from .context import Topic, asked, bare_no, is_followup, questions, rejection, same_subject
 from .context import words as context_words
 from .normalize import detect_language
 from .payloads import PayloadRouter
@@ -299,6 +299,12 @@ class Core:
             return
         alone = turn.read()
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
+        last = turn.kb.entry(topic.entry_id)
+        if (together.entry_id is not None and alone.entry_id is not None and last is not None
+                and same_subject(together.entry_id, last.id)
+                and any(same_subject(alone.entry_id, related) for related in last.followups)):
+            return  # read with the last question it is only that question again, read alone it is one of the
+            # topics its editors named as what comes next ("сколько осталось интернета" → "а докупить можно?")
         if together.entry_id is not None and (
                 alone.entry_id is None or (together.score or 0.0) >= (alone.score or 0.0) - FOLLOWUP_MARGIN):
             together.own_region = alone.analysis.entities.region

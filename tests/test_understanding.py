@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import ChatClient
 
-from intents import learned
+from intents import dialogue, learned
 from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest
 from intents.matcher import Matcher
 from knowledge import dumper, loader
@@ -347,6 +347,22 @@ async def test_follow_ups_are_read_against_the_last_question(runtime: Runtime) -
     english = ChatClient(runtime, "f3")
     await english.say("where do i see my expenses")
     assert "e-mail" in (await english.say("can i get it by email?")).text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("first, then, action", [
+    ("сколько у меня осталось гигов", "а докупить можно?", "buy_package"),
+    ("how much data do i have left", "and can i buy more?", "buy_package"),
+])
+async def test_a_follow_up_about_a_related_topic_is_not_the_last_answer_again(
+        runtime: Runtime, monkeypatch: pytest.MonkeyPatch, first: str, then: str, action: str) -> None:
+    """Read with the last question, "а докупить можно?" is that question again (the remaining
+    package); read alone it is one of the topics the last entry names as what comes next. (The
+    margin is lifted so that the reading with the last question would win on scores alone.)"""
+    monkeypatch.setattr(dialogue, "FOLLOWUP_MARGIN", 1.0)
+    client = ChatClient(runtime, f"rel-{action}-{len(first)}")
+    assert (await client.say(first)).action == "remaining"  # it asks for the number to log in with
+    assert (await client.say(then)).action == action
 
 
 @pytest.mark.wording
