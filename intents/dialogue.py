@@ -29,7 +29,7 @@ from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import asks_something, sounds_upset, staff_story, tone
+from .tone import asks_something, names_staff, sounds_upset, staff_story, tone
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -370,7 +370,8 @@ class Core:
             entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
         elif mood.praise and entry_id in (None, "thanks") and turn.kb.entry("praise") is not None:
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
-        elif entry_id == "praise" and not (mood.praise or mood.upset) and turn.kb.entry("thanks") is not None:
+        elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
+              and turn.kb.entry("thanks") is not None):
             entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer

@@ -132,6 +132,11 @@ def sounds_upset(text: str) -> bool:
 STORY_MIN_WORDS = 8
 
 
+def names_staff(text: str) -> bool:
+    """The message mentions someone of the staff or the team (not only the bot)."""
+    return bool(STAFF.search(text.lower()))
+
+
 def staff_story(text: str) -> bool:
     """A story of dealings with staff or support that asks nothing and praises nobody ("в салоне
     сказали звонить в поддержку, в поддержке — идти в салон"): when the bot cannot answer it, the

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from intents import tonemodel
-from intents.tone import tone
+from intents.tone import names_staff, tone
 from knowledge import loader
 
 
@@ -108,3 +108,9 @@ def test_a_threat_to_leave_or_giving_up_is_upset(text: str) -> None:
 ])
 def test_waiting_long_or_again_is_fed_up(text: str) -> None:
     assert tone(text).fed_up
+
+
+def test_praise_for_the_team_names_someone_of_it() -> None:
+    # the matcher's "praise" is taken for thanks to the bot only when no one of the staff is named
+    assert names_staff("спасибо девушке из поддержки") and names_staff("the lady at your store was lovely")
+    assert not names_staff("thx bot ur the best") and not names_staff("спасибо, вы очень помогли")
