@@ -198,6 +198,14 @@ async def test_the_wrong_layout_is_understood(bot: ChatClient) -> None:
 
 
 @pytest.mark.wording
+async def test_a_problem_report_is_not_read_as_a_service_of_the_catalogue(bot: ChatClient) -> None:
+    """"sending texts" is also what the catalogue calls the SMS service: "i cant send texts" is a
+    problem to check, not a service to connect."""
+    out = await bot.say("i cant send texts to my wife")
+    assert out.intent == "problem-sms" and out.action == "diagnose"
+
+
+@pytest.mark.wording
 async def test_a_question_the_base_does_not_cover_gets_an_honest_answer(bot: ChatClient, kb: KnowledgeBase) -> None:
     out = await bot.say("как настроить точку доступа apn на андроиде")
     assert out.intent is None and out.action is None and out.outcome == "fallback"
