@@ -108,3 +108,11 @@ def same_subject(one: str, other: str) -> bool:
     """Two entries on one subject: the same entry, or a subject's information entry and its action
     ("lk-expenses", "do-expenses")."""
     return one == other or (one.split("-", 1)[-1] == other.split("-", 1)[-1] and {one[:3], other[:3]} == {"lk-", "do-"})
+
+
+CLAUSE_BREAK = re.compile(r"[.!?;…]+\s*|\s+[—–]\s+")
+
+
+def clauses(text: str) -> list[str]:
+    """The sentences of a message (of at least two words each)."""
+    return [c.strip(" ,") for c in CLAUSE_BREAK.split(text) if len(words(c)) >= 2]

@@ -22,7 +22,7 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, asked, bare_no, is_followup, questions, rejection, same_subject
+from .context import Topic, asked, bare_no, clauses, is_followup, questions, rejection, same_subject
 from .context import words as context_words
 from .normalize import detect_language
 from .payloads import PayloadRouter
@@ -38,6 +38,7 @@ MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
+CLAUSE_SURE = 0.6  # one sentence of a message not understood as a whole is answered only this sure
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
@@ -341,6 +342,16 @@ class Core:
                 if reading.entry_id is None or reading.entry_id not in found:
                     reading = turn.reading = main
                 also = [entry_id for entry_id in found if entry_id != reading.entry_id]
+        if (reading.entry_id is None and not parts and turn.knowledge is not None and not reading.followup
+                and not staff_story(turn.msg.text) and not _told(tone(turn.msg.text, turn.text))):
+            # a long message not understood as a whole: the one sentence of it that asks something, when
+            # that is understood surely ("добрый вечер!!! подскажите, как позвонить с городского, у меня
+            # сотовый сел")
+            asking = [c for c in clauses(turn.text) if asks_something(c.lower())]
+            if 1 <= len(asking) < len(clauses(turn.text)):
+                best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in asking), key=lambda r: r.score or 0.0)
+                if best.entry_id is not None and (best.score or 0.0) >= CLAUSE_SURE:
+                    reading = turn.reading = best
         step = await self._decide(turn, reading)
         if also and step.replies and step.outcome in ("answer", "action"):
             buttons = step.replies[-1].buttons
@@ -377,7 +388,7 @@ class Core:
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
-        if (entry_id is not None and mood.upset and (reading.score or 0.0) < UPSET_SURE
+        if (entry_id is not None and mood.vents and (reading.score or 0.0) < UPSET_SURE
                 and not asks_something(turn.msg.text) and not asks_something(turn.text)):
             # venting ("sick and tired of waiting for an answer", "вы меня за идиота держите?"): a person, not a
             # guessed answer, nor a guessed account action (one asked for outright asks: "заблокируйте", "block")
@@ -493,3 +504,8 @@ class Core:
             if len(buttons) >= self.menu_size:
                 break
         return [*buttons, self._operator_button(turn)]
+
+
+def _told(mood: Any) -> bool:
+    """A message that tells how the writer feels or was served: read as a whole, never by a clause."""
+    return bool(mood.vents or mood.mistreated or mood.complaint or mood.praise or mood.wants_person)

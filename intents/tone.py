@@ -171,6 +171,8 @@ class Tone:
     complaint: bool = False  # says it is a complaint ("хочу пожаловаться", "complaint")
     mistreated: bool = False  # describes being badly served ("мне нахамили", "hung up on me")
     praise: bool = False  # thanks the staff ("спасибо девушке из поддержки")
+    vents: bool = False  # angry in words or fed up, not only loud (capitals, "!!!") or in a hurry
+
 
     @property
     def upset(self) -> bool:
@@ -187,7 +189,8 @@ def tone(raw: str, read: str | None = None) -> Tone:
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
     wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
-    angry = (bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)) or shouting(raw)
+    worded_anger = bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw))
+    angry = (worded_anger or shouting(raw)
              or (worded and ("!!!" in raw or "?!" in raw) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
@@ -200,10 +203,11 @@ def tone(raw: str, read: str | None = None) -> Tone:
     model = tonemodel.shipped()
     if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
         kinds = model.kinds(text)
-        angry = angry or "upset" in kinds
+        worded_anger = worded_anger or "upset" in kinds
+        angry = angry or worded_anger
         if "staff" in kinds and not (complaint or mistreated or praise or to_bot):
             if POSITIVE.search(text) and not angry:
                 praise = True
             elif not ASKS.search(text) or angry:
                 mistreated = True
-    return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise)
+    return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise, worded_anger or fed_up)

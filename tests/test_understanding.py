@@ -198,6 +198,28 @@ async def test_the_wrong_layout_is_understood(bot: ChatClient) -> None:
 
 
 @pytest.mark.wording
+async def test_a_loud_or_hurried_question_is_answered_with_the_operator_at_hand(bot: ChatClient, kb: KnowledgeBase) -> None:
+    """Capitals, "!!!" and "срочно" are no venting: the answer comes (after one empathetic line,
+    with the operator's button) even when the bot is less than very sure."""
+    out = await bot.say("СРОЧНО!!! ЗВОНОК НА 611 В РОУМИНГЕ ПЛАТНЫЙ")
+    assert out.outcome == "answer" and out.intent is not None and out.text.startswith(kb.message("empathy", "ru"))
+    assert payloads(out)[-1] == "operator"
+
+
+@pytest.mark.wording
+async def test_a_long_story_is_answered_by_its_one_asking_sentence(bot: ChatClient) -> None:
+    out = await bot.say("So my car broke down on the highway and the tow truck took three hours and my kids "
+                        "were crying in the back. How do I check my balance?")
+    assert out.action == "balance", out.text
+
+
+@pytest.mark.wording
+async def test_a_story_about_staff_is_not_answered_by_one_of_its_sentences(bot: ChatClient) -> None:
+    out = await bot.say("Вчера была в салоне на Тверской. Консультант нагрубил и выгнал меня. Как вернуть деньги?")
+    assert out.intent == "complaint" and out.action == "feedback", out.text
+
+
+@pytest.mark.wording
 async def test_a_problem_report_is_not_read_as_a_service_of_the_catalogue(bot: ChatClient) -> None:
     """"sending texts" is also what the catalogue calls the SMS service: "i cant send texts" is a
     problem to check, not a service to connect."""
