@@ -92,6 +92,11 @@ GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|�
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
                    r"горяч\w+\s+лини|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|girl",
                    )
+# thanks for money taken or for what does not work is sarcasm ("спасибо, что сняли 300 рублей непонятно за что",
+# "great job, charging me twice")
+TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|содра|сдира)\w*|непонятно\s+за\s+что|ни\s+за\s+что|"
+                   r"\bcharg\w*|\bbilled\b|took\s+my\s+money|for\s+nothing|twice\s+for|"
+                   r"не\s+работа\w*|не\s+ловит|сбрасыва\w*|doesn'?t\s+work|not\s+working|cut\s+off")
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
@@ -189,7 +194,8 @@ def tone(raw: str, read: str | None = None) -> Tone:
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
     wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
-    worded_anger = bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw))
+    worded_anger = bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
+                        or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
     angry = (worded_anger or shouting(raw)
              or (worded and ("!!!" in raw or "?!" in raw) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))

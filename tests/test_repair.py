@@ -150,6 +150,11 @@ def test_follow_ups_and_rejections() -> None:
     assert rejection("no, I meant something else") == (True, "")
     assert rejection("нет, не то, мне нужен оператор") == (True, "мне нужен оператор")
     assert rejection("нет денег на счету")[0] is False
+    for text in ("нет-нет, я спрашивала совсем не это", "nope, different question", "no no, not that",
+                 "не, я имел в виду другое", "that is not what i asked"):
+        assert rejection(text) == (True, ""), text
+    assert rejection("different question: how do i top up") == (True, "how do i top up")
+    assert not rejection("нет интернета")[0] and not rejection("no internet")[0]
     assert bare_no("нет") and bare_no("No.") and not bare_no("нет денег")
 
 

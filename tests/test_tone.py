@@ -114,3 +114,15 @@ def test_praise_for_the_team_names_someone_of_it() -> None:
     # the matcher's "praise" is taken for thanks to the bot only when no one of the staff is named
     assert names_staff("спасибо девушке из поддержки") and names_staff("the lady at your store was lovely")
     assert not names_staff("thx bot ur the best") and not names_staff("спасибо, вы очень помогли")
+
+
+@pytest.mark.parametrize("text", [
+    "спасибо, теле2, что списали 200 рублей ни за что, отличный сервис",
+    "thanks a lot for charging me for nothing, brilliant",
+])
+def test_thanks_for_money_taken_is_sarcasm(text: str) -> None:
+    assert tone(text).angry and not tone(text).praise
+
+
+def test_thanks_with_a_question_about_charges_is_no_sarcasm() -> None:
+    assert not tone("спасибо, подскажите как снять деньги со счёта").angry
