@@ -84,13 +84,16 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "4ever": "forever", "2morrow": "tomorrow", "tmrw": "tomorrow", "tmr": "tomorrow", "yday": "yesterday",
               "thx": "thanks", "thnx": "thanks", "gr8": "great",
               "l8r": "later", "idk": "I do not know", "tho": "though", "smth": "something", "sth": "something",
-              "txts": "texts", "hrs": "hours", "mins": "minutes", "bc": "because", "w/o": "without"}
+              "txts": "texts", "hrs": "hours", "mins": "minutes", "bc": "because", "w/o": "without",
+              "unsub": "unsubscribe"}
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
 # "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",
 # "anything 4 me"), never as a count ("2 gb", "top up 4 times")
 CHAT_PREPOSITION = re.compile(r"(?<=[a-z]) ([24]) (?=(?:my|me|the|you|u|ur|your|a|an|it|him|her|us|them)\b)",
                               re.IGNORECASE)
+G_DROPPED = re.compile(r"\b[a-z]{3,}in\b(?!['’])", re.IGNORECASE)  # "droppin", "nothin'" is spelt with it
+G_DROPPED_COMMON = 3.0  # Zipf: the -ing word must be an everyday one
 ELONGATED = re.compile(r"([а-яёa-z])\1{2,}", re.IGNORECASE)  # "таааариф", "sooo"
 CONTENT_WORD = re.compile(r"[а-яёa-z0-9]{3,}", re.IGNORECASE)  # per word; the least likely alternatives are dropped beyond it
 
@@ -199,11 +202,21 @@ class Repairer:
         if not HAS_CYRILLIC.search(out):
             out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
+            out = G_DROPPED.sub(self._g_back, out)
         for pattern in (OPENER, CLOSER):
             rest = pattern.sub(" " if pattern is OPENER else "", out, count=1).strip()
             if len(CONTENT_WORD.findall(rest)) >= 2:
                 out = rest
         return out.strip() or text
+
+    def _g_back(self, match: re.Match[str]) -> str:
+        """"droppin" → "dropping", "workin" → "working": only where the -ing word is a common one and
+        the word as typed is far rarer ("cousin", "within", "begin" stay)."""
+        word = match.group(0)
+        full = self.en_score(word + "g")
+        if full >= G_DROPPED_COMMON and full - self.en_score(word) >= 1.5:
+            return word + "g"
+        return word
 
     def _shorten(self, match: re.Match[str]) -> str:
         return match.group(1)

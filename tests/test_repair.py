@@ -177,6 +177,9 @@ def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
     assert repairer.repair("waited 4ever for an sms, will try again tmrw").text == \
         "waited forever for an sms, will try again tomorrow"
     assert repairer.repair("my 4g is slow").text == "my 4g is slow"  # only whole chat-speak words
+    assert repairer.repair("nothin workin since mornin").text == "nothing working since morning"  # dropped g
+    assert repairer.repair("my cousin lives in berlin").text == "my cousin lives in berlin"  # real -in words stay
+    assert repairer.repair("how do i unsub from it").text == "how do i unsubscribe from it"
 
 
 def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repairer) -> None:
