@@ -161,6 +161,9 @@ async def test_two_agents_on_two_instances_racing_for_a_conversation_one_wins(ru
             joined = [m for m in await dep.query("SELECT text FROM messages WHERE conversation_id = $1 AND "
                                                  "direction = 'system'", conversation)]
             assert len(joined) == 1 and winner.name in joined[0]["text"], joined
+            # the winner closes it: an agent who won three races would otherwise meet the limit of open
+            # conversations (3) in the fourth ("you already have 3 open conversations"), not the race
+            await (on_b if winner is one else on_c).ok("close", conversation_id=conversation, resolution="done")
     finally:
         for chat in chats:
             await chat.close()
