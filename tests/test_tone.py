@@ -69,6 +69,7 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "how do I give up my number to my son",
     "нет, я вообще не про это",
     "напиши стишок про кота",  # "стишок" holds "шок"
+    "сколько раз в день можно пополнять счёт",  # how many times: a question, not "how many times must I…"
     "как сделать, чтобы мне перезвонили из поддержки",  # "мне перезвонили" holds "не перезвонил"
     "можно ли перейти на другой тариф, чем этот",  # a comparative "чем" asks nothing
     "как расторгнуть договор на номер умершего отца",
@@ -104,6 +105,9 @@ def test_a_threat_to_leave_or_giving_up_is_upset(text: str) -> None:
     "код для входа не приходит уже полчаса",
     "жду ответа уже два часа",
     "this is the second time I write about it",
+    "третий час жду ответа в чате",
+    "I've called 611 four times today",
+    "сколько раз вам писать одно и то же",
     "no signal for the third day in a row",
 ])
 def test_waiting_long_or_again_is_fed_up(text: str) -> None:
