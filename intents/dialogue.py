@@ -27,6 +27,7 @@ from .context import words as context_words
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
+from .problems import reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
 from .tone import asks_something, names_staff, sounds_upset, staff_story, tone
@@ -402,6 +403,15 @@ class Core:
                 first.text = f"{turn.say('empathy')}\n\n{first.text}"
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
                     step.replies[-1].buttons.append(self._operator_button(turn))
+            return step
+        reported, kind = reported_problem(turn.text)
+        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.fed_up):
+            # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
+            step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
+            step.intent = step.intent or (f"problem-{kind}" if kind and turn.kb.entry(f"problem-{kind}") else None)
+            step.score = reading.score
+            if mood.upset and step.replies:
+                step.replies[0].text = f"{turn.say('empathy')}\n\n{step.replies[0].text}"
             return step
         if mood.upset or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)):  # upset, or a
             # story about staff, and not understood: the operator, offered at once

@@ -1,0 +1,57 @@
+"""A reported problem the bot did not understand word for word: run the self-diagnosis.
+
+"no signal at all since this morning", "OK SO I TOPPED UP YESTERDAY AND THE MONEY IS JUST GONE??",
+"cant get any data rn": when no entry is understood surely but the message says that something of
+the line does not work (or that money went), the diagnosis is started — it checks the line after
+login and hands over to an operator when it finds nothing. The kind of problem is preset when the
+message names exactly one (data, calls, texts, money, a blocked number); otherwise the diagnosis
+asks which.
+"""
+
+from __future__ import annotations
+
+import re
+
+# something stopped working, or went
+BROKEN = re.compile(
+    r"не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*)|"
+    r"нет\s+(?:сети|связи|сигнала|интернета|инета)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
+    r"куда\s+(?:деваются|девались|делись|ушли|пропали)|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
+    r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
+    r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
+    r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|ped)\b|disappear\w*|"
+    r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)",
+    re.IGNORECASE)
+# … of the line, and which part of it
+KINDS = {
+    "internet": re.compile(r"интернет|инет|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|\blte\b|pages?\b",
+                           re.IGNORECASE),
+    "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|\bcalls?\b|signal|network|reception|\bbars\b", re.IGNORECASE),
+    "sms": re.compile(r"смс|sms|сообщени|\btexts?\b|messages?\b", re.IGNORECASE),
+    "money": re.compile(r"деньг|денег|баланс|рубл|\bруб\b|\bр\b|списа|money|balance|charge|\brub\b", re.IGNORECASE),
+    "blocked": re.compile(r"заблокир|blocked", re.IGNORECASE),
+}
+# a problem with reaching support itself is no fault of the line ("не могу дозвониться до оператора")
+SUPPORT = re.compile(r"оператор|поддержк|611|0611|чат|салон|консультант|operator|support|agent|chat|shop|store",
+                     re.IGNORECASE)
+
+
+# … nor is the network in one place ("в метро пропадает связь", "на даче не ловит 4g"), nor a question
+# why the network behaves so in general ("почему звонки сбрасываются через минуту"): coverage and
+# quality, which the base does not describe
+PLACE = re.compile(r"\bв\s+(?:метро|подвал\w*|лифт\w*|деревн\w*|поезд\w*|электричк\w*|горах|лесу|тоннел\w*)|"
+                   r"\bна\s+(?:даче|трассе|природе|море)|за\s+городом|underground|subway|\bmetro\b|tunnel|"
+                   r"\bin\s+the\s+(?:countryside|mountains|village)|at\s+the\s+(?:dacha|cottage)|on\s+the\s+(?:highway|train)",
+                   re.IGNORECASE)
+WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чего|why)\b", re.IGNORECASE)
+
+
+def reported_problem(text: str) -> tuple[bool, str | None]:
+    """(True, kind or None) when the message reports a fault of the line or money gone; the kind when
+    it names exactly one."""
+    if not BROKEN.search(text) or SUPPORT.search(text) or PLACE.search(text) or WHY.search(text):
+        return False, None
+    kinds = [kind for kind, pattern in KINDS.items() if pattern.search(text)]
+    if not kinds:
+        return False, None
+    return True, kinds[0] if len(kinds) == 1 else None

@@ -1,0 +1,42 @@
+"""A reported problem the bot did not understand word for word starts the self-diagnosis
+(`intents/problems.py`)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ChatClient
+
+from intents.problems import reported_problem
+
+pytestmark = pytest.mark.wording
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("no signal and no data since lunch", None),  # two kinds named: the diagnosis asks which
+    ("no signal on my phone since lunch", "calls"),
+    ("деньги с баланса куда-то пропали", "money"),
+    ("mobile data stopped working after the update", "internet"),
+    ("смски не уходят второй день", "sms"),
+])
+def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
+    assert reported_problem(text) == (True, kind)
+
+
+@pytest.mark.parametrize("text", [
+    "не могу дозвониться до оператора",  # support itself, not the line
+    "почему в метро пропадает связь",  # coverage in one place
+    "почему звонки сбрасываются через минуту разговора",  # why the network does so, in general
+    "как подключить интернет на телефоне",  # nothing broken
+])
+def test_what_is_no_fault_of_the_line_is_not(text: str) -> None:
+    assert reported_problem(text) == (False, None)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("calls keep dropping every couple of minutes wtf", "calls"),
+    ("тупо нет сети с утра, перезагружал два раза", "calls"),
+])
+async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bot: ChatClient, text: str,
+                                                                                problem: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "diagnose" and out.intent == f"problem-{problem}", out.text
