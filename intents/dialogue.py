@@ -405,7 +405,8 @@ class Core:
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
         reported, kind = reported_problem(turn.text)
-        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.fed_up):
+        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
+            # (venting, "кошмар, интернет не работает", gets the operator offered below, not a login first)
             # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
             step.intent = step.intent or (f"problem-{kind}" if kind and turn.kb.entry(f"problem-{kind}") else None)

@@ -33,10 +33,15 @@ def test_what_is_no_fault_of_the_line_is_not(text: str) -> None:
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("calls keep dropping every couple of minutes wtf", "calls"),
+    ("calls keep dropping every couple of minutes since yesterday", "calls"),
     ("тупо нет сети с утра, перезагружал два раза", "calls"),
 ])
 async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bot: ChatClient, text: str,
                                                                                 problem: str) -> None:
     out = await bot.say(text)
     assert out.action == "diagnose" and out.intent == f"problem-{problem}", out.text
+
+
+async def test_venting_about_a_fault_gets_the_operator_offered_not_a_login(bot: ChatClient) -> None:
+    out = await bot.say("calls keep dropping every couple of minutes wtf")
+    assert out.action is None and out.outcome == "offer"
