@@ -17,6 +17,7 @@ pytestmark = pytest.mark.wording
     ("деньги с баланса куда-то пропали", "money"),
     ("mobile data stopped working after the update", "internet"),
     ("смски не уходят второй день", "sms"),
+    ("у мамы телефон перестал ловить интернет", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)
