@@ -202,6 +202,13 @@ class FakePlatform:
         (for a process that runs the fake in another process)."""
         return web.json_response([[c.chat_id, c.at] for c in self.sent()])
 
+    async def settle(self, rounds: int = 5) -> None:
+        """Let the fake's own loop handle what already reached it — a request a server sent just
+        before it was killed is answered by the rules in force then, not by those after `reset`."""
+        assert self._loop is not None
+        for _ in range(rounds):  # each round: the fake's loop polls its sockets and runs what is ready
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(asyncio.sleep(0.02), self._loop))
+
     # -- programming -----------------------------------------------------------------------------
 
     def fail(self, pred: Callable[[Call], bool], times: int = 1, status: int = 200, body: Any = None,
