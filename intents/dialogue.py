@@ -27,7 +27,7 @@ from .context import words as context_words
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
-from .problems import reported_problem
+from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
 from .tone import asks_something, names_staff, sounds_upset, staff_story, tone
@@ -385,6 +385,9 @@ class Core:
         elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
               and turn.kb.entry("thanks") is not None):
             entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself
+        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up")
+                and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
+            entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":

@@ -55,3 +55,21 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
     if not kinds:
         return False, None
     return True, kinds[0] if len(kinds) == 1 else None
+
+
+# money that went without the writer spending it: a problem to check, not a balance to show
+MONEY_GONE = re.compile(
+    r"ничего\s+не\s+(?:тратил\w*|потратил\w*|делал\w*)|не\s+тратил\w*|"
+    r"(?:деньги|денег|баланс\w*|средства)\s+(?:\w+\s+)?(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)|"
+    r"(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)\s+(?:\w+\s+)?(?:деньги|денег|баланс|средства)|"
+    r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|"
+    r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?\s+а\s+(?:сейчас|теперь|сегодня|уже)|"
+    r"didn'?t\s+spend|haven'?t\s+(?:spent|used)|(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
+    r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
+    re.IGNORECASE)
+
+
+def money_gone(text: str) -> bool:
+    """The message says money went that the writer did not spend ("баланс минус 200, я ничего не
+    тратил", "topped up 1000 this morning and now there's 200 left")."""
+    return bool(MONEY_GONE.search(text))

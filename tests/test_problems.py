@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import ChatClient
 
-from intents.problems import reported_problem
+from intents.problems import money_gone, reported_problem
 
 pytestmark = pytest.mark.wording
 
@@ -46,3 +46,17 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
 async def test_venting_about_a_fault_gets_the_operator_offered_not_a_login(bot: ChatClient) -> None:
     out = await bot.say("calls keep dropping every couple of minutes wtf")
     assert out.action is None and out.outcome == "offer"
+
+
+@pytest.mark.parametrize("text", ["какой у меня баланс, ушёл в минус, а я ничего не тратил",
+                                  "show my balance, i topped up 500 yesterday and now its zero"])
+async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, text: str) -> None:
+    """Asked as a balance question, but the money went without the writer spending it: the
+    diagnosis (where the money went), not the balance alone."""
+    out = await bot.say(text)
+    assert out.action == "diagnose" and out.intent == "problem-money", out.text
+
+
+@pytest.mark.parametrize("text", ["какой у меня баланс", "how do i top up my balance", "пополнил счёт, спасибо"])
+def test_a_plain_balance_question_is_no_money_gone(text: str) -> None:
+    assert not money_gone(text)
