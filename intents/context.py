@@ -111,12 +111,6 @@ def asked(text: str, part: str) -> bool:
     return at >= 0 and text[at + len(part):].lstrip(" ,.;:-—").startswith("?")
 
 
-def same_subject(one: str, other: str) -> bool:
-    """Two entries on one subject: the same entry, or a subject's information entry and its action
-    ("lk-expenses", "do-expenses")."""
-    return one == other or (one.split("-", 1)[-1] == other.split("-", 1)[-1] and {one[:3], other[:3]} == {"lk-", "do-"})
-
-
 CLAUSE_BREAK = re.compile(r"[.!?;…]+\s*|\s+[—–]\s+")
 
 

@@ -22,15 +22,16 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, asked, bare_no, clauses, is_followup, questions, rejection, same_subject
+from .context import Topic, asked, bare_no, clauses, is_followup, questions, rejection
 from .context import words as context_words
+from .learned import same_subject
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import asks_something, names_staff, sounds_upset, staff_story, tone
+from .tone import Tone, asks_something, names_staff, sounds_upset, staff_story, tone
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -303,8 +304,8 @@ class Core:
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
         if (together.entry_id is not None and alone.entry_id is not None and last is not None
-                and same_subject(together.entry_id, last.id)
-                and any(same_subject(alone.entry_id, related) for related in last.followups)):
+                and same_subject(turn.kb, together.entry_id, last.id)
+                and any(same_subject(turn.kb, alone.entry_id, related) for related in last.followups)):
             return  # read with the last question it is only that question again, read alone it is one of the
             # topics its editors named as what comes next ("сколько осталось интернета" → "а докупить можно?")
         if together.entry_id is not None and (
@@ -348,8 +349,9 @@ class Core:
             # a long message not understood as a whole: the one sentence of it that asks something, when
             # that is understood surely ("добрый вечер!!! подскажите, как позвонить с городского, у меня
             # сотовый сел")
-            asking = [c for c in clauses(turn.text) if asks_something(c.lower())]
-            if 1 <= len(asking) < len(clauses(turn.text)):
+            sentences = clauses(turn.text)
+            asking = [c for c in sentences if asks_something(c.lower())]
+            if 1 <= len(asking) < len(sentences):
                 best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in asking), key=lambda r: r.score or 0.0)
                 if best.entry_id is not None and (best.score or 0.0) >= CLAUSE_SURE:
                     reading = turn.reading = best
@@ -520,6 +522,6 @@ class Core:
         return [*buttons, self._operator_button(turn)]
 
 
-def _told(mood: Any) -> bool:
+def _told(mood: Tone) -> bool:
     """A message that tells how the writer feels or was served: read as a whole, never by a clause."""
     return bool(mood.vents or mood.mistreated or mood.complaint or mood.praise or mood.wants_person)

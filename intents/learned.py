@@ -376,6 +376,16 @@ def twins(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def same_subject(kb: KnowledgeBase, one: str, other: str) -> bool:
+    """One entry, or a how-to entry and the account action that does the same thing: `twins` (their
+    followups name each other) of which exactly one has an action ("lk-expenses", "do-expenses")."""
+    if one == other:
+        return True
+    a, b = kb.by_id.get(one), kb.by_id.get(other)
+    return (a is not None and b is not None and b.id in a.followups and a.id in b.followups
+            and bool(a.action) != bool(b.action))
+
+
 def sureness(ranked: list[tuple[str, float]], pairs: dict[str, frozenset[str]]) -> float:
     """The probability that the best candidate's answer is right, counting its twins (either of a
     how-to and its action answers the question)."""

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from intents.context import asked, bare_no, is_followup, questions, rejection, same_subject
+from intents.context import asked, bare_no, is_followup, questions, rejection
 from intents.matcher import Matcher
 from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
 from intents.tone import tone
@@ -187,8 +187,3 @@ def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repa
     assert read.text == "Как посмотреть, сколько денег на телефоне?"
     assert repairer.repair("My name is Tom. I'm 70 years old. How do I check my balance?").text == "How do I check my balance?"
     assert repairer.repair("меня зовут Мария").text == "меня зовут Мария"  # nothing else: left as it is
-
-
-def test_an_information_entry_and_its_action_are_one_subject() -> None:
-    assert same_subject("lk-expenses", "do-expenses") and same_subject("do-remaining", "do-remaining")
-    assert not same_subject("lk-expenses", "lk-call-details") and not same_subject("support-611", "do-611")

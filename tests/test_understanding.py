@@ -14,7 +14,7 @@ import yaml
 from conftest import ChatClient
 
 from intents import dialogue, learned
-from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest
+from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest, same_subject
 from intents.matcher import Matcher
 from knowledge import dumper, loader
 from knowledge.model import KnowledgeBase
@@ -564,3 +564,11 @@ async def test_no_not_that_to_an_action_just_started_cancels_it_and_asks_what_wa
     out = await bot.say(reject, lang=lang)
     assert out.outcome == "clarify" and out.action is None, out.text
     assert runtime.core.actions.active(await runtime.conversations.get_or_create("test", "u1", _now(), "u1")) is None
+
+
+@pytest.mark.storage_free
+def test_an_information_entry_and_its_action_are_one_subject() -> None:
+    kb = loader.load()
+    assert same_subject(kb, "lk-expenses", "do-expenses") and same_subject(kb, "do-remaining", "do-remaining")
+    # related topics (their followups name each other) but neither an action: two subjects
+    assert not same_subject(kb, "lk-expenses", "lk-call-details") and not same_subject(kb, "support-611", "do-balance")
