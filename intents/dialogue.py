@@ -32,6 +32,7 @@ from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
 from .tone import Tone, asks_something, names_staff, sounds_upset, staff_story, tone
+from .uncovered import answers, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -390,6 +391,9 @@ class Core:
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        subject = uncovered_subject(turn.text)
+        if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
+            entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
@@ -410,6 +414,8 @@ class Core:
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
         reported, kind = reported_problem(turn.text)
+        if subject is not None and not mood.upset:
+            return self._miss(turn, reading, covered=False)
         if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
             # (venting, "кошмар, интернет не работает", gets the operator offered below, not a login first)
             # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
@@ -458,7 +464,7 @@ class Core:
         outcome = "smalltalk" if entry.group == "smalltalk" else "answer"
         return Step([Reply(text, buttons)], entry.id, score=score, outcome=outcome)
 
-    def _miss(self, turn: Turn, reading: Reading) -> Step:
+    def _miss(self, turn: Turn, reading: Reading, covered: bool = True) -> Step:
         """Not understood well enough to answer. A near miss asks "did you mean…?"; a question the
         base does not cover gets an honest "I can't answer this one here" — both with the nearest
         topics as buttons and the operator."""
@@ -472,12 +478,12 @@ class Core:
                 suggestions.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))  # topics sharing words with it
                 best = max(best, score)
         step = Step([], None, score=reading.score, outcome="fallback")
-        near = reading.decision is None or best >= NEAR_MISS
+        near = covered and (reading.decision is None or best >= NEAR_MISS)
         if suggestions:
             step.replies.append(Reply(turn.say("did_you_mean" if near else "cant_answer"),
                                       [*suggestions, self._operator_button(turn)]))
         else:
-            step.replies.append(Reply(turn.say("rephrase"), self._menu(turn)))
+            step.replies.append(Reply(turn.say("rephrase" if covered else "cant_answer"), self._menu(turn)))
         return self._count_miss(turn, step)
 
     def _clarify(self, turn: Turn, topic: Topic) -> Step:

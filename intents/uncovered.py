@@ -1,0 +1,83 @@
+"""Subjects the knowledge base does not cover, recognised whatever entry their words resemble.
+
+Some questions share their words with an entry but ask something the entry does not answer:
+"can I keep my number if I switch from MTS to Tele2" names another operator, which the entry on
+calling support from another network is full of; "сколько стоит тариф «Мой онлайн»" sounds like
+"мой тариф", the account action that shows the subscriber's own tariff. A confident wrong answer
+is worse than an honest "I can't answer this one here" with the operator at hand, so a message on
+one of these subjects is never answered by an entry outside the subject:
+
+- **porting** — moving a number between operators (MNP), keeping it when switching;
+- **unlocking** — a phone locked to an operator;
+- **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
+  to see and change the subscriber's own tariff, not the operator's price list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.model import Entry
+
+_OPERATORS = r"(?:мтс|mts|билайн\w*|beeline|мегафон\w*|megafon|йот\w*|yota|теле\s?2\w*|tele\s?2|t2|т2|ростелеком\w*)"
+_ANOTHER_RU = r"(?:друг\w+\s+(?:оператор\w*|сет\w*|компани\w*)|оператор\w*\s+\w*\s*)"
+
+PORTING = re.compile(
+    # "перенос номера", "перенести номер из мтс", "портирование", "MNP"
+    r"перенос\w*\s+(?:\w+\s+){0,2}номер|номер\w*\s+(?:\w+\s+){0,2}перенос|портир\w*|\bmnp\b|"
+    r"перенести\s+(?:\w+\s+){0,2}номер\w*\s+(?:\w+\s+){0,2}(?:в|к|из|от|на)\s+" + _OPERATORS + "|"
+    # "сохранить номер при переходе", "перейти в мтс с сохранением номера", "уйти от вас и оставить номер"
+    r"(?:сохран\w*|оставить|остави\w*|забрать)\s+(?:\w+\s+){0,2}номер\w*.{0,40}(?:переход|перейд|перейти|уйти|уйд|ухож|сменить\s+оператор)|"
+    r"(?:переход|перейд|перейти|уйти|уйд|ухож|сменить\s+оператор).{0,60}(?:сохран\w*|оставить|остави\w*|забрать|со\s+своим)\s+(?:\w+\s+){0,2}номер|"
+    r"(?:переход|перейти|перейд)\w*\s+(?:с|со|от|к|в|на)\s+(?:" + _OPERATORS + "|" + _ANOTHER_RU + r").{0,40}номер|"
+    # "keep my number if I switch", "port my number", "transfer my number from MegaFon"
+    r"\bkeep\s+(?:\w+\s+){0,3}number.{0,60}(?:switch|move|leave|leaving|change|port|go\s+to|join|transfer|carrier|operator)|"
+    r"(?:switch|move|moving|leave|leaving|change|go|going)\s+(?:\w+\s+){0,3}(?:to|from|for)\s+(?:" + _OPERATORS +
+    r"|another\s+(?:carrier|operator|network)|a\s+different\s+(?:carrier|operator|network)).{0,60}(?:keep|take|bring|port|transfer)\s+"
+    r"(?:\w+\s+){0,2}number|"
+    r"\bport(?:ing|ed)?\s+(?:\w+\s+){0,2}number|number\s+port(?:ing|ability)|"
+    r"(?:transfer|move|bring)\s+(?:\w+\s+){0,2}number\s+(?:\w+\s+){0,2}(?:from|to)\s+(?:" + _OPERATORS +
+    r"|(?:another|other|a\s+different)\s+(?:carrier|operator|network|provider))",
+    re.IGNORECASE)
+
+UNLOCKING = re.compile(
+    r"(?:разблокир\w*|отвяз\w*|разлоч\w*)\s+(?:\w+\s+){0,3}(?:телефон|смартфон|айфон|iphone|аппарат)\w*.{0,60}"
+    r"(?:оператор|сим\w*|sim)|телефон\w*\s+(?:\w+\s+){0,2}(?:залочен|привязан\w*\s+к\s+оператор)|залочен\w*\s+(?:под|на)\s+оператор|"
+    r"\bunlock\s+(?:\w+\s+){0,3}(?:phone|iphone|handset|device).{0,40}(?:carrier|operator|network|sim)|"
+    r"(?:carrier|network|sim)[\s-]+locked",
+    re.IGNORECASE)
+
+_TARIFF_NAME = (r"(?:тари\w*|plan|tariff)\s+(?:[\"“']?\s*(?:мой\s+(?:онлайн|разговор|безлимит|теле\s?2|tele\s?2)|"
+                r"ч[её]рн\w*|классическ\w*|игров\w*|везде\s+онлайн|премиум|premium|супер\s+онлайн|"
+                r"my\s+(?:online|conversation|unlimited|tele\s?2)|«[^»]{2,30}»))")
+_PLANS = (r"(?:как\w*|сам\w+|лучш\w*|выгодн\w*|дешев\w*|дешёв\w*)\s+(?:\w+\s+)?тариф\w*\s*(?:есть|у\s+вас|бывают)?|"
+          r"тариф\w*\s+(?:у\s+вас|есть|бывают)|"
+          r"(?:best|cheapest|which|what)\s+(?:\w+\s+){0,2}(?:plans?|tariffs?)\b|(?:plans?|tariffs?)\s+(?:do\s+)?you\s+(?:have|offer)")
+_PRICE_OR_CONTENT = (r"сколько\s+(?:стоит|стоят|будет\s+стоить|в\s+месяц|гиг\w*|гб|минут\w*|смс|sms)|цен\w*|стоимост\w*|"
+                     r"абонентск\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
+                     r"what'?s\s+included|include[sd]?|per\s+month|a\s+month")
+TARIFF_OFFER = re.compile(rf"(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
+# the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
+MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
+                       r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
+# entries that do answer about tariffs from the price list's side: changing to one
+TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
+
+
+def uncovered_subject(text: str) -> str | None:
+    """The uncovered subject the message asks about ("porting", "unlocking", "tariff"), or None."""
+    if PORTING.search(text):
+        return "porting"
+    if UNLOCKING.search(text):
+        return "unlocking"
+    if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):
+        return "tariff"
+    return None
+
+
+def answers(entry: Entry, subject: str) -> bool:
+    """Whether the entry can answer a message on the uncovered subject: only the ways to a person do,
+    and for tariffs the change of tariff."""
+    if entry.handoff or entry.out_of_scope or entry.group in ("handoff", "complaints"):
+        return True
+    return subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS

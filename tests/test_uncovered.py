@@ -1,0 +1,74 @@
+"""Subjects the knowledge base does not cover get an honest "I can't answer this one here", whatever
+entry their words resemble (`intents/uncovered.py`)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ChatClient
+
+from intents.uncovered import uncovered_subject
+from knowledge import loader
+
+pytestmark = pytest.mark.wording
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("как сохранить номер при переходе от билайна", "porting"),
+    ("хочу перейти в мтс со своим номером", "porting"),
+    ("сколько дней идёт перенос номера к вам от мтс", "porting"),
+    ("If I leave Tele2 for MTS can I keep my number?", "porting"),
+    ("how do i port my number from megafon", "porting"),
+    ("can i move my number back to beeline", "porting"),
+    ("как разблокировать телефон под симку другого оператора", "unlocking"),
+    ("how to unlock my phone for other carriers", "unlocking"),
+    ("сколько гигов дают на тарифе мой онлайн", "tariff"),
+    ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
+    ("какие тарифы у вас есть и сколько стоят", "tariff"),
+    ("what's your cheapest plan and how much is it a month", "tariff"),
+])
+def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
+    assert uncovered_subject(text) == subject
+
+
+@pytest.mark.parametrize("text", [
+    "как перевести номер на мужа",  # to another person: the change of owner, covered
+    "how do i transfer my number to another person",
+    "как позвонить в теле2 с мтс",  # another operator named, but calling support is covered
+    "my husband is with another operator, how can he call tele2",
+    "сколько стоит мой тариф",  # the subscriber's own tariff: the account action
+    "что входит в мой тариф",
+    "how much is my plan",
+    "как сменить тариф на мой онлайн",  # a named tariff, but no price asked
+    "как разблокировать сим карту",  # the SIM, not a locked phone
+    "ну спасибо, очень «удобно» — второй день без связи",  # quotes around no tariff
+])
+def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
+    assert uncovered_subject(text) is None
+
+
+def test_no_example_of_the_base_reads_as_an_uncovered_subject() -> None:
+    kb = loader.load()
+    hits = [(e.id, text) for e in kb.entries for _, text in e.examples.all() if uncovered_subject(text)]
+    assert hits == []
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("can I keep my number if I switch from MTS to Tele2", "en"),  # the entry on calling from MTS, p 0.89 before
+    ("сколько гигов дают на тарифе мой онлайн", "ru"),  # the "my tariff" action, p 1.0 before
+    ("how to unlock my phone for other carriers", "en"),
+])
+async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_hand(bot: ChatClient, text: str,
+                                                                                   lang: str) -> None:
+    out = await bot.say(text)
+    assert out.outcome == "fallback" and out.action is None
+    assert out.text.startswith("I can't answer this one here" if lang == "en" else "На этот вопрос я здесь ответить не могу")
+    assert "operator" in [b.payload for r in out.replies for b in r.buttons]
+
+
+@pytest.mark.parametrize("text, want", [
+    ("как сменить тариф на мой онлайн", "change_tariff"),  # changing to a named tariff is still answered
+    ("сколько стоит мой тариф", "tariff"),
+])
+async def test_the_own_tariff_and_a_change_of_tariff_are_still_answered(bot: ChatClient, text: str, want: str) -> None:
+    out = await bot.say(text)
+    assert out.action == want, out.text
