@@ -9,6 +9,8 @@ one of these subjects is never answered by an entry outside the subject:
 
 - **porting** — moving a number between operators (MNP), keeping it when switching;
 - **unlocking** — a phone locked to an operator;
+- **products** — what the operator sells beyond the line (phones, modems, home internet, instalments)
+  and its promotions (cashback, discounts, promo codes);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -57,6 +59,14 @@ _PRICE_OR_CONTENT = (r"сколько\s+(?:стоит|стоят|будет\s+с
                      r"абонентск\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
                      r"what'?s\s+included|include[sd]?|per\s+month|a\s+month")
 TARIFF_OFFER = re.compile(rf"(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
+# what the operator sells beyond the line itself: phones, modems, home internet, instalments; and its promotions
+PRODUCTS = re.compile(
+    r"(?:купить|куплю|покупк\w*|продаёте|продаете|продают)\s+(?:\w+\s+){0,3}(?:телефон|смартфон|айфон|iphone|модем|роутер|"
+    r"планшет|часы)\w*|рассрочк\w*|домашн\w+\s+интернет|оптоволок\w*|(?:wi-?fi\s+)?роутер\w*|"
+    r"\b(?:buy|get|sell|selling)\s+(?:\w+\s+){0,3}(?:phone|smartphone|iphone|modem|router|tablet|smartwatch)s?\b|"
+    r"instal?ments?|home\s+(?:fib(?:re|er)|internet|broadband|wi-?fi)|\bfib(?:re|er)\s+(?:internet|optic)|\brouter|"
+    r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?",
+    re.IGNORECASE)
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
@@ -65,11 +75,13 @@ TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
 
 
 def uncovered_subject(text: str) -> str | None:
-    """The uncovered subject the message asks about ("porting", "unlocking", "tariff"), or None."""
+    """The uncovered subject the message asks about ("porting", "unlocking", "products", "tariff"), or None."""
     if PORTING.search(text):
         return "porting"
     if UNLOCKING.search(text):
         return "unlocking"
+    if PRODUCTS.search(text):
+        return "products"
     if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):
         return "tariff"
     return None
