@@ -416,14 +416,16 @@ class Core:
         reported, kind = reported_problem(turn.text)
         if subject is not None and not mood.upset:
             return self._miss(turn, reading, covered=False)
-        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
-            # (venting, "кошмар, интернет не работает", gets the operator offered below, not a login first)
-            # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
+        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.fed_up):
+            # a fault of the line in words the base does not know: the diagnosis checks it (and hands over);
+            # said angrily ("cant get any data rn wtf"), with one empathetic line and the operator at hand
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
             step.intent = step.intent or (f"problem-{kind}" if kind and turn.kb.entry(f"problem-{kind}") else None)
             step.score = reading.score
             if mood.upset and step.replies:
                 step.replies[0].text = f"{turn.say('empathy')}\n\n{step.replies[0].text}"
+                if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
+                    step.replies[-1].buttons.append(self._operator_button(turn))
             return step
         if mood.upset or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)):  # upset, or a
             # story about staff, and not understood: the operator, offered at once

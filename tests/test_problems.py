@@ -43,9 +43,18 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
     assert out.action == "diagnose" and out.intent == f"problem-{problem}", out.text
 
 
-async def test_venting_about_a_fault_gets_the_operator_offered_not_a_login(bot: ChatClient) -> None:
-    out = await bot.say("calls keep dropping every couple of minutes wtf")
-    assert out.action is None and out.outcome == "offer"
+@pytest.mark.parametrize("text", ["calls keep dropping every couple of minutes wtf", "cant get any data rn wtf"])
+async def test_venting_about_a_fault_starts_the_diagnosis_with_empathy_and_the_operator_at_hand(bot: ChatClient,
+                                                                                                text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "diagnose", out.text
+    assert out.text.startswith("I understand, that's frustrating")
+    assert "operator" in [b.payload for r in out.replies for b in r.buttons]
+
+
+async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: ChatClient) -> None:
+    out = await bot.say("third day in a row my calls keep dropping, i'm done")
+    assert out.action is None and out.outcome == "offer", out.text
 
 
 @pytest.mark.parametrize("text", ["какой у меня баланс, ушёл в минус, а я ничего не тратил",
