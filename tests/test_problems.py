@@ -43,12 +43,16 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
     assert out.action == "diagnose" and out.intent == f"problem-{problem}", out.text
 
 
-@pytest.mark.parametrize("text", ["calls keep dropping every couple of minutes wtf", "cant get any data rn wtf"])
+@pytest.mark.parametrize("text, empathy", [
+    ("calls keep dropping every couple of minutes wtf", "I understand, that's frustrating"),
+    ("cant get any data rn wtf", "I understand, that's frustrating"),
+    ("кошмар, интернет в роуминге не работает", "Понимаю, это неприятно"),
+])
 async def test_venting_about_a_fault_starts_the_diagnosis_with_empathy_and_the_operator_at_hand(bot: ChatClient,
-                                                                                                text: str) -> None:
+                                                                                                text: str, empathy: str) -> None:
     out = await bot.say(text)
     assert out.action == "diagnose", out.text
-    assert out.text.startswith("I understand, that's frustrating")
+    assert out.text.startswith(empathy)
     assert "operator" in [b.payload for r in out.replies for b in r.buttons]
 
 
