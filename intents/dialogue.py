@@ -352,6 +352,13 @@ class Core:
             # сотовый сел")
             sentences = clauses(turn.text)
             asking = [c for c in sentences if asks_something(c.lower())]
+            if len(asking) == 1 and tone(turn.msg.text, turn.text).upset:  # in a hurry: its comma-separated pieces
+                # that ask, too ("подскажите, как позвонить с городского, у меня сотовый сел а вопрос срочный"),
+                # rather than the operator at once (calm, "как сменить номер, оставив ту же симку" is one question)
+                pieces = [p.strip() for p in asking[0].split(",") if len(context_words(p)) >= 2 and not is_followup(p)]
+                if len(pieces) > 1:
+                    sentences = [*sentences, *pieces]
+                    asking += [p for p in pieces if asks_something(p.lower())]
             if 1 <= len(asking) < len(sentences):
                 best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in asking), key=lambda r: r.score or 0.0)
                 if best.entry_id is not None and (best.score or 0.0) >= CLAUSE_SURE:

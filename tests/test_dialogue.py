@@ -143,6 +143,22 @@ async def test_an_upset_message_that_asks_is_still_answered(bot: ChatClient) -> 
     assert "op:yes" not in payloads(out.buttons) and "operator" in payloads(out.buttons)  # with the operator at hand
 
 
+@pytest.mark.wording
+async def test_in_a_hurry_the_piece_of_a_long_sentence_that_asks_is_answered(bot: ChatClient) -> None:
+    """Not understood as a whole, and urgent: the comma-separated piece that asks is answered (with the
+    empathetic line and the operator at hand), rather than only the operator offered."""
+    out = await bot.say("добрый вечер!!! 🙏🙏 подскажите как позвонить оператору с городского телефона, "
+                        "у меня сотовый сел а вопрос срочный😩😩")
+    assert out.intent == "support-landline", out.text
+    assert "operator" in payloads(out.buttons)
+
+
+@pytest.mark.wording
+async def test_calm_a_qualified_question_is_not_cut_at_its_comma(bot: ChatClient) -> None:
+    out = await bot.say("как сменить сам номер телефона на другой, оставив ту же симку")
+    assert out.intent != "change-owner"
+
+
 async def test_yes_puts_the_conversation_in_the_queue(bot: ChatClient) -> None:
     await miss(bot, 0)
     await miss(bot, 1)
