@@ -8,6 +8,7 @@ and stores the state, the transcript and the turn log before returning.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import weakref
@@ -45,6 +46,8 @@ CLAUSE_SURE = 0.6  # one sentence of a message not understood as a whole is answ
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
+FOLLOWUP_PRIOR = 3.0  # a topic the last answer names as what comes next is this much likelier in a follow-up
+FOLLOWUP_FLOOR = 0.1  # … but not from nothing
 FOLLOWUP_MARGIN = 0.05  # a follow-up read with the last question wins unless read alone is clearly surer
 NEAR_MISS = 0.25  # below the answer threshold but this likely: "did you mean…?"; less: "I can't answer this here"
 SUGGEST_PROBABILITY = 0.05  # a nearest topic worth a button when the model abstains
@@ -304,6 +307,11 @@ class Core:
         alone = turn.read()
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
+        if last is not None:
+            ahead = next_topic(turn.kb, last, (together, alone))
+            if ahead is not None:
+                turn.reading = ahead
+                return
         if (together.entry_id is not None and alone.entry_id is not None and last is not None
                 and same_subject(turn.kb, together.entry_id, last.id)
                 and any(same_subject(turn.kb, alone.entry_id, related) for related in last.followups)):
@@ -535,6 +543,36 @@ class Core:
             if len(buttons) >= self.menu_size:
                 break
         return [*buttons, self._operator_button(turn)]
+
+
+def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:
+    """A follow-up that nearly reads as one of the topics the last answer's editors named as what comes
+    next ("как написать в чат" → "а если там никто не отвечает?": the feedback form, not "can't get
+    through"): that topic, when it scores at least 1/FOLLOWUP_PRIOR of the best reading and the best is
+    neither the last topic again nor one of those named."""
+    named = [f for f in last.followups if not same_subject(kb, f, last.id)]
+    best: dict[str, tuple[float, Reading]] = {}
+    for reading in readings:
+        if reading.decision is None:
+            continue
+        for entry_id, score in reading.ranked():
+            if score > best.get(entry_id, (0.0, reading))[0]:
+                best[entry_id] = (score, reading)
+    if not best or not named:
+        return None
+    top = max(best, key=lambda e: best[e][0])
+    if same_subject(kb, top, last.id) or any(same_subject(kb, top, f) for f in named):
+        return None
+    near = [(score, entry_id) for entry_id, (score, _) in best.items() if any(same_subject(kb, entry_id, f) for f in named)]
+    if not near:
+        return None
+    score, entry_id = max(near)
+    if score < FOLLOWUP_FLOOR or score * FOLLOWUP_PRIOR < best[top][0]:
+        return None
+    reading = best[entry_id][1]
+    assert reading.decision is not None
+    decision = dataclasses.replace(reading.decision, entry_id=entry_id, accepted=True)
+    return dataclasses.replace(reading, decision=decision)
 
 
 def _told(mood: Tone) -> bool:

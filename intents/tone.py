@@ -80,7 +80,7 @@ FED_UP = re.compile(
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
     r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|(?:day|time|week)\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
     r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)")
-HYPOTHETICAL = re.compile(r"^\W*(?:а\s+)?(?:если|что\s+если|and\s+if|what\s+if|if)\b")
+HYPOTHETICAL = re.compile(r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:если|что\s+если|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint")
 MISTREATED = re.compile(
@@ -200,12 +200,16 @@ def tone(raw: str, read: str | None = None) -> Tone:
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
     wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
-    worded_anger = bool(ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
-                        or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
+    hypothetical = bool(HYPOTHETICAL.search(text))
+    # "а если там никто не отвечает?" asks what to do, it is no anger ("если не вернёте деньги — пойду в суд" is)
+    what_if = hypothetical and raw.rstrip().endswith("?") and "!" not in raw
+    worded_anger = not what_if and bool(
+        ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
+        or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
     angry = (worded_anger or shouting(raw)
              or (worded and ("!!!" in raw or "?!" in raw) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
-    fed_up = bool(FED_UP.search(text)) and not HYPOTHETICAL.search(text)
+    fed_up = bool(FED_UP.search(text)) and not hypothetical
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
     typed = raw.lower()  # the thanks may be in what reading drops as politeness ("… please pass on my thanks")
     praise = (bool((GRATITUDE.search(text) or GRATITUDE.search(typed)) and STAFF.search(text))
@@ -215,7 +219,7 @@ def tone(raw: str, read: str | None = None) -> Tone:
     model = tonemodel.shipped()
     if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
         kinds = model.kinds(text)
-        worded_anger = worded_anger or "upset" in kinds
+        worded_anger = worded_anger or ("upset" in kinds and not what_if)
         angry = angry or worded_anger
         if "staff" in kinds and not (complaint or mistreated or praise or to_bot):
             if POSITIVE.search(text) and not angry:

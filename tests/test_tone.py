@@ -73,6 +73,8 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "как сделать, чтобы мне перезвонили из поддержки",  # "мне перезвонили" holds "не перезвонил"
     "можно ли перейти на другой тариф, чем этот",  # a comparative "чем" asks nothing
     "как расторгнуть договор на номер умершего отца",
+    "а если там никто не отвечает?",  # what to do if: no anger
+    "and what if nobody answers?",
 ])
 def test_calm_messages_stay_calm(text: str) -> None:
     mood = tone(text)
@@ -96,6 +98,7 @@ def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complai
     "всё, расторгаю договор, надоели",
     "fix it today or I'm switching to megafon",
     "third time in a row the calls drop, I'm done",
+    "если не вернёте мои деньги, пойду в роспотребнадзор",  # a conditional threat asks nothing
 ])
 def test_a_threat_to_leave_or_giving_up_is_upset(text: str) -> None:
     assert tone(text).upset

@@ -572,3 +572,24 @@ def test_an_information_entry_and_its_action_are_one_subject() -> None:
     assert same_subject(kb, "lk-expenses", "do-expenses") and same_subject(kb, "do-remaining", "do-remaining")
     # related topics (their followups name each other) but neither an action: two subjects
     assert not same_subject(kb, "lk-expenses", "lk-call-details") and not same_subject(kb, "support-611", "do-balance")
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then", "want"), [
+    ("как написать в чат на сайте", "а если там никто не отвечает?", "feedback-form"),  # not "can't get through"
+    ("how do I check which services I have", "and to remove one?", "do-disconnect-service"),  # not the profile
+])
+async def test_a_follow_up_near_a_topic_the_last_answer_names_as_next_is_that_topic(bot: ChatClient, first: str, then: str,
+                                                                                  want: str) -> None:
+    """The editors' `followups` of the last answer say what usually comes next: a follow-up that nearly
+    reads as one of them (a third of the best reading or more) is that one."""
+    await bot.say(first)
+    out = await bot.say(then)
+    assert out.intent == want, out.text
+
+
+@pytest.mark.wording
+async def test_a_follow_up_clearly_about_something_else_is_not_pulled_to_the_next_topics(bot: ChatClient) -> None:
+    await bot.say("как написать в чат на сайте")
+    out = await bot.say("а какой у меня баланс?")
+    assert out.action == "balance"
