@@ -308,7 +308,9 @@ class Core:
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
         if last is not None:
-            ahead = next_topic(turn.kb, last, (together, alone))
+            # read with the last question it may be only that question again: then the message alone says what is next
+            again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
+            ahead = next_topic(turn.kb, last, (alone,) if again else (together, alone))
             if ahead is not None:
                 turn.reading = ahead
                 return

@@ -578,6 +578,7 @@ def test_an_information_entry_and_its_action_are_one_subject() -> None:
 @pytest.mark.parametrize(("first", "then", "want"), [
     ("как написать в чат на сайте", "а если там никто не отвечает?", "feedback-form"),  # not "can't get through"
     ("how do I check which services I have", "and to remove one?", "do-disconnect-service"),  # not the profile
+    ("где посмотреть расходы", "а подробнее, по каждому звонку?", "do-call-details"),  # not the expenses again
 ])
 async def test_a_follow_up_near_a_topic_the_last_answer_names_as_next_is_that_topic(bot: ChatClient, first: str, then: str,
                                                                                   want: str) -> None:
