@@ -105,8 +105,10 @@ TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|
                    r"не\s+работа\w*|не\s+ловит|сбрасыва\w*|doesn'?t\s+work|not\s+working|cut\s+off")
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
-    r"срочн|немедленн|очень\s+нужно|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
-    r"help\s*!|help\s+me")
+    r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
+    r"help\s*!|help\s+me|"
+    # someone in distress ("она уже плачет", "I'm panicking")
+    r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*")
 # "how do I call an operator" asks for the phone number, not for a person here and now
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
                      r"number|ring\b|press|key\b")

@@ -74,6 +74,7 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "можно ли перейти на другой тариф, чем этот",  # a comparative "чем" asks nothing
     "как расторгнуть договор на номер умершего отца",
     "а если там никто не отвечает?",  # what to do if: no anger
+    "плачу 600 в месяц, сколько осталось гигов",  # "плачу": I pay
     "and what if nobody answers?",
 ])
 def test_calm_messages_stay_calm(text: str) -> None:
@@ -133,3 +134,11 @@ def test_thanks_for_money_taken_is_sarcasm(text: str) -> None:
 
 def test_thanks_with_a_question_about_charges_is_no_sarcasm() -> None:
     assert not tone("спасибо, подскажите как снять деньги со счёта").angry
+
+
+@pytest.mark.parametrize("text", [
+    "маме 80 лет, она подписалась на что-то платное, как это отключить, она уже плачет",
+    "I'm panicking, my daughter abroad can't call me",
+])
+def test_someone_in_distress_is_urgent(text: str) -> None:
+    assert tone(text).urgent
