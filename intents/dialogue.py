@@ -32,7 +32,7 @@ from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import Tone, asks_something, names_staff, sounds_upset, staff_story, tone
+from .tone import Tone, asks_beyond_thanks, asks_something, names_staff, sounds_upset, staff_story, tone
 from .uncovered import answers, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
@@ -400,8 +400,10 @@ class Core:
         sure = (reading.score or 0.0) >= COMPLAINT_OVER if entry_id is not None else False
         if complaint is not None and (mood.complaint or (mood.mistreated and not sure)):
             entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
-        elif mood.praise and entry_id in (None, "thanks") and turn.kb.entry("praise") is not None:
-            entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot
+        elif (mood.praise and turn.kb.entry("praise") is not None
+              and (entry_id in (None, "thanks") or not (asks_beyond_thanks(turn.msg.text) or asks_beyond_thanks(turn.text)))):
+            entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot; "the lady at the
+            # shop replaced my SIM in five minutes, please pass on my thanks" tells, it asks nothing about shops
         elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
               and turn.kb.entry("thanks") is not None):
             entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself

@@ -129,6 +129,16 @@ def asks_something(text: str) -> bool:
     return bool(ASKING.search(text))
 
 
+# "please pass on my thanks", "передайте ей большое спасибо": the request of praise itself
+PASS_ON = re.compile(r"(?:please\s+)?(?:(?:send|give)\s+(?:\w+\s+){0,2}(?:thanks|gratitude|regards)|pass\s+(?:\w+\s+)?on\b)|"
+                     r"передайте\s+(?:\w+\s+){0,3}(?:спасибо|благодарност\w*)", re.IGNORECASE)
+
+
+def asks_beyond_thanks(text: str) -> bool:
+    """The message asks something other than passing thanks on."""
+    return asks_something(PASS_ON.sub(" ", text))
+
+
 UPSET_LEAN = 0.5  # the tone model's "upset", half sure: enough where the bot has no answer to give anyway
 
 
@@ -168,6 +178,8 @@ POSITIVE = re.compile(
     r"lovely|patient|knowledgeable|polite|kind\b|friendly|helpful|above\s+and\s+beyond|raise\b|star\b|legend|"
     r"top\s+notch|bonus|great|amazing|awesome|fantastic|wonderful|brilliant|happy|pleased|nice|best|praise|"
     r"recommend|(?:fixed|solved|sorted)\b)")
+# … unless the story says it came to nothing ("told me it was fixed. It wasn't, and nobody followed up")
+LET_DOWN = re.compile(r"\b(?:wasn'?t|weren'?t|isn'?t|didn'?t|never|nobody|no\s+one)\b|никто|так\s+и\s+не|ничего\s+не")
 # … and a story that asks about what staff said, rather than complains ("консультант сказал, что
 # нужен паспорт, это правда?")
 ASKS = re.compile(
@@ -224,7 +236,7 @@ def tone(raw: str, read: str | None = None) -> Tone:
         worded_anger = worded_anger or ("upset" in kinds and not what_if)
         angry = angry or worded_anger
         if "staff" in kinds and not (complaint or mistreated or praise or to_bot):
-            if POSITIVE.search(text) and not angry:
+            if POSITIVE.search(text) and not angry and not LET_DOWN.search(text):
                 praise = True
             elif not ASKS.search(text) or angry:
                 mistreated = True

@@ -142,3 +142,8 @@ def test_thanks_with_a_question_about_charges_is_no_sarcasm() -> None:
 ])
 def test_someone_in_distress_is_urgent(text: str) -> None:
     assert tone(text).urgent
+
+
+def test_a_staff_story_that_came_to_nothing_is_no_praise() -> None:
+    mood = tone("Your support agent said my problem was fixed and closed the ticket. It wasn't, and nobody called back.")
+    assert not mood.praise

@@ -317,6 +317,9 @@ async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime,
 @pytest.mark.parametrize("text", [
     "the lady at your kiosk on Arbat was wonderful and fixed my roaming settings. Please pass on my thanks.",
     "девушка на горячей линии всё толково разъяснила про тариф, передайте ей моё спасибо",
+    # a story of what was done in a shop, sure to read as the shops entry (p 0.69), asks nothing about shops
+    "The woman at the Tele2 shop near Belorusskaya was amazing — replaced my SIM in five minutes and explained everything. "
+    "Please pass on my thanks.",
 ])
 async def test_praise_whose_thanks_close_the_message_is_praise(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
     # reading drops a closing "thanks"/"спасибо" as politeness; the tone still hears it
