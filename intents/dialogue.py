@@ -43,6 +43,7 @@ COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": 
             "/logout": "logout"}
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
 CLAUSE_SURE = 0.6  # one sentence of a message not understood as a whole is answered only this sure
+PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
@@ -362,16 +363,19 @@ class Core:
             # сотовый сел")
             sentences = clauses(turn.text)
             asking = [c for c in sentences if asks_something(c.lower())]
-            if len(asking) == 1 and tone(turn.msg.text, turn.text).upset:  # in a hurry: its comma-separated pieces
-                # that ask, too ("подскажите, как позвонить с городского, у меня сотовый сел а вопрос срочный"),
-                # rather than the operator at once (calm, "как сменить номер, оставив ту же симку" is one question)
+            hurry = tone(turn.msg.text, turn.text).upset
+            sure = CLAUSE_SURE
+            if len(asking) == 1:  # its comma-separated pieces that ask, too ("подскажите, как позвонить с городского,
+                # у меня сотовый сел а вопрос срочный"): in a hurry as surely as a sentence, rather than the operator at
+                # once; calm only when very sure ("как сменить номер, оставив ту же симку" is one question)
                 pieces = [p.strip() for p in asking[0].split(",") if len(context_words(p)) >= 2 and not is_followup(p)]
                 if len(pieces) > 1:
                     sentences = [*sentences, *pieces]
                     asking += [p for p in pieces if asks_something(p.lower())]
+                    sure = CLAUSE_SURE if hurry else PIECE_SURE
             if 1 <= len(asking) < len(sentences):
                 best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in asking), key=lambda r: r.score or 0.0)
-                if best.entry_id is not None and (best.score or 0.0) >= CLAUSE_SURE:
+                if best.entry_id is not None and (best.score or 0.0) >= sure:
                     reading = turn.reading = best
         step = await self._decide(turn, reading)
         if also and step.replies and step.outcome in ("answer", "action"):

@@ -154,6 +154,12 @@ async def test_in_a_hurry_the_piece_of_a_long_sentence_that_asks_is_answered(bot
 
 
 @pytest.mark.wording
+async def test_calm_the_piece_that_asks_is_answered_when_very_sure(bot: ChatClient) -> None:
+    out = await bot.say("how do i log in to my acct, dont remember ever setting a password")
+    assert out.intent == "lk-general", out.text
+
+
+@pytest.mark.wording
 async def test_calm_a_qualified_question_is_not_cut_at_its_comma(bot: ChatClient) -> None:
     out = await bot.say("как сменить сам номер телефона на другой, оставив ту же симку")
     assert out.intent != "change-owner"
