@@ -22,6 +22,7 @@ answer.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -135,6 +136,10 @@ class Matcher:
             for name in names:
                 self.phrases.add(name, "country", name)
         self.domain_terms = {"~" + c for c in kb.synonyms.get("_domain", [])} | set(DOMAIN_MARKS)
+        # the numbers the examples name (the roaming line, a city's support number): a message naming one is
+        # about that number, not about any number (@phone)
+        self.known_numbers = frozenset(_digits(m) for e in kb.entries for _, text in e.examples.all()
+                                       for m in PHONE_RE.finditer(text) if m.group(1) != "800")
         for concept, variants in kb.synonyms.items():
             if concept.startswith("_"):
                 continue
@@ -222,11 +227,20 @@ class Matcher:
     # -- analysis ----------------------------------------------------------------------------
 
     def _tokens_and_spans(self, text: str) -> tuple[list[Token], list[Span]]:
-        marked = PHONE_RE.sub(" xxphonexx ", text)
+        marked = PHONE_RE.sub(self._phone_mark, text)
         marked = MONEY_RE.sub(" xxmoneyxx ", marked)
         marked = SIZE_RE.sub(" xxsizexx ", fold(marked))
         tokens = self.normalizer.tokens(marked)
         return tokens, self.phrases.find(tokens)
+
+    def _phone_mark(self, match: re.Match[str]) -> str:
+        """A phone number becomes @phone (and, when the examples name it, that number too); a toll-free
+        8-800 line is the "8 800" it is called by ("сколько стоит звонить на 8800 5550611" is about the
+        free line, not about a city number)."""
+        if match.group(1) == "800":
+            return " 8 800 "
+        digits = _digits(match)
+        return f" xxphonexx xxtel{digits}xx " if digits in self.known_numbers else " xxphonexx "
 
     def _terms(self, tokens: list[Token], spans: list[Span]) -> list[str]:
         terms: list[str] = []
@@ -497,6 +511,10 @@ class Matcher:
             lines.append(f"{c.score:.3f} {c.entry_id} {c.parts} ← {c.example!r}")
         lines.append(f"threshold {match.threshold}: {'answer' if match.confident else 'miss'}")
         return "\n".join(lines)
+
+
+def _digits(match: re.Match[str]) -> str:
+    return "".join(match.groups())
 
 
 def _acts(entry: Entry) -> bool:

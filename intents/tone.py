@@ -106,7 +106,7 @@ TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
-    r"help\s*!|help\s+me|"
+    r"help\s*!|help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
     # someone in distress ("она уже плачет", "I'm panicking")
     r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*")
 # "how do I call an operator" asks for the phone number, not for a person here and now

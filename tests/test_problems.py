@@ -17,6 +17,8 @@ pytestmark = pytest.mark.wording
     ("деньги с баланса куда-то пропали", "money"),
     ("mobile data stopped working after the update", "internet"),
     ("смски не уходят второй день", "sms"),
+    ("с карты списали 300 рублей, а на балансе ноль, где деньги?", "money"),
+    ("wheres all my money gone, had 500 yesterday", "money"),
     ("у мамы телефон перестал ловить интернет", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:

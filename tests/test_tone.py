@@ -139,6 +139,7 @@ def test_thanks_with_a_question_about_charges_is_no_sarcasm() -> None:
 @pytest.mark.parametrize("text", [
     "маме 80 лет, она подписалась на что-то платное, как это отключить, она уже плачет",
     "I'm panicking, my daughter abroad can't call me",
+    "pls pls I need help right now",
 ])
 def test_someone_in_distress_is_urgent(text: str) -> None:
     assert tone(text).urgent

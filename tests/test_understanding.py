@@ -597,3 +597,17 @@ async def test_a_follow_up_clearly_about_something_else_is_not_pulled_to_the_nex
     await bot.say("как написать в чат на сайте")
     out = await bot.say("а какой у меня баланс?")
     assert out.action == "balance"
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "accept"), [
+    # a full 8-800 number is the toll-free line ("8 800"), not any city number (@phone)
+    ("Номер 8 800 555 06 11 — бесплатный?", {"support-other-phone", "support-landline", "support-611-cost"}),
+    ("whats 8800 5550611 for", {"support-other-phone", "support-landline", "support-611"}),
+    # a number the examples name is that number: the roaming line, a city's support number
+    ("+7 951 520-06-11 это что за номер", {"roaming-support"}),
+    ("звонок на 495 979 76 11 бесплатный?", {"regional-number-cost"}),
+])
+async def test_a_number_in_the_message_is_read_as_the_line_it_is(bot: ChatClient, text: str, accept: set[str]) -> None:
+    out = await bot.say(text)
+    assert out.intent in accept, (out.intent, out.text)
