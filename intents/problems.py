@@ -16,7 +16,7 @@ import re
 BROKEN = re.compile(
     r"не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*)|"
     r"нет\s+(?:сети|связи|сигнала|интернета|инета)|перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
-    r"куда\s+(?:деваются|девались|делись|ушли|пропали)|где\s+(?:мои\s+)?деньги|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
+    r"куда\s+(?:деваются|девались|делись|ушли|пропали)|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|ped)\b|disappear\w*|"

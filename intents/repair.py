@@ -29,14 +29,14 @@ RU_TO_EN_LAYOUT = str.maketrans({c: q for q, c in zip(_QWERTY, _JCUKEN, strict=T
 
 # a chunk typed on the wrong layout: Latin letters and the keys that are Russian letters there
 LAYOUT_CHUNK = re.compile(r"[a-z;'\[\],.`]*[a-z][a-z;'\[\],.`]*", re.IGNORECASE)
-LATIN_WORD = re.compile(r"(?<![\w@/.])(?:4(?=[a-z]))?[a-z][a-z4']*(?![\w@]|\.\w)", re.IGNORECASE)
+LATIN_WORD = re.compile(r"(?<![\w@/.])(?:[46](?=[a-z]))?[a-z][a-z46']*(?![\w@]|\.\w)", re.IGNORECASE)
 CYRILLIC_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 HAS_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 HAS_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 NOT_TEXT = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S+\.(?:ru|com|org|net)\b", re.IGNORECASE)
 
 # transliteration: at each position, the Cyrillic readings of the longest Latin sequences
-# (several schemes: GOST-like, passport, and how people type in chats: "4" for ч, "w" for ш)
+# (several schemes: GOST-like, passport, and how people type in chats: "4" for ч, "w" and "6" for ш)
 _TRANSLIT: dict[str, tuple[str, ...]] = {
     "shch": ("щ",), "sch": ("щ", "сч"), "zh": ("ж",), "ch": ("ч",), "sh": ("ш", "щ"), "kh": ("х",), "ts": ("ц", "тс"),
     "tz": ("ц",), "ya": ("я",), "ja": ("я",), "ia": ("я", "иа"), "yu": ("ю",), "ju": ("ю",), "iu": ("ю", "иу"),
@@ -46,7 +46,7 @@ _TRANSLIT: dict[str, tuple[str, ...]] = {
     "a": ("а",), "b": ("б",), "c": ("ц", "с", "к"), "d": ("д",), "e": ("е", "э"), "f": ("ф",), "g": ("г",),
     "h": ("х",), "i": ("и", "й"), "j": ("й", "ж"), "k": ("к",), "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",),
     "p": ("п",), "q": ("к",), "r": ("р",), "s": ("с",), "t": ("т",), "u": ("у",), "v": ("в",), "w": ("в", "ш"),
-    "x": ("х", "кс"), "y": ("ы", "й", "у"), "z": ("з",), "'": ("ь",), "`": ("ь",), "4": ("ч",),
+    "x": ("х", "кс"), "y": ("ы", "й", "у"), "z": ("з",), "'": ("ь",), "`": ("ь",), "4": ("ч",), "6": ("ш", "щ"),
 }
 _KEYS = sorted(_TRANSLIT, key=len, reverse=True)
 _SOFTENED = frozenset("лнтдсрзмвбпф")  # a soft sign after these is often left out ("skolko", "popolnit")

@@ -51,6 +51,8 @@ def test_layout_punctuation_keys_are_letters() -> None:
     ("4to takoe obeshchannyj platyozh", "что такое обещанный платеж"),
     ("gde blizhajshij salon svyazi", "где ближайший салон связи"),
     ("obeshannyj platezh", "обещанный платеж"),
+    ("4to takoe obe6annyi platej", "что такое обещанный платеж"),  # "6" for ш/щ, as "4" for ч
+    ("spasibo bol6oe, vy o4en' pomogli", "спасибо большое, вы очень помогли"),
 ])
 def test_transliterated_russian_is_read_as_russian(repairer: Repairer, typed: str, expected: str) -> None:
     read = repairer.repair(typed)
