@@ -20,7 +20,10 @@ BROKEN = re.compile(
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|ped)\b|disappear\w*|"
-    r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)",
+    r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
+    # … or crawls ("страница грузится минуту", "инет тормозит", "internet is so slow", "internet ded")
+    r"груз\w*\s+(?:по\s+)?(?:минут\w*|полчаса|час\w*|вечность|долго|медленно)|(?:еле|медленно|долго)\s+груз\w*|тормоз\w*|"
+    r"takes?\s+(?:forever|ages|minutes)\s+to\s+load|(?:so|very|super|painfully)\s+slow|crawl\w*|\b(?:dead|ded)\b",
     re.IGNORECASE)
 # … of the line, and which part of it
 KINDS = {

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.wording
     ("смски не уходят второй день", "sms"),
     ("с карты списали 300 рублей, а на балансе ноль, где деньги?", "money"),
     ("wheres all my money gone, had 500 yesterday", "money"),
+    ("плачу 600 в месяц, а страница грузится минуту", "internet"),  # a line that crawls is a fault too
+    ("инет тормозит весь день", "internet"),
+    ("internet ded again smh", "internet"),
     ("у мамы телефон перестал ловить интернет", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
@@ -48,6 +51,7 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
 @pytest.mark.parametrize("text, empathy", [
     ("calls keep dropping every couple of minutes wtf", "I understand, that's frustrating"),
     ("cant get any data rn wtf", "I understand, that's frustrating"),
+    ("ugh mobile data is dead again wtf", "I understand, that's frustrating"),
     ("кошмар, интернет в роуминге не работает", "Понимаю, это неприятно"),
 ])
 async def test_venting_about_a_fault_starts_the_diagnosis_with_empathy_and_the_operator_at_hand(bot: ChatClient,
