@@ -414,7 +414,10 @@ class Core:
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
-        subject = uncovered_subject(turn.text) or uncovered_subject(turn.msg.text)  # (turn.text: the part read)
+        named = reading.analysis.entities
+        abroad, place = named.abroad, bool(named.abroad or named.regions)
+        subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
+                   or uncovered_subject(turn.msg.text, abroad, place))
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
         if entry_id is not None and mood.fed_up and entry_id != "complaint":

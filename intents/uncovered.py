@@ -11,6 +11,9 @@ one of these subjects is never answered by an entry outside the subject:
 - **unlocking** — a phone locked to an operator;
 - **products** — what the operator sells beyond the line (phones, modems, home internet, instalments)
   and its promotions (cashback, discounts, promo codes);
+- **coverage** — whether the network reaches a place;
+- **prices abroad** — what calls, texts or data cost in another country (calling support from there is
+  covered: the roaming line);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -67,6 +70,24 @@ PRODUCTS = re.compile(
     r"instal?ments?|home\s+(?:fib(?:re|er)|internet|broadband|wi-?fi)|\bfib(?:re|er)\s+(?:internet|optic)|\brouter|"
     r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?",
     re.IGNORECASE)
+# whether the network reaches a place ("теле2 работает в Беларуси?", "есть ли связь на Байкале", "coverage on the M11")
+COVERAGE = re.compile(
+    r"(?:работает|ловит|будет\s+работать)\s+ли\s+(?:\w+\s+){0,2}(?:теле\s?2|tele\s?2|т2|связь|сеть|интернет|4g|5g|lte|"
+    r"симк\w*|сим-карт\w*)\s+(?:в|на)\s+\w+|есть\s+ли\s+(?:\w+\s+)?(?:связь|сеть|4g|5g|lte|покрыти\w*)\b|"
+    r"покрыти\w+|coverage\s+(?:in|on|at|along|like|map|area)|(?:have|is\s+there|any|5g|4g|lte)\s+(?:\w+\s+){0,2}coverage|"
+    r"does\s+(?:tele\s?2|the\s+sim|my\s+sim|the\s+network)\s+work\s+(?:in|on|at)\b|"
+    r"is\s+there\s+(?:tele\s?2\s+)?(?:signal|network|service|4g|5g|lte)\s+(?:in|on|at|along)\b",
+    re.IGNORECASE)
+# "теле2 работает в Беларуси?": only of a place the message names
+WORKS_THERE = re.compile(r"(?:теле\s?2|tele\s?2|т2)\s+работает\s+(?:в|на)\s+[^?]{2,30}\?|does\s+tele\s?2\s+work\s+in\b",
+                         re.IGNORECASE)
+# what calls, texts or data cost in another country (not calling support from there: the roaming line's entry)
+PRICE = re.compile(r"сколько\s+(?:стоит|стоят|будет\s+стоить|берут|спишут)|почём|почем|цен\w*|стоимост\w*|тариф\w*\s+на\s+|"
+                   r"how\s+much|price|cost|rate\b|charged?\b", re.IGNORECASE)
+SERVICE_ABROAD = re.compile(r"звон\w*|вызов\w*|минут\w*|смс|sms|сообщени\w*|гигабайт\w*|\bгб\b|интернет\w*|трафик\w*|"
+                            r"\bcalls?\b|calling|\btexts?\b|texting|minutes?|\bdata\b|internet|\bgb\b|gigabytes?", re.IGNORECASE)
+SUPPORT = re.compile(r"611|поддержк\w*|оператор\w*|справочн\w*|горяч\w+\s+лини\w*|support|operator|helpline|hotline|"
+                     r"customer\s+service|tele\s?2|теле\s?2", re.IGNORECASE)
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
@@ -74,14 +95,19 @@ MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+
 TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
 
 
-def uncovered_subject(text: str) -> str | None:
-    """The uncovered subject the message asks about ("porting", "unlocking", "products", "tariff"), or None."""
+def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> str | None:
+    """The uncovered subject the message asks about ("porting", "unlocking", "products", "coverage", "prices
+    abroad", "tariff"), or None. `abroad`: the message names another country; `place`: a country or a region."""
     if PORTING.search(text):
         return "porting"
     if UNLOCKING.search(text):
         return "unlocking"
     if PRODUCTS.search(text):
         return "products"
+    if COVERAGE.search(text) or (place and WORKS_THERE.search(text)):
+        return "coverage"
+    if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
+        return "prices abroad"
     if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):
         return "tariff"
     return None

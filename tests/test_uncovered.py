@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import ChatClient
 
+from intents.matcher import Matcher
 from intents.uncovered import uncovered_subject
-from knowledge import loader
 
 pytestmark = pytest.mark.wording
 
@@ -53,9 +53,31 @@ def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
 
 
-def test_no_example_of_the_base_reads_as_an_uncovered_subject() -> None:
-    kb = loader.load()
-    hits = [(e.id, text) for e in kb.entries if not e.out_of_scope for _, text in e.examples.all() if uncovered_subject(text)]
+@pytest.mark.parametrize("text, abroad, place, subject", [
+    ("теле2 работает в Беларуси?", True, True, "coverage"),
+    ("есть ли связь на трассе М4", False, False, "coverage"),
+    ("is there 5G coverage in Kazan", False, True, "coverage"),
+    ("сколько стоит смс в Казахстан", True, True, "prices abroad"),
+    ("how much is data roaming in thailand", True, True, "prices abroad"),
+    # covered: a shop's hours, a shop nearby, a fault, calling support from abroad
+    ("салон теле2 работает в воскресенье?", False, False, None),
+    ("есть ли салон теле2 в нашем районе", False, False, None),
+    ("no network coverage, can't call", False, False, None),
+    ("сколько стоит звонок в поддержку из египта", True, True, None),
+])
+def test_coverage_and_prices_abroad(text: str, abroad: bool, place: bool, subject: str | None) -> None:
+    assert uncovered_subject(text, abroad, place) == subject
+
+
+def test_no_example_of_the_base_reads_as_an_uncovered_subject(matcher: Matcher) -> None:
+    hits = []
+    for entry in matcher.kb.entries:
+        if entry.out_of_scope:
+            continue
+        for _, text in entry.examples.all():
+            named = matcher.analyse(text).entities
+            if uncovered_subject(text, named.abroad, bool(named.abroad or named.regions)):
+                hits.append((entry.id, text))
     assert hits == []
 
 
@@ -64,6 +86,7 @@ def test_no_example_of_the_base_reads_as_an_uncovered_subject() -> None:
     ("сколько гигов дают на тарифе мой онлайн", "ru"),  # the "my tariff" action, p 1.0 before
     ("how to unlock my phone for other carriers", "en"),
     ("Can I buy a phone in instalments at a Tele2 store?", "en"),  # the entry on Tele2 shops, p 0.63 before
+    ("теле2 работает в Беларуси?", "ru"),  # the roaming line, p 0.51 before
 ])
 async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_hand(bot: ChatClient, text: str,
                                                                                    lang: str) -> None:
