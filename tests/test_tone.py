@@ -54,6 +54,7 @@ def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
     "офигеть, опять списание",
     "пипец какой-то со связью",
     "unbelievable, charged again",
+    "ну и обслуживание, ни ответа, ни привета",  # no greeting: ignored
 ])
 def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     assert tone(text).upset
