@@ -75,6 +75,12 @@ CLOSER = re.compile(
 INTRODUCTION = re.compile(
     r"(?:(?<=[.!?…])|^)\s*(?:меня\s+зовут|моё\s+имя|мое\s+имя|мне\s+\d{1,3}\s+(?:год|года|лет)|my\s+name\s+is|"
     r"i\s*'?a?m\s+\d{1,3}\s+(?:years?\s+old|y/?o))[^.!?…]*[.!?…]+", re.IGNORECASE)
+# a lead-in announcing the question ("у меня вопрос, даже два, но первый: …", "вопрос такой: …", "quick question: …")
+ANNOUNCEMENT = re.compile(
+    r"^\W*(?:у\s+меня\s+|есть\s+)?(?:(?:такой|один|небольшой|маленький|короткий|пара|два|следующий)\s+)?вопрос\w*"
+    r"(?:\s+такой)?[^:?.!]{0,30}:\s*|"
+    r"^\W*(?:i\s+have\s+|i'?ve\s+got\s+|got\s+)?(?:a\s+|one\s+|two\s+)?(?:quick\s+|small\s+)?questions?[^:?.!]{0,30}:\s*",
+    re.IGNORECASE)
 # English chat-speak, read as the words it stands for ("what can u do", "add a service to my acc")
 CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "msg": "message", "msgs": "messages", "txt": "text", "acc": "account", "acct": "account",
@@ -203,7 +209,7 @@ class Repairer:
             out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
             out = G_DROPPED.sub(self._g_back, out)
-        for pattern in (OPENER, CLOSER):
+        for pattern in (OPENER, ANNOUNCEMENT, CLOSER):
             rest = pattern.sub(" " if pattern is OPENER else "", out, count=1).strip()
             if len(CONTENT_WORD.findall(rest)) >= 2:
                 out = rest

@@ -97,6 +97,14 @@ def test_greetings_and_politeness_around_a_question(repairer: Repairer) -> None:
         assert repairer.repair(greeting).text == greeting
 
 
+def test_a_lead_in_announcing_the_question_is_taken_off(repairer: Repairer) -> None:
+    assert repairer.repair("добрый день, у меня вопрос, даже два, но первый: какой номер для роуминга?").text == \
+        "какой номер для роуминга?"
+    assert repairer.repair("quick question: how do i top up from a card").text == "how do i top up from a card"
+    assert repairer.repair("вопрос такой: где детализация").text == "где детализация"
+    assert repairer.repair("у меня вопрос").text == "у меня вопрос"  # nothing else: kept
+
+
 def test_translit_readings_offer_the_schemes() -> None:
     readings = translit_readings("schet")
     assert "счет" in readings and "щет" in readings
