@@ -611,3 +611,12 @@ async def test_a_follow_up_clearly_about_something_else_is_not_pulled_to_the_nex
 async def test_a_number_in_the_message_is_read_as_the_line_it_is(bot: ChatClient, text: str, accept: set[str]) -> None:
     out = await bot.say(text)
     assert out.intent in accept, (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["у меня сломалась сим карта, что делать", "slomalas sim karta, 4to delat",
+                                  "my sim card is damaged, what do i do"])
+async def test_a_broken_sim_is_replaced_not_reported_lost(bot: ChatClient, text: str) -> None:
+    """"broken" is a concept of its own (`synonyms.yaml`): the entry on a lost SIM never says it."""
+    out = await bot.say(text)
+    assert out.intent == "sim-replacement", (out.intent, out.text)
