@@ -42,7 +42,7 @@ EN_STOP = frozenset(
     am do does did doing have has had having i me my mine we our you your he she it its they
     them their this that these those there here what which who whom whose how when where why
     can could would should will shall may might must not no yes so too very just please pls
-    plz ok okay about into than then also any some get got u ur im i'm i've""".split()
+    plz ok okay about into than then also any some get got u ur im i'm i've one ones""".split()
 ) - {"not", "no"}
 
 # Question words mark a question about how something works; they are kept as a pseudo-term.

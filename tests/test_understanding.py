@@ -579,17 +579,18 @@ def test_an_information_entry_and_its_action_are_one_subject() -> None:
 
 @pytest.mark.wording
 @pytest.mark.parametrize(("first", "then", "want"), [
-    ("как написать в чат на сайте", "а если там никто не отвечает?", "feedback-form"),  # not "can't get through"
-    ("how do I check which services I have", "and to remove one?", "do-disconnect-service"),  # not the profile
-    ("где посмотреть расходы", "а подробнее, по каждому звонку?", "do-call-details"),  # not the expenses again
+    ("как написать в чат на сайте", "а если там никто не отвечает?", {"feedback-form"}),  # not "can't get through"
+    # not the profile: disabling one, or how services are disabled
+    ("how do I check which services I have", "and to remove one?", {"do-disconnect-service", "lk-services"}),
+    ("где посмотреть расходы", "а подробнее, по каждому звонку?", {"do-call-details"}),  # not the expenses again
 ])
 async def test_a_follow_up_near_a_topic_the_last_answer_names_as_next_is_that_topic(bot: ChatClient, first: str, then: str,
-                                                                                  want: str) -> None:
+                                                                                  want: set[str]) -> None:
     """The editors' `followups` of the last answer say what usually comes next: a follow-up that nearly
     reads as one of them (a third of the best reading or more) is that one."""
     await bot.say(first)
     out = await bot.say(then)
-    assert out.intent == want, out.text
+    assert out.intent in want, out.text
 
 
 @pytest.mark.wording
