@@ -308,6 +308,9 @@ class Core:
         alone = turn.read()
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
+        if together.entry_id is not None and PERIOD_ONLY.match(turn.text):
+            turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
+            return
         if last is not None:
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
@@ -554,6 +557,13 @@ class Core:
             if len(buttons) >= self.menu_size:
                 break
         return [*buttons, self._operator_button(turn)]
+
+
+# a follow-up that only names a period ("а за прошлый месяц?", "and for last week?")
+PERIOD_ONLY = re.compile(
+    r"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:за|на|в|for|in|over|from)?\s*(?:прошл\w+|позапрошл\w+|эт\w+|"
+    r"текущ\w+|последн\w+|предыдущ\w+|вчерашн\w+|last|previous|this|past)\s+(?:\d+\s+)?(?:месяц\w*|недел\w*|год\w*|дн\w*|"
+    r"month|week|year|days?)(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
 
 
 def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:

@@ -621,3 +621,18 @@ async def test_a_broken_sim_is_replaced_not_reported_lost(bot: ChatClient, text:
     """"broken" is a concept of its own (`synonyms.yaml`): the entry on a lost SIM never says it."""
     out = await bot.say(text)
     assert out.intent == "sim-replacement", (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then", "want"), [
+    ("как получить детализацию звонков", "а за прошлый месяц?", {"lk-call-details", "do-call-details"}),
+    ("how do I order call details", "and for last week?", {"lk-call-details", "do-call-details"}),
+])
+async def test_a_follow_up_naming_only_a_period_is_the_last_question_again(bot: ChatClient, first: str, then: str,
+                                                                          want: set[str]) -> None:
+    """Read alone, "а за прошлый месяц?" is the expenses (periods are their words); after call details it
+    is call details for that month."""
+    await bot.say(first)
+    out = await bot.say(then)
+    assert out.intent in want, out.text
+
