@@ -311,6 +311,14 @@ class Core:
         if together.entry_id is not None and PERIOD_ONLY.match(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
             return
+        if last is not None and COST_ONLY.match(turn.text):
+            priced = price_of(turn.knowledge.matcher, turn.kb, last)
+            if priced is not None:  # "номер поддержки в Москве" → "а он бесплатный?": what that number costs
+                for reading in (together, alone):
+                    if reading.decision is not None:
+                        decision = dataclasses.replace(reading.decision, entry_id=priced, accepted=True)
+                        turn.reading = dataclasses.replace(reading, decision=decision)
+                        return
         if last is not None:
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
@@ -564,6 +572,27 @@ PERIOD_ONLY = re.compile(
     r"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:за|на|в|for|in|over|from)?\s*(?:прошл\w+|позапрошл\w+|эт\w+|"
     r"текущ\w+|последн\w+|предыдущ\w+|вчерашн\w+|last|previous|this|past)\s+(?:\d+\s+)?(?:месяц\w*|недел\w*|год\w*|дн\w*|"
     r"month|week|year|days?)(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
+
+
+# a follow-up that only asks the price ("а он бесплатный?", "is it free?", "does calling it cost anything?")
+COST_ONLY = re.compile(
+    r"^\W*(?:а|и|ну\s+а|and|but|so)?\s*(?:(?:он|она|оно|это|звонок|туда|на\s+него|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,2}"
+    r"(?:тоже\s+|also\s+)?(?:(?:бесплатн|платн)\w*|за\s+деньги|сколько\s+(?:стоит|это\s+стоит)|free|paid|toll[\s-]?free|"
+    r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
+    r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"
+    r"(?:\s+(?:тоже|или\s+нет|too|or\s+not))?\W*$", re.IGNORECASE)
+PRICED = 0.5  # an entry half of whose examples ask a price answers what something costs
+PRICE_TERMS = ("~cost", "~free")
+
+
+def price_of(matcher: Any, kb: Any, last: Entry) -> str | None:
+    """The entry that says what the last topic costs: the last topic itself when it is about a price, else
+    the priced entry linked with it (either names the other as a follow-up) most alike to it."""
+    if matcher.share(last.id, *PRICE_TERMS) >= PRICED:
+        return last.id
+    linked = set(last.followups) | {e.id for e in kb.entries if last.id in e.followups}
+    priced = [e for e in linked if matcher.share(e, *PRICE_TERMS) >= PRICED]
+    return max(priced, key=lambda e: matcher.likeness(e, last.id), default=None)
 
 
 def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:

@@ -498,6 +498,25 @@ class Matcher:
                 ranked.insert(0, ranked.pop(index))
                 return
 
+    def share(self, entry_id: str, *terms: str) -> float:
+        """The share of an entry's examples that hold one of the terms ("~cost", "~free": how much the entry
+        is about a price)."""
+        index = self.entry_index.get(entry_id)
+        own = [e for e in self.examples if e.entry == index]
+        return sum(1 for e in own if not e.terms.isdisjoint(terms)) / len(own) if own else 0.0
+
+    def likeness(self, one: str, other: str) -> float:
+        """How alike two entries' example vocabularies are (cosine of their terms' counts × rarity, function
+        words aside)."""
+        a, b = self.entry_index.get(one), self.entry_index.get(other)
+        if a is None or b is None:
+            return 0.0
+        x = {t: c * self.idf.get(t, 0.0) for t, c in self.entry_terms[a].items() if not t.startswith("_")}
+        y = {t: c * self.idf.get(t, 0.0) for t, c in self.entry_terms[b].items() if not t.startswith("_")}
+        dot = sum(c * y.get(t, 0) for t, c in x.items())
+        norm = math.sqrt(sum(c * c for c in x.values())) * math.sqrt(sum(c * c for c in y.values()))
+        return dot / norm if norm else 0.0
+
     def explain(self, text: str) -> str:
         """A human-readable account of how a message was understood."""
         match = self.match(text)

@@ -636,3 +636,25 @@ async def test_a_follow_up_naming_only_a_period_is_the_last_question_again(bot: 
     out = await bot.say(then)
     assert out.intent in want, out.text
 
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then", "want"), [
+    ("номер поддержки в Москве", "а он платный?", "regional-number-cost"),  # not the cost of 611
+    ("какой номер поддержки теле2", "а он бесплатный?", "support-611-cost"),  # not the city number's cost
+    ("support number for moscow region", "does calling it cost anything?", "regional-number-cost"),
+])
+async def test_is_it_free_after_a_number_is_what_that_number_costs(bot: ChatClient, first: str, then: str,
+                                                                   want: str) -> None:
+    """The priced entry linked with the last topic (either names the other as a follow-up), the one
+    most alike to it."""
+    await bot.say(first)
+    out = await bot.say(then)
+    assert out.intent == want, out.text
+
+
+@pytest.mark.wording
+async def test_is_it_free_after_an_answer_that_says_it_keeps_that_answer(bot: ChatClient) -> None:
+    await bot.say("номер для звонков из роуминга")
+    out = await bot.say("а он бесплатный?")
+    assert out.intent == "roaming-support", out.text
