@@ -222,6 +222,7 @@ class Matcher:
             if len(word) >= 3 and not word.isdigit():
                 self._by_length[len(word)].append(word)
         self._corrections: dict[str, str | None] = {}
+        self._shares: dict[tuple[str, tuple[str, ...]], float] = {}
         self.repairer = Repairer(self.normalizer.is_known, self.known_words)  # wrong layout, Latin transliteration
 
     # -- analysis ----------------------------------------------------------------------------
@@ -501,9 +502,12 @@ class Matcher:
     def share(self, entry_id: str, *terms: str) -> float:
         """The share of an entry's examples that hold one of the terms ("~cost", "~free": how much the entry
         is about a price)."""
-        index = self.entry_index.get(entry_id)
-        own = [e for e in self.examples if e.entry == index]
-        return sum(1 for e in own if not e.terms.isdisjoint(terms)) / len(own) if own else 0.0
+        key = (entry_id, terms)
+        if key not in self._shares:
+            index = self.entry_index.get(entry_id)
+            own = [e for e in self.examples if e.entry == index]
+            self._shares[key] = sum(1 for e in own if not e.terms.isdisjoint(terms)) / len(own) if own else 0.0
+        return self._shares[key]
 
     def likeness(self, one: str, other: str) -> float:
         """How alike two entries' example vocabularies are (cosine of their terms' counts × rarity, function
