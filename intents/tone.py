@@ -91,7 +91,14 @@ MISTREATED = re.compile(
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
     r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
-    r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)")
+    r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)|"
+    # staff who do not know their job, did the wrong thing, or contradict each other
+    r"(?:сотрудник|консультант|оператор|продав|менеджер|специалист)\w*\s+(?:\w+\s+){0,3}не\s+(?:знают|знает|разбира\w*)|"
+    r"(?:подключил|оформил|продал|поставил|переоформил)\w*\s+(?:мне\s+)?не\s+т(?:от|у|ой|е|о)\b|гоняют|"
+    r"в\s+одном\s+(?:салоне|офисе|чате|месте)\s+.{0,80}в\s+друг\w+|(?:one|the\s+first)\s+(?:agent|operator|shop|store)\s+.{0,80}"
+    r"(?:another|the\s+other|the\s+second)\s+(?:one|agent|operator|shop|store)|"
+    r"(?:staff|agent|operator|employee)s?\s+(?:\w+\s+){0,3}(?:don'?t|doesn'?t)\s+know|(?:gave|sold|set\s+up|put)\s+me\s+the\s+wrong\b|"
+    r"sent\s+me\s+(?:back\s+and\s+forth|around|from\s+one)|passed\s+(?:me\s+)?around")
 # thanks for the staff (not for the bot): praise for the team
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|thank|kudos|great\s+job|"
                        r"awesome|amazing|well\s+done|helpful|praise|excellent|compliment")

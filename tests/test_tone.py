@@ -90,6 +90,10 @@ def test_calm_messages_stay_calm(text: str) -> None:
     "ваш сотрудник сказал одно, в салоне другое. кто у вас учит персонал?",
     "the agent kept interrupting me and never let me finish",
     "your support guy promised me a callback last week",
+    "в одном офисе сказали одно, в другом совсем другое, консультанты сами ничего не знают",
+    "менеджер оформил мне не тот тариф, а теперь менять платно",
+    "меня гоняют из салона в салон уже неделю",
+    "the first agent said one thing, the other one said the opposite",
 ])
 def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complaints(text: str) -> None:
     assert tone(text).mistreated
