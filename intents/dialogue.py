@@ -405,7 +405,7 @@ class Core:
         region = reading.own_region or reading.analysis.entities.region  # the region this message names wins
         if region:
             turn.conv.state["region"] = region
-        mood = tone(turn.msg.text, turn.text)
+        mood = tone(turn.msg.text, turn.repair.text if turn.repair is not None else turn.text)  # the whole message
         if mood.wants_person:  # "позовите кого-нибудь из людей", "can I speak to someone"
             step = await self._operator(turn, "asked")
             step.intent = "operator-request" if turn.kb.entry("operator-request") else None

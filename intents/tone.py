@@ -216,6 +216,11 @@ def shouting(raw: str) -> bool:
     return len(letters) >= SHOUT_MIN_LETTERS and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
 
 
+GREETING_BANG = re.compile(
+    r"^\W*(?:здравствуй\w*|здрасьте|добр\w+\s+(?:день|дня|вечер|вечера|утро|утра|ночи)|доброго\s+времени\s+суток|привет\w*|"
+    r"hello|hi|hey|good\s+(?:morning|afternoon|evening))\s*!+", re.IGNORECASE)
+
+
 def tone(raw: str, read: str | None = None) -> Tone:
     """The tone of a message as typed (`raw`) and as read after repair (`read`)."""
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
@@ -227,8 +232,9 @@ def tone(raw: str, read: str | None = None) -> Tone:
     worded_anger = not what_if and bool(
         ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
         or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
+    banged = GREETING_BANG.sub("", raw)  # "Здравствуйте!!!" greets loudly, it is no anger
     angry = (worded_anger or shouting(raw)
-             or (worded and ("!!!" in raw or "?!" in raw) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
+             or (worded and ("!!!" in banged or "?!" in banged) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not hypothetical
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))

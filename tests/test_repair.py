@@ -103,6 +103,7 @@ def test_a_lead_in_announcing_the_question_is_taken_off(repairer: Repairer) -> N
     assert repairer.repair("quick question: how do i top up from a card").text == "how do i top up from a card"
     assert repairer.repair("вопрос такой: где детализация").text == "где детализация"
     assert repairer.repair("у меня вопрос").text == "у меня вопрос"  # nothing else: kept
+    assert repairer.repair("Здравствуйте! Извините что беспокою, где детализация").text == "где детализация"
 
 
 def test_translit_readings_offer_the_schemes() -> None:

@@ -76,6 +76,7 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "как расторгнуть договор на номер умершего отца",
     "а если там никто не отвечает?",  # what to do if: no anger
     "плачу 600 в месяц, сколько осталось гигов",  # "плачу": I pay
+    "Здравствуйте!!! подскажите, пожалуйста, номер поддержки",  # a loud greeting is no anger
     "and what if nobody answers?",
 ])
 def test_calm_messages_stay_calm(text: str) -> None:
