@@ -14,6 +14,8 @@ one of these subjects is never answered by an entry outside the subject:
 - **coverage** — whether the network reaches a place;
 - **prices abroad** — what calls, texts or data cost in another country (calling support from there is
   covered: the roaming line);
+- more it does not describe: speeds and their limits, SIMs and bank cards from abroad, numbers left
+  unused, the brand, phone wallets, eSIM on a given device;
 - **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -88,6 +90,38 @@ SERVICE_ABROAD = re.compile(r"звон\w*|вызов\w*|минут\w*|смс|sms
                             r"\bcalls?\b|calling|\btexts?\b|texting|minutes?|\bdata\b|internet|\bgb\b|gigabytes?", re.IGNORECASE)
 SUPPORT = re.compile(r"611|поддержк\w*|оператор\w*|справочн\w*|горяч\w+\s+лини\w*|support|operator|helpline|hotline|"
                      r"customer\s+service|tele\s?2|теле\s?2", re.IGNORECASE)
+# and more the base does not describe: speeds and their limits, SIMs and cards from abroad, numbers left unused,
+# the brand, phone wallets, eSIM on a given device
+MORE = {
+    "speed": re.compile(
+        r"как\w*\s+(?:\w+\s+)?скорост\w*|скорост\w*\s+(?:\w+\s+)?(?:после|когда|при|на\s+тариф|в\s+сети)|"
+        r"ограничени\w+\s+скорост\w*|максимальн\w+\s+скорост\w*|what\s+(?:\w+\s+)?speeds?\b|"
+        r"speed\s+(?:after|when|limit|cap)|(?:max|maximum|top)\s+speed|"
+        r"how\s+fast\s+(?:is|are|will\s+be)\s+(?:the\s+|your\s+)?(?:4g|5g|lte|internet|data|network|mobile\s+data)",
+        re.IGNORECASE),
+    "from abroad": re.compile(
+        r"\btourists?\b|foreigners?\b|foreign\s+(?:\w+\s+){0,2}(?:card|passport|citizen|national)|non-russian|"
+        r"турист\w*|иностран\w+|зарубежн\w+\s+(?:\w+\s+)?карт\w*|карт\w*\s+(?:\w+\s+)?иностранн\w+\s+банк\w*",
+        re.IGNORECASE),
+    "unused number": re.compile(
+        r"(?:unused|inactive|dormant)\s+(?:\w+\s+)?(?:number|sim)|"
+        r"(?:number|sim)\s+(?:\w+\s+){0,3}(?:deactivated|taken\s+back|cancell?ed)\s+(?:if|after|when|before)|"
+        r"(?:don'?t|do\s+not|never)\s+use\s+(?:\w+\s+)?(?:number|sim)|"
+        r"не\s+пользова\w*\s+(?:\w+\s+)?(?:номер\w*|симк\w*|сим-карт\w*)|"
+        r"(?:заберут|отключат|аннулир\w*)\s+(?:\w+\s+)?номер\w*,?\s+(?:если|при|через|после)|"
+        r"номер\w*\s+(?:\w+\s+){0,2}(?:заберут|отключат|аннулируют)\s+(?:если|при|через|после)",
+        re.IGNORECASE),
+    "the brand": re.compile(r"ребрендинг\w*|переименова\w*|rebrand\w*|renam\w*|(?:теперь|now)\s+(?:называ\w*|called)\s+t2",
+                            re.IGNORECASE),
+    "phone wallets": re.compile(
+        r"(?:apple|google|samsung|mir|мир)\s*pay|\bnfc\b|бесконтакт\w*|contactless|(?:мир|mir)\s+(?:или|or)\s+visa|"
+        r"visa\s+(?:или|or)\s+(?:мир|mir|mastercard)",
+        re.IGNORECASE),
+    "devices": re.compile(
+        r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
+        r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
+        re.IGNORECASE),
+}
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
@@ -106,6 +140,9 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
         return "products"
     if COVERAGE.search(text) or (place and WORKS_THERE.search(text)):
         return "coverage"
+    for subject, pattern in MORE.items():
+        if pattern.search(text):
+            return subject
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
         return "prices abroad"
     if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):

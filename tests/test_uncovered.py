@@ -26,6 +26,14 @@ pytestmark = pytest.mark.wording
     ("есть ли у вас скидки на связь для студентов", "products"),
     ("у мегафона дают кэшбэк за пополнение, а у вас?", "products"),
     ("сколько гигов дают на тарифе мой онлайн", "tariff"),
+    ("какая скорость остаётся после окончания пакета", "speed"),
+    ("what speeds does 4g give in kazan", "speed"),
+    ("какие документы нужны иностранцу для покупки симки", "from abroad"),
+    ("can i pay for autopay with a foreign card", "from abroad"),
+    ("через сколько отключат номер, если им не пользоваться", "unused number"),
+    ("зачем теле2 переименовали в t2", "the brand"),
+    ("можно ли добавить виртуальную карту в apple pay", "phone wallets"),
+    ("how do i activate esim on my iphone 15", "devices"),
     ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
     ("какие тарифы у вас есть и сколько стоят", "tariff"),
     ("what's your cheapest plan and how much is it a month", "tariff"),
@@ -47,6 +55,9 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "как взять деньги взаймы на телефон",  # the promised payment, no phone bought
     "give me money on credit",
     "пишу второй день, никакой реакции",  # "реакции" holds no "акции"
+    "how fast does support pick up the phone",  # the waiting time, not a speed
+    "my data got throttled",  # slow internet: a fault the base knows
+    "как перейти на esim",  # eSIM itself is covered (SIM replacement)
     "ну спасибо, очень «удобно» — второй день без связи",  # quotes around no tariff
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
