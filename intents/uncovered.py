@@ -15,7 +15,9 @@ one of these subjects is never answered by an entry outside the subject:
 - **prices abroad** — what calls, texts or data cost in another country (calling support from there is
   covered: the roaming line);
 - more it does not describe: speeds and their limits, SIMs and bank cards from abroad, numbers left
-  unused, the brand, phone wallets, eSIM on a given device;
+  unused, the brand, phone wallets, settings on the phone (APN, MMS, VoLTE, hotspot), 2G/5G, numbers for
+  sale, business plans and dealers, children's SIMs and watches, bonuses and exchanges and rollover,
+  eSIM on a given device;
 - **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -116,6 +118,23 @@ MORE = {
     "phone wallets": re.compile(
         r"(?:apple|google|samsung|mir|мир)\s*pay|\bnfc\b|бесконтакт\w*|contactless|(?:мир|mir)\s+(?:или|or)\s+visa|"
         r"visa\s+(?:или|or)\s+(?:мир|mir|mastercard)",
+        re.IGNORECASE),
+    "phone settings": re.compile(
+        r"\bapn\b|\bmms\b|\bvolte\b|wi-?fi\s+call\w*|вызов\w*\s+(?:по|через)\s+wi-?fi|точк\w+\s+доступа|режим\w*\s+модема|"
+        r"hotspot|tethering|раздач\w+\s+(?:\w+\s+)?интернет\w*|разда(?:ть|вать)\s+(?:\w+\s+)?(?:интернет|wi-?fi|вай-?фай)|"
+        r"share\s+(?:my\s+)?(?:mobile\s+)?data",
+        re.IGNORECASE),
+    "network generations": re.compile(r"\b[25]\s?g\b|\b[25]\s?г\b", re.IGNORECASE),
+    "numbers for sale": re.compile(r"красив\w+\s+номер\w*|золот\w+\s+номер\w*|vanity\s+number|(?:beautiful|easy|nice)\s+number",
+                                   re.IGNORECASE),
+    "business": re.compile(r"для\s+бизнеса|корпоративн\w*|юр\w*\s*лиц\w*|юрлиц\w*|\bип\b|business\s+(?:plan|tariff|account|sim)|"
+                           r"for\s+(?:my|our)\s+(?:company|business)|\bdealer|дилер\w*", re.IGNORECASE),
+    "children and watches": re.compile(r"детск\w+\s+(?:тариф\w*|часы|час\w+)|умн\w+\s+час\w*|смарт-?час\w*|smart\s?watch\w*|"
+                                       r"(?:kid|child)(?:'?s|ren'?s)?\s+(?:watch|plan)", re.IGNORECASE),
+    "loyalty and exchanges": re.compile(
+        r"бонус\w*|балл\w*|loyalty|reward\s+points|обмен\w*\s+(?:\w+\s+)?(?:минут|гигабайт|гиг)\w*|обменять\s+минуты|"
+        r"(?:exchange|swap|convert)\s+(?:\w+\s+)?minutes|перенос\w*\s+(?:\w+\s+)?остатк\w*|остатк\w*\s+(?:\w+\s+)?(?:перенос|сгора)\w*|"
+        r"roll\s?over|(?:unused|leftover)\s+(?:data|gigs|minutes)\s+(?:\w+\s+){0,2}(?:carry|roll|next\s+month)",
         re.IGNORECASE),
     "devices": re.compile(
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"

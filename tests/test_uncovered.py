@@ -34,6 +34,12 @@ pytestmark = pytest.mark.wording
     ("зачем теле2 переименовали в t2", "the brand"),
     ("можно ли добавить виртуальную карту в apple pay", "phone wallets"),
     ("how do i activate esim on my iphone 15", "devices"),
+    ("какую точку доступа APN прописать на андроиде", "phone settings"),
+    ("когда в омске будет 5G", "network generations"),
+    ("сколько стоит красивый номер", "numbers for sale"),
+    ("тарифы для юрлиц на 10 сотрудников", "business"),
+    ("sim for my kid's smartwatch", "children and watches"),
+    ("do unused gigabytes roll over to next month", "loyalty and exchanges"),
     ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
     ("какие тарифы у вас есть и сколько стоят", "tariff"),
     ("what's your cheapest plan and how much is it a month", "tariff"),
@@ -58,6 +64,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "how fast does support pick up the phone",  # the waiting time, not a speed
     "my data got throttled",  # slow internet: a fault the base knows
     "как перейти на esim",  # eSIM itself is covered (SIM replacement)
+    "how can i top up my kid's sim from my card",  # a top-up, whoever's SIM
+    "сколько осталось 5 гб",
     "ну спасибо, очень «удобно» — второй день без связи",  # quotes around no tariff
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
