@@ -169,9 +169,17 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     return None
 
 
+# services of the operator's catalogue that share their names with such subjects ("Раздача интернета", "Перенос
+# остатков", "SMS и MMS"): connecting, disconnecting or listing them is the account's business
+SERVICE_ACTIONS = frozenset({"connect_service", "disconnect_service", "services"})
+CATALOGUE_SUBJECTS = frozenset({"phone settings", "loyalty and exchanges"})
+
+
 def answers(entry: Entry, subject: str) -> bool:
-    """Whether the entry can answer a message on the uncovered subject: only the ways to a person do,
-    and for tariffs the change of tariff."""
+    """Whether the entry can answer a message on the uncovered subject: only the ways to a person do, for
+    tariffs the change of tariff, and for what the service catalogue names the service actions."""
     if entry.handoff or entry.out_of_scope or entry.group in ("handoff", "complaints"):
+        return True
+    if subject in CATALOGUE_SUBJECTS and entry.action in SERVICE_ACTIONS:
         return True
     return subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS

@@ -118,6 +118,8 @@ async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_ha
 @pytest.mark.parametrize("text, want", [
     ("как сменить тариф на мой онлайн", "change_tariff"),  # changing to a named tariff is still answered
     ("сколько стоит мой тариф", "tariff"),
+    ("отключи перенос остатков", "disconnect_service"),  # services of the catalogue by their names
+    ("подключи раздачу интернета", "connect_service"),
 ])
 async def test_the_own_tariff_and_a_change_of_tariff_are_still_answered(bot: ChatClient, text: str, want: str) -> None:
     out = await bot.say(text)
