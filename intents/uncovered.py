@@ -182,4 +182,7 @@ def answers(entry: Entry, subject: str) -> bool:
         return True
     if subject in CATALOGUE_SUBJECTS and entry.action in SERVICE_ACTIONS:
         return True
-    return subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS
+    if subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS:
+        return True
+    # an entry editors wrote on the subject covers it ("как перенести eSIM на новый айфон" once the base has one)
+    return any(uncovered_subject(text, True, True) == subject for _, text in entry.examples.all())

@@ -7,7 +7,8 @@ import pytest
 from conftest import ChatClient
 
 from intents.matcher import Matcher
-from intents.uncovered import uncovered_subject
+from intents.uncovered import answers, uncovered_subject
+from knowledge.model import Entry, Examples, Text
 
 pytestmark = pytest.mark.wording
 
@@ -124,3 +125,15 @@ async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_ha
 async def test_the_own_tariff_and_a_change_of_tariff_are_still_answered(bot: ChatClient, text: str, want: str) -> None:
     out = await bot.say(text)
     assert out.action == want, out.text
+
+
+def test_an_entry_editors_write_on_an_uncovered_subject_answers_it(matcher: Matcher) -> None:
+    """The subjects are what the base does not cover today: an entry whose own examples are on one covers it
+    (the editor's end of it: tests/editor, a new entry on moving an eSIM to a new iPhone is answered)."""
+    kb = matcher.kb
+    entry = Entry(id="esim-devices", group="service_center", title=Text(ru="eSIM на телефоне", en="eSIM on a phone"),
+                  examples=Examples(ru=["как перенести есим на новый айфон", "как активировать esim на samsung"],
+                                    en=["how do i activate esim on my iphone", "esim on a pixel phone"]),
+                  answer=Text(ru="Перенести eSIM можно в салоне.", en="Move an eSIM in a Tele2 shop."))
+    assert not answers(kb.by_id["sim-replacement"], "devices")
+    assert answers(entry, "devices")
