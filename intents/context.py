@@ -32,6 +32,7 @@ REJECTION = re.compile(
     # "я спрашивала совсем не это", "имел в виду другое"
     r"(?:спрашива\w*|имел\w*\s+в\s+виду|хотел\w*\s+(?:спросить|узнать))\s+(?:(?:совсем|вообще|же|ведь|ж)\s+)?"
     r"(?:не\s+(?:это|то|об?\s+(?:этом|том)|про\s+(?:это|то))|(?:про|о|об)\s+друго[ем]|другое)|"
+    r"(?:вы\s+)?(?:меня\s+)?(?:не\s+так|неправильно|не\s+правильно)\s+понял\w*|(?:you\s+)?misunderstood(?:\s+me)?|"
     r"(?:i\s+)?meant\s+something\s+else|something\s+else|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
     r"(?:that'?s|that\s+is|it'?s|it\s+is)\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic|one)|"
     r"(?:a\s+)?different\s+(?:question|thing|topic))\b"

@@ -422,7 +422,7 @@ class Core:
         elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
               and turn.kb.entry("thanks") is not None):
             entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself
-        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up")
+        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
         named = reading.analysis.entities

@@ -67,6 +67,7 @@ MONEY_GONE = re.compile(
     r"(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)\s+(?:\w+\s+)?(?:деньги|денег|баланс|средства)|"
     r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|"
     r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?\s+а\s+(?:сейчас|теперь|сегодня|уже)|"
+    r"списал\w*\s+(?:\w+\s+)?дважды|дважды\s+списал\w*|charged\s+(?:me\s+)?twice|double[\s-]+charged?|"
     r"didn'?t\s+spend|haven'?t\s+(?:spent|used)|(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)

@@ -116,6 +116,9 @@ URGENT = re.compile(
     r"help\s*!|help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
     # someone in distress ("она уже плачет", "I'm panicking")
     r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*")
+# "есть тут вообще живые люди?", "is there a real person here": whatever else the message says
+LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|человек|оператор\w*)|"
+                         r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)")
 # "how do I call an operator" asks for the phone number, not for a person here and now
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
                      r"number|ring\b|press|key\b")
@@ -127,7 +130,8 @@ ASKING = re.compile(
     r"можно|могу|можете|подскажите|подскажи|скажите|объясните|помогите|нужно|надо|хочу|верните|"
     r"заблокируйте|подключите|отключите|проверьте|сделайте|дайте|"
     r"how|what|where|when|why|which|who|can|could|should|is\s+there|are\s+there|do\s+you|does|help\s+me|"
-    r"please|need|want|tell\s+me|give\s+me|block|refund)\b(?!-(?:то|нибудь|либо))",  # "какой-то", "куда-то" ask nothing
+    r"please|need|want|tell\s+me|give\s+me|block|refund|whether|wonder\w*|like\s+to\s+know|интересует|"
+    r"(?:хотел\w*|хочется)\s+(?:бы\s+)?(?:узнать|уточнить|спросить))\b(?!-(?:то|нибудь|либо))",  # "какой-то" asks nothing
     re.IGNORECASE)
 
 
@@ -224,7 +228,7 @@ GREETING_BANG = re.compile(
 def tone(raw: str, read: str | None = None) -> Tone:
     """The tone of a message as typed (`raw`) and as read after repair (`read`)."""
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
-    wants = bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)
+    wants = (bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)) or bool(LIVE_PEOPLE.search(text))
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
     hypothetical = bool(HYPOTHETICAL.search(text))
     # "а если там никто не отвечает?" asks what to do, it is no anger ("если не вернёте деньги — пойду в суд" is)
@@ -233,7 +237,9 @@ def tone(raw: str, read: str | None = None) -> Tone:
         ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
         or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
     banged = GREETING_BANG.sub("", raw)  # "Здравствуйте!!!" greets loudly, it is no anger
-    angry = (worded_anger or shouting(raw)
+    # all capitals are anger when something else in it says so too: "!", "?!"; an older writer's polite capitals
+    # ("ЗДРАВСТВУЙТЕ ПИШУ С ТЕЛЕФОНА ЖЕНЫ… КАК ПОЛУЧИТЬ НОМЕР ОБРАТНО") are no shouting
+    angry = (worded_anger or (shouting(raw) and ("!" in banged or "?!" in raw))
              or (worded and ("!!!" in banged or "?!" in banged) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not hypothetical

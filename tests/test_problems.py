@@ -68,7 +68,8 @@ async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: Ch
 
 
 @pytest.mark.parametrize("text", ["какой у меня баланс, ушёл в минус, а я ничего не тратил",
-                                  "show my balance, i topped up 500 yesterday and now its zero"])
+                                  "show my balance, i topped up 500 yesterday and now its zero",
+                                  "why was i charged twice for my monthly plan, i want that money back"])
 async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, text: str) -> None:
     """Asked as a balance question, but the money went without the writer spending it: the
     diagnosis (where the money went), not the balance alone."""

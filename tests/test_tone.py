@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from intents import tonemodel
-from intents.tone import names_staff, tone
+from intents.tone import asks_something, names_staff, tone
 from knowledge import loader
 
 
@@ -77,6 +77,7 @@ def test_upset_in_everyday_swearing_and_exasperation(text: str) -> None:
     "а если там никто не отвечает?",  # what to do if: no anger
     "плачу 600 в месяц, сколько осталось гигов",  # "плачу": I pay
     "Здравствуйте!!! подскажите, пожалуйста, номер поддержки",  # a loud greeting is no anger
+    "ЗДРАВСТВУЙТЕ ПИШУ С ТЕЛЕФОНА ДОЧЕРИ КАК УЗНАТЬ СВОЙ БАЛАНС",  # capitals alone: no shouting
     "and what if nobody answers?",
 ])
 def test_calm_messages_stay_calm(text: str) -> None:
@@ -154,3 +155,17 @@ def test_someone_in_distress_is_urgent(text: str) -> None:
 def test_a_staff_story_that_came_to_nothing_is_no_praise() -> None:
     mood = tone("Your support agent said my problem was fixed and closed the ticket. It wasn't, and nobody called back.")
     assert not mood.praise
+
+
+def test_capitals_with_an_exclamation_are_shouting() -> None:
+    assert tone("ВЕРНИТЕ МОИ ДЕНЬГИ НЕМЕДЛЕННО!").upset
+
+
+def test_asking_for_live_people_in_any_words_wants_a_person() -> None:
+    assert tone("чат висит, по телефону не дозвониться. есть тут вообще живые люди?").wants_person
+
+
+def test_would_like_to_know_asks() -> None:
+    assert asks_something("I would like to know whether your support works on holidays")
+    assert asks_something("хотела бы уточнить, работает ли поддержка ночью")
+

@@ -559,7 +559,9 @@ async def test_venting_that_asks_nothing_gets_a_person_not_a_guessed_account_act
 
 @pytest.mark.wording
 @pytest.mark.parametrize(("start", "reject", "lang"), [("какой у меня сейчас тариф", "я не про это", "ru"),
-                                                      ("what plan am I on", "nope, not that", "en")])
+                                                      ("what plan am I on", "nope, not that", "en"),
+                                                      ("какой у меня сейчас тариф", "не, вы меня не так поняли", "ru"),
+                                                      ("what plan am I on", "you misunderstood me", "en")])
 async def test_no_not_that_to_an_action_just_started_cancels_it_and_asks_what_was_meant(
         bot: ChatClient, runtime: Runtime, start: str, reject: str, lang: str) -> None:
     first = await bot.say(start, lang=lang)
