@@ -17,8 +17,8 @@ one of these subjects is never answered by an entry outside the subject:
 - more it does not describe: speeds and their limits, SIMs and bank cards from abroad, numbers left
   unused, the brand, phone wallets, settings on the phone (APN, MMS, VoLTE, hotspot), 2G/5G, numbers for
   sale, business plans and dealers, children's SIMs and watches, bonuses and exchanges and rollover,
-  eSIM on a given device;
-- **tariff offer** — what a named tariff (or "your plans") includes or costs; the base describes how
+  eSIM on a given device, a new number on the same SIM, credit history; and a translation asked for;
+- **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
 
@@ -62,7 +62,8 @@ _TARIFF_NAME = (r"(?:тари\w*|plan|tariff)\s+(?:[\"“']?\s*(?:мой\s+(?:о
 _PLANS = (r"(?:как\w*|сам\w+|лучш\w*|выгодн\w*|дешев\w*|дешёв\w*)\s+(?:\w+\s+)?тариф\w*\s*(?:есть|у\s+вас|бывают)?|"
           r"тариф\w*\s+(?:у\s+вас|есть|бывают)|"
           r"(?:best|cheapest|which|what)\s+(?:\w+\s+){0,2}(?:plans?|tariffs?)\b|(?:plans?|tariffs?)\s+(?:do\s+)?you\s+(?:have|offer)")
-_PRICE_OR_CONTENT = (r"сколько\s+(?:стоит|стоят|будет\s+стоить|в\s+месяц|гиг\w*|гб|минут\w*|смс|sms)|цен\w*|стоимост\w*|"
+_PRICE_OR_CONTENT = (r"посовет\w*|подбер\w*|подобрать|порекоменд\w*|suggest|recommend|advise|"
+                     r"сколько\s+(?:стоит|стоят|будет\s+стоить|в\s+месяц|гиг\w*|гб|минут\w*|смс|sms)|цен\w*|стоимост\w*|"
                      r"абонентск\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
                      r"what'?s\s+included|include[sd]?|per\s+month|a\s+month")
 TARIFF_OFFER = re.compile(rf"(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
@@ -135,6 +136,16 @@ MORE = {
         r"бонус\w*|балл\w*|loyalty|reward\s+points|обмен\w*\s+(?:\w+\s+)?(?:минут|гигабайт|гиг)\w*|обменять\s+минуты|"
         r"(?:exchange|swap|convert)\s+(?:\w+\s+)?minutes|перенос\w*\s+(?:\w+\s+)?остатк\w*|остатк\w*\s+(?:\w+\s+)?(?:перенос|сгора)\w*|"
         r"roll\s?over|(?:unused|leftover)\s+(?:data|gigs|minutes)\s+(?:\w+\s+){0,2}(?:carry|roll|next\s+month)",
+        re.IGNORECASE),
+    "a new number": re.compile(
+        r"(?:change|switch)\s+(?:my\s+)?(?:phone\s+)?number\s+(?:\w+\s+)?to\s+(?:a\s+)?(?:new|different|another)\b|"
+        r"new\s+number\s+(?:\w+\s+){0,3}(?:but|and)\s+keep\s+(?:the\s+|my\s+)?(?:same\s+)?sim|"
+        r"(?:сменить|поменять|изменить)\s+(?:сам\s+|свой\s+)?номер\s+(?:телефона\s+)?на\s+(?:друг|нов)\w*",
+        re.IGNORECASE),
+    "credit history": re.compile(r"кредитн\w+\s+истори\w*|credit\s+(?:history|score|rating|record)", re.IGNORECASE),
+    "translation": re.compile(
+        r"how\s+do\s+you\s+say\b|\btranslate\b|как\s+(?:будет|сказать|переводится)\s+.{1,40}\s+по-\w+|"
+        r"(?:переведи\w*|перевод\w*)\s+(?:\w+\s+)?(?:на|с)\s+(?:английск|русск|немецк|французск|испанск|китайск|итальянск|турецк)\w*",
         re.IGNORECASE),
     "devices": re.compile(
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"

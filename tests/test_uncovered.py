@@ -41,6 +41,10 @@ pytestmark = pytest.mark.wording
     ("тарифы для юрлиц на 10 сотрудников", "business"),
     ("sim for my kid's smartwatch", "children and watches"),
     ("do unused gigabytes roll over to next month", "loyalty and exchanges"),
+    ("как поменять номер телефона на другой, не меняя симку", "a new number"),
+    ("does a promised payment affect my credit history", "credit history"),
+    ("how do you say thank you in german", "translation"),
+    ("what plan would you recommend for my mum", "tariff"),
     ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
     ("какие тарифы у вас есть и сколько стоят", "tariff"),
     ("what's your cheapest plan and how much is it a month", "tariff"),
@@ -67,6 +71,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "как перейти на esim",  # eSIM itself is covered (SIM replacement)
     "how can i top up my kid's sim from my card",  # a top-up, whoever's SIM
     "сколько осталось 5 гб",
+    "переведите на специалиста",  # put me through to a person, no translation
+    "как переоформить номер на мужа",  # the change of owner
     "ну спасибо, очень «удобно» — второй день без связи",  # quotes around no tariff
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
