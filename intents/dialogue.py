@@ -32,7 +32,7 @@ from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import Tone, asks_beyond_thanks, asks_something, names_staff, sounds_upset, staff_story, tone
+from .tone import HYPOTHETICAL, Tone, asks_beyond_thanks, asks_something, names_staff, sounds_upset, staff_story, tone
 from .uncovered import answers, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
@@ -49,6 +49,7 @@ MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
 FOLLOWUP_PRIOR = 3.0  # a topic the last answer names as what comes next is this much likelier in a follow-up
 FOLLOWUP_FLOOR = 0.1  # … but not from nothing
+NAMED_SURE = 0.3  # a follow-up whose best reading is such a topic is answered with it from this probability
 FOLLOWUP_MARGIN = 0.1  # a follow-up read with the last question wins unless read alone is clearly surer
 NEAR_MISS = 0.25  # below the answer threshold but this likely: "did you mean…?"; less: "I can't answer this here"
 SUGGEST_PROBABILITY = 0.05  # a nearest topic worth a button when the model abstains
@@ -322,6 +323,10 @@ class Core:
         if last is not None:
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
+            if (again and alone.entry_id is not None and HYPOTHETICAL.match(turn.text)
+                    and not same_subject(turn.kb, alone.entry_id, last.id)):
+                turn.reading = alone  # "611 ночью работает?" → "а если там не отвечают?": a new situation, not the hours
+                return
             ahead = next_topic(turn.kb, last, (alone,) if again else (together, alone))
             if ahead is not None:
                 turn.reading = ahead
@@ -611,7 +616,13 @@ def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | N
     if not best or not named:
         return None
     top = max(best, key=lambda e: best[e][0])
-    if same_subject(kb, top, last.id) or any(same_subject(kb, top, f) for f in named):
+    if any(same_subject(kb, top, f) for f in named) and not same_subject(kb, top, last.id):
+        score, reading = best[top]
+        if reading.entry_id is None and score >= NAMED_SURE:  # what comes next, if not quite surely: still that
+            assert reading.decision is not None
+            return dataclasses.replace(reading, decision=dataclasses.replace(reading.decision, entry_id=top, accepted=True))
+        return None
+    if same_subject(kb, top, last.id):
         return None
     near = [(score, entry_id) for entry_id, (score, _) in best.items() if any(same_subject(kb, entry_id, f) for f in named)]
     if not near:

@@ -660,3 +660,19 @@ async def test_is_it_free_after_an_answer_that_says_it_keeps_that_answer(bot: Ch
     await bot.say("номер для звонков из роуминга")
     out = await bot.say("а он бесплатный?")
     assert out.intent == "roaming-support", out.text
+
+
+@pytest.mark.wording
+async def test_what_if_after_an_answer_is_the_new_situation_it_names(bot: ChatClient) -> None:
+    """"а если там не отвечают?" after the support hours: read with them it is the hours again; it asks
+    what to do when nobody answers."""
+    await bot.say("611 ночью работает?")
+    out = await bot.say("а если там не отвечают?")
+    assert out.intent == "cant-get-through", out.text
+
+
+@pytest.mark.wording
+async def test_a_follow_up_read_as_what_the_last_answer_names_next_is_answered_if_not_quite_sure(bot: ChatClient) -> None:
+    await bot.say("Как позвонить в поддержку, если я в Турции?")
+    out = await bot.say("а написать можно?")
+    assert out.intent == "roaming-write", out.text
