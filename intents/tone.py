@@ -82,12 +82,14 @@ FED_UP = re.compile(
     r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)")
 HYPOTHETICAL = re.compile(r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:если|что\s+если|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
-COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint")
+COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
+                       r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
     r"(?:бросил|положил|повесил)\w*\s+трубку|перебива\w*|обещал\w*\s+перезвонить|"
     r"кто\s+(?:у\s+вас\s+)?(?:учит|обучает|нанимает|набирает)|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
-    r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:обслуж|помо)|"
+    r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:\w+\s+)?(?:обслуж|помо|оформ|"
+    r"сделать|принять|выдать|вернуть)|"
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
     r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
@@ -115,10 +117,11 @@ URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
     r"help\s*!|help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
     # someone in distress ("она уже плачет", "I'm panicking")
-    r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*")
+    r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*|умоляю|\bbegging\b")
 # "есть тут вообще живые люди?", "is there a real person here": whatever else the message says
 LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|человек|оператор\w*)|"
-                         r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)")
+                         r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)|"
+                         r"is\s+any(?:one|body)\s+(?:actually\s+|even\s+|still\s+)?(?:working|there|alive|reading\s+this)")
 # "how do I call an operator" asks for the phone number, not for a person here and now
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
                      r"number|ring\b|press|key\b")

@@ -96,6 +96,7 @@ def test_calm_messages_stay_calm(text: str) -> None:
     "менеджер оформил мне не тот тариф, а теперь менять платно",
     "меня гоняют из салона в салон уже неделю",
     "the first agent said one thing, the other one said the opposite",
+    "консультант отказался принимать заявление на возврат, отправил в приложение",
 ])
 def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complaints(text: str) -> None:
     assert tone(text).mistreated
@@ -168,4 +169,13 @@ def test_asking_for_live_people_in_any_words_wants_a_person() -> None:
 def test_would_like_to_know_asks() -> None:
     assert asks_something("I would like to know whether your support works on holidays")
     assert asks_something("хотела бы уточнить, работает ли поддержка ночью")
+
+
+@pytest.mark.parametrize("text", ["who can I escalate this to?", "как дойти до вашего руководства с этим вопросом"])
+def test_escalating_is_a_complaint(text: str) -> None:
+    assert tone(text).complaint
+
+
+def test_is_anyone_working_asks_for_a_person() -> None:
+    assert tone("the chat has said connecting for an hour. is anyone actually working today?").wants_person
 
