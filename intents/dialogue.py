@@ -42,7 +42,7 @@ MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
-CLAUSE_SURE = 0.6  # one sentence of a message not understood as a whole is answered only this sure
+CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart

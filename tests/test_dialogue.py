@@ -154,6 +154,13 @@ async def test_in_a_hurry_the_piece_of_a_long_sentence_that_asks_is_answered(bot
 
 
 @pytest.mark.wording
+async def test_the_one_asking_sentence_of_a_long_message_is_answered_when_surely_understood(bot: ChatClient) -> None:
+    out = await bot.say("Срочно!!! муж уехал в командировку, а у него ноль на счету. как мне положить ему денег со своей "
+                        "карты через ваше приложение?")  # the last sentence alone: p 0.59
+    assert out.intent in ("lk-top-up", "do-top-up"), out.text
+
+
+@pytest.mark.wording
 async def test_calm_the_piece_that_asks_is_answered_when_very_sure(bot: ChatClient) -> None:
     out = await bot.say("how do i log in to my acct, dont remember ever setting a password")
     assert out.intent == "lk-general", out.text
