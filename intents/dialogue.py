@@ -458,23 +458,23 @@ class Core:
         reported, kind = reported_problem(turn.text)
         if subject is not None and not mood.upset:
             return self._miss(turn, reading, covered=False)
-        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.fed_up):
-            # a fault of the line in words the base does not know: the diagnosis checks it (and hands over);
-            # said angrily ("cant get any data rn wtf"), with one empathetic line and the operator at hand
+        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
+            # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
             step.intent = step.intent or (f"problem-{kind}" if kind and turn.kb.entry(f"problem-{kind}") else None)
             step.score = reading.score
             if mood.upset and step.replies:
                 step.replies[0].text = f"{turn.say('empathy')}\n\n{step.replies[0].text}"
-                if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
-                    step.replies[-1].buttons.append(self._operator_button(turn))
             return step
         if mood.upset or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)):  # upset, or a
-            # story about staff, and not understood: the operator, offered at once
+            # story about staff, and not understood: the operator, offered at once; a fault said angrily ("cant get
+            # any data rn wtf") also gets the check of the line as a button
             turn.conv.state["offer"] = "operator"
-            return Step([Reply(turn.say("empathy_offer"), [Button(turn.say("yes"), "op:yes"),
-                                                           Button(turn.say("no"), "op:no")])],
-                        score=reading.score, outcome="offer")
+            buttons = [Button(turn.say("yes"), "op:yes"), Button(turn.say("no"), "op:no")]
+            fault = turn.kb.entry(f"problem-{kind or 'calls'}") if reported else None
+            if fault is not None and not (mood.wants_person or mood.complaint or mood.mistreated):
+                buttons.append(Button(fault.title.get(turn.lang), f"kb:{fault.id}"))
+            return Step([Reply(turn.say("empathy_offer"), buttons)], score=reading.score, outcome="offer")
         return self._miss(turn, reading)
 
     async def _entry(self, turn: Turn, entry: Entry, score: float | None) -> Step:
