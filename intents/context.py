@@ -118,3 +118,29 @@ CLAUSE_BREAK = re.compile(r"[.!?;…]+\s*|\s+[—–]\s+")
 def clauses(text: str) -> list[str]:
     """The sentences of a message (of at least two words each)."""
     return [c.strip(" ,") for c in CLAUSE_BREAK.split(text) if len(words(c)) >= 2]
+
+
+# a follow-up that only names a period ("а за прошлый месяц?", "and for last week?")
+PERIOD_ONLY = re.compile(
+    r"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:за|на|в|for|in|over|from)?\s*(?:прошл\w+|позапрошл\w+|эт\w+|"
+    r"текущ\w+|последн\w+|предыдущ\w+|вчерашн\w+|last|previous|this|past)\s+(?:\d+\s+)?(?:месяц\w*|недел\w*|год\w*|дн\w*|"
+    r"month|week|year|days?)(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
+
+
+# a follow-up that only asks the price ("а он бесплатный?", "is it free?", "does calling it cost anything?")
+COST_ONLY = re.compile(
+    r"^\W*(?:а|и|ну\s+а|and|but|so)?\s*(?:(?:он|она|оно|это|звонок|туда|на\s+него|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,2}"
+    r"(?:тоже\s+|also\s+)?(?:(?:бесплатн|платн)\w*|за\s+деньги|сколько\s+(?:стоит|это\s+стоит)|free|paid|toll[\s-]?free|"
+    r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
+    r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"
+    r"(?:\s+(?:тоже|или\s+нет|too|or\s+not))?\W*$", re.IGNORECASE)
+
+
+def period_only(text: str) -> bool:
+    """A follow-up that only names another period: the last question again, for that period."""
+    return bool(PERIOD_ONLY.match(text))
+
+
+def cost_only(text: str) -> bool:
+    """A follow-up that only asks what it costs: the price of the last topic."""
+    return bool(COST_ONLY.match(text))

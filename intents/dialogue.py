@@ -23,7 +23,7 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, asked, bare_no, clauses, is_followup, questions, rejection
+from .context import Topic, asked, bare_no, clauses, cost_only, is_followup, period_only, questions, rejection
 from .context import words as context_words
 from .learned import same_subject
 from .normalize import detect_language
@@ -309,10 +309,10 @@ class Core:
         alone = turn.read()
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
-        if together.entry_id is not None and PERIOD_ONLY.match(turn.text):
+        if together.entry_id is not None and period_only(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
             return
-        if last is not None and COST_ONLY.match(turn.text):
+        if last is not None and cost_only(turn.text):
             priced = price_of(turn.knowledge.matcher, turn.kb, last)
             if priced is not None:  # "номер поддержки в Москве" → "а он бесплатный?": what that number costs
                 for reading in (together, alone):
@@ -572,20 +572,6 @@ class Core:
         return [*buttons, self._operator_button(turn)]
 
 
-# a follow-up that only names a period ("а за прошлый месяц?", "and for last week?")
-PERIOD_ONLY = re.compile(
-    r"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:за|на|в|for|in|over|from)?\s*(?:прошл\w+|позапрошл\w+|эт\w+|"
-    r"текущ\w+|последн\w+|предыдущ\w+|вчерашн\w+|last|previous|this|past)\s+(?:\d+\s+)?(?:месяц\w*|недел\w*|год\w*|дн\w*|"
-    r"month|week|year|days?)(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
-
-
-# a follow-up that only asks the price ("а он бесплатный?", "is it free?", "does calling it cost anything?")
-COST_ONLY = re.compile(
-    r"^\W*(?:а|и|ну\s+а|and|but|so)?\s*(?:(?:он|она|оно|это|звонок|туда|на\s+него|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,2}"
-    r"(?:тоже\s+|also\s+)?(?:(?:бесплатн|платн)\w*|за\s+деньги|сколько\s+(?:стоит|это\s+стоит)|free|paid|toll[\s-]?free|"
-    r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
-    r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"
-    r"(?:\s+(?:тоже|или\s+нет|too|or\s+not))?\W*$", re.IGNORECASE)
 PRICED = 0.5  # an entry half of whose examples ask a price answers what something costs
 PRICE_TERMS = ("~cost", "~free")
 
