@@ -97,14 +97,13 @@ def index_cache() -> IndexCache:
 @pytest.fixture
 async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> AsyncIterator[Runtime]:
     """A real runtime on a database of its own (starting as a copy of a first start's: `dbaccess.fresh`)."""
-    rt = await open_runtime(config, await dbaccess.fresh(tmp_path / "test.db", index_cache), cache=index_cache)
+    db = await dbaccess.fresh(tmp_path / "test.db", index_cache)
+    rt = await open_runtime(config, db, cache=index_cache)
     try:
         yield rt
     finally:
-        drop = getattr(rt.db, "drop", None)
-        if drop is not None:  # PostgreSQL: each test's schema goes away
-            await drop()
         await rt.close()
+        await dbaccess.release(db)  # PostgreSQL: the schema, emptied, serves the next test
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -10,6 +10,7 @@ import concurrent.futures
 import os
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,6 @@ async def template(cache: Any = None) -> str:
     demo billing seeded), made once per test process: SQLite a file, PostgreSQL a schema."""
     if not _TEMPLATE:
         import tempfile
-        import uuid
 
         from supportbot.runtime import open_runtime
 
@@ -161,6 +161,8 @@ async def fresh(db: str | Path, cache: Any = None) -> str:
     from storage.schema import migrate
 
     target, source = schema_for(str(db)), schema_for(key)
+    if _SPARE and await _from_spare(target, source):
+        return str(db)
     pg = await PostgresDatabase.open(os.environ["SUPPORTBOT_DATABASE_URL"], str(db), min_size=1, max_size=2)
     try:
         await migrate(pg)
@@ -176,3 +178,64 @@ async def fresh(db: str | Path, cache: Any = None) -> str:
     finally:
         await pg.close()
     return str(db)
+
+
+# -- PostgreSQL: a finished test's schema, emptied, is the next test's --------------------------------
+# Migrating a new schema (45 tables, 30 indexes) costs PostgreSQL ~150 ms and dropping it ~40 ms; a
+# finished test's schema emptied (DELETE, sequences back to their start) and renamed is ready in ~40 ms.
+
+_SPARE: list[str] = []  # this process's emptied schemas (migrated by this process's code)
+
+
+async def _from_spare(target: str, source: str | None) -> bool:
+    """Rename a spare schema to `target` and copy the rows of `source` (a template) in, if given;
+    False when `target` exists already (the caller migrates, and seeds, it as for a new one)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(os.environ["SUPPORTBOT_DATABASE_URL"], timeout=10)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", target):
+            return False
+        spare = _SPARE.pop()
+        script = [f'ALTER SCHEMA "{spare}" RENAME TO "{target}"']
+        if source is not None:
+            script += ["SET LOCAL session_replication_role = replica", *await _copy_script(conn, source, target)]
+        async with conn.transaction():
+            await conn.execute(";\n".join(script))
+        return True
+    finally:
+        await conn.close()
+
+
+async def empty(db: str | Path) -> str:
+    """`db` (a --db value) migrated and empty where that is cheaper than migrating it (PostgreSQL,
+    with a spare schema at hand); otherwise as it was, for the caller to migrate. Returns `db` as text."""
+    if backend() == "postgres" and _SPARE:
+        await _from_spare(schema_for(str(db)), None)
+    return str(db)
+
+
+async def release(db: str | Path) -> None:
+    """A test is done with `db` (its runtime closed): on PostgreSQL its schema is emptied (rows
+    deleted, sequences back to their start; the migrations kept) and kept for the next test's
+    `fresh`. SQLite: nothing (the file goes with the test's folder)."""
+    if backend() != "postgres":
+        return
+    import asyncpg
+
+    schema = schema_for(str(db))
+    spare = f"sb_spare_{os.getpid()}_{len(_SPARE)}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(os.environ["SUPPORTBOT_DATABASE_URL"], timeout=10)
+    try:
+        sequences = await conn.fetch("SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = $1", schema)
+        script = ["SET LOCAL session_replication_role = replica",
+                  *(f'DELETE FROM "{schema}"."{name}"' for name in await _tables(conn, schema)
+                    if name != "schema_migrations"),
+                  *(f"SELECT setval('\"{schema}\".\"{q['sequencename']}\"', {int(q['start_value'])}, false)"
+                    for q in sequences),
+                  f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"']
+        async with conn.transaction():
+            await conn.execute(";\n".join(script))
+    finally:
+        await conn.close()
+    _SPARE.append(spare)

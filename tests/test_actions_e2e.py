@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dbaccess
 import pytest
 from account_helpers import confirm_payload, login, now_utc, open_fast_runtime
 from conftest import ChatClient, chat_in_process
@@ -681,6 +682,7 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         await rt.close()
+        await dbaccess.release(tmp_path / "e2e-inproc.db")
 
 
 async def test_tariff_named_with_a_plus_is_not_confused_with_the_cheaper_one(bot: ChatClient, runtime: Runtime) -> None:

@@ -153,6 +153,7 @@ async def run_example(tariff: str, balance: int, steps: list[tuple[str, Any, Any
                 await checker.step(kind, arg, mode, t0 + timedelta(minutes=i + 1))
         finally:
             await rt.close()
+            await dbaccess.release(Path(tmp) / "prop.db")
 
 
 @settings(max_examples=dbaccess.examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -56,9 +56,10 @@ async def open_db(path: Path | str) -> Database:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_db(tmp_path / "billing.db")
+    database = await open_db(await dbaccess.empty(tmp_path / "billing.db"))
     yield database
     await database.close()
+    await dbaccess.release(tmp_path / "billing.db")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import dbaccess
 import pytest
 from account_helpers import code_of, last_code, login, now_utc, open_fast_runtime
 from conftest import ChatClient
@@ -32,6 +33,7 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         await rt.close()
+        await dbaccess.release(tmp_path / "login.db")
 
 
 @pytest.fixture
