@@ -17,7 +17,8 @@ one of these subjects is never answered by an entry outside the subject:
 - more it does not describe: speeds and their limits, SIMs and bank cards from abroad, numbers left
   unused, the brand, phone wallets, settings on the phone (APN, MMS, VoLTE, hotspot), 2G/5G, numbers for
   sale, business plans and dealers, children's SIMs and watches, bonuses and exchanges and rollover,
-  eSIM on a given device, a new number on the same SIM, credit history; and a translation asked for;
+  eSIM on a given device, a new number on the same SIM, credit history; a translation asked for; and another
+  company's own service (a bank's app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -152,6 +153,20 @@ MORE = {
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
         re.IGNORECASE),
 }
+# another company's own service: a bank's app, a shop's hours, a marketplace's or a taxi's order ("во сколько
+# открывается Пятёрочка", "reset my Sberbank online password") — paying for the line through them, or their
+# texts and codes reaching the phone, are the line's business (OUR_LINE)
+OTHER_COMPANY = re.compile(
+    r"\b(?:сбер(?:бан\w*|онлайн\w*|а|е|у|ом)?|sber(?:bank)?|тинькофф\w*|tinkoff|т-банк\w*|t-bank|втб|vtb|альфа-?банк\w*|"
+    r"alfa-?bank|газпромбанк\w*|озон\w*|ozon|wildberries|вайлдберриз\w*|в[ао]лдбер+из\w*|авито|avito|"
+    r"яндекс[\s.]*(?:такси|ед[аыу]|маркет\w*|лавк\w*|доставк\w*)|yandex\s*(?:taxi|go|eats|market)|uber|"
+    r"пят[её]рочк\w*|перекр[её]ст\w*|ашан\w*|auchan|вкусвилл\w*|сдэк\w*|cdek|почт\w+\s+росси\w*|ржд|аэрофлот\w*|aeroflot|"
+    r"netflix|spotify|steam|playstation|xbox)\b", re.IGNORECASE)
+OUR_LINE = re.compile(
+    r"пополн\w*|оплат\w*|оплач\w*|заплат\w*|плат[её]ж\w*|баланс\w*|сч[её]т\w*|списа\w*|спис[ыа]ва\w*|автоплат\w*|смс|sms|"
+    r"карт\w*|перев[еоё]\w*|\bкод\w*|номер\w*|сим\w*|\bsim\b|тариф\w*|трафик\w*|интернет\w*|звон\w*|подписк\w*|теле\s?2|tele\s?2|"
+    r"top[\s-]?up|\bpay\w*|auto-?pay\w*|\bcards?\b|transfer\w*|balance|charg\w*|\bcodes?\b|number|tariff|\bplan\b|\bdata\b|internet|\bcall\w*|subscri\w*",
+    re.IGNORECASE)
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
@@ -173,6 +188,8 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     for subject, pattern in MORE.items():
         if pattern.search(text):
             return subject
+    if OTHER_COMPANY.search(text) and not OUR_LINE.search(text):
+        return "another company"
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
         return "prices abroad"
     if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):

@@ -48,6 +48,9 @@ pytestmark = pytest.mark.wording
     ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
     ("какие тарифы у вас есть и сколько стоят", "tariff"),
     ("what's your cheapest plan and how much is it a month", "tariff"),
+    ("до скольки работает перекрёсток у дома", "another company"),
+    ("how do I reset my Sberbank online password", "another company"),
+    ("где мой заказ на вайлдберриз", "another company"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -74,6 +77,10 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "переведите на специалиста",  # put me through to a person, no translation
     "как переоформить номер на мужа",  # the change of owner
     "ну спасибо, очень «удобно» — второй день без связи",  # quotes around no tariff
+    "как пополнить счёт через сбербанк онлайн",  # paying for the line through another company is ours
+    "не приходит смс с кодом от сбера",  # its texts reaching the phone, too
+    "как настроить autopay с карты Сбера?",
+    "can I top up from my Tinkoff app",
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
@@ -113,6 +120,7 @@ def test_no_example_of_the_base_reads_as_an_uncovered_subject(matcher: Matcher) 
     ("how to unlock my phone for other carriers", "en"),
     ("Can I buy a phone in instalments at a Tele2 store?", "en"),  # the entry on Tele2 shops, p 0.63 before
     ("теле2 работает в Беларуси?", "ru"),  # the roaming line, p 0.51 before
+    ("Во сколько открывается Пятёрочка в воскресенье?", "ru"),  # support's hours, p 0.64 before
 ])
 async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_hand(bot: ChatClient, text: str,
                                                                                    lang: str) -> None:
