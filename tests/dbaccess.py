@@ -201,7 +201,7 @@ async def _from_spare(target: str, source: str | None) -> bool:
         if source is not None:
             script += ["SET LOCAL session_replication_role = replica", *await _copy_script(conn, source, target)]
         async with conn.transaction():
-            await conn.execute(";\n".join(script))
+            await conn.execute(";\n".join(script), timeout=30)
         return True
     finally:
         await conn.close()
@@ -234,8 +234,8 @@ async def release(db: str | Path) -> None:
                   *(f"SELECT setval('\"{schema}\".\"{q['sequencename']}\"', {int(q['start_value'])}, false)"
                     for q in sequences),
                   f'ALTER SCHEMA "{schema}" RENAME TO "{spare}"']
-        async with conn.transaction():
-            await conn.execute(";\n".join(script))
+        async with conn.transaction():  # a session left open on the schema would hold it: fail, do not hang
+            await conn.execute(";\n".join(script), timeout=30)
     finally:
         await conn.close()
     _SPARE.append(spare)
