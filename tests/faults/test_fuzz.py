@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 import aiohttp
+import dbaccess
 import pytest
 from clients import ChatClient
 from fakes import TG_SECRET, VIBER_TOKEN, VK_GROUP, VK_SECRET, load, viber_sign
@@ -27,7 +28,10 @@ from intents.entities import find_bare_money, find_money, find_period, find_phon
 from kernel.phones import normalize_phone
 
 pytestmark = pytest.mark.timeout(600)
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+# a third of the examples on PostgreSQL (`dbaccess.examples`): the SQLite run has checked the parsing; this one
+# checks that what a webhook accepts is stored and answered there too
+FUZZ = settings(max_examples=dbaccess.examples(150), deadline=None, suppress_health_check=list(HealthCheck),
+                derandomize=True)
 COUNTS: dict[str, int] = {}
 HEADER_CHARS = string.ascii_letters + string.digits + string.punctuation
 
