@@ -79,6 +79,13 @@ def topic_action(turn: Turn, topic: Topic) -> str | None:
     return entry.action if entry is not None else None
 
 
+def unrelated(reading: Reading) -> bool:
+    """The message names things the base does not know and nothing of the line, the account or
+    support: no word of the domain (`Match.offtopic`) and no concept of the base at all ("фикус",
+    "таблица умножения"; "минус на счету", "позвонить" are ours)."""
+    return reading.match.offtopic and not any(t.startswith("~") for t in reading.analysis.terms)
+
+
 def worded(turn: Turn, least: int = 2) -> bool:
     """The message has at least `least` words of Russian or English that are words at all (not
     "жщшщ ыъыъ": a model of how things are said hears anything in letters nobody writes)."""
@@ -456,8 +463,8 @@ class Core:
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
         reported, kind = reported_problem(turn.text)
-        if subject is not None and not mood.upset:
-            return self._miss(turn, reading, covered=False)
+        if subject is not None and (not mood.upset or subject == "another company"):
+            return self._miss(turn, reading, covered=False)  # a shop's late order: not ours, however urgent
         if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
             # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
@@ -466,7 +473,12 @@ class Core:
             if mood.upset and step.replies:
                 step.replies[0].text = f"{turn.say('empathy')}\n\n{step.replies[0].text}"
             return step
-        if mood.upset or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)):  # upset, or a
+        upset = mood.angry or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text))
+        if mood.urgent and not upset and not reported and unrelated(reading):
+            # only in a hurry, about nothing of the line, the account or support ("как выучить с ребёнком таблицу
+            # умножения, плачем оба"): an honest "not here", not an operator for it
+            return self._miss(turn, reading, covered=False)
+        if mood.upset or upset:  # upset, or a
             # story about staff, and not understood: the operator, offered at once; a fault said angrily ("cant get
             # any data rn wtf") also gets the check of the line as a button
             turn.conv.state["offer"] = "operator"

@@ -98,6 +98,7 @@ class Match:
     analysis: Analysis
     candidates: list[Candidate]
     threshold: float
+    offtopic: bool = False  # names things the base does not know, and nothing of the line, the account or support
 
     @property
     def best(self) -> Candidate | None:
@@ -438,7 +439,7 @@ class Matcher:
         for candidate in ranked:
             candidate.score = round(candidate.score, 4)
             candidate.parts = {k: round(v, 3) for k, v in candidate.parts.items()}
-        return Match(analysis, ranked[:limit], threshold)
+        return Match(analysis, ranked[:limit], threshold, offtopic)
 
     def _best_examples(self, q: dict[str, float], q_weight: float, indexed: list[str], entries: list[int],
                        exclude: int | None) -> list[tuple[float, int]]:

@@ -100,10 +100,15 @@ def detect_language(text: str, hint: str | None = None) -> str:
     return hint if hint in ("ru", "en") else "ru"
 
 
+# "where's", "wheres", "what's": the question word and "is", as "where is" is written out (the "is" of
+# "where is your shop" is half of what tells a place asked for from a number asked for)
+IS_CONTRACTED = re.compile(r"\b(where|what|how|who|when|that|there)['’]?s\b")
+
+
 def words(text: str) -> list[str]:
     """Split folded text into words, fixing look-alikes and splitting "5гб" into "5", "гб"."""
     out: list[str] = []
-    for raw in WORD.findall(fold(text)):
+    for raw in WORD.findall(IS_CONTRACTED.sub(r"\1 is", fold(text))):
         if "-" in raw and not raw.replace("-", "").isdigit():
             # "sim-карта", "кто-то": keep the parts; "онлайн-чат" → "онлайн", "чат"
             parts = [part for part in raw.split("-") if part]

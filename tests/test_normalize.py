@@ -278,3 +278,10 @@ def test_a_start_takes_the_shipped_table() -> None:
     from supportbot.runtime import shipped_normalizer
 
     assert shipped_normalizer().preloaded > 4000
+
+
+def test_a_contracted_is_after_a_question_word_is_written_out() -> None:
+    from intents.normalize import words
+
+    assert words("Where's my SIM, whats up") == ["where", "is", "my", "sim", "what", "is", "up"]
+    assert words("whose number, somewhat's") == ["whose", "number", "somewhat's"]  # not a question word's

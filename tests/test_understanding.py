@@ -676,3 +676,26 @@ async def test_a_follow_up_read_as_what_the_last_answer_names_next_is_answered_i
     await bot.say("Как позвонить в поддержку, если я в Турции?")
     out = await bot.say("а написать можно?")
     assert out.intent == "roaming-write", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "lang"), [
+    ("как быстро выучить с ребёнком таблицу умножения? второй класс, плачем оба", "ru"),
+    ("can you help me write a birthday message for my boss, something not cringe", "en"),
+    ("Заказ на Озоне третий день висит «в пути». Куда им писать?", "ru"),  # another company's, fed up or not
+])
+async def test_in_a_hurry_about_something_not_ours_gets_an_honest_not_here_not_an_operator(
+        bot: ChatClient, kb: KnowledgeBase, text: str, lang: str) -> None:
+    from intents.tone import tone
+
+    assert tone(text).upset  # "плачем", "help me", "третий день": heard as hurry or fed up
+    out = await bot.say(text)
+    assert out.outcome == "fallback" and out.text == kb.message("cant_answer", lang), out.text
+    assert "operator" in payloads(out)  # the person is one press away, not pressed on the writer
+
+
+@pytest.mark.wording
+async def test_in_a_hurry_about_the_line_still_gets_the_operator(bot: ChatClient) -> None:
+    # "минус на счету", "позвонить" are ours: the hurry is heard
+    out = await bot.say("мама в больнице, а у меня минус на счету и позвонить ей не могу, помогите пожалуйста как быть")
+    assert out.outcome == "offer" or out.action == "promised_payment", out.text
