@@ -9,16 +9,18 @@ one of these subjects is never answered by an entry outside the subject:
 
 - **porting** — moving a number between operators (MNP), keeping it when switching;
 - **unlocking** — a phone locked to an operator;
-- **products** — what the operator sells beyond the line (phones, modems, home internet, instalments)
-  and its promotions (cashback, discounts, promo codes);
+- **products** — what the operator sells beyond the line (phones, modems, home internet and phones, TV,
+  instalments, SIM delivery) and its promotions (cashback, discounts, promo codes);
 - **coverage** — whether the network reaches a place;
 - **prices abroad** — what calls, texts or data cost in another country (calling support from there is
   covered: the roaming line);
 - more it does not describe: speeds and their limits, SIMs and bank cards from abroad, numbers left
   unused, the brand, phone wallets, settings on the phone (APN, MMS, VoLTE, hotspot), 2G/5G, numbers for
   sale, business plans and dealers, children's SIMs and watches, bonuses and exchanges and rollover,
-  eSIM on a given device, a new number on the same SIM, credit history; a translation asked for; and another
-  company's own service (a bank's app, a shop's hours, a marketplace's order);
+  eSIM on a given device, a new number on the same SIM, credit history; a translation asked for; dialling another
+  country, emergency numbers, moving house, the voice menu's language, the age for a contract, sending balance
+  to another number, the app on a given device, recording calls; and another company's own service (a bank's
+  app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
@@ -74,6 +76,10 @@ PRODUCTS = re.compile(
     r"планшет|часы)\w*|рассрочк\w*|домашн\w+\s+интернет|оптоволок\w*|(?:wi-?fi\s+)?роутер\w*|"
     r"\b(?:buy|get|sell|selling)\s+(?:\w+\s+){0,3}(?:phone|smartphone|iphone|modem|router|tablet|smartwatch)s?\b|"
     r"instal?ments?|home\s+(?:fib(?:re|er)|internet|broadband|wi-?fi)|\bfib(?:re|er)\s+(?:internet|optic)|\brouter|"
+    r"(?:подключ\w*|установ\w*|провести|провед\w*|get|install|set\s+up)\s+(?:\w+\s+){0,3}(?:домашн\w+\s+телефон\w*|"
+    r"стационарн\w+\s+телефон\w*|городск\w+\s+(?:номер|телефон)\w*|landline|home\s+phone)|"
+    r"телевидени\w*|(?:теле\s?2|tele\s?2)\s*(?:тв|tv)\b|\b(?:тв|tv)[\s-]+канал\w*|\btv\s+channels?|"
+    r"(?:доставк\w*|достав\w+|курьер\w*)\s+(?:\w+\s+){0,3}(?:сим\w*|sim)|deliver\w*\s+(?:\w+\s+){0,2}sim|sim\w*\s+deliver\w*|"
     r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?",
     re.IGNORECASE)
 # whether the network reaches a place ("теле2 работает в Беларуси?", "есть ли связь на Байкале", "coverage on the M11")
@@ -94,6 +100,12 @@ SERVICE_ABROAD = re.compile(r"звон\w*|вызов\w*|минут\w*|смс|sms
                             r"\bcalls?\b|calling|\btexts?\b|texting|minutes?|\bdata\b|internet|\bgb\b|gigabytes?", re.IGNORECASE)
 SUPPORT = re.compile(r"611|поддержк\w*|оператор\w*|справочн\w*|горяч\w+\s+лини\w*|support|operator|helpline|hotline|"
                      r"customer\s+service|tele\s?2|теле\s?2", re.IGNORECASE)
+# calling someone in another country (not support: the roaming line's entry)
+CALLING_THERE = re.compile(r"(?:позвонить|звонить|дозвониться|набрать|набирать)\s+(?:\w+\s+){0,2}(?:в|во|на)\s+\w+|"
+                           r"\b(?:call|ring|phone|dial)(?:ing)?\s+(?:\w+\s+){0,3}(?:in|to)\s+\w+", re.IGNORECASE)
+SUPPORT_LINE = re.compile(r"611|поддержк\w*|оператор\w*|справочн\w*|горяч\w+\s+лини\w*|support|operator|helpline|hotline|"
+                          r"customer\s+service|\bagent|(?:в|во|to)\s+(?:теле\s?2|tele\s?2)|(?:reach|call|ring)\s+(?:\w+\s+)?tele\s?2",
+                          re.IGNORECASE)
 # and more the base does not describe: speeds and their limits, SIMs and cards from abroad, numbers left unused,
 # the brand, phone wallets, eSIM on a given device
 MORE = {
@@ -148,6 +160,48 @@ MORE = {
         r"how\s+do\s+you\s+say\b|\btranslate\b|как\s+(?:будет|сказать|переводится)\s+.{1,40}\s+по-\w+|"
         r"(?:переведи\w*|перевод\w*)\s+(?:\w+\s+)?(?:на|с)\s+(?:английск|русск|немецк|французск|испанск|китайск|итальянск|турецк)\w*",
         re.IGNORECASE),
+    # calling another country, or how to dial a number across a border (calling support from abroad is the roaming
+    # line's entry; `abroad` is checked by `uncovered_subject`)
+    "dialling abroad": re.compile(
+        r"код\w*\s+страны|country\s+code|international\s+(?:call\w*|dialling|dialing|format)|"
+        r"международн\w+\s+(?:звон\w*|вызов\w*|формат\w*|код\w*)|"
+        r"(?:что|как)\s+(?:\w+\s+)?набирать\s+(?:\w+\s+)?перед|\+7\s+(?:или|or)\s+8\b|\b8\s+(?:или|or)\s+\+7|"
+        r"dial\w*\s+(?:a\s+|an?\s+)?(?:russian|foreign|uk|us|british|german|kazakh)\s+(?:\w+\s+){0,2}number",
+        re.IGNORECASE),
+    "emergency numbers": re.compile(
+        r"(?<![\d+])112(?!\d)|экстренн\w+\s+(?:служб|номер|вызов|звон)\w*|скор(?:ую|ой)\s+помощ\w*|"
+        r"emergency\s+(?:number|services?|line|calls?)|(?:call|dial)\s+(?:911|999|112)",
+        re.IGNORECASE),
+    "moving home": re.compile(
+        r"(?:переезж\w*|переезд\w*|переед\w*|переехал\w*|\bmov(?:e|ing)\s+(?:\w+\s+){0,2}(?:to|from)|relocat\w*)"
+        r".{0,80}(?:номер\w*\s+(?:\w+\s+)?сохран|сохран\w*\s+(?:ли\s+)?(?:\w+\s+)?номер|тариф\w*\s+(?:\w+\s+)?(?:поменя|измен|смен)|"
+        r"keep\s+(?:my\s+|the\s+)?number|(?:plan|tariff)\s+(?:\w+\s+)?chang)",
+        re.IGNORECASE | re.DOTALL),
+    "the voice menu's language": re.compile(
+        r"(?:voice\s+menu|\bivr\b|automated\s+menu|robot|автоответчик\w*|голосов\w+\s+меню|меню\s+611|робот\w*)"
+        r".{0,40}(?:english|английск\w*|другом\s+язык\w*|another\s+language)|"
+        r"(?:english|английск\w*)\s+(?:\w+\s+){0,2}(?:voice\s+menu|menu|меню|автоответчик\w*)",
+        re.IGNORECASE | re.DOTALL),
+    "contracts and age": re.compile(
+        r"(?:минимальн\w+\s+)?возраст\w*\s+(?:\w+\s+){0,3}(?:договор|сим|номер|оформ)|с\s+какого\s+возраста|"
+        r"несовершеннолетн\w*|minimum\s+age|age\s+limit|how\s+old\s+(?:do\s+(?:i|you)|must|should|does)|under\s+18|"
+        r"(?:ребён\w*|ребен\w*|подрост\w*|сын\w*|доч\w*)\s+(?:\w+\s+){0,2}(?:14|16|\d+\s+лет)\b.{0,40}(?:оформ|договор|на\s+себя)",
+        re.IGNORECASE | re.DOTALL),
+    "balance transfers": re.compile(
+        r"(?:перевести|перевод\w*|перекин\w*|скин\w*|отправ\w*|подел\w*)\s+(?:\w+\s+){0,3}(?:с|со)\s+(?:сво\w+\s+|мо\w+\s+)?"
+        r"(?:баланс|сч[её]т)\w*\s+(?:\w+\s+){0,2}на\s+(?:\w+\s+){0,2}(?:номер|телефон|друг\w*|подруг\w*|мам\w*|пап\w*|сын\w*|доч\w*|"
+        r"жен\w*|муж\w*|брат\w*|сестр\w*)|(?:с|со)\s+(?:сво\w+\s+|мо\w+\s+)?(?:баланс|сч[её]т)\w*\s+на\s+(?:друг\w+|чуж\w+)\s+номер|"
+        r"(?:send|transfer|give|share|move)\s+(?:\w+\s+){0,3}(?:balance|credit|airtime)\s+(?:\w+\s+){0,3}to\b|"
+        r"(?:straight|directly|right)\s+from\s+(?:my\s+)?balance|from\s+my\s+balance\s+to\b",
+        re.IGNORECASE),
+    "the app on a device": re.compile(
+        r"(?:приложени\w*|\bapp\b|мой\s+теле\s?2|my\s+tele\s?2).{0,60}(?:huawei|хуав\w*|хонор\w*|honor|google\s+play|"
+        r"гугл\s*плей\w*|app\s*gallery|rustore|рустор\w*|app\s*store|apple\s+watch|smart\s?tv|планшет\w*|tablet)",
+        re.IGNORECASE | re.DOTALL),
+    "call recording": re.compile(
+        r"запис\w+\s+(?:\w+\s+)?(?:разговор\w*|звонк\w*)|(?:разговор\w*|звонк\w*)\s+(?:\w+\s+)?запис\w*|"
+        r"call\s+recording|record(?:ing)?\s+(?:my\s+|the\s+|all\s+|work\s+|phone\s+)?(?:calls|conversations?)\b",
+        re.IGNORECASE),
     "devices": re.compile(
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
@@ -192,6 +246,8 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
         return "another company"
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
         return "prices abroad"
+    if abroad and CALLING_THERE.search(text) and not SUPPORT_LINE.search(text):
+        return "dialling abroad"  # "как позвонить в Казахстан", "how do I call my mum in Russia from Turkey"
     if TARIFF_OFFER.match(text) and not MY_TARIFF.search(re.sub(_TARIFF_NAME, " ", text, flags=re.IGNORECASE)):
         return "tariff"
     return None

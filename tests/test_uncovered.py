@@ -51,6 +51,21 @@ pytestmark = pytest.mark.wording
     ("до скольки работает перекрёсток у дома", "another company"),
     ("how do I reset my Sberbank online password", "another company"),
     ("где мой заказ на вайлдберриз", "another company"),
+    ("какой код страны у узбекистана, чтобы набрать маму", "dialling abroad"),
+    ("should I use +7 or 8 when texting from abroad", "dialling abroad"),
+    ("дозвонюсь ли я до скорой помощи без денег на счету", "emergency numbers"),
+    ("does 112 work without a sim card", "emergency numbers"),
+    ("мы переезжаем в другой город, номер сохранится или новый брать?", "moving home"),
+    ("relocating to Kazan next month, can I keep my number", "moving home"),
+    ("автоответчик 611 может говорить по-английски?", "the voice menu's language"),
+    ("с какого возраста можно оформить симку на себя", "contracts and age"),
+    ("can I send credit to my daughter's phone", "balance transfers"),
+    ("как скинуть 100 рублей со своего баланса на номер брата", "balance transfers"),
+    ("есть ли приложение мой теле2 в RuStore", "the app on a device"),
+    ("можно ли записывать разговоры с клиентами", "call recording"),
+    ("подключите мне домашний телефон", "products"),
+    ("сколько каналов в Tele2 TV", "products"),
+    ("привезёт ли курьер сим-карту на дом", "products"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -81,6 +96,13 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "не приходит смс с кодом от сбера",  # its texts reaching the phone, too
     "как настроить autopay с карты Сбера?",
     "can I top up from my Tinkoff app",
+    "как позвонить в поддержку из Турции",  # calling support from abroad: the roaming line
+    "в таиланде какой номер набрать в теле2",
+    "как пополнить счёт мамы со своей карты",  # a top-up of another number, by card
+    "где скачать приложение мой теле2",  # the app itself, no device asked about
+    "it's an emergency, my sim was stolen",  # urgency, no emergency number
+    "send me my call records for may",  # call details, nothing recorded
+    "переехала к дочке, как зайти в личный кабинет",  # a move told, the account asked about
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
