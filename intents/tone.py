@@ -72,14 +72,18 @@ ANGER_EN = re.compile(
 FED_UP = re.compile(
     r"(?:третий|четв[её]ртый|пятый|десятый|который|сотый|второй|энный)\s+раз|сколько\s+можно|несколько\s+раз|"
     r"сколько\s+раз\s+(?:вам|ещё|еще|уже|мне|повторять|писать|звонить|объяснять)|"
-    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+(?:час|день|недел\w*|месяц)|"
+    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+час|"
     r"(?:три|четыре|пять|десять|много|\d+)\s+раз\w*\s+(?:уже|сегодня|подряд|за\s+(?:день|утро|неделю))|"
     r"(?:three|four|five|ten|several|many|multiple|\d+)\s+times\s+(?:today|already|now|this\s+(?:week|morning))|"
     r"every\s+single\s+time|"
-    r"уже\s+(?:неделю|месяц|второй\s+день|полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
+    r"уже\s+(?:полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
-    r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|(?:day|time|week)\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
-    r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot|for\s+(?:days|a\s+week)")
+    r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|time\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
+    r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot")
+# a fault that has lasted days ("третий день нет интернета", "уже неделю не могу зайти"): upset, but with the
+# fault, not with support — the answer, if there is one, with an empathetic line and the operator at hand
+LASTING = re.compile(r"(?:второй|третий|четв[её]ртый|пятый|который)\s+(?:день|недел\w*|месяц)|"
+                     r"уже\s+(?:неделю|месяц|второй\s+день)|for\s+(?:days|a\s+week)|(?:day|week)\s+in\s+a\s+row")
 HYPOTHETICAL = re.compile(r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:если|что\s+если|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
@@ -246,6 +250,9 @@ def tone(raw: str, read: str | None = None) -> Tone:
              or (worded and ("!!!" in banged or "?!" in banged) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
     fed_up = bool(FED_UP.search(text)) and not hypothetical
+    lasting = bool(LASTING.search(text)) and not hypothetical
+    worded_anger = worded_anger or lasting
+    angry = angry or lasting
     complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
     typed = raw.lower()  # the thanks may be in what reading drops as politeness ("… please pass on my thanks")
     praise = (bool((GRATITUDE.search(text) or GRATITUDE.search(typed)) and STAFF.search(text))

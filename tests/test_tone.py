@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from conftest import ChatClient
 
 from intents import tonemodel
 from intents.tone import asks_something, names_staff, tone
@@ -120,10 +121,27 @@ def test_a_threat_to_leave_or_giving_up_is_upset(text: str) -> None:
     "третий час жду ответа в чате",
     "I've called 611 four times today",
     "сколько раз вам писать одно и то же",
-    "no signal for the third day in a row",
 ])
 def test_waiting_long_or_again_is_fed_up(text: str) -> None:
     assert tone(text).fed_up
+
+
+@pytest.mark.parametrize("text", [
+    "no signal for the third day in a row",
+    "в личный кабинет не могу зайти уже неделю, как восстановить вход",
+    "третий день нет интернета",
+])
+def test_a_fault_lasting_days_is_upset_but_not_fed_up_with_support(text: str) -> None:
+    # with the fault, not with support: the answer (if any) with an empathetic line, not dropped for a person
+    mood = tone(text)
+    assert mood.upset and not mood.fed_up
+
+
+@pytest.mark.wording
+async def test_a_question_about_a_fault_lasting_days_gets_its_answer_and_the_operator(bot: ChatClient) -> None:
+    out = await bot.say("в личный кабинет не могу зайти уже неделю, пароль не помню. как войти?")
+    assert out.intent == "lk-general", out.text
+    assert "operator" in [b.payload for b in out.buttons]
 
 
 def test_praise_for_the_team_names_someone_of_it() -> None:
