@@ -159,6 +159,13 @@ class Repairer:
     def __init__(self, known_ru: Callable[[str], bool], vocabulary: Iterable[str] = ()) -> None:
         self._known_ru = known_ru  # in the Russian dictionary (pymorphy3)
         self.vocabulary = frozenset(vocabulary)  # the knowledge base's words: strong evidence
+        # its English words by each way of dropping one letter: a word one typo away from one of them
+        # ("balanse", "blok", "numbr") is English mistyped, not transliterated Russian ("мы балансе")
+        self._en_deletes: dict[str, str] = {}
+        for word in sorted(self.vocabulary):
+            if len(word) >= 4 and word.isascii() and word.isalpha():
+                for variant in _deletes(word):
+                    self._en_deletes.setdefault(variant, word)
         self.ru_score = lru_cache(maxsize=100_000)(self._ru_score)
         self.en_score = lru_cache(maxsize=100_000)(self._en_score)
         self.best_translit = lru_cache(maxsize=50_000)(self._best_translit)
@@ -179,7 +186,15 @@ class Repairer:
         zipf = wordfreq.zipf_frequency(word, "en", wordlist="small")
         if word in self.vocabulary:
             return max(zipf, 3.5)
+        if zipf < 1.0 and len(word) >= 4 and self.near_english(word):
+            return TYPO_SCORE
         return zipf
+
+    def near_english(self, word: str) -> bool:
+        """One typo (a letter wrong, missing, extra or two swapped) away from an English word of the base."""
+        if word in self._en_deletes:  # a letter extra, or the word with a letter missing
+            return True
+        return any(variant in self.vocabulary or variant in self._en_deletes for variant in _deletes(word))
 
     def _best_translit(self, word: str) -> tuple[str, float]:
         best, best_score = "", -1.0
@@ -294,6 +309,13 @@ class Repairer:
             return Repair(text)
         out = LATIN_WORD.sub(lambda m: changed.get(m.group(0).lower(), m.group(0)), text)
         return Repair(out, "mixed", None, changed)
+
+
+TYPO_SCORE = 3.0  # an English word of the base mistyped: as likely a word as a common one
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _quality(scores: list[float]) -> float:

@@ -126,9 +126,10 @@ URGENT = re.compile(
 LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|человек|оператор\w*)|"
                          r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)|"
                          r"is\s+any(?:one|body)\s+(?:actually\s+|even\s+|still\s+)?(?:working|there|alive|reading\s+this)")
-# "how do I call an operator" asks for the phone number, not for a person here and now
+# "how do I call an operator" asks for the phone number, not for a person here and now; "how do I chat with an
+# operator on the website" asks where the site's chat is
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
-                     r"number|ring\b|press|key\b")
+                     r"number|ring\b|press|key\b|на\s+сайте|website|\bon\s+(?:the\s+|your\s+)?(?:tele\s?2\s+)?site\b")
 SHOUT_MIN_LETTERS = 8
 # asking something (a question word or a request), as opposed to venting ("вы меня за идиота держите?",
 # "sick and tired of waiting"): a "?" alone is often rhetorical

@@ -65,6 +65,7 @@ def test_transliterated_russian_is_read_as_russian(repairer: Repairer, typed: st
     ("whens the best time to call u guys", "whens the best time to call you guys"),
     ("do you have odnoklassniki", None), ("my sim is blocked", None), ("ok", None), ("yes", None), ("no", None),
     ("tele2", None),
+    ("my balanse", None), ("blok my sim", None), ("whats the numbr", "what is the numbr"),  # English mistyped: not "мы балансе"
 ])
 def test_english_stays_english(repairer: Repairer, english: str, read_as: str | None) -> None:
     read = repairer.repair(english)
@@ -165,6 +166,9 @@ def test_follow_ups_and_rejections() -> None:
                  "не, я имел в виду другое", "that is not what i asked"):
         assert rejection(text) == (True, ""), text
     assert rejection("different question: how do i top up") == (True, "how do i top up")
+    for text in ("да нет же, вопрос другой", "вопрос был вообще другой", "нет же, не то"):
+        assert rejection(text) == (True, ""), text
+    assert rejection("у меня другой вопрос: как пополнить счёт") == (True, "как пополнить счёт")
     assert not rejection("нет интернета")[0] and not rejection("no internet")[0]
     assert bare_no("нет") and bare_no("No.") and not bare_no("нет денег")
 

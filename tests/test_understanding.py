@@ -699,3 +699,17 @@ async def test_in_a_hurry_about_the_line_still_gets_the_operator(bot: ChatClient
     # "минус на счету", "позвонить" are ours: the hurry is heard
     out = await bot.say("мама в больнице, а у меня минус на счету и позвонить ей не могу, помогите пожалуйста как быть")
     assert out.outcome == "offer" or out.action == "promised_payment", out.text
+
+
+@pytest.mark.wording
+async def test_english_with_a_typo_is_answered_in_english(bot: ChatClient) -> None:
+    # "balanse" is no English word, but one letter from the base's "balance": not Russian typed in Latin ("мы балансе")
+    out = await bot.say("my balanse")
+    assert out.action == "balance" and "log in" in out.text, out.text
+
+
+@pytest.mark.wording
+async def test_asking_where_the_sites_chat_with_an_operator_is_gets_the_web_chat_not_the_queue(bot: ChatClient) -> None:
+    out = await bot.say("How do I start a chat with an operator on the Tele2 website?")
+    assert out.intent == "web-chat" and not out.handoff, out.text
+    assert (await bot.say("I want to chat with an operator")).handoff is True
