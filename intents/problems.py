@@ -62,13 +62,15 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
 
 # money that went without the writer spending it: a problem to check, not a balance to show
 MONEY_GONE = re.compile(
-    r"ничего\s+не\s+(?:тратил\w*|потратил\w*|делал\w*)|не\s+тратил\w*|"
+    r"ничего\s+не\s+(?:тратил\w*|потратил\w*|делал\w*)|не\s+тратил\w*|(?:даже|почти)\s+не\s+(?:пользовал\w*|звонил\w*)|"
     r"(?:деньги|денег|баланс\w*|средства)\s+(?:\w+\s+)?(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)|"
     r"(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)\s+(?:\w+\s+)?(?:деньги|денег|баланс|средства)|"
     r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|"
     r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?\s+а\s+(?:сейчас|теперь|сегодня|уже)|"
     r"списал\w*\s+(?:\w+\s+)?дважды|дважды\s+списал\w*|charged\s+(?:me\s+)?twice|double[\s-]+charged?|"
-    r"didn'?t\s+spend|haven'?t\s+(?:spent|used)|(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
+    r"didn'?t\s+(?:even\s+)?(?:spend|use)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
+    r"balance\s+(?:is\s+|went\s+|of\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+)?negative|"
+    r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)
 

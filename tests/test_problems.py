@@ -73,7 +73,9 @@ async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: Ch
 
 @pytest.mark.parametrize("text", ["какой у меня баланс, ушёл в минус, а я ничего не тратил",
                                   "show my balance, i topped up 500 yesterday and now its zero",
-                                  "why was i charged twice for my monthly plan, i want that money back"])
+                                  "why was i charged twice for my monthly plan, i want that money back",
+                                  "why is my balance -120? I haven't even used the phone",
+                                  "баланс минус, а я даже не пользовался телефоном"])
 async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, text: str) -> None:
     """Asked as a balance question, but the money went without the writer spending it: the
     diagnosis (where the money went), not the balance alone."""
@@ -81,6 +83,7 @@ async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, tex
     assert out.action == "diagnose" and out.intent == "problem-money", out.text
 
 
-@pytest.mark.parametrize("text", ["какой у меня баланс", "how do i top up my balance", "пополнил счёт, спасибо"])
+@pytest.mark.parametrize("text", ["какой у меня баланс", "how do i top up my balance", "пополнил счёт, спасибо",
+                                  "can I go into a negative balance with a promised payment?"])
 def test_a_plain_balance_question_is_no_money_gone(text: str) -> None:
     assert not money_gone(text)
