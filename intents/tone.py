@@ -96,7 +96,7 @@ MISTREATED = re.compile(
     r"сделать|принять|выдать|вернуть)|"
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
-    r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|lied\s+to\s+me|"
+    r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|\blied\s+to\s+me|"
     r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)|"
     # staff who do not know their job, did the wrong thing, or contradict each other
     r"(?:сотрудник|консультант|оператор|продав|менеджер|специалист)\w*\s+(?:\w+\s+){0,3}не\s+(?:знают|знает|разбира\w*)|"
@@ -104,12 +104,18 @@ MISTREATED = re.compile(
     r"в\s+одном\s+(?:салоне|офисе|чате|месте)\s+.{0,80}в\s+друг\w+|(?:one|the\s+first)\s+(?:agent|operator|shop|store)\s+.{0,80}"
     r"(?:another|the\s+other|the\s+second)\s+(?:one|agent|operator|shop|store)|"
     r"(?:staff|agent|operator|employee)s?\s+(?:\w+\s+){0,3}(?:don'?t|doesn'?t)\s+know|(?:gave|sold|set\s+up|put)\s+me\s+the\s+wrong\b|"
-    r"sent\s+me\s+(?:back\s+and\s+forth|around|from\s+one)|passed\s+(?:me\s+)?around")
+    r"sent\s+me\s+(?:back\s+and\s+forth|around|from\s+one)|passed\s+(?:me\s+)?around|"
+    # told the wrong thing, answered days late, "кто так работает"
+    r"в\s+заблуждени\w*|дезинформ\w*|(?:неверн|неправильн|ложн)\w+\s+информаци\w*|misinform\w*|misled|mislead\w*|"
+    r"wrong\s+information|told\s+me\s+(?:the\s+)?wrong|кто\s+так\s+работает|"
+    r"(?:ответил\w*|отвечают|перезвонил\w*)\s+(?:мне\s+)?(?:только\s+)?через\s+(?:\d+|два|две|три|четыре|пять|пару|несколько|неделю|месяц)\s*(?:дн\w*|недел\w*|месяц\w*)?|"
+    r"(?:replied|answered|responded|got\s+back\s+to\s+me)\s+(?:only\s+)?(?:after|in)\s+(?:\d+|two|three|four|five|a)\s+(?:days|weeks?)")
 # thanks for the staff (not for the bot): praise for the team
-GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|thank|kudos|great\s+job|"
-                       r"awesome|amazing|well\s+done|helpful|praise|excellent|compliment")
+GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|респект|thank|kudos|"
+                       r"great\s+job|awesome|amazing|well\s+done|helpful|praise|excellent|compliment|shout-?\s?out|\bprops\b")
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
-                   r"горяч\w+\s+лини|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|girl",
+                   r"горяч\w+\s+лини|курьер|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|"
+                   r"girl|courier|whoever\s+(?:answered|replied|helped|was\s+on)|the\s+(?:person|one)\s+who\s+(?:answered|replied|helped)",
                    )
 # thanks for money taken or for what does not work is sarcasm ("спасибо, что сняли 300 рублей непонятно за что",
 # "great job, charging me twice")

@@ -50,6 +50,23 @@ def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "консультант ввёл меня в заблуждение насчёт тарифа",  # told the wrong thing
+    "your agent gave me wrong information about roaming",
+    "на письмо ответили через две недели",  # answered days late
+    "they replied after 4 days, seriously",
+    "курьер опоздал на три часа и даже не извинился",  # a courier is staff too
+])
+def test_misinformed_or_answered_days_late_is_being_badly_served(text: str) -> None:
+    mood = tone(text)
+    assert mood.mistreated and not mood.praise
+
+
+def test_a_shout_out_to_whoever_answered_is_praise() -> None:
+    mood = tone("big shout-out to whoever replied to me in the chat yesterday, so quick")
+    assert mood.praise and not mood.mistreated
+
+
+@pytest.mark.parametrize("text", [
     "я просто в ярости от вашей связи",
     "бл*, опять всё сломалось",
     "офигеть, опять списание",
