@@ -79,6 +79,20 @@ def topic_action(turn: Turn, topic: Topic) -> str | None:
     return entry.action if entry is not None else None
 
 
+# the question inside a sentence that tells something first ("…and honestly I have no idea how to check my balance",
+# "я вот уезжаю, хочу узнать когда лучше звонить"): from its question word on
+EMBEDDED = re.compile(r"(?<=\s)(?:как|где|когда|сколько|куда|можно\s+ли|нужно\s+ли|how|where|when|whether|what)\s", re.IGNORECASE)
+
+
+def embedded_question(sentence: str) -> str | None:
+    """The question a sentence holds after some words of its own, when it has at least three words."""
+    match = EMBEDDED.search(sentence)
+    if match is None or match.start() == 0:
+        return None
+    rest = sentence[match.start():]
+    return rest if len(context_words(rest)) >= 3 and not is_followup(rest) else None  # "…, how does it work?" says no more
+
+
 def unrelated(reading: Reading) -> bool:
     """The message names things the base does not know and nothing of the line, the account or
     support: no word of the domain (`Match.offtopic`) and no concept of the base at all ("фикус",
@@ -396,8 +410,11 @@ class Core:
                     sentences = [*sentences, *pieces]
                     asking += [p for p in pieces if asks_something(p.lower())]
                     sure = CLAUSE_SURE if hurry else PIECE_SURE
-            if 1 <= len(asking) < len(sentences):
-                best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in asking), key=lambda r: r.score or 0.0)
+            # the asking sentences (when they are not the whole message), and the question inside each
+            candidates = asking if len(asking) < len(sentences) else []
+            candidates += [q for c in asking if (q := embedded_question(c)) is not None and q not in candidates]
+            if candidates:
+                best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in candidates), key=lambda r: r.score or 0.0)
                 if best.entry_id is not None and (best.score or 0.0) >= sure:
                     reading = turn.reading = best
         step = await self._decide(turn, reading)

@@ -223,7 +223,9 @@ OUR_LINE = re.compile(
     re.IGNORECASE)
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
-                       r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b", re.IGNORECASE)
+                       r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b|(?:plan|tariff)\s+(?:\w+\s+){0,3}(?:put|signed|set)\s+me\s+(?:on|up)|"
+                       r"(?:plan|tariff)\s+(?:i'?m|i\s+am)\s+on|(?:plan|tariff)\s+i\s+(?:have|got)\b|"
+                       r"тариф\w*\s+(?:\w+\s+)?(?:мне\s+)?(?:подключил|поставил|оформил)\w*", re.IGNORECASE)
 # entries that do answer about tariffs from the price list's side: changing to one
 TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
 

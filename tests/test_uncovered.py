@@ -103,6 +103,7 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "it's an emergency, my sim was stolen",  # urgency, no emergency number
     "send me my call records for may",  # call details, nothing recorded
     "переехала к дочке, как зайти в личный кабинет",  # a move told, the account asked about
+    "how much money do I have left and what plan did the guy put me on",  # the subscriber's own plan
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None

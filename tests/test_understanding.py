@@ -713,3 +713,19 @@ async def test_asking_where_the_sites_chat_with_an_operator_is_gets_the_web_chat
     out = await bot.say("How do I start a chat with an operator on the Tele2 website?")
     assert out.intent == "web-chat" and not out.handoff, out.text
     assert (await bot.say("I want to chat with an operator")).handoff is True
+
+
+def test_the_question_inside_a_sentence_that_tells_something_first() -> None:
+    from intents.dialogue import embedded_question
+
+    assert embedded_question("я уезжаю на полгода, хочу узнать когда лучше вам звонить") == "когда лучше вам звонить"
+    assert embedded_question("honestly I have no idea how to check my balance") == "how to check my balance"
+    assert embedded_question("how to check my balance") is None  # it is the question already
+    assert embedded_question("voicemail on my phone, how does it work") is None  # says nothing without what came before
+
+
+@pytest.mark.wording
+async def test_a_story_whose_question_sits_inside_a_sentence_is_answered(bot: ChatClient) -> None:
+    out = await bot.say("Hi there! Long story short, I moved here for work and got a SIM at the airport, and honestly "
+                        "I have no idea how to check how much money I have left. Can you help?")
+    assert out.action == "balance", out.text
