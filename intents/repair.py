@@ -92,7 +92,9 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "thx": "thanks", "thnx": "thanks", "gr8": "great",
               "l8r": "later", "idk": "I do not know", "tho": "though", "smth": "something", "sth": "something",
               "txts": "texts", "hrs": "hours", "mins": "minutes", "bc": "because", "w/o": "without",
-              "unsub": "unsubscribe"}
+              "unsub": "unsubscribe", "wk": "week", "wks": "weeks", "nxt": "next", "rn": "right now", "ty": "thank you",
+              "thru": "through", "gotta": "got to", "kinda": "kind of", "lemme": "let me", "fone": "phone", "phn": "phone",
+              "bal": "balance", "mob": "mobile", "sry": "sorry", "bcs": "because"}
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
 # "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",

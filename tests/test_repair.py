@@ -65,6 +65,7 @@ def test_transliterated_russian_is_read_as_russian(repairer: Repairer, typed: st
     ("whens the best time to call u guys", "whens the best time to call you guys"),
     ("do you have odnoklassniki", None), ("my sim is blocked", None), ("ok", None), ("yes", None), ("no", None),
     ("tele2", None),
+    ("whats my bal rn", "what is my balance right now"), ("in turkey nxt wk", "in turkey next week"),
     ("my balanse", None), ("blok my sim", None), ("whats the numbr", "what is the numbr"),  # English mistyped: not "мы балансе"
 ])
 def test_english_stays_english(repairer: Repairer, english: str, read_as: str | None) -> None:
