@@ -22,6 +22,10 @@ REFERENCE = re.compile(r"\b(?:он|она|оно|они|его|её|ее|это|
                        r"it|that|this|there|them|they|he|she|one)\b",
                        re.IGNORECASE)
 SHORT_WORDS = 6
+# a pronoun standing for the thing just talked about, as the object of a verb ("how long do I have to pay it back",
+# "можно его отключить"): a follow-up at a little more length
+OBJECT_POINTER = re.compile(r"\b(?:[a-z]+\s+(?:it|them)\b|(?:его|её|ее|их)\s+[а-яё]{3,})", re.IGNORECASE)
+POINTER_WORDS = 10
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed
 _NO = r"(?:нет|не|неа|no|nope|nah)"
 REJECTION = re.compile(
@@ -77,7 +81,8 @@ def is_followup(text: str) -> bool:
     if ELLIPTICAL.search(text):
         return True
     n = len(words(text))
-    return 0 < n <= SHORT_WORDS and bool(REFERENCE.search(text))
+    return ((0 < n <= SHORT_WORDS and bool(REFERENCE.search(text)))
+            or (0 < n <= POINTER_WORDS and bool(OBJECT_POINTER.search(text))))
 
 
 def rejection(text: str) -> tuple[bool, str]:

@@ -23,7 +23,7 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import Topic, asked, bare_no, clauses, cost_only, is_followup, period_only, questions, rejection
+from .context import OBJECT_POINTER, Topic, asked, bare_no, clauses, cost_only, is_followup, period_only, questions, rejection
 from .context import words as context_words
 from .learned import same_subject
 from .normalize import detect_language
@@ -357,8 +357,11 @@ class Core:
                 and any(same_subject(turn.kb, alone.entry_id, related) for related in last.followups)):
             return  # read with the last question it is only that question again, read alone it is one of the
             # topics its editors named as what comes next ("сколько осталось интернета" → "а докупить можно?")
+        points_back = bool(OBJECT_POINTER.search(turn.text)) and last is not None and together.entry_id is not None \
+            and same_subject(turn.kb, together.entry_id, last.id)  # "how long do I have to pay it back?": the last subject
         if together.entry_id is not None and (
-                alone.entry_id is None or (together.score or 0.0) >= (alone.score or 0.0) - FOLLOWUP_MARGIN):
+                alone.entry_id is None or points_back
+                or (together.score or 0.0) >= (alone.score or 0.0) - FOLLOWUP_MARGIN):
             together.own_region = alone.analysis.entities.region
             turn.reading = together
 

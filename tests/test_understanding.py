@@ -729,3 +729,10 @@ async def test_a_story_whose_question_sits_inside_a_sentence_is_answered(bot: Ch
     out = await bot.say("Hi there! Long story short, I moved here for work and got a SIM at the airport, and honestly "
                         "I have no idea how to check how much money I have left. Can you help?")
     assert out.action == "balance", out.text
+
+
+@pytest.mark.wording
+async def test_a_longer_follow_up_that_points_back_with_it_stays_on_the_last_subject(bot: ChatClient) -> None:
+    assert (await bot.say("can I get a promised payment?")).intent in ("lk-promised-payment", "do-promised-payment")
+    out = await bot.say("how long do I have to pay it back?")  # "how long" alone is the wait for an operator
+    assert out.intent in ("lk-promised-payment", "do-promised-payment"), out.text
