@@ -44,6 +44,7 @@ COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": 
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
+UPSET_GUESS = 0.5  # an upset message is answered from this sure; below, the operator is offered with the answer as a button
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
 MAX_TOPIC_TEXT = 300  # the last question kept for follow-ups (characters)
@@ -467,6 +468,10 @@ class Core:
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
+        guess = None
+        if entry_id is not None and mood.upset and (reading.score or 0.0) < UPSET_GUESS and not turn.kb.entry(entry_id).action:
+            # upset, and the answer no better than a coin toss: a person offered, the guess one press away
+            guess, entry_id = entry_id, None
         if (entry_id is not None and mood.vents and (reading.score or 0.0) < UPSET_SURE
                 and not asks_something(turn.msg.text) and not asks_something(turn.text)):
             # venting ("sick and tired of waiting for an answer", "вы меня за идиота держите?"): a person, not a
@@ -506,6 +511,9 @@ class Core:
             fault = turn.kb.entry(f"problem-{kind or 'calls'}") if reported else None
             if fault is not None and not (mood.wants_person or mood.complaint or mood.mistreated):
                 buttons.append(Button(fault.title.get(turn.lang), f"kb:{fault.id}"))
+            guessed = turn.kb.entry(guess) if guess is not None else None
+            if guessed is not None and fault is None:  # a fault told: its check is the better offer
+                buttons.append(Button(guessed.title.get(turn.lang), f"kb:{guessed.id}"))
             return Step([Reply(turn.say("empathy_offer"), buttons)], score=reading.score, outcome="offer")
         return self._miss(turn, reading)
 

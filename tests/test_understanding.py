@@ -736,3 +736,19 @@ async def test_a_longer_follow_up_that_points_back_with_it_stays_on_the_last_sub
     assert (await bot.say("can I get a promised payment?")).intent in ("lk-promised-payment", "do-promised-payment")
     out = await bot.say("how long do I have to pay it back?")  # "how long" alone is the wait for an operator
     assert out.intent in ("lk-promised-payment", "do-promised-payment"), out.text
+
+
+@pytest.mark.wording
+async def test_upset_and_only_half_understood_gets_a_person_offered_with_the_guess_as_a_button(
+        bot: ChatClient, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intents import dialogue
+
+    text = "ужас, сим-карта сломалась, что делать???"
+    reading = bot.runtime.core.knowledge.read(text)
+    assert reading.entry_id == "sim-replacement" and dialogue.UPSET_GUESS <= (reading.score or 0.0) < 0.8
+    out = await bot.say(text)  # sure enough: answered, with the empathetic line
+    assert out.intent == "sim-replacement" and out.text.startswith(kb.message("empathy", "ru")), out.text
+    monkeypatch.setattr(dialogue, "UPSET_GUESS", 0.8)  # the same reading, now short of what an upset writer is answered at
+    out = await ChatClient(bot.runtime, "u2").say(text)
+    assert out.outcome == "offer" and out.text == kb.message("empathy_offer", "ru"), out.text
+    assert payloads(out) == ["op:yes", "op:no", "kb:sim-replacement"]
