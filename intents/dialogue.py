@@ -26,6 +26,7 @@ from .computed import compute
 from .context import OBJECT_POINTER, Topic, asked, bare_no, clauses, cost_only, is_followup, period_only, questions, rejection
 from .context import words as context_words
 from .learned import same_subject
+from .matcher import DOMAIN_MARKS
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
@@ -44,6 +45,7 @@ COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": 
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
+OBJECTLESS_WORDS = 6
 UPSET_GUESS = 0.5  # an upset message is answered from this sure; below, the operator is offered with the answer as a button
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
@@ -92,6 +94,14 @@ def embedded_question(sentence: str) -> str | None:
         return None
     rest = sentence[match.start():]
     return rest if len(context_words(rest)) >= 3 and not is_followup(rest) else None  # "…, how does it work?" says no more
+
+
+def objectless(text: str, reading: Reading) -> bool:
+    """A short question that names nothing of the base ("what do I need to bring?", "а сколько ждать?"): about
+    whatever was just talked about."""
+    terms = reading.analysis.terms
+    return (0 < len(context_words(text)) <= OBJECTLESS_WORDS and asks_something(text.lower())
+            and not any(t.startswith("~") or t in DOMAIN_MARKS for t in terms))
 
 
 def unrelated(reading: Reading) -> bool:
@@ -326,9 +336,11 @@ class Core:
         """Read a short follow-up ("а из-за границы?") together with the last question, when that
         reading is at least as sure; every handler then sees it through `turn.read()`."""
         topic = Topic.from_state(turn.conv.state.get("topic"), turn.now)
-        if topic is None or turn.knowledge is None or not is_followup(turn.text):
+        if topic is None or turn.knowledge is None:
             return
         alone = turn.read()
+        if not (is_followup(turn.text) or objectless(turn.text, alone)):
+            return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
         if together.entry_id is not None and period_only(turn.text):

@@ -752,3 +752,10 @@ async def test_upset_and_only_half_understood_gets_a_person_offered_with_the_gue
     out = await ChatClient(bot.runtime, "u2").say(text)
     assert out.outcome == "offer" and out.text == kb.message("empathy_offer", "ru"), out.text
     assert payloads(out) == ["op:yes", "op:no", "kb:sim-replacement"]
+
+
+@pytest.mark.wording
+async def test_a_short_question_naming_nothing_is_about_the_last_subject(bot: ChatClient) -> None:
+    assert (await bot.say("where can I get a new SIM card instead of my broken one")).intent == "sim-replacement"
+    out = await bot.say("what do I need to bring?")  # alone, it leans to the change of owner
+    assert out.intent == "sim-replacement", out.text
