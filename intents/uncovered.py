@@ -221,6 +221,17 @@ OUR_LINE = re.compile(
     r"карт\w*|перев[еоё]\w*|\bкод\w*|номер\w*|сим\w*|\bsim\b|тариф\w*|трафик\w*|интернет\w*|звон\w*|подписк\w*|теле\s?2|tele\s?2|"
     r"top[\s-]?up|\bpay\w*|auto-?pay\w*|\bcards?\b|transfer\w*|balance|charg\w*|\bcodes?\b|number|tariff|\bplan\b|\bdata\b|internet|\bcall\w*|subscri\w*",
     re.IGNORECASE)
+# a page or an account of one's own in a social network or on the state services portal, hacked or to be recovered
+# ("взломали страницу вконтакте", "восстановить доступ к госуслугам"): the network's own support, not ours
+_SOCIAL = (r"(?:вк|вконтакте|vk|инстаграм\w*|instagram|телеграм\w*|telegram|whatsapp|ватсап\w*|вотсап\w*|госуслуг\w*|"
+           r"facebook|фейсбук\w*)")
+SOCIAL_ACCOUNT = re.compile(
+    rf"(?:взлом\w*|hack\w*|восстанов\w*|recover\w*|забыл\w*\s+пароль)\s+(?:\w+\s+){{0,3}}(?:страниц\w*|аккаунт\w*|профил\w*|"
+    rf"доступ\w*|page|account|profile|access)\s+(?:\w+\s+){{0,2}}(?:в\s+|к\s+|on\s+|to\s+|in\s+)?{_SOCIAL}|"
+    rf"(?:страниц\w*|аккаунт\w*|профил\w*|page|account|profile)\s+(?:\w+\s+){{0,2}}(?:в\s+|on\s+|in\s+)?{_SOCIAL}\s+"
+    rf"(?:\w+\s+){{0,2}}(?:взлом\w*|hacked)|{_SOCIAL}\s+(?:\w+\s+){{0,2}}(?:взлом\w*|hacked)|"
+    rf"(?:взлом\w*|hack\w*|восстанов\w*|recover\w*)\s+(?:\w+\s+){{0,2}}{_SOCIAL}\s+(?:страниц\w*|аккаунт\w*|профил\w*|page|account|profile)",
+    re.IGNORECASE)
 # the subscriber's own tariff is the account's business ("сколько стоит мой тариф", "what's my plan")
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b|(?:plan|tariff)\s+(?:\w+\s+){0,3}(?:put|signed|set)\s+me\s+(?:on|up)|"
@@ -244,7 +255,7 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     for subject, pattern in MORE.items():
         if pattern.search(text):
             return subject
-    if OTHER_COMPANY.search(text) and not OUR_LINE.search(text):
+    if (OTHER_COMPANY.search(text) and not OUR_LINE.search(text)) or SOCIAL_ACCOUNT.search(text):
         return "another company"
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
         return "prices abroad"

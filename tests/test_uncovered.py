@@ -59,6 +59,8 @@ pytestmark = pytest.mark.wording
     ("relocating to Kazan next month, can I keep my number", "moving home"),
     ("автоответчик 611 может говорить по-английски?", "the voice menu's language"),
     ("с какого возраста можно оформить симку на себя", "contracts and age"),
+    ("у меня взломали аккаунт в инстаграме, что делать", "another company"),
+    ("how do I recover my vk page, forgot the password", "another company"),
     ("can I send credit to my daughter's phone", "balance transfers"),
     ("как скинуть 100 рублей со своего баланса на номер брата", "balance transfers"),
     ("есть ли приложение мой теле2 в RuStore", "the app on a device"),
@@ -103,6 +105,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "it's an emergency, my sim was stolen",  # urgency, no emergency number
     "send me my call records for may",  # call details, nothing recorded
     "переехала к дочке, как зайти в личный кабинет",  # a move told, the account asked about
+    "как написать вам вконтакте",  # support's own page there is ours
+    "взломали личный кабинет теле2, что делать",
     "how much money do I have left and what plan did the guy put me on",  # the subscriber's own plan
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
