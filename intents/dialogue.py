@@ -33,7 +33,17 @@ from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .tone import HYPOTHETICAL, Tone, asks_beyond_thanks, asks_something, names_staff, sounds_upset, staff_story, tone
+from .tone import (
+    HYPOTHETICAL,
+    Tone,
+    asks_beyond_thanks,
+    asks_something,
+    names_staff,
+    only_mildly_vexed,
+    sounds_upset,
+    staff_story,
+    tone,
+)
 from .uncovered import answers, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
@@ -502,13 +512,16 @@ class Core:
         reported, kind = reported_problem(turn.text)
         if subject is not None and (not mood.upset or subject == "another company"):
             return self._miss(turn, reading, covered=False)  # a shop's late order: not ours, however urgent
-        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or mood.vents):
+        mild = mood.vents and only_mildly_vexed(turn.msg.text, turn.text)  # "cant get any data rn wtf"
+        if reported and not (mood.wants_person or mood.complaint or mood.mistreated or (mood.vents and not mild)):
             # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)
             step.intent = step.intent or (f"problem-{kind}" if kind and turn.kb.entry(f"problem-{kind}") else None)
             step.score = reading.score
             if mood.upset and step.replies:
                 step.replies[0].text = f"{turn.say('empathy')}\n\n{step.replies[0].text}"
+                if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
+                    step.replies[-1].buttons.append(self._operator_button(turn))  # a person one press away
             return step
         upset = mood.angry or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text))
         if mood.urgent and not upset and not reported and unrelated(reading):

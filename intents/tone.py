@@ -149,6 +149,18 @@ ASKING = re.compile(
     re.IGNORECASE)
 
 
+# everyday exasperation ("cant get any data rn wtf", "блин, опять интернет"): vexed, not angry with anyone
+MILD = re.compile(r"\b(?:wtf|smh|ffs|ugh+|omg|bruh|seriously|блин|капец|жесть)\b", re.IGNORECASE)
+
+
+def only_mildly_vexed(raw: str, read: str | None = None) -> bool:
+    """The message vents only in everyday exasperation: without "wtf", "smh", "блин" it would not."""
+    text = read if read is not None else raw
+    if not MILD.search(text):
+        return False
+    return not tone(MILD.sub(" ", raw), MILD.sub(" ", text)).vents
+
+
 def asks_something(text: str) -> bool:
     """The message asks a question or for something (not only venting)."""
     return bool(ASKING.search(text))

@@ -50,8 +50,8 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
 
 
 @pytest.mark.parametrize("text, kind", [
-    ("calls keep dropping every couple of minutes wtf", "calls"),
-    ("cant get any data rn wtf", "internet"),
+    ("calls keep dropping every couple of minutes, this is garbage", "calls"),
+    ("you are useless, cant get any data", "internet"),
     ("кошмар, интернет в роуминге не работает", "internet"),
 ])
 async def test_venting_about_a_fault_gets_the_operator_offered_and_the_check_of_the_line_as_a_button(
@@ -87,3 +87,18 @@ async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, tex
                                   "can I go into a negative balance with a promised payment?"])
 def test_a_plain_balance_question_is_no_money_gone(text: str) -> None:
     assert not money_gone(text)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("cant get any data rn wtf", "internet"),
+    ("calls keep dropping every couple of minutes smh", "calls"),
+    ("блин, смски не уходят с утра", "sms"),
+])
+async def test_a_fault_told_in_everyday_exasperation_is_checked_with_a_person_one_press_away(
+        bot: ChatClient, kb: KnowledgeBase, text: str, kind: str) -> None:
+    """"wtf", "smh", "блин": vexed with the fault, not angry with anyone — the check of the line, with the
+    empathetic line and the operator button."""
+    out = await bot.say(text)
+    assert out.action == "diagnose" and out.intent == f"problem-{kind}", out.text
+    assert out.text.startswith(kb.message("empathy", "ru" if "блин" in text else "en"))
+    assert "operator" in [b.payload for r in out.replies for b in r.buttons]
