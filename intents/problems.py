@@ -21,6 +21,8 @@ BROKEN = re.compile(
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|ped)\b|disappear\w*|"
     r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
+    # cut off without a word ("you cut off my internet", "отключили интернет посреди дня")
+    r"(?<!don't\s)(?<!dont\s)\bcut\s+off\s+my\b|(?<!не\s)отключили\s+(?:мне\s+|нам\s+)?(?:\w+\s+)?(?:интернет|связь|звонки|смс)|"
     # … or crawls ("страница грузится минуту", "инет тормозит", "internet is so slow", "internet ded")
     r"груз\w*\s+(?:по\s+)?(?:минут\w*|полчаса|час\w*|вечность|долго|медленно)|(?:еле|медленно|долго)\s+груз\w*|тормоз\w*|"
     r"takes?\s+(?:forever|ages|minutes)\s+to\s+load|(?:so|very|super|painfully)\s+slow|crawl\w*|\b(?:dead|ded)\b",

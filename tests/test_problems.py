@@ -24,6 +24,8 @@ pytestmark = pytest.mark.wording
     ("инет тормозит весь день", "internet"),
     ("internet ded again smh", "internet"),
     ("у мамы телефон перестал ловить интернет", "internet"),
+    ("you cut off my internet in the middle of my exam", "internet"),  # cut off without a word
+    ("отключили интернет посреди дня", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)
@@ -81,6 +83,11 @@ async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, tex
     diagnosis (where the money went), not the balance alone."""
     out = await bot.say(text)
     assert out.action == "diagnose" and out.intent == "problem-money", out.text
+
+
+@pytest.mark.parametrize("text", ["please don't cut off my internet, I will pay tomorrow", "не отключили интернет, спасибо"])
+def test_a_plea_not_to_be_cut_off_is_no_fault(text: str) -> None:
+    assert reported_problem(text) == (False, None)
 
 
 @pytest.mark.parametrize("text", ["какой у меня баланс", "how do i top up my balance", "пополнил счёт, спасибо",
