@@ -219,9 +219,11 @@ class Matcher:
         self.vocabulary = surface  # words a typo may be corrected to
         self.known_words = answer_words | set(surface)  # words never "corrected"
         self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in surface:
+        self._undoubled: dict[str, str] = {}  # "tarif" -> "tariff": a letter doubled or not is one slip, not two
+        for word in sorted(surface, key=lambda w: -surface[w]):
             if len(word) >= 3 and not word.isdigit():
                 self._by_length[len(word)].append(word)
+                self._undoubled.setdefault(_undouble(word), word)
         self._corrections: dict[str, str | None] = {}
         self._shares: dict[tuple[str, tuple[str, ...]], float] = {}
         self.repairer = Repairer(self.normalizer.is_known, self.known_words)  # wrong layout, Latin transliteration
@@ -274,6 +276,10 @@ class Matcher:
         if word in self._corrections:
             return self._corrections[word]
         best: str | None = None
+        undoubled = self._undoubled.get(_undouble(word)) if len(word) >= 5 else None
+        if undoubled is not None and undoubled != word:  # "tarrif", "comission", "adress": doubled letters mixed up
+            self._corrections[word] = undoubled
+            return undoubled
         if len(word) >= 4:
             limit = 1 if len(word) <= 7 or strict else 2
             best_key: tuple[int, int] | None = None
@@ -544,6 +550,11 @@ def _digits(match: re.Match[str]) -> str:
 def _acts(entry: Entry) -> bool:
     """Entries that do something (an account action, calling an operator) rather than explain."""
     return entry.action is not None or entry.handoff
+
+
+def _undouble(word: str) -> str:
+    """The word with every doubled letter single ("tariff" and "tarrif" → "tarif")."""
+    return re.sub(r"(.)\1+", r"\1", word)
 
 
 def _reflexive_pair(a: str, b: str) -> bool:

@@ -221,7 +221,7 @@ LET_DOWN = re.compile(r"\b(?:wasn'?t|weren'?t|isn'?t|didn'?t|never|nobody|no\s+o
 # нужен паспорт, это правда?")
 ASKS = re.compile(
     r"^\W*(?:а\s+)?(?:как|где|когда|можно|сколько|как(?:ой|ая|ое|ие)|куда|есть\s+ли|нужн\w*\s+ли|"
-    r"how|where|when|can|what|which|is|are|do|does)\b|так\s+ли|правда\s+ли|это\s+правда|is\s+(?:that|it)\s+(?:true|right)")
+    r"how|where|when|can|what|which|is|are|do|does|(?:how|where|when|what)'?s)\b|так\s+ли|правда\s+ли|это\s+правда|is\s+(?:that|it)\s+(?:true|right)")
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ WORKS_THERE = re.compile(r"(?:теле\s?2|tele\s?2|т2)\s+работает\s+(?
 PRICE = re.compile(r"сколько\s+(?:стоит|стоят|будет\s+стоить|берут|спишут)|почём|почем|цен\w*|стоимост\w*|тариф\w*\s+на\s+|"
                    r"how\s+much|price|cost|rate\b|charged?\b", re.IGNORECASE)
 SERVICE_ABROAD = re.compile(r"звон\w*|вызов\w*|минут\w*|смс|sms|сообщени\w*|гигабайт\w*|\bгб\b|интернет\w*|трафик\w*|"
-                            r"\bcalls?\b|calling|\btexts?\b|texting|minutes?|\bdata\b|internet|\bgb\b|gigabytes?", re.IGNORECASE)
+                            r"роуминг\w*|roaming|\bcalls?\b|calling|\btexts?\b|texting|minutes?|\bdata\b|internet|\bgb\b|"
+                            r"gigabytes?", re.IGNORECASE)
 SUPPORT = re.compile(r"611|поддержк\w*|оператор\w*|справочн\w*|горяч\w+\s+лини\w*|support|operator|helpline|hotline|"
                      r"customer\s+service|tele\s?2|теле\s?2", re.IGNORECASE)
 # calling someone in another country (not support: the roaming line's entry)

@@ -759,3 +759,22 @@ async def test_a_short_question_naming_nothing_is_about_the_last_subject(bot: Ch
     assert (await bot.say("where can I get a new SIM card instead of my broken one")).intent == "sim-replacement"
     out = await bot.say("what do I need to bring?")  # alone, it leans to the change of owner
     assert out.intent == "sim-replacement", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "intent"), [
+    ("есть ли у теле2 свой номер для Новосибирской области?", "regional-numbers"),  # "none" ahead, the decision sure
+    ("can you tell me my tarrif", "do-tariff"),  # a doubled letter mixed up: one slip, not two
+    ("whens ur support open", "support-611-hours"),  # a question, not a story about the staff
+])
+async def test_everyday_slips_and_sure_answers(bot: ChatClient, text: str, intent: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == intent, out.text
+
+
+def test_roaming_prices_are_an_uncovered_subject() -> None:
+    from intents.uncovered import uncovered_subject
+
+    assert uncovered_subject("roaming prices for Turkey", True, True) == "prices abroad"
+    assert uncovered_subject("what is the roaming number", False, False) is None
+    assert uncovered_subject("is calling support in roaming free", True, True) is None
