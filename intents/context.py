@@ -16,7 +16,7 @@ TOPIC_TTL = timedelta(minutes=30)  # a follow-up refers to a question asked this
 # "а ночью?", "а из-за границы тоже?", "and for free?", "what about roaming", "а его можно отключить?"
 ELLIPTICAL = re.compile(
     r"^\W*(?:а|и|ну\s+а|а\s+вот|а\s+если|а\s+как|тоже|ещё|еще|также|and|what\s+about|how\s+about|also|but|"
-    r"so|same|what\s+if|and\s+if|is\s+it|can\s+i\s+do\s+it|does\s+it|do\s+they)\b",
+    r"so|same|what\s+if|and\s+if|is\s+it|can\s+i\s+do\s+it|does\s+it|do\s+they|какие\s+именно)\b|^\W*which\s+ones?\W*$",
     re.IGNORECASE)
 REFERENCE = re.compile(r"\b(?:он|она|оно|они|его|её|ее|это|этот|эта|эту|этим|там|туда|тут|него|нее|неё|ним|ней|"
                        r"it|that|this|there|them|they|he|she|one)\b",
@@ -45,6 +45,13 @@ REJECTION = re.compile(
     r"(?:\W+(?:я\s+)?(?:(?:вообще|совсем)\s+)?(?:друго[ей]|не\s+(?:это|то))?\s*(?:имел[аи]?\s+в\s+виду|спрашива\w*|"
     r"хотел\w*\s+(?:спросить|узнать)))?[\W]*",
     re.IGNORECASE)
+# the same said after something else ("не, салон мне не нужен, я другое имела в виду"), in a short message
+MEANT_ELSE = re.compile(
+    r"(?:друго[ей]|не\s+(?:это|то))\s+(?:\w+\s+)?имел\w*\s+в\s+виду|имел\w*\s+в\s+виду\s+(?:совсем\s+|вообще\s+)?(?:друго[ей]|не\s+(?:это|то))|"
+    r"\bi\s+meant\s+(?:something|a\s+different|another)|not\s+what\s+i\s+(?:meant|asked|wanted|need)|"
+    r"(?:вопрос|спрашива\w*)\s+(?:был\s+)?(?:совсем\s+|вообще\s+)?(?:о|об|про)\s+друго[ем]",
+    re.IGNORECASE)
+MEANT_ELSE_WORDS = 12
 BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)
 
 
@@ -90,6 +97,8 @@ def rejection(text: str) -> tuple[bool, str]:
     (True, ""); "нет, не то, мне нужен оператор" → (True, "мне нужен оператор")."""
     match = REJECTION.match(text)
     if not match:
+        if len(words(text)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(text):
+            return True, ""
         return False, text
     return True, text[match.end():].strip(" ,.;:-—!?")
 
@@ -141,6 +150,24 @@ COST_ONLY = re.compile(
     r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
     r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"
     r"(?:\s+(?:тоже|или\s+нет|too|or\s+not))?\W*$", re.IGNORECASE)
+
+
+# a follow-up asking the bot to do what the last answer explained ("can you just do it for me?", "а сами
+# подключить можете?", "сделайте это за меня"): the account action of that topic
+DO_IT = re.compile(
+    r"^\W*(?:(?:ok|okay|ну|а|и|so|then|ладно|хорошо)\W+)?(?:"
+    r"(?:can|could|would|will)\s+you\s+(?:just\s+|please\s+)?(?:do|set|turn|switch|sort|connect|activate)\b(?:\s+(?:it|that|this|up|on|out))*"
+    r"(?:\s+for\s+me)?|(?:just\s+|please\s+)?do\s+it\s+(?:for\s+me|yourself|here)|"
+    r"(?:а\s+)?(?:сами|сам|сама|ты|вы)\s+(?:\w+\s+)?(?:можете|можешь|сможете|сможешь)\s+(?:\w+\s+)?"
+    r"(?:сделать|подключить|настроить|включить|оформить)|"
+    r"(?:сделай|сделайте|подключи|подключите|настрой|настройте|включи|включите|оформи|оформите)\s+(?:\w+\s+)?(?:за\s+меня|сами|сам|мне)|"
+    r"(?:можете|можешь|сможете)\s+(?:\w+\s+)?(?:это\s+)?(?:сделать|подключить|настроить)\s+(?:за\s+меня|сами|сам|вместо\s+меня)"
+    r")\W*$", re.IGNORECASE)
+
+
+def do_it(text: str) -> bool:
+    """The follow-up asks the bot to do it."""
+    return bool(DO_IT.match(text))
 
 
 def period_only(text: str) -> bool:

@@ -23,7 +23,19 @@ from knowledge.model import Entry
 
 from .commands import is_cancel, yes_no
 from .computed import compute
-from .context import OBJECT_POINTER, Topic, asked, bare_no, clauses, cost_only, is_followup, period_only, questions, rejection
+from .context import (
+    OBJECT_POINTER,
+    Topic,
+    asked,
+    bare_no,
+    clauses,
+    cost_only,
+    do_it,
+    is_followup,
+    period_only,
+    questions,
+    rejection,
+)
 from .context import words as context_words
 from .learned import same_subject
 from .matcher import DOMAIN_MARKS
@@ -39,6 +51,7 @@ from .tone import (
     asks_beyond_thanks,
     asks_something,
     names_staff,
+    only_lasting,
     only_mildly_vexed,
     sounds_upset,
     staff_story,
@@ -112,6 +125,11 @@ def objectless(text: str, reading: Reading) -> bool:
     terms = reading.analysis.terms
     return (0 < len(context_words(text)) <= OBJECTLESS_WORDS and asks_something(text.lower())
             and not any(t.startswith("~") or t in DOMAIN_MARKS for t in terms))
+
+
+THANKS_WORD = re.compile(r"спасиб|пасиб|благодар|спс\b|сенкс|респект|лучш|молод(?:ец|цы)|умни(?:ца|чк)|класс|супер|"
+                         r"thank|\bthx|\bthn?x|\btnx|\bty\b|cheers|\bbest\b|great|awesome|amazing|helpful|excellent|legend|"
+                         r"appreciat|kudos|props|\bnice\b|cool\b|perfect", re.IGNORECASE)
 
 
 def unrelated(reading: Reading) -> bool:
@@ -356,6 +374,13 @@ class Core:
         if together.entry_id is not None and period_only(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
             return
+        acting = action_of(turn.kb, last) if last is not None and do_it(turn.text) else None
+        if acting is not None:  # "how do I set up autopay" → "can you just do it for me?": the action itself
+            for reading in (together, alone):
+                if reading.decision is not None:
+                    decision = dataclasses.replace(reading.decision, entry_id=acting, accepted=True)
+                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    return
         if last is not None and cost_only(turn.text):
             priced = price_of(turn.knowledge.matcher, turn.kb, last)
             if priced is not None:  # "номер поддержки в Москве" → "а он бесплатный?": what that number costs
@@ -476,7 +501,9 @@ class Core:
             # shop replaced my SIM in five minutes, please pass on my thanks" tells, it asks nothing about shops
         elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
               and turn.kb.entry("thanks") is not None):
-            entry_id = "thanks"  # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself
+            # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself; "I want to sound polite"
+            # thanks nobody
+            entry_id = "thanks" if THANKS_WORD.search(turn.msg.text) or THANKS_WORD.search(turn.text) else None
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
@@ -524,9 +551,10 @@ class Core:
                     step.replies[-1].buttons.append(self._operator_button(turn))  # a person one press away
             return step
         upset = mood.angry or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text))
-        if mood.urgent and not upset and not reported and unrelated(reading):
+        if ((mood.urgent and not upset) or only_lasting(turn.msg.text, turn.text)) and not reported and unrelated(reading):
             # only in a hurry, about nothing of the line, the account or support ("как выучить с ребёнком таблицу
-            # умножения, плачем оба"): an honest "not here", not an operator for it
+            # умножения, плачем оба"), or only in saying how long it has lasted ("кот третий день плохо ест"): an
+            # honest "not here", not an operator for it
             return self._miss(turn, reading, covered=False)
         if mood.upset or upset:  # upset, or a
             # story about staff, and not understood: the operator, offered at once; a fault said angrily ("cant get
@@ -649,6 +677,19 @@ def price_of(matcher: Any, kb: Any, last: Entry) -> str | None:
     linked = set(last.followups) | {e.id for e in kb.entries if last.id in e.followups}
     priced = [e for e in linked if matcher.share(e, *PRICE_TERMS) >= PRICED]
     return max(priced, key=lambda e: matcher.likeness(e, last.id), default=None)
+
+
+def action_of(kb: Any, last: Entry) -> str | None:
+    """The entry of the account action that does what the last topic explains: one its editors named as what
+    comes next, or the `do-` entry of the same name ("lk-autopay" → "do-autopay"); None when the last topic is
+    an action itself or has none."""
+    if last.action:
+        return None
+    for entry_id in (*last.followups, "do-" + last.id.removeprefix("lk-")):
+        entry = kb.entry(entry_id)
+        if entry is not None and entry.action and same_subject(kb, entry.id, last.id):
+            return entry.id
+    return None
 
 
 def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:

@@ -41,7 +41,7 @@ ANGER_RU = re.compile(
     r"издеваетесь|сколько\s+можно|хватит|невозможно|позор|развод(?:ил|ят|илово)?\b|обман|мошенни|беспредел|бешенств|"
     r"возмут|возмущ|задрал|обнаглел|офигел|охренел|достало|фигн|хрен|чёрт|черт\b|дурдом|идиот|дебил|отстой|ненавиж|"
     r"жесть|капец|грабёж|грабеж|воруете|ворюг|кидал|вымогат|сил\s+(?:моих\s+)?нет|в\s+ярости|взбеш|злой|зол\b|"
-    r"роспотребнадзор|прокуратур|в\s+суд|"
+    r"роспотребнадзор|роскомнадзор|прокуратур|в\s+суд|(?<![а-я])фас(?![а-я])|"
     r"(?:третий|пятый|десятый|который|сотый|второй)\s+раз|несколько\s+раз|сколько\s+раз\s+(?:вам|ещё|еще|уже|мне|повторять|писать|звонить|объяснять)|"
     r"уже\s+(?:неделю|месяц|второй\s+день)|"
     r"опять|снова\s+(?:не|то\s+же)|никто\s+не\s+(?:отвечает|может|знает|помогает)|ничего\s+не\s+(?:работает|понимает)|"
@@ -64,7 +64,8 @@ ANGER_EN = re.compile(
     r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
     r"\bf+u+c+k|\bshit|\bcrap\b|bullshit|\bbs\b|sucks?\b|\bfml\b|\bsmh\b|kidding\s+me|you\s+(?:kidding|serious)|"
     r"are\s+you\s+serious|unbelievable|outrageous|absurd|infuriat|livid|fuming|desperat|appalling|dreadful|shocking|"
-    r"shame\s+on|crooks?\b|had\s+enough|(?:i'?m|im)\s+(?:so\s+)?done\b|"
+    r"shame\s+on|crooks?\b|(?:to|with)\s+the\s+regulator|ombudsman|"
+    r"had\s+enough|(?:i'?m|im)\s+(?:so\s+)?done\b|"
     r"(?:switching|going|moving|leaving)\s+(?:to|for)\s+(?:mts|beeline|megafon|yota|another\s+(?:carrier|operator|provider))|"
     r"cancel\w*\s+my\s+contract|thanks\s+for\s+nothing|"
     r"losing\s+my\s+(?:mind|patience)|driving\s+me\s+(?:crazy|nuts|mad)")
@@ -72,7 +73,6 @@ ANGER_EN = re.compile(
 FED_UP = re.compile(
     r"(?:третий|четв[её]ртый|пятый|десятый|который|сотый|второй|энный)\s+раз|сколько\s+можно|несколько\s+раз|"
     r"сколько\s+раз\s+(?:вам|ещё|еще|уже|мне|повторять|писать|звонить|объяснять)|"
-    r"(?:второй|третий|четв[её]ртый|пятый|который)\s+час|"
     r"(?:три|четыре|пять|десять|много|\d+)\s+раз\w*\s+(?:уже|сегодня|подряд|за\s+(?:день|утро|неделю))|"
     r"(?:three|four|five|ten|several|many|multiple|\d+)\s+times\s+(?:today|already|now|this\s+(?:week|morning))|"
     r"every\s+single\s+time|"
@@ -80,6 +80,11 @@ FED_UP = re.compile(
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
     r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|time\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
     r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot")
+# hours of it ("третий час жду ответа"): fed up with support when it is support that is waited for ("третий час в
+# аэропорту, рейс задержали" is another wait)
+HOURS = re.compile(r"(?:второй|третий|четв[её]ртый|пятый|который)\s+час")
+WAITING = re.compile(r"(?<![а-я])жд[уеёа]\w*|ожидан\w*|на\s+линии|виш[уу]|дозвон\w*|пиш[уе]\w*|звоню|ответ\w*|трубк\w*|"
+                     r"на\s+удержани\w*|в\s+очеред\w*|чат\w*|оператор\w*|поддержк\w*")
 # a fault that has lasted days ("третий день нет интернета", "уже неделю не могу зайти"): upset, but with the
 # fault, not with support — the answer, if there is one, with an empathetic line and the operator at hand
 LASTING = re.compile(r"(?:второй|третий|четв[её]ртый|пятый|который)\s+(?:день|недел\w*|месяц)|"
@@ -87,6 +92,8 @@ LASTING = re.compile(r"(?:второй|третий|четв[её]ртый|пя�
 HYPOTHETICAL = re.compile(r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:если|что\s+если|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
+                       r"\breport\s+(?:an?\s+|the\s+|your\s+|one\s+of\s+your\s+)?(?:employee|staff|agent|operator|worker|consultant|"
+                       r"member\s+of\s+staff|sales\s*(?:man|woman|person)|cashier)|"
                        r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
@@ -94,7 +101,7 @@ MISTREATED = re.compile(
     r"кто\s+(?:у\s+вас\s+)?(?:учит|обучает|нанимает|набирает)|не\s+представил|обманул|навязал|впарил|втюхал|обсчитал|отфутболи|футбол(?:ят|ите|или)|"
     r"игнорир|некомпетент|непрофессионал|недовол|неуважени|неприемлем|отказал\w*\s+(?:\w+\s+)?(?:обслуж|помо|оформ|"
     r"сделать|принять|выдать|вернуть)|"
-    r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+понравил\w*\s+как|опозда\w*|позже\s+обещанного|"
+    r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+(?:по)?нрави\w*,?\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
     r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|\blied\s+to\s+me|"
     r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)|"
@@ -108,14 +115,16 @@ MISTREATED = re.compile(
     # told the wrong thing, answered days late, "кто так работает"
     r"в\s+заблуждени\w*|дезинформ\w*|(?:неверн|неправильн|ложн)\w+\s+информаци\w*|misinform\w*|misled|mislead\w*|"
     r"wrong\s+information|told\s+me\s+(?:the\s+)?wrong|кто\s+так\s+работает|"
-    r"(?:ответил\w*|отвечают|перезвонил\w*)\s+(?:мне\s+)?(?:только\s+)?через\s+(?:\d+|два|две|три|четыре|пять|пару|несколько|неделю|месяц)\s*(?:дн\w*|недел\w*|месяц\w*)?|"
-    r"(?:replied|answered|responded|got\s+back\s+to\s+me)\s+(?:only\s+)?(?:after|in)\s+(?:\d+|two|three|four|five|a)\s+(?:days|weeks?)")
+    r"(?:ответил\w*|отвечают|перезвонил\w*)\s+(?:\w+\s+){0,3}через\s+(?:\d+|два|две|три|четыре|пять|пару|несколько|неделю|месяц)\s*(?:дн\w*|недел\w*|месяц\w*)?|"
+    r"(?:replied|answered|responded|got\s+back\s+to\s+me|called\s+(?:me\s+)?back)\s+(?:only\s+)?(?:after|in)\s+(?:\d+|two|three|four|five|a)\s+(?:days|weeks?)|"
+    r"через\s+(?:\d+|два|две|три|четыре|пять|неделю)\s+(?:дн\w*|недел\w*)?\s*вместо\s+(?:сут|обещанн|24)|"
+    r"(?:days|a\s+week)\s+instead\s+of\s+(?:the\s+)?(?:promised|24|a\s+day|one\s+day)")
 # thanks for the staff (not for the bot): praise for the team
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|респект|thank|kudos|"
                        r"great\s+job|awesome|amazing|well\s+done|helpful|praise|excellent|compliment|shout-?\s?out|\bprops\b")
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
-                   r"горяч\w+\s+лини|курьер|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|"
-                   r"girl|courier|whoever\s+(?:answered|replied|helped|was\s+on)|the\s+(?:person|one)\s+who\s+(?:answered|replied|helped)",
+                   r"горяч\w+\s+лини|курьер|(?:из|в)\s+(?:онлайн-?\s*)?чат[аеу]?\b|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|"
+                   r"girl|courier|(?:from|in|on)\s+(?:the\s+|your\s+)?(?:online\s+|live\s+|web\s+)?chat\b|whoever\s+(?:answered|replied|helped|was\s+on)|the\s+(?:person|one)\s+who\s+(?:answered|replied|helped)",
                    )
 # thanks for money taken or for what does not work is sarcasm ("спасибо, что сняли 300 рублей непонятно за что",
 # "great job, charging me twice")
@@ -131,7 +140,9 @@ URGENT = re.compile(
 # "есть тут вообще живые люди?", "is there a real person here": whatever else the message says
 LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|человек|оператор\w*)|"
                          r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)|"
-                         r"is\s+any(?:one|body)\s+(?:actually\s+|even\s+|still\s+)?(?:working|there|alive|reading\s+this)")
+                         r"is\s+any(?:one|body)\s+(?:actually\s+|even\s+|still\s+)?(?:working|there|alive|reading\s+this)|"
+                         r"(?:does|do|will)\s+any(?:one|body)\s+(?:actually\s+|even\s+|ever\s+)?read|"
+                         r"(?:кто-?(?:нибудь|то)|хоть\s+кто-?(?:нибудь|то))\s+(?:\w+\s+)?(?:читает|чита\w+\s+(?:эти\s+)?сообщени)")
 # "how do I call an operator" asks for the phone number, not for a person here and now; "how do I chat with an
 # operator on the website" asks where the site's chat is
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
@@ -150,7 +161,7 @@ ASKING = re.compile(
 
 
 # everyday exasperation ("cant get any data rn wtf", "блин, опять интернет"): vexed, not angry with anyone
-MILD = re.compile(r"\b(?:wtf|smh|ffs|ugh+|omg|bruh|seriously|блин|капец|жесть)\b", re.IGNORECASE)
+MILD = re.compile(r"\b(?:wtf|smh|ffs|ugh+|omg|bruh|seriously|блин|капец|жесть|опять|снова|again)\b", re.IGNORECASE)
 
 
 def only_mildly_vexed(raw: str, read: str | None = None) -> bool:
@@ -159,6 +170,15 @@ def only_mildly_vexed(raw: str, read: str | None = None) -> bool:
     if not MILD.search(text):
         return False
     return not tone(MILD.sub(" ", raw), MILD.sub(" ", text)).vents
+
+
+def only_lasting(raw: str, read: str | None = None) -> bool:
+    """The message is upset only in saying how long something has lasted ("кот третий день плохо ест"):
+    without that it would be neither angry nor in a hurry."""
+    text = read if read is not None else raw
+    if not LASTING.search(text.lower()):
+        return False
+    return not tone(LASTING.sub(" ", raw.lower()), LASTING.sub(" ", text.lower())).upset
 
 
 def asks_something(text: str) -> bool:
@@ -171,9 +191,14 @@ PASS_ON = re.compile(r"(?:please\s+)?(?:(?:send|give)\s+(?:\w+\s+){0,2}(?:thanks
                      r"передайте\s+(?:\w+\s+){0,3}(?:спасибо|благодарност\w*)", re.IGNORECASE)
 
 
+# "the young guy at the store who patiently helped my dad": a relative "who" tells who, it asks nothing
+RELATIVE_WHO = re.compile(r"\b(?!(?:me|us|to|with|know|tell|ask|asking|wonder|wondering|and|but|or|so|exactly|then|idea)\b)"
+                          r"([a-z]+)\s+who\b", re.IGNORECASE)
+
+
 def asks_beyond_thanks(text: str) -> bool:
     """The message asks something other than passing thanks on."""
-    return asks_something(PASS_ON.sub(" ", text))
+    return asks_something(RELATIVE_WHO.sub(r"\1", PASS_ON.sub(" ", text)))
 
 
 UPSET_LEAN = 0.5  # the tone model's "upset", half sure: enough where the bot has no answer to give anyway
@@ -268,7 +293,7 @@ def tone(raw: str, read: str | None = None) -> Tone:
     angry = (worded_anger or (shouting(raw) and ("!" in banged or "?!" in raw))
              or (worded and ("!!!" in banged or "?!" in banged) and not GRATITUDE.search(text)))  # "спасибо!!!" is joy
     urgent = bool(URGENT.search(text))
-    fed_up = bool(FED_UP.search(text)) and not hypothetical
+    fed_up = bool(FED_UP.search(text) or (HOURS.search(text) and WAITING.search(text))) and not hypothetical
     lasting = bool(LASTING.search(text)) and not hypothetical
     worded_anger = worded_anger or lasting
     angry = angry or lasting

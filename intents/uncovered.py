@@ -19,7 +19,9 @@ one of these subjects is never answered by an entry outside the subject:
   sale, business plans and dealers, children's SIMs and watches, bonuses and exchanges and rollover,
   eSIM on a given device, a new number on the same SIM, credit history; a translation asked for; dialling another
   country, emergency numbers, moving house, the voice menu's language, the age for a contract, sending balance
-  to another number, the app on a given device, recording calls; and another company's own service (a bank's
+  to another number, the app on a given device, recording calls; the SMS centre, Apple's own services, emergency
+  alerts, the company's own details (head office, tax number, shares), finding a phone, calls from a computer,
+  which network a number is on; and another company's own service (a bank's
   app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
@@ -203,11 +205,46 @@ MORE = {
         r"запис\w+\s+(?:\w+\s+)?(?:разговор\w*|звонк\w*)|(?:разговор\w*|звонк\w*)\s+(?:\w+\s+)?запис\w*|"
         r"call\s+recording|record(?:ing)?\s+(?:my\s+|the\s+|all\s+|work\s+|phone\s+)?(?:calls|conversations?)\b",
         re.IGNORECASE),
+    "sms centre": re.compile(r"(?:смс|sms)[\s-]*центр\w*|\bsmsc\b|sms[\s-]*cent(?:re|er)|message\s+cent(?:re|er)\s+number",
+                             re.IGNORECASE),
+    "apple's own services": re.compile(r"\bi-?message\b|\bfacetime\b|\bimessage\w*|аймесседж\w*|фейстайм\w*",
+                                        re.IGNORECASE),
+    "emergency alerts": re.compile(
+        r"(?<![а-я])мчс(?![а-я])|emergency\s+(?:alert|warning|broadcast)s?|(?:civil\s+defen[cs]e|amber|weather|government)\s+alerts?|"
+        r"(?:экстренн|чрезвычайн)\w+\s+(?:оповещени|предупреждени|рассылк)\w*|оповещени\w+\s+(?:о\s+)?(?:чс|опасност|угроз)\w*",
+        re.IGNORECASE),
+    "the company's details": re.compile(
+        r"юридическ\w+\s+адрес\w*|головн\w+\s+офис\w*|центральн\w+\s+офис\w*|реквизит\w*\s+(?:компании|теле\s?2|tele\s?2|оператора|"
+        r"организаци)|\b(?:инн|огрн|кпп)\b|head\s+office|headquarters|\bhq\b|legal\s+address|registered\s+(?:office|address)|"
+        r"tax\s+(?:number|id)|company'?s?\s+(?:bank\s+)?details|(?:акци[ия]|shares?|stock)\s+(?:\w+\s+)?(?:теле\s?2|tele\s?2)",
+        re.IGNORECASE),
+    "finding a phone": re.compile(
+        r"\bimei\b|(?:найти|отследить|вычислить|определить\s+местоположени\w*|отследят|найдут|найдёте|найдете)\s+(?:\w+\s+){0,3}"
+        r"(?:телефон|смартфон|айфон|аппарат|мобильн)\w*|(?:геолокаци|местоположени)\w*\s+(?:\w+\s+){0,2}(?:телефон|номер|абонент)\w*|"
+        r"(?:track|locate|trace)\s+(?:\w+\s+){0,3}(?:phone|handset|device|location)|find\s+(?:\w+\s+){0,3}location|"
+        r"find\s+(?:out\s+)?where\s+(?:my|his|her|the|it|a)\b|where\s+(?:my|his|her|the)\s+phone\s+is",
+        re.IGNORECASE),
+    "calls from a computer": re.compile(
+        r"(?:с|через|на)\s+(?:\w+\s+)?(?:ноутбук|ноута|ноуте|компьютер|компа|компе|пк|планшет)\w*.{0,50}звон|"
+        r"звон\w*\s+(?:\w+\s+){0,4}(?:с|через|на)\s+(?:\w+\s+)?(?:ноутбук|ноута|ноуте|компьютер|компа|компе|пк)\w*|"
+        r"(?:calls?|calling|texts?|texting)\s+(?:\w+\s+){0,5}(?:from|on)\s+(?:my\s+|a\s+|the\s+)?(?:laptop|computer|pc|mac|tablet|ipad)\b|"
+        r"(?:laptop|computer|pc)\s+(?:\w+\s+){0,2}(?:calls?|calling)",
+        re.IGNORECASE | re.DOTALL),
+    "whose network a number is on": re.compile(
+        r"(?:как(?:ой|ого|ому)|чей|чьего)\s+оператор\w*\s+(?:\w+\s+){0,2}номер|номер\w*\s+(?:\w+\s+){0,3}(?:как(?:ой|ого|ому)|чей)\s+оператор|"
+        r"(?:определить|узнать|понять|проверить)\s+(?:\w+\s+){0,2}оператор\w*\s+(?:по\s+)?(?:\w+\s+)?номер|"
+        r"(?:which|what|whose)\s+(?:network|carrier|operator|provider)\s+(?:\w+\s+){0,3}(?:number|it)\s+(?:is|belongs)|"
+        r"(?:which|what|whose)\s+(?:network|carrier|operator|provider)\s+is\s+(?:this|that|the|a|my\s+\w+'?s?)\s+number|"
+        r"(?:tell|know|check|see|find\s+out)\s+(?:\w+\s+){0,2}(?:if|whether|which)\s+(?:a\s+|the\s+|this\s+)?number\s+is\s+"
+        r"(?:on|with)\b",
+        re.IGNORECASE),
     "devices": re.compile(
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
         re.IGNORECASE),
 }
+# subjects whose words also ask how to reach support ("как позвонить в поддержку с компьютера": the web chat)
+ABOUT_SUPPORT_TOO = frozenset({"calls from a computer"})
 # another company's own service: a bank's app, a shop's hours, a marketplace's or a taxi's order ("во сколько
 # открывается Пятёрочка", "reset my Sberbank online password") — paying for the line through them, or their
 # texts and codes reaching the phone, are the line's business (OUR_LINE)
@@ -254,7 +291,7 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     if COVERAGE.search(text) or (place and WORKS_THERE.search(text)):
         return "coverage"
     for subject, pattern in MORE.items():
-        if pattern.search(text):
+        if pattern.search(text) and not (subject in ABOUT_SUPPORT_TOO and SUPPORT_LINE.search(text)):
             return subject
     if (OTHER_COMPANY.search(text) and not OUR_LINE.search(text)) or SOCIAL_ACCOUNT.search(text):
         return "another company"

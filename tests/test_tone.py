@@ -7,7 +7,7 @@ import yaml
 from conftest import ChatClient
 
 from intents import tonemodel
-from intents.tone import asks_something, names_staff, tone
+from intents.tone import asks_beyond_thanks, asks_something, names_staff, only_lasting, only_mildly_vexed, tone
 from knowledge import loader
 
 
@@ -214,3 +214,48 @@ def test_escalating_is_a_complaint(text: str) -> None:
 def test_is_anyone_working_asks_for_a_person() -> None:
     assert tone("the chat has said connecting for an hour. is anyone actually working today?").wants_person
 
+
+
+@pytest.mark.parametrize("text", [
+    "мне перезвонили по обращению только через неделю вместо обещанных суток",
+    "не нравится, как со мной разговаривали в салоне",
+])
+def test_called_back_days_late_or_disliking_how_one_was_treated_is_being_badly_served(text: str) -> None:
+    assert tone(text).mistreated
+
+
+def test_reporting_a_member_of_staff_is_a_complaint() -> None:
+    assert tone("I'd like to report a member of staff at your shop").complaint
+
+
+@pytest.mark.parametrize("text", ["thanks to the lady from the online chat, she fixed everything",
+                                  "спасибо девушке из чата, всё решила за минуту"])
+def test_praise_for_someone_of_the_chat_is_praise(text: str) -> None:
+    assert tone(text).praise
+
+
+def test_a_relative_who_in_praise_asks_nothing() -> None:
+    assert not asks_beyond_thanks("huge thanks to the girl at the store on Arbat who helped my mum")
+    assert asks_beyond_thanks("thanks! who do I call about roaming?")
+    assert asks_beyond_thanks("thanks to the agent, tell me who to call next")
+
+
+@pytest.mark.parametrize("text", ["does anybody even read this chat?", "кто-нибудь вообще читает эти сообщения?"])
+def test_asking_whether_anyone_reads_wants_a_person(text: str) -> None:
+    assert tone(text).wants_person
+
+
+def test_hours_of_waiting_for_something_else_are_no_anger_with_support() -> None:
+    assert not tone("я третий час в аэропорту, рейс задержали, как написать вам из-за границы?").fed_up
+    assert tone("второй час вишу на линии").fed_up
+
+
+def test_again_alone_is_everyday_exasperation() -> None:
+    assert only_mildly_vexed("ну вот опять, интернет еле грузит. что не так??")
+    assert not only_mildly_vexed("опять не работает интернет, вы издеваетесь?!")
+
+
+def test_upset_only_in_how_long_it_lasted() -> None:
+    assert only_lasting("собака второй день не ест, что делать?")
+    assert not only_lasting("третий день нет интернета, это кошмар")
+    assert not only_lasting("как пополнить счёт")

@@ -68,6 +68,16 @@ pytestmark = pytest.mark.wording
     ("подключите мне домашний телефон", "products"),
     ("сколько каналов в Tele2 TV", "products"),
     ("привезёт ли курьер сим-карту на дом", "products"),
+    ("какой номер смс-центра прописать в телефоне", "sms centre"),
+    ("is facetime activation charged as a text abroad", "apple's own services"),
+    ("как отключить оповещения МЧС на телефоне", "emergency alerts"),
+    ("где находится головной офис теле2", "the company's details"),
+    ("what's tele2's tax number for our accounting", "the company's details"),
+    ("можно ли найти украденный телефон по imei", "finding a phone"),
+    ("can you track my lost phone's location", "finding a phone"),
+    ("можно ли звонить со своего номера с ноутбука", "calls from a computer"),
+    ("как узнать, какой оператор у этого номера", "whose network a number is on"),
+    ("which network is this number on", "whose network a number is on"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -76,6 +86,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
 @pytest.mark.parametrize("text", [
     "как перевести номер на мужа",  # to another person: the change of owner, covered
     "how do i transfer my number to another person",
+    "как позвонить в поддержку с ноутбука",  # a computer, but support asked for: the web chat's entry
+    "потерял телефон, как заблокировать симку",  # losing the phone is covered, finding it is not
     "как позвонить в теле2 с мтс",  # another operator named, but calling support is covered
     "my husband is with another operator, how can he call tele2",
     "сколько стоит мой тариф",  # the subscriber's own tariff: the account action

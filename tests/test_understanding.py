@@ -683,6 +683,7 @@ async def test_a_follow_up_read_as_what_the_last_answer_names_next_is_answered_i
     ("как быстро выучить с ребёнком таблицу умножения? второй класс, плачем оба", "ru"),
     ("can you help me write a birthday message for my boss, something not cringe", "en"),
     ("Заказ на Озоне третий день висит «в пути». Куда им писать?", "ru"),  # another company's, fed up or not
+    ("собака второй день не ест, что делать?", "ru"),  # upset only in how long it has lasted
 ])
 async def test_in_a_hurry_about_something_not_ours_gets_an_honest_not_here_not_an_operator(
         bot: ChatClient, kb: KnowledgeBase, text: str, lang: str) -> None:
@@ -778,3 +779,43 @@ def test_roaming_prices_are_an_uncovered_subject() -> None:
     assert uncovered_subject("roaming prices for Turkey", True, True) == "prices abroad"
     assert uncovered_subject("what is the roaming number", False, False) is None
     assert uncovered_subject("is calling support in roaming free", True, True) is None
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then"), [
+    ("how do I set up autopay", "could you set it up for me?"),
+    ("how do I set up autopay", "can you just do it for me?"),
+    ("как подключить автоплатёж", "сделайте это за меня"),
+    ("как подключить автоплатёж", "а сами можете подключить?"),
+])
+async def test_asking_the_bot_to_do_what_it_explained_starts_that_action(bot: ChatClient, first: str, then: str) -> None:
+    assert (await bot.say(first)).intent == "lk-autopay"
+    out = await bot.say(then)
+    assert out.action == "autopay", out.text
+
+
+@pytest.mark.wording
+async def test_i_meant_something_else_after_another_sentence_asks_what_was_meant(bot: ChatClient) -> None:
+    await bot.say("как подключить автоплатёж")
+    out = await bot.say("да автоплатёж мне не нужен, я другое имел в виду")
+    assert out.outcome == "clarify", out.text
+
+
+def test_which_ones_is_a_follow_up() -> None:
+    from intents.context import is_followup
+
+    assert is_followup("which ones?") and is_followup("Which one")
+    assert not is_followup("which plan is the cheapest for calls abroad")
+
+
+@pytest.mark.wording
+async def test_a_polite_wish_thanks_nobody(bot: ChatClient) -> None:
+    out = await bot.say("I want to sound polite")
+    assert out.intent != "thanks" and out.outcome == "fallback", out.text
+
+
+@pytest.mark.wording
+async def test_a_fault_again_gets_the_check_of_the_line_with_the_operator_at_hand(bot: ChatClient) -> None:
+    out = await bot.say("ну вот опять, интернет еле грузит, страницы по минуте открываются. что не так??")
+    assert out.action == "diagnose", out.text
+    assert "operator" in payloads(out)
