@@ -14,7 +14,9 @@ import re
 
 # something stopped working, or went
 BROKEN = re.compile(
-    r"не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*)|"
+    r"(?<!чтобы\s)(?<!чтоб\s)не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*|приход\w*)|"
+    r"(?:деньги|платеж|платёж|оплата|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
+    r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
     r"нет\s+(?:сети|связи|сигнала|интернета|инета)|перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
     r"куда\s+(?:деваются|девались|делись|ушли|пропали)|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
@@ -29,11 +31,12 @@ BROKEN = re.compile(
     re.IGNORECASE)
 # … of the line, and which part of it
 KINDS = {
-    "internet": re.compile(r"интернет|инет|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|\blte\b|pages?\b",
-                           re.IGNORECASE),
+    "internet": re.compile(r"интернет|(?<![а-я])инет|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
+                           r"\blte\b|pages?\b", re.IGNORECASE),
     "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|\bcalls?\b|signal|network|reception|\bbars\b", re.IGNORECASE),
     "sms": re.compile(r"смс|sms|сообщени|\btexts?\b|messages?\b", re.IGNORECASE),
-    "money": re.compile(r"деньг|денег|баланс|рубл|\bруб\b|\bр\b|списа|money|balance|charge|\brub\b", re.IGNORECASE),
+    "money": re.compile(r"деньг|денег|баланс|рубл|\bруб\b|\bр\b|списа|минус|пополн|money|balance|charge|\brub\b|"
+                        r"\bminus\b|negative|top(?:ped)?[\s-]?up", re.IGNORECASE),
     "blocked": re.compile(r"заблокир|blocked", re.IGNORECASE),
 }
 # a problem with reaching support itself is no fault of the line ("не могу дозвониться до оператора")

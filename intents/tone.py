@@ -78,6 +78,13 @@ FED_UP = re.compile(
     r"every\s+single\s+time|"
     r"уже\s+(?:полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
     r"ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
+    # the code to log in never comes: support's own door is shut, a person has to open it
+    r"(?<![а-я])(?:не\s+(?:при(?:ход|шл|шел|шёл)|получа|доход|дошл)\w*|нет)\s+(?:\w+\s+){0,2}(?:код\w*|смс\s+с\s+кодом|пароль\s+из\s+смс)|"
+    r"(?<![а-я])код\w*\s+(?:\w+\s+){0,4}не\s+(?:при(?:ход|шл|шел|шёл)|доход|дошл)\w*|"
+    r"(?:code|otp|passcode)\s+(?:\w+\s+){0,3}(?:never\s+(?:comes|came|arrives|arrived)|(?:is\s+)?not\s+(?:coming|arriving)|"
+    r"doesn'?t\s+(?:come|arrive)|didn'?t\s+(?:come|arrive))|"
+    r"(?:don'?t|didn'?t|never|can'?t)\s+(?:get|receive)\s+(?:the\s+|a\s+|my\s+|any\s+)?(?:login\s+|sms\s+|verification\s+|one-?time\s+)?"
+    r"(?:code|otp|passcode)|"
     r"(?:second|third|fifth|tenth|million|umpteenth)\s+time|time\s+in\s+a\s+row|again\s+and\s+again|nobody\s+(?:answers|helps|knows)|"
     r"doesn'?t\s+help|not\s+helping|same\s+(?:answer|thing)|useless|garbage|stupid\s+bot")
 # hours of it ("третий час жду ответа"): fed up with support when it is support that is waited for ("третий час в

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.wording
     ("у мамы телефон перестал ловить интернет", "internet"),
     ("you cut off my internet in the middle of my exam", "internet"),  # cut off without a word
     ("отключили интернет посреди дня", "internet"),
+    ("пополнила вчера через банк, до сих пор не пришли, номер в минусе", "money"),  # a top-up that never came
+    ("не приходят смс от банка", "sms"),
+    ("в личном кабинете не работает пополнение", "money"),  # "кабинет" is no "инет"
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)
@@ -36,6 +39,7 @@ def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) 
     "почему в метро пропадает связь",  # coverage in one place
     "почему звонки сбрасываются через минуту разговора",  # why the network does so, in general
     "как подключить интернет на телефоне",  # nothing broken
+    "когда списывается абонентская плата? хочу пополнять заранее, чтобы не уходить в минус",  # a purpose, no fault
 ])
 def test_what_is_no_fault_of_the_line_is_not(text: str) -> None:
     assert reported_problem(text) == (False, None)

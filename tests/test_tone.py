@@ -259,3 +259,13 @@ def test_upset_only_in_how_long_it_lasted() -> None:
     assert only_lasting("собака второй день не ест, что делать?")
     assert not only_lasting("третий день нет интернета, это кошмар")
     assert not only_lasting("как пополнить счёт")
+
+
+@pytest.mark.parametrize("text", ["не приходит код из смс для входа в личный кабинет", "the login code never arrives",
+                                  "i don't get the sms code to log in"])
+def test_a_login_code_that_never_comes_needs_a_person(text: str) -> None:
+    assert tone(text).fed_up  # support's own door is shut: the operator, not the entry on logging in
+
+
+def test_a_code_asked_for_at_login_is_no_code_missing() -> None:
+    assert not tone("можно ли сделать, чтобы при входе в кабинет ещё код спрашивали?").fed_up
