@@ -495,6 +495,8 @@ class Core:
         sure = (reading.score or 0.0) >= COMPLAINT_OVER if entry_id is not None else False
         if complaint is not None and (mood.complaint or (mood.mistreated and not sure)):
             entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
+        elif complaint is not None and entry_id == complaint.id and mood.elsewhere:
+            entry_id = None  # "I'm filing a complaint with the regulator": anger at us, not a complaint filed with us
         elif (mood.praise and turn.kb.entry("praise") is not None
               and (entry_id in (None, "thanks") or not (asks_beyond_thanks(turn.msg.text) or asks_beyond_thanks(turn.text)))):
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot; "the lady at the

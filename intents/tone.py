@@ -24,15 +24,16 @@ _PERSON_EN = (r"(?:human|person|people|someone|somebody|agent|representative|rep
 # … with a request for one, or the complaint that there is none
 HUMAN_RU = re.compile(
     rf"(?:позов\w*|позвать|дай(?:те)?|соедин\w*|переключ\w*|подключ\w*|свяж\w*|нуж(?:ен|на|ны|но)|хочу|давай(?:те)?|"
-    rf"позвони\w*|перевед\w*|где|зов\w*)\s+(?:(?:мне|меня|с|со|на|к|бы|уже|пожалуйста|нормальн\w+|настоящ\w+|"
-    rf"живо\w*|хоть)\s+)*{_PERSON_RU}\b"
+    rf"позвони\w*|перевед\w*|где|зов\w*|требую)\s+(?:(?:мне|меня|с|со|на|к|бы|уже|пожалуйста|нормальн\w+|настоящ\w+|"
+    rf"живо\w*|хоть|поговорить|пообщаться|переговорить|связаться|поговорю)\s+)*{_PERSON_RU}\b"
     rf"|\b{_PERSON_RU}\s+(?:мне|нужен|нужна|дайте|позовите|давайте|пожалуйста|плиз)\b"
     rf"|^\W*(?:челове\w+|жив\w+\s+челове\w+|оператор\w*)\W*(?:мне|давай\w*|пожалуйста|плиз|please|pls)?\W*$"
     rf"|не\s+(?:с\s+)?бот\w*|вы\s+(?:там\s+)?(?:вообще\s+)?живые")
 HUMAN_EN = re.compile(
     rf"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?{_PERSON_EN}"
-    rf"|(?:get|give|want|need|connect)\s+(?:me\s+)?(?:to\s+)?(?:a\s+|an\s+)?(?:real\s+|live\s+|actual\s+)?"
-    rf"(?:human|person|agent|representative|operator|someone)"
+    rf"|(?:get|give|want|need|connect|put\s+me\s+through|transfer|escalate\s+(?:me|this))\s+(?:me\s+)?(?:to\s+)?"
+    rf"(?:a\s+|an\s+|the\s+|your\s+)?(?:real\s+|live\s+|actual\s+)?"
+    rf"(?:human|person|agent|representative|operator|someone|supervisor|manager)"
     rf"|\b(?:human|real\s+person|live\s+agent|operator|agent)\s*(?:please|pls|plz|now|!)"
     rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)")
 
@@ -98,6 +99,12 @@ LASTING = re.compile(r"(?:второй|третий|четв[её]ртый|пя�
                      r"уже\s+(?:неделю|месяц|второй\s+день)|for\s+(?:days|a\s+week)|(?:day|week)\s+in\s+a\s+row")
 HYPOTHETICAL = re.compile(r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:если|что\s+если|what\s+if|if)\b")
 # a complaint about how one was served (the bot files it), said outright or described
+# a complaint threatened to someone outside ("I'm filing a complaint with the regulator", "пожалуюсь в
+# Роспотребнадзор"): anger at the operator, not a complaint filed with it
+ELSEWHERE = re.compile(
+    r"(?:complain\w*|complaint)\s+(?:\w+\s+){0,3}(?:to|with)\s+(?:the\s+)?(?:regulator|authorit\w+|police|court|ombudsman|"
+    r"consumer\s+\w+|fas|government)|(?:жалоб\w*|пожалуюсь|пожаловаться|заявлени\w*)\s+(?:\w+\s+){0,2}(?:в|во)\s+"
+    r"(?:роспотребнадзор|роскомнадзор|прокуратур|суд|фас|полици|минцифр|антимонопольн)\w*")
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
                        r"\breport\s+(?:an?\s+|the\s+|your\s+|one\s+of\s+your\s+)?(?:employee|staff|agent|operator|worker|consultant|"
                        r"member\s+of\s+staff|sales\s*(?:man|woman|person)|cashier)|"
@@ -266,6 +273,7 @@ class Tone:
     mistreated: bool = False  # describes being badly served ("мне нахамили", "hung up on me")
     praise: bool = False  # thanks the staff ("спасибо девушке из поддержки")
     vents: bool = False  # angry in words or fed up, not only loud (capitals, "!!!") or in a hurry
+    elsewhere: bool = False  # threatens a complaint to someone outside ("the regulator", "в Роспотребнадзор")
 
 
     @property
@@ -304,7 +312,10 @@ def tone(raw: str, read: str | None = None) -> Tone:
     lasting = bool(LASTING.search(text)) and not hypothetical
     worded_anger = worded_anger or lasting
     angry = angry or lasting
-    complaint, mistreated = bool(COMPLAINT.search(text)), bool(MISTREATED.search(text))
+    complaint, mistreated = bool(COMPLAINT.search(ELSEWHERE.sub(" ", text))), bool(MISTREATED.search(text))
+    elsewhere = bool(ELSEWHERE.search(text))  # a threat is conditional ("if … I will complain to …")
+    if elsewhere:
+        worded_anger = angry = True
     typed = raw.lower()  # the thanks may be in what reading drops as politeness ("… please pass on my thanks")
     praise = (bool((GRATITUDE.search(text) or GRATITUDE.search(typed)) and STAFF.search(text))
               and not (complaint or mistreated or angry))
@@ -320,4 +331,4 @@ def tone(raw: str, read: str | None = None) -> Tone:
                 praise = True
             elif not ASKS.search(text) or angry:
                 mistreated = True
-    return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise, worded_anger or fed_up)
+    return Tone(angry or fed_up, urgent, wants, fed_up, complaint, mistreated, praise, worded_anger or fed_up, elsewhere)

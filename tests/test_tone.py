@@ -269,3 +269,23 @@ def test_a_login_code_that_never_comes_needs_a_person(text: str) -> None:
 
 def test_a_code_asked_for_at_login_is_no_code_missing() -> None:
     assert not tone("можно ли сделать, чтобы при входе в кабинет ещё код спрашивали?").fed_up
+
+
+@pytest.mark.parametrize("text", ["Put me through to a supervisor.", "хочу поговорить с руководством",
+                                  "требую старшего смены", "transfer me to a manager now"])
+def test_asking_for_a_supervisor_wants_a_person(text: str) -> None:
+    assert tone(text).wants_person
+
+
+@pytest.mark.parametrize("text", ["If my internet isn't back by tonight I'm filing a complaint with the regulator.",
+                                  "если не вернёте деньги, пожалуюсь в роспотребнадзор"])
+def test_a_complaint_threatened_to_someone_outside_is_anger_not_a_complaint_to_us(text: str) -> None:
+    mood = tone(text)
+    assert mood.angry and mood.elsewhere and not mood.complaint
+
+
+@pytest.mark.wording
+async def test_a_complaint_threatened_to_the_regulator_gets_the_operator_offered_not_the_complaint_form(
+        bot: ChatClient) -> None:
+    out = await bot.say("If my internet isn't back by tonight I'm filing a complaint with the regulator.")
+    assert out.outcome == "offer" and out.action != "feedback", out.text
