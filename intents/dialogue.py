@@ -66,6 +66,9 @@ MAX_TEXT = 4000  # longer messages are cut (and the user is told)
 COMMANDS = {"/start": "welcome", "/help": "help", "/menu": "menu", "/operator": "operator", "/cancel": "cancel",
             "/logout": "logout"}
 COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another answer is this sure
+FAULT_OVER = 0.9  # an account action read from an angry fault report is started only this sure
+FAULT_ACTIONS = frozenset({"diagnose", "block_sim", "feedback"})  # actions that are themselves what a fault needs
+FAULT_GROUPS = frozenset({"problems", "complaints", "handoff", "roaming", "service_center"})  # … and entries
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
@@ -509,6 +512,12 @@ class Core:
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        reported, kind = reported_problem(turn.text)
+        found = turn.kb.entry(entry_id) if entry_id is not None else None
+        if (found is not None and found.action not in FAULT_ACTIONS and found.group not in FAULT_GROUPS and reported
+                and mood.vents and (reading.score or 0.0) < FAULT_OVER):
+            # "я плачу 600 в месяц, а страница грузится минуту!!": an angry fault report, not the expenses it mentions
+            entry_id = None
         named = reading.analysis.entities
         abroad, place = named.abroad, bool(named.abroad or named.regions)
         subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
@@ -538,7 +547,6 @@ class Core:
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
                     step.replies[-1].buttons.append(self._operator_button(turn))
             return step
-        reported, kind = reported_problem(turn.text)
         if subject is not None and (not mood.upset or subject == "another company"):
             return self._miss(turn, reading, covered=False)  # a shop's late order: not ours, however urgent
         mild = mood.vents and only_mildly_vexed(turn.msg.text, turn.text)  # "cant get any data rn wtf"

@@ -819,3 +819,20 @@ async def test_a_fault_again_gets_the_check_of_the_line_with_the_operator_at_han
     out = await bot.say("ну вот опять, интернет еле грузит, страницы по минуте открываются. что не так??")
     assert out.action == "diagnose", out.text
     assert "operator" in payloads(out)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "вы издеваетесь? плачу 700 в месяц, а страницы грузятся по минуте",  # not the expenses it mentions
+    "Взял обещанный платёж, а деньги так и не пришли, комиссию списали! Воровство",  # not the promised payment again
+])
+async def test_an_angry_fault_report_is_no_account_action_it_mentions(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action not in ("expenses", "promised_payment"), out.text
+    assert out.outcome == "offer" or out.action == "diagnose", out.text
+
+
+@pytest.mark.wording
+async def test_in_a_hurry_for_what_an_action_does_still_starts_it(bot: ChatClient) -> None:
+    out = await bot.say("помогите срочно, не могу пополнить счёт, карта не проходит")
+    assert out.action == "top_up", out.text
