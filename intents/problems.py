@@ -54,15 +54,24 @@ PLACE = re.compile(r"\bв\s+(?:метро|подвал\w*|лифт\w*|дерев
 WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чего|why)\b", re.IGNORECASE)
 
 
+SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
 def reported_problem(text: str) -> tuple[bool, str | None]:
     """(True, kind or None) when the message reports a fault of the line or money gone; the kind when
-    it names exactly one."""
-    if not BROKEN.search(text) or SUPPORT.search(text) or PLACE.search(text) or WHY.search(text):
+    it names exactly one. Support, a place or a "why" rule out the sentence that says so, not the others
+    ("…my texts just won't send to anyone. Also is there an English-speaking operator?" reports a fault)."""
+    if WHY.search(text):
         return False, None
-    kinds = [kind for kind, pattern in KINDS.items() if pattern.search(text)]
-    if not kinds:
-        return False, None
-    return True, kinds[0] if len(kinds) == 1 else None
+    for sentence in SENTENCE.findall(text):
+        if not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence):
+            continue
+        kinds = [kind for kind, pattern in KINDS.items() if pattern.search(sentence)]
+        if not kinds:  # "…и сколько можно. Интернет!": the kind named in another sentence
+            kinds = [kind for kind, pattern in KINDS.items() if pattern.search(text)]
+        if kinds:
+            return True, kinds[0] if len(kinds) == 1 else None
+    return False, None
 
 
 # money that went without the writer spending it: a problem to check, not a balance to show

@@ -108,7 +108,9 @@ ELSEWHERE = re.compile(
 COMPLAINT = re.compile(r"жалоб|пожаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
                        r"\breport\s+(?:an?\s+|the\s+|your\s+|one\s+of\s+your\s+)?(?:employee|staff|agent|operator|worker|consultant|"
                        r"member\s+of\s+staff|sales\s*(?:man|woman|person)|cashier)|"
-                       r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*")
+                       r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*|"
+                       r"передать\s+(?:\w+\s+){0,2}(?:руководител|начальств|руководств|начальник)\w*|"
+                       r"(?:pass|forward|report)\s+(?:this|it)\s+(?:on\s+)?to\s+(?:his|her|their|your)\s+(?:manager|supervisor|boss)")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
     r"(?:бросил|положил|повесил)\w*\s+трубку|перебива\w*|обещал\w*\s+перезвонить|"
@@ -128,7 +130,7 @@ MISTREATED = re.compile(
     r"sent\s+me\s+(?:back\s+and\s+forth|around|from\s+one)|passed\s+(?:me\s+)?around|"
     # told the wrong thing, answered days late, "кто так работает"
     r"в\s+заблуждени\w*|дезинформ\w*|(?:неверн|неправильн|ложн)\w+\s+информаци\w*|misinform\w*|misled|mislead\w*|"
-    r"wrong\s+information|told\s+me\s+(?:the\s+)?wrong|кто\s+так\s+работает|"
+    r"wrong\s+information|told\s+me\s+(?:the\s+)?wrong|кто\s+так\s+работает|не\s+наша\s+проблема|not\s+our\s+problem|"
     r"(?:ответил\w*|отвечают|перезвонил\w*)\s+(?:\w+\s+){0,3}через\s+(?:\d+|два|две|три|четыре|пять|пару|несколько|неделю|месяц)\s*(?:дн\w*|недел\w*|месяц\w*)?|"
     r"(?:replied|answered|responded|got\s+back\s+to\s+me|called\s+(?:me\s+)?back)\s+(?:only\s+)?(?:after|in)\s+(?:\d+|two|three|four|five|a)\s+(?:days|weeks?)|"
     r"через\s+(?:\d+|два|две|три|четыре|пять|неделю)\s+(?:дн\w*|недел\w*)?\s*вместо\s+(?:сут|обещанн|24)|"

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.wording
     ("пополнила вчера через банк, до сих пор не пришли, номер в минусе", "money"),  # a top-up that never came
     ("не приходят смс от банка", "sms"),
     ("в личном кабинете не работает пополнение", "money"),  # "кабинет" is no "инет"
+    # support named in another sentence rules out only that one
+    ("Since this morning my texts just won't send. Also, is there an English-speaking operator?", "sms"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)
@@ -36,6 +38,7 @@ def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) 
 
 @pytest.mark.parametrize("text", [
     "не могу дозвониться до оператора",  # support itself, not the line
+    "Привет. Чат поддержки не работает второй день",
     "почему в метро пропадает связь",  # coverage in one place
     "почему звонки сбрасываются через минуту разговора",  # why the network does so, in general
     "как подключить интернет на телефоне",  # nothing broken

@@ -289,3 +289,10 @@ async def test_a_complaint_threatened_to_the_regulator_gets_the_operator_offered
         bot: ChatClient) -> None:
     out = await bot.say("If my internet isn't back by tonight I'm filing a complaint with the regulator.")
     assert out.outcome == "offer" and out.action != "feedback", out.text
+
+
+@pytest.mark.parametrize("text", ["Оператор сказал: «это не наша проблема». Прошу передать это его руководителю.",
+                                  "The agent said it's not our problem. Please pass this on to his manager."])
+def test_not_our_problem_and_passing_it_to_the_manager_is_a_complaint(text: str) -> None:
+    mood = tone(text)
+    assert mood.complaint or mood.mistreated
