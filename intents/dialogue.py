@@ -392,6 +392,15 @@ class Core:
                         decision = dataclasses.replace(reading.decision, entry_id=priced, accepted=True)
                         turn.reading = dataclasses.replace(reading, decision=decision)
                         return
+        if last is not None and HYPOTHETICAL.match(turn.text) and lacking(turn.text) and not last.group == "problems":
+            # "как заблокировать симку" → "а если интернета нет, в кабинет не зайти?": the same thing without the
+            # internet or the account, not a fault of the line — the way by phone
+            offline = by_phone(turn.kb, last, turn.lang)
+            for reading in (together, alone):
+                if reading.decision is not None:
+                    decision = dataclasses.replace(reading.decision, entry_id=offline, accepted=True)
+                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    return
         if last is not None:
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
@@ -687,6 +696,35 @@ def price_of(matcher: Any, kb: Any, last: Entry) -> str | None:
     linked = set(last.followups) | {e.id for e in kb.entries if last.id in e.followups}
     priced = [e for e in linked if matcher.share(e, *PRICE_TERMS) >= PRICED]
     return max(priced, key=lambda e: matcher.likeness(e, last.id), default=None)
+
+
+# a condition of the writer's own, not a fault: no internet, no way into the account or the app at hand
+LACKING = re.compile(
+    r"(?:нет|без|не\s+будет)\s+(?:\w+\s+)?(?:интернета|инета|доступа|приложени\w*|смартфона|компьютера)|"
+    r"(?:интернета|инета|доступа|приложени\w*)\s+(?:\w+\s+)?нет|в\s+(?:личный\s+)?кабинет\s+не\s+(?:зайти|войти|попасть)|"
+    r"(?:don'?t|do\s+not|dont)\s+have\s+(?:any\s+)?(?:internet|data|access|the\s+app|a\s+smartphone)|"
+    r"(?:have|got)\s+no\s+(?:internet|data|access)|\bno\s+(?:internet|data|access)\b|without\s+(?:the\s+)?(?:internet|data|app)|"
+    r"can'?t\s+(?:log\s*in|get\s+into\s+(?:the|my)\s+account)",
+    re.IGNORECASE)
+
+
+def lacking(text: str) -> bool:
+    """The message names something the writer has not got (internet, access to the account) as a condition."""
+    return bool(LACKING.search(text))
+
+
+SUPPORT_NUMBER = re.compile(r"611|06-11")
+
+
+def by_phone(kb: Any, last: Entry, lang: str) -> str:
+    """The entry that says how to do what the last topic is about by phone (its answer gives the support
+    number): the last topic itself, else one its editors named as what comes next (an account action, which
+    needs a login, last); the last topic when none does."""
+    named = [e for e in (kb.entry(i) for i in last.followups) if e is not None]
+    for entry in [last, *sorted(named, key=lambda e: bool(e.action))]:
+        if SUPPORT_NUMBER.search(entry.answer.get(lang)):
+            return entry.id
+    return last.id
 
 
 def action_of(kb: Any, last: Entry) -> str | None:

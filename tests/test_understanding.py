@@ -836,3 +836,23 @@ async def test_an_angry_fault_report_is_no_account_action_it_mentions(bot: ChatC
 async def test_in_a_hurry_for_what_an_action_does_still_starts_it(bot: ChatClient) -> None:
     out = await bot.say("помогите срочно, не могу пополнить счёт, карта не проходит")
     assert out.action == "top_up", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then"), [
+    ("how do i block my sim if it's stolen", "and what if i have no internet?"),
+    ("как заблокировать симку", "а если интернета нет и в кабинет не зайти?"),
+])
+async def test_and_if_i_have_no_internet_after_an_answer_is_that_answer_by_phone_not_a_fault(
+        bot: ChatClient, kb: KnowledgeBase, first: str, then: str) -> None:
+    await bot.say(first)
+    out = await bot.say(then)
+    assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
+    lang = "en" if first.isascii() else "ru"
+    entry = kb.entry(out.intent or "")
+    assert entry is not None and re.search(r"611|06-11", entry.answer.get(lang)), out.intent  # says the way by phone
+
+
+def test_lacking_the_internet_is_a_condition() -> None:
+    assert dialogue.lacking("а если интернета нет?") and dialogue.lacking("and if I don't have internet")
+    assert not dialogue.lacking("а если там не отвечают?")
