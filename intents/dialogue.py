@@ -366,6 +366,17 @@ class Core:
     def _in_context(self, turn: Turn) -> None:
         """Read a short follow-up ("а из-за границы?") together with the last question, when that
         reading is at least as sure; every handler then sees it through `turn.read()`."""
+        self._read_in_context(turn)
+        topic = Topic.from_state(turn.conv.state.get("topic"), turn.now)
+        last = turn.kb.entry(topic.entry_id) if topic is not None else None
+        reading = turn.read() if last is not None and turn.knowledge is not None else None
+        if last is not None and reading is not None and reading.entry_id is not None and reading.decision is not None \
+                and (is_followup(turn.text) or reading.followup):
+            here = same_channel(turn.kb, last, reading.entry_id)
+            if here is not None:  # "is there a chat on the website" → "what if nobody answers?": the chat's own way
+                turn.reading = dataclasses.replace(reading, decision=dataclasses.replace(reading.decision, entry_id=here))
+
+    def _read_in_context(self, turn: Turn) -> None:
         topic = Topic.from_state(turn.conv.state.get("topic"), turn.now)
         if topic is None or turn.knowledge is None:
             return
@@ -406,7 +417,8 @@ class Core:
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
             if (again and alone.entry_id is not None and HYPOTHETICAL.match(turn.text)
                     and not same_subject(turn.kb, alone.entry_id, last.id)):
-                turn.reading = alone  # "611 ночью работает?" → "а если там не отвечают?": a new situation, not the hours
+                # "611 ночью работает?" → "а если там не отвечают?": a new situation, not the hours
+                turn.reading = alone
                 return
             ahead = next_topic(turn.kb, last, (alone,) if again else (together, alone))
             if ahead is not None:
@@ -713,6 +725,18 @@ def lacking(text: str) -> bool:
     return bool(LACKING.search(text))
 
 
+def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
+    """A new situation read as the phone line's ("а если там не отвечают?" → "cant-get-through", of the
+    peak-hours group) after a topic about writing (the chat and the feedback form): the written channel's own
+    answer to it, the first entry of the writing group its editors named as what comes next ("web-chat" →
+    "feedback-form", which is there for when the chat's operators are busy); else None."""
+    entry = kb.entry(situation)
+    if entry is None or entry.group != PHONE_LINE_GROUP or last.group != WRITING_GROUP:
+        return None
+    return next((i for i in last.followups if getattr(kb.entry(i), "group", None) == WRITING_GROUP), None)
+
+
+PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
 
 

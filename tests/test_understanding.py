@@ -856,3 +856,19 @@ async def test_and_if_i_have_no_internet_after_an_answer_is_that_answer_by_phone
 def test_lacking_the_internet_is_a_condition() -> None:
     assert dialogue.lacking("а если интернета нет?") and dialogue.lacking("and if I don't have internet")
     assert not dialogue.lacking("а если там не отвечают?")
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then"), [
+    ("is there a chat on the website", "and what if nobody answers there?"),
+    ("как написать в онлайн-чат", "а если там никто не отвечает?"),
+])
+async def test_what_if_nobody_answers_after_the_chat_is_its_feedback_form(bot: ChatClient, first: str, then: str) -> None:
+    assert (await bot.say(first)).intent == "web-chat"
+    assert (await bot.say(then)).intent == "feedback-form"
+
+
+@pytest.mark.wording
+async def test_what_if_nobody_answers_after_the_phone_line_is_still_its_advice(bot: ChatClient) -> None:
+    await bot.say("611 ночью работает?")
+    assert (await bot.say("а если там не отвечают?")).intent == "cant-get-through"
