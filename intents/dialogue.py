@@ -381,7 +381,7 @@ class Core:
         if topic is None or turn.knowledge is None:
             return
         alone = turn.read()
-        if not (is_followup(turn.text) or objectless(turn.text, alone)):
+        if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text)):
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
@@ -403,6 +403,14 @@ class Core:
                         decision = dataclasses.replace(reading.decision, entry_id=priced, accepted=True)
                         turn.reading = dataclasses.replace(reading, decision=decision)
                         return
+        if last is not None and NO_VISIT.search(turn.text) and last.group != "problems":
+            # "как переписать номер на мужа" → "а без похода в салон никак?": the same subject, whose answer says
+            # what needs a visit (not the shops' addresses)
+            for reading in (together, alone):
+                if reading.decision is not None:
+                    decision = dataclasses.replace(reading.decision, entry_id=last.id, accepted=True)
+                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    return
         if last is not None and HYPOTHETICAL.match(turn.text) and lacking(turn.text) and not last.group == "problems":
             # "как заблокировать симку" → "а если интернета нет, в кабинет не зайти?": the same thing without the
             # internet or the account, not a fault of the line — the way by phone
@@ -718,6 +726,13 @@ LACKING = re.compile(
     r"(?:have|got)\s+no\s+(?:internet|data|access)|\bno\s+(?:internet|data|access)\b|without\s+(?:the\s+)?(?:internet|data|app)|"
     r"can'?t\s+(?:log\s*in|get\s+into\s+(?:the|my)\s+account)",
     re.IGNORECASE)
+
+
+# "а без похода в салон?", "can I do it without going to a store?": whether it needs a visit
+NO_VISIT = re.compile(r"без\s+(?:похода\s+|визита\s+|посещения\s+)?(?:в\s+)?(?:салон\w*|офис\w*)|не\s+(?:ходя|выходя|приходя)\s+"
+                      r"(?:в\s+салон|из\s+дома)|"
+                      r"without\s+(?:going\s+(?:in)?to|visiting|a\s+trip\s+to)\s+(?:a\s+|the\s+|your\s+)?(?:shop|store|office)|"
+                      r"without\s+leaving\s+(?:home|the\s+house)", re.IGNORECASE)
 
 
 def lacking(text: str) -> bool:

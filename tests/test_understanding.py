@@ -872,3 +872,21 @@ async def test_what_if_nobody_answers_after_the_chat_is_its_feedback_form(bot: C
 async def test_what_if_nobody_answers_after_the_phone_line_is_still_its_advice(bot: ChatClient) -> None:
     await bot.say("611 ночью работает?")
     assert (await bot.say("а если там не отвечают?")).intent == "cant-get-through"
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("then", ["давайте оформим", "оформляйте", "let's do it", "go ahead"])
+async def test_lets_do_it_after_an_explanation_starts_the_action(bot: ChatClient, then: str) -> None:
+    assert (await bot.say("что такое обещанный платёж")).intent == "lk-promised-payment"
+    out = await bot.say(then)
+    assert out.action == "promised_payment", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then"), [
+    ("как переоформить номер на жену", "а без похода в салон никак?"),
+    ("how do I change the owner of my number", "can I do it without going to a store?"),
+])
+async def test_without_a_visit_to_a_shop_is_the_same_subject_not_the_shops(bot: ChatClient, first: str, then: str) -> None:
+    assert (await bot.say(first)).intent == "change-owner"
+    assert (await bot.say(then)).intent == "change-owner"
