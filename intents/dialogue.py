@@ -543,6 +543,15 @@ class Core:
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
         reported, kind = reported_problem(turn.text)
         found = turn.kb.entry(entry_id) if entry_id is not None else None
+        if found is not None and found.group == "problems" and not reported and not money_gone(turn.text) \
+                and HOW_TO.search(turn.text):
+            # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,
+            # no fault told — the nearest topic that says how, when it is nearly as likely
+            best = reading.ranked()[0][1] if reading.ranked() else 0.0
+            how = next((e for e, p in reading.ranked()[1:4]
+                        if getattr(turn.kb.entry(e), "group", "problems") != "problems" and p >= best / FOLLOWUP_PRIOR), None)
+            if how is not None:
+                entry_id, found = how, turn.kb.entry(how)
         if (found is not None and found.action not in FAULT_ACTIONS and found.group not in FAULT_GROUPS and reported
                 and mood.vents and (reading.score or 0.0) < FAULT_OVER):
             # "я плачу 600 в месяц, а страница грузится минуту!!": an angry fault report, not the expenses it mentions
@@ -753,6 +762,10 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
+# asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
+HOW_TO = re.compile(r"\b(?:where|how)\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow\s+to\b|"
+                    r"(?:как|где)\s+(?:мне\s+)?(?:можно\s+)?(?:посмотреть|узнать|проверить|заблокировать|подключить|отключить|"
+                    r"настроить|найти|увидеть)", re.IGNORECASE)
 
 
 def by_phone(kb: Any, last: Entry, lang: str) -> str:

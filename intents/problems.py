@@ -21,7 +21,7 @@ BROKEN = re.compile(
     r"куда\s+(?:деваются|девались|делись|ушли|пропали)|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
-    r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|ped)\b|disappear\w*|"
+    r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"
     r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
     # cut off without a word ("you cut off my internet", "отключили интернет посреди дня")
     r"(?<!don't\s)(?<!dont\s)\bcut\s+off\s+my\b|(?<!не\s)отключили\s+(?:мне\s+|нам\s+)?(?:\w+\s+)?(?:интернет|связь|звонки|смс)|"

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.wording
     ("в личном кабинете не работает пополнение", "money"),  # "кабинет" is no "инет"
     # support named in another sentence rules out only that one
     ("Since this morning my texts just won't send. Also, is there an English-speaking operator?", "sms"),
+    ("calls keep droppin every few mins", "calls"),  # the g dropped in a hurry
+    ("mobile data not workin since lunch", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)

@@ -890,3 +890,13 @@ async def test_lets_do_it_after_an_explanation_starts_the_action(bot: ChatClient
 async def test_without_a_visit_to_a_shop_is_the_same_subject_not_the_shops(bot: ChatClient, first: str, then: str) -> None:
     assert (await bot.say(first)).intent == "change-owner"
     assert (await bot.say(then)).intent == "change-owner"
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("text", "action"), [
+    ("my sim got nicked, how do i block it", "block_sim"),  # to block, not "my number is blocked"
+    ("where can i see what i spent money on this month", "expenses"),  # how to see, no money gone
+])
+async def test_asking_how_with_no_fault_told_is_the_how_not_the_fault(bot: ChatClient, text: str, action: str) -> None:
+    out = await bot.say(text)
+    assert out.action == action, (out.intent, out.text)
