@@ -893,10 +893,10 @@ async def test_without_a_visit_to_a_shop_is_the_same_subject_not_the_shops(bot: 
 
 
 @pytest.mark.wording
-@pytest.mark.parametrize(("text", "action"), [
-    ("my sim got nicked, how do i block it", "block_sim"),  # to block, not "my number is blocked"
-    ("where can i see what i spent money on this month", "expenses"),  # how to see, no money gone
+@pytest.mark.parametrize(("text", "answers"), [
+    ("my sim got nicked, how do i block it", {"do-block-sim"}),  # to block, not "my number is blocked"
+    ("where do i see what i spent my money on this month", {"do-expenses", "lk-expenses"}),  # how to see, no money gone
 ])
-async def test_asking_how_with_no_fault_told_is_the_how_not_the_fault(bot: ChatClient, text: str, action: str) -> None:
+async def test_asking_how_with_no_fault_told_is_the_how_not_the_fault(bot: ChatClient, text: str, answers: set[str]) -> None:
     out = await bot.say(text)
-    assert out.action == action, (out.intent, out.text)
+    assert out.intent in answers and out.action != "diagnose", (out.intent, out.text)
