@@ -45,6 +45,7 @@ from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
+from .stories import story_topic
 from .tone import (
     HYPOTHETICAL,
     Tone,
@@ -541,6 +542,11 @@ class Core:
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        story = story_topic(turn.msg.text) or story_topic(turn.text)
+        if (story is not None and turn.kb.entry(story) is not None
+                and not (mood.complaint or mood.mistreated or mood.praise)
+                and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE))):
+            entry_id = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         reported, kind = reported_problem(turn.text)
         found = turn.kb.entry(entry_id) if entry_id is not None else None
         if found is not None and found.group == "problems" and not reported and not money_gone(turn.text) \
@@ -762,6 +768,7 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
+SIM_GONE = frozenset({"lost-sim", "problem-blocked", "problem-calls", "problem-internet"})  # readings of a broken SIM
 # asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
 HOW_TO = re.compile(r"\b(?:where|how)\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow\s+to\b|"
                     r"(?:как|где)\s+(?:мне\s+)?(?:можно\s+)?(?:посмотреть|узнать|проверить|заблокировать|подключить|отключить|"

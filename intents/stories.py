@@ -1,0 +1,61 @@
+"""Situations told at length that name one topic of the base in words its examples rarely use.
+
+A long message about a SIM that drowned with the phone, a grandmother's rotary-style landline, or
+leaving the country with money left on the number is read as a whole and often not understood
+surely: the story's words outweigh the question. These are a few such situations, each tied to the
+topic of the base that answers it; the core uses one only when nothing else was understood surely
+(or, for a broken SIM, when the reading was the lost or blocked SIM's).
+"""
+
+from __future__ import annotations
+
+import re
+
+_SIM_RU = r"(?:сим\w*|симк\w*|sim(?:-?карт\w*)?)"
+# a SIM that is broken, unreadable, drowned, worn out or the wrong size: a shop replaces it, the number kept
+BROKEN_SIM = re.compile(
+    rf"{_SIM_RU}\s+(?:\w+\s+){{0,3}}(?:сломал\w*|сдохл\w*|не\s+работа\w*|не\s+чита\w*|не\s+определя\w*|повреж\w*|намок\w*|"
+    rf"треснул\w*|погнул\w*|испорт\w*|стар\w*\s+больш\w*)|"
+    rf"(?:сломал\w*|повредил\w*|испортил\w*)\s+(?:\w+\s+)?{_SIM_RU}|"
+    rf"(?:не\s+видит|не\s+читает|не\s+определяет)\s+(?:\w+\s+)?{_SIM_RU}|нет\s+sim|нет\s+сим-?карт\w*|"
+    rf"(?:упал\w*|уронил\w*|утопил\w*)\s+.{{0,60}}(?:в\s+(?:реку|речку|воду|озеро|море|унитаз|ванну))|"
+    rf"(?:слот|лоток)\w*\s+.{{0,40}}(?:маленьк|нано|nano|микро|micro)|обрез\w*\s+(?:\w+\s+)?{_SIM_RU}|"
+    r"\bsim\s+(?:card\s+)?(?:is\s+|got\s+|was\s+|has\s+)?(?:broken|damaged|dead|bent|cracked|ancient|worn|"
+    r"not\s+(?:detected|recogni[sz]ed|reading|working))|"
+    r"\b(?:no|invalid)\s+sim\b|\bsim\s+(?:card\s+)?errors?|"
+    r"(?:doesn'?t|won'?t|can'?t|does\s+not|will\s+not)\s+(?:read|detect|see|recogni[sz]e)\s+(?:the\s+|my\s+|his\s+|her\s+)?sim|"
+    r"(?:dropped|fell)\s+.{0,60}(?:in|into)\s+(?:the\s+|a\s+)?(?:river|water|lake|sea|toilet|bath)|"
+    r"(?:smaller|nano|micro)[\s-]+sim|cut\s+(?:down\s+)?(?:my\s+|the\s+)?sim",
+    re.IGNORECASE | re.DOTALL)
+# a landline or desk phone whose keys the voice menu does not hear: tone dialling
+OLD_PHONE = re.compile(
+    r"(?:домашн\w+|стационарн\w+|городск\w+|рабоч\w+|офисн\w+|дисков\w+|кнопочн\w+|стар\w+)\s+(?:\w+\s+)?телефон\w*.{0,120}"
+    r"(?:нажима\w*|нажать|жму|кнопк\w*|меню|тон\w*)|"
+    r"(?:нажима\w*|нажать|жму|кнопк\w*|меню)\s.{0,120}(?:домашн\w+|стационарн\w+|дисков\w+|кнопочн\w+)\s+(?:\w+\s+)?телефон\w*|"
+    r"дисков\w+|"
+    r"(?:landline|desk\s+phone|office\s+phone|home\s+phone|old\s+phone|rotary).{0,120}(?:press|key|button|menu|tone)|"
+    r"(?:press|key|button|menu|tone).{0,120}(?:landline|desk\s+phone|office\s+phone|home\s+phone|rotary)",
+    re.IGNORECASE | re.DOTALL)
+# money left on the number wanted back (closing the number, leaving the country): the refund
+MONEY_BACK = re.compile(
+    r"вернуть\s+(?:\w+\s+){0,3}(?:деньги|остат\w*|средства|оставш\w*)|(?:деньги|остат\w*|средства)\s+(?:\w+\s+){0,4}"
+    r"(?:вернуть|забрать|вывести|получить\s+обратно)|вывести\s+(?:\w+\s+){0,2}(?:деньги|остат\w*)|"
+    r"(?<![а-я])(?:их|это|всё|все)\s+(?:\w+\s+)?(?:вернуть|забрать|вывести)|(?:вернуть|забрать|вывести)\s+(?:их|это|всё)(?![а-я])|"
+    r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left)\s+back",
+    re.IGNORECASE)
+MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit", re.IGNORECASE)
+
+STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (BROKEN_SIM, "sim-replacement"),
+    (OLD_PHONE, "tone-dialling"),
+)
+
+
+def story_topic(text: str) -> str | None:
+    """The topic a situation told in the message points to, or None."""
+    for pattern, entry_id in STORIES:
+        if pattern.search(text):
+            return entry_id
+    if MONEY_BACK.search(text) and MONEY.search(text):
+        return "refund"
+    return None

@@ -1,0 +1,39 @@
+"""Situations told at length that point to one topic of the base (`intents/stories.py`)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ChatClient
+
+from intents.stories import story_topic
+
+pytestmark = pytest.mark.wording
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("уронила телефон в озеро, телефон высох, а симка больше не читается. номер можно сохранить?", "sim-replacement"),
+    ("телефон перестал видеть симку, пишет нет сим-карты", "sim-replacement"),
+    ("new phone only takes a nano sim and mine is the old big one", "sim-replacement"),
+    ("my dad's phone keeps saying invalid SIM, can it be swapped", "sim-replacement"),
+    ("у дедушки старый кнопочный телефон, он жмёт цифры в меню, а ничего не происходит", "tone-dialling"),
+    ("calling from our office desk phone and the menu ignores every key I press", "tone-dialling"),
+    ("переезжаю за границу насовсем, на счёте осталось 900 рублей, можно их вернуть?", "refund"),
+    ("closing my number, there's about 700 rubles on it, can I get the money back?", "refund"),
+])
+def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
+    assert story_topic(text) == topic
+
+
+@pytest.mark.parametrize("text", [
+    "How long can a number stay unused before you take it back?",  # the number, not money
+    "как заблокировать симку, если украли телефон",  # lost, not broken
+    "можно вернуть старый тариф?",
+])
+def test_other_situations_point_nowhere(text: str) -> None:
+    assert story_topic(text) is None
+
+
+async def test_a_drowned_sim_told_at_length_gets_the_sim_replacement(bot: ChatClient) -> None:
+    out = await bot.say("короче, в выходные были на рыбалке, я уронил телефон в воду вместе с симкой 🤦 телефон новый "
+                        "купил, а симки нет. номер жалко, на нём банк. как его вернуть и что взять с собой?")
+    assert out.intent == "sim-replacement", out.text
