@@ -39,6 +39,9 @@ REJECTION = re.compile(
     r"(?:спрашива\w*|имел\w*\s+в\s+виду|хотел\w*\s+(?:спросить|узнать))\s+(?:(?:совсем|вообще|же|ведь|ж)\s+)?"
     r"(?:не\s+(?:это|то|об?\s+(?:этом|том)|про\s+(?:это|то))|(?:про|о|об)\s+друго[ем]|другое)|"
     r"(?:вы\s+)?(?:меня\s+)?(?:не\s+так|неправильно|не\s+правильно)\s+понял\w*|(?:you\s+)?misunderstood(?:\s+me)?|"
+    r"(?:вы\s+)?(?:меня\s+)?не\s+понял\w*(?:\s+меня)?|(?:you\s+)?(?:don'?t|didn'?t|do\s+not|did\s+not)\s+(?:get|understand)\s+me|"
+    # "я спрашивала не про салон", "не про салон": not the topic just answered
+    r"(?:спрашива\w*\s+)?не\s+(?:про|о|об)\s+(?!это\b|том\b|то\b)[а-яё]+|"
     r"(?:i\s+)?meant\s+something\s+else|something\s+else|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
     r"(?:that'?s|that\s+is|it'?s|it\s+is)\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic|one)|"
     r"(?:a\s+)?different\s+(?:question|thing|topic))\b"
@@ -100,7 +103,12 @@ def rejection(text: str) -> tuple[bool, str]:
         if len(words(text)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(text):
             return True, ""
         return False, text
-    return True, text[match.end():].strip(" ,.;:-—!?")
+    rest = text[match.end():].strip(" ,.;:-—!?")
+    again = REJECTION.match(rest) if rest else None
+    while again and again.end() > 0:  # "нет, я не про это, я про другое": said twice, still nothing more
+        rest = rest[again.end():].strip(" ,.;:-—!?")
+        again = REJECTION.match(rest) if rest else None
+    return True, rest
 
 
 def bare_no(text: str) -> bool:
@@ -166,6 +174,7 @@ DO_IT = re.compile(
     r"давай(?:те)?\s+(?:(?:его|её|ее|это|тогда|уже)\s+)?(?:оформим|подключим|сделаем|возьм[её]м|настроим|включим|оформляй\w*|подключай\w*)"
     r"(?:\s+(?:его|её|ее|это|тогда|мне))?|(?:оформляй|подключай|оформи|подключи|настрой)(?:те)?\s+(?:его|её|ее|это|тогда)|"
     r"оформляй(?:те)?|подключай(?:те)?|let'?s\s+(?:do|set\s+up|get)\s+(?:it|that|one)(?:\s+(?:then|now|up))?|"
+    r"(?:давай(?:те)?\W+)?(?:подключи|оформи|сделай|включи|настрой)(?:те)?(?:\s+(?:пожалуйста|плиз|сам|сами))?|"
     r"go\s+ahead(?:\s+and\s+(?:do|set\s+up|activate|connect)\s+(?:it|that))?"
     r")\W*$", re.IGNORECASE)
 

@@ -404,7 +404,10 @@ class Core:
                         decision = dataclasses.replace(reading.decision, entry_id=priced, accepted=True)
                         turn.reading = dataclasses.replace(reading, decision=decision)
                         return
-        if last is not None and NO_VISIT.search(turn.text) and last.group != "problems":
+        if ONE_WORD.match(turn.text) and together.entry_id is not None:
+            turn.reading = together  # "сколько минут осталось" → "а гигов?": the same question of another thing
+            return
+        if last is not None and (NO_VISIT.search(turn.text) or THAT_VIA.search(turn.text)) and last.group != "problems":
             # "как переписать номер на мужа" → "а без похода в салон никак?": the same subject, whose answer says
             # what needs a visit (not the shops' addresses)
             for reading in (together, alone):
@@ -743,6 +746,14 @@ LACKING = re.compile(
     re.IGNORECASE)
 
 
+# "а гигов?", "and texts?": one word after "and"
+ONE_WORD = re.compile(r"^\W*(?:(?:а|и|ну\s+а|and|what\s+about|how\s+about)\s+)?[a-zа-яё]+\W*$", re.IGNORECASE)
+# "а через чат можно это сделать?", "can I do that online?": the same thing another way
+THAT_VIA = re.compile(r"(?:через|в|по)\s+(?:чат\w*|приложени\w*|сайт\w*|интернет\w*|телефон\w*|онлайн)\s+(?:\w+\s+){0,2}"
+                      r"(?:это|его|её|ее)\s+(?:\w+\s+)?(?:сделать|оформить)|(?:это|его|её|ее)\s+(?:\w+\s+){0,2}(?:сделать|оформить)\s+"
+                      r"(?:через|в|по)\s+(?:чат\w*|приложени\w*|сайт\w*|интернет\w*|телефон\w*)|(?:сделать|оформить)\s+(?:это\s+)?онлайн|"
+                      r"do\s+(?:it|that|this)\s+(?:online|(?:via|through|in|over|by)\s+(?:the\s+)?(?:chat|app|website|site|phone))",
+                      re.IGNORECASE)
 # "а без похода в салон?", "can I do it without going to a store?": whether it needs a visit
 NO_VISIT = re.compile(r"без\s+(?:похода\s+|визита\s+|посещения\s+)?(?:в\s+)?(?:салон\w*|офис\w*)|не\s+(?:ходя|выходя|приходя)\s+"
                       r"(?:в\s+салон|из\s+дома)|"

@@ -900,3 +900,35 @@ async def test_without_a_visit_to_a_shop_is_the_same_subject_not_the_shops(bot: 
 async def test_asking_how_with_no_fault_told_is_the_how_not_the_fault(bot: ChatClient, text: str, answers: set[str]) -> None:
     out = await bot.say(text)
     assert out.intent in answers and out.action != "diagnose", (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize(("first", "then"), [
+    ("Как вернуть деньги со счёта?", "нет, я не про это, я про другое"),  # said twice, still nothing more
+    ("Где ближайший салон Теле2?", "не, я спрашивала не про салон"),  # the topic named
+    ("Как посмотреть расходы за месяц?", "да нет, вы не поняли меня"),
+    ("how do I see my expenses", "no, you don't get me"),
+])
+async def test_more_ways_of_saying_the_answer_missed_ask_what_was_meant(bot: ChatClient, first: str, then: str) -> None:
+    await bot.say(first)
+    assert (await bot.say(then)).outcome == "clarify"
+
+
+@pytest.mark.wording
+async def test_one_word_after_and_is_the_same_question_of_another_thing(bot: ChatClient) -> None:
+    await bot.say("сколько у меня минут осталось")
+    out = await bot.say("а гигов?")
+    assert out.action == "remaining", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("then", ["а через чат можно это сделать?", "can I do that online?"])
+async def test_that_another_way_is_the_same_subject(bot: ChatClient, then: str) -> None:
+    await bot.say("Как переоформить номер на жену?" if not then.isascii() else "how do I change the owner of my number")
+    assert (await bot.say(then)).intent == "change-owner"
+
+
+@pytest.mark.wording
+async def test_a_bare_imperative_after_an_explanation_starts_the_action(bot: ChatClient) -> None:
+    await bot.say("Можно ли подключить автоплатёж?")
+    assert (await bot.say("давай, подключи")).action == "autopay"
