@@ -23,6 +23,7 @@ BROKEN = re.compile(
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"
     r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
+    r"(?:haven'?t|hasn'?t|have\s+not|has\s+not|didn'?t|aren'?t|isn'?t)\s+(?:been\s+)?(?:gone|go|going)\s+through|"
     # cut off without a word ("you cut off my internet", "отключили интернет посреди дня")
     r"(?<!don't\s)(?<!dont\s)\bcut\s+off\s+my\b|(?<!не\s)отключили\s+(?:мне\s+|нам\s+)?(?:\w+\s+)?(?:интернет|связь|звонки|смс)|"
     # … or crawls ("страница грузится минуту", "инет тормозит", "internet is so slow", "internet ded")
@@ -57,6 +58,11 @@ WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чег
 SENTENCE = re.compile(r"[^.!?;\n]+")
 
 
+# money sent to a person or through a bank's own transfer ("перевела другу по СБП, не пришли"): the bank's business
+PERSON_TO_PERSON = re.compile(r"(?<![а-я])сбп(?![а-я])|\bsbp\b|(?:другу|подруге|знакомому|знакомой)\b|\bto\s+(?:a|my)\s+friend",
+                              re.IGNORECASE)
+
+
 def reported_problem(text: str) -> tuple[bool, str | None]:
     """(True, kind or None) when the message reports a fault of the line or money gone; the kind when
     it names exactly one. Support, a place or a "why" rule out the sentence that says so, not the others
@@ -64,7 +70,8 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
     if WHY.search(text):
         return False, None
     for sentence in SENTENCE.findall(text):
-        if not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence):
+        if (not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence)
+                or PERSON_TO_PERSON.search(sentence)):
             continue
         kinds = [kind for kind, pattern in KINDS.items() if pattern.search(sentence)]
         if not kinds:  # "…и сколько можно. Интернет!": the kind named in another sentence

@@ -45,7 +45,7 @@ ANGER_RU = re.compile(
     r"роспотребнадзор|роскомнадзор|прокуратур|в\s+суд|(?<![а-я])фас(?![а-я])|"
     r"(?:третий|пятый|десятый|который|сотый|второй)\s+раз|несколько\s+раз|сколько\s+раз\s+(?:вам|ещё|еще|уже|мне|повторять|писать|звонить|объяснять)|"
     r"уже\s+(?:неделю|месяц|второй\s+день)|"
-    r"опять|снова\s+(?:не|то\s+же)|никто\s+не\s+(?:отвечает|может|знает|помогает)|ничего\s+не\s+(?:работает|понимает)|"
+    r"опять|снова\s+(?:не|то\s+же)|никто\s+не\s+(?:отвечает|может|знает|помогает|реагирует)|всем\s+(?:на\s+всё\s+)?плевать|всем\s+пофиг|ничего\s+не\s+(?:работает|понимает)|"
     r"шаблон|ни\s+ответа,?\s+ни\s+привета|ну\s+и\s+(?:сервис|поддержка|обслуживание|связь)\b|"
     # whole families of everyday swearing and exasperation (stems, so every form counts)
     r"офиге|обалде|охре?не|охуе|оху[ея]|(?<![а-я])ху[йеяи]|пи[зс]дец|пипец|пздц|писец|(?<![а-я])бл(?:я|ять|ин)(?![а-я])|"
@@ -62,7 +62,7 @@ ANGER_EN = re.compile(
     r"sick\s+of|sick\s+and\s+tired|furious|angry|pissed|annoyed|frustrat|outrage|disgrace|rip-?off|robbery|thie(?:f|ves)|"
     r"incompetent|enough\s+is\s+enough|nightmare|horrible|damn|\bhell\b|"
     r"worst|unacceptable|disgusting|\bjoke\b|seriously|scam|hate|(?:third|fifth|tenth|million)\s+time|again\s+and\s+again|"
-    r"nobody\s+(?:answers|helps|knows)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
+    r"(?:nobody|no\s+one)\s+(?:answers|helps|knows|cares)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
     r"\bf+u+c+k|\bshit|\bcrap\b|bullshit|\bbs\b|sucks?\b|\bfml\b|\bsmh\b|kidding\s+me|you\s+(?:kidding|serious)|"
     r"are\s+you\s+serious|unbelievable|outrageous|absurd|infuriat|livid|fuming|desperat|appalling|dreadful|shocking|"
     r"shame\s+on|crooks?\b|(?:to|with)\s+the\s+regulator|ombudsman|"

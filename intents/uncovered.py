@@ -21,7 +21,9 @@ one of these subjects is never answered by an entry outside the subject:
   country, emergency numbers, moving house, the voice menu's language, the age for a contract, sending balance
   to another number, the app on a given device, recording calls; the SMS centre, Apple's own services, emergency
   alerts, the company's own details (head office, tax number, shares), finding a phone, calls from a computer,
-  which network a number is on; and another company's own service (a bank's
+  which network a number is on, the app's language, the press, security reports, crypto, developers' APIs,
+  whether messages are read, booking a visit, the number's previous owner, how long a call may last; and another
+  company's own service (a bank's
   app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
@@ -238,6 +240,35 @@ MORE = {
         r"(?:tell|know|check|see|find\s+out)\s+(?:\w+\s+){0,2}(?:if|whether|which)\s+(?:a\s+|the\s+|this\s+)?number\s+is\s+"
         r"(?:on|with)\b",
         re.IGNORECASE),
+    "the app's language": re.compile(
+        r"(?:приложени\w*|\bapp\b|мой\s+теле2|my\s+tele2|личн\w+\s+кабинет\w*|personal\s+account|website|сайт\w*).{0,50}"
+        r"(?:english|английск\w*|another\s+language|другой\s+язык|на\s+другом\s+языке|in\s+russian|на\s+русском)|"
+        r"(?:english|английск\w*)\s+(?:\w+\s+){0,2}(?:version|верси\w*)",
+        re.IGNORECASE | re.DOTALL),
+    "press and research": re.compile(
+        r"press\s+(?:office|service|team|contact)|пресс-?служб\w*|журналист\w*|journalist|media\s+(?:inquir\w*|contact|relations)|"
+        r"\binvestor\s+relations|интервью", re.IGNORECASE),
+    "security reports": re.compile(r"bug\s+bounty|баг-?баунти|security\s+(?:bug|hole|flaw|issue\s+in)|vulnerabilit\w*|"
+                                   r"уязвимост\w*", re.IGNORECASE),
+    "crypto": re.compile(r"crypto\w*|bitcoin|btc\b|usdt|биткоин\w*|крипт\w*", re.IGNORECASE),
+    "developers": re.compile(r"\bapi\b|\bsdk\b|\b(?:from|in|with)\s+(?:my\s+own\s+|a\s+)?(?:script|code|program)\b|"
+                             r"(?:свой|своего|своей)\s+(?:скрипт|программ|бот)\w*|webhook", re.IGNORECASE),
+    "privacy of messages": re.compile(
+        r"(?:читать|читают|прочитать|прочесть|слушать|слушают|прослушива\w*)\s+(?:\w+\s+){0,2}(?:смс|sms|смски|переписк\w*|сообщени\w*|"
+        r"звонк\w*|разговор\w*)|прослушк\w*|(?:read|listen\s+to|see)\s+(?:my\s+)?(?:texts|sms|messages|calls|conversations)|"
+        r"wiretap\w*", re.IGNORECASE),
+    "booking a visit": re.compile(
+        r"запис\w+\s+(?:\w+\s+){0,2}(?:в\s+салон|на\s+(?:определ\w+\s+|конкретн\w+\s+)?время|на\s+при[её]м)|"
+        r"(?:book|schedule|make|reserve)\s+(?:an?\s+)?(?:appointment|slot|time\s+slot|visit)",
+        re.IGNORECASE),
+    "the number's previous owner": re.compile(
+        r"(?:предыдущ|прошл|прежн|бывш)\w+\s+(?:владел|хозя)\w*|(?:previous|former|old)\s+owner", re.IGNORECASE),
+    "call length": re.compile(
+        r"(?:limit|maximum|max|cap)\s+(?:\w+\s+){0,4}(?:one\s+|a\s+|each\s+|single\s+)?(?:call|conversation)\b|"
+        r"how\s+long\s+(?:can\s+)?(?:one|a|each|single)\s+(?:call|conversation)\s+(?:last|be|go)|"
+        r"(?:длительност|продолжительност)\w+\s+(?:\w+\s+)?(?:звонка|разговора|вызова)|"
+        r"(?:сколько|как\s+долго)\s+(?:\w+\s+)?(?:может\s+)?длит\w+\s+(?:один\s+)?(?:звонок|разговор)",
+        re.IGNORECASE),
     "devices": re.compile(
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
@@ -253,11 +284,16 @@ OTHER_COMPANY = re.compile(
     r"alfa-?bank|газпромбанк\w*|озон\w*|ozon|wildberries|вайлдберриз\w*|в[ао]лдбер+из\w*|авито|avito|"
     r"яндекс[\s.]*(?:такси|ед[аыу]|маркет\w*|лавк\w*|доставк\w*)|yandex\s*(?:taxi|go|eats|market)|uber|"
     r"пят[её]рочк\w*|перекр[её]ст\w*|ашан\w*|auchan|вкусвилл\w*|сдэк\w*|cdek|почт\w+\s+росси\w*|ржд|аэрофлот\w*|aeroflot|"
-    r"netflix|spotify|steam|playstation|xbox)\b", re.IGNORECASE)
+    r"netflix|spotify|steam|playstation|xbox|"
+    # public places and services of the state, whose hours and rules are theirs
+    r"музе\w*|эрмитаж\w*|hermitage|museums?|louvre|аптек\w*|pharmac\w*|театр\w*|theat(?:re|er)s?|кинотеатр\w*|cinemas?|"
+    r"зоопарк\w*|zoo|библиотек\w*|librar(?:y|ies)|мфц|загс\w*|"
+    r"налогов\w+\s+(?:инспекци|служб)\w*|post\s+office)\b", re.IGNORECASE)
 OUR_LINE = re.compile(
     r"пополн\w*|оплат\w*|оплач\w*|заплат\w*|плат[её]ж\w*|баланс\w*|сч[её]т\w*|списа\w*|спис[ыа]ва\w*|автоплат\w*|смс|sms|"
     r"карт\w*|перев[еоё]\w*|\bкод\w*|номер\w*|сим\w*|\bsim\b|тариф\w*|трафик\w*|интернет\w*|звон\w*|подписк\w*|теле\s?2|tele\s?2|"
-    r"top[\s-]?up|\bpay\w*|auto-?pay\w*|\bcards?\b|transfer\w*|balance|charg\w*|\bcodes?\b|number|tariff|\bplan\b|\bdata\b|internet|\bcall\w*|subscri\w*",
+    r"top[\s-]?up|\bpay\w*|auto-?pay\w*|\bcards?\b|transfer\w*|balance|charg\w*|\bcodes?\b|number|tariff|\bplan\b|\bdata\b|internet|\bcall\w*|subscri\w*|"
+    r"связ\w*|(?<![а-я])сет[ьи]\b|ловит|сигнал\w*|signal|network|coverage|reception",
     re.IGNORECASE)
 # a page or an account of one's own in a social network or on the state services portal, hacked or to be recovered
 # ("взломали страницу вконтакте", "восстановить доступ к госуслугам"): the network's own support, not ours

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.wording
     # support named in another sentence rules out only that one
     ("Since this morning my texts just won't send. Also, is there an English-speaking operator?", "sms"),
     ("calls keep droppin every few mins", "calls"),  # the g dropped in a hurry
+    ("my texts haven't gone through since Friday", "sms"),
     ("mobile data not workin since lunch", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
@@ -41,6 +42,7 @@ def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) 
 @pytest.mark.parametrize("text", [
     "не могу дозвониться до оператора",  # support itself, not the line
     "Привет. Чат поддержки не работает второй день",
+    "Перевела другу деньги по СБП час назад, у него до сих пор не пришли",  # the bank's transfer, not our line
     "почему в метро пропадает связь",  # coverage in one place
     "почему звонки сбрасываются через минуту разговора",  # why the network does so, in general
     "как подключить интернет на телефоне",  # nothing broken

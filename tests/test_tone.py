@@ -296,3 +296,8 @@ async def test_a_complaint_threatened_to_the_regulator_gets_the_operator_offered
 def test_not_our_problem_and_passing_it_to_the_manager_is_a_complaint(text: str) -> None:
     mood = tone(text)
     assert mood.complaint or mood.mistreated
+
+
+@pytest.mark.parametrize("text", ["my texts don't send and nobody cares", "пишу третий день, всем плевать"])
+def test_nobody_cares_is_anger(text: str) -> None:
+    assert tone(text).angry

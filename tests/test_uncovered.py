@@ -78,6 +78,17 @@ pytestmark = pytest.mark.wording
     ("можно ли звонить со своего номера с ноутбука", "calls from a computer"),
     ("как узнать, какой оператор у этого номера", "whose network a number is on"),
     ("which network is this number on", "whose network a number is on"),
+    ("can the my tele2 app be in english", "the app's language"),
+    ("как связаться с пресс-службой теле2", "press and research"),
+    ("нашёл уязвимость в вашем приложении, куда писать", "security reports"),
+    ("можно оплатить связь биткоинами", "crypto"),
+    ("is there an api to check my balance from a script", "developers"),
+    ("а ваши сотрудники могут читать мои смс?", "privacy of messages"),
+    ("можно записаться в салон на конкретное время", "booking a visit"),
+    ("мне приходят сообщения для прошлого владельца номера", "the number's previous owner"),
+    ("сколько может длиться один звонок, есть ограничение?", "call length"),
+    ("во сколько открывается эрмитаж", "another company"),
+    ("до скольки работает аптека рядом", "another company"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -88,6 +99,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "how do i transfer my number to another person",
     "как позвонить в поддержку с ноутбука",  # a computer, but support asked for: the web chat's entry
     "потерял телефон, как заблокировать симку",  # losing the phone is covered, finding it is not
+    "where do i get the login code",  # "login code" is no program code
+    "я за границей, телефон не ловит сеть, ребёнок в больнице",  # the network is ours, the hospital only the story
     "как позвонить в теле2 с мтс",  # another operator named, but calling support is covered
     "my husband is with another operator, how can he call tele2",
     "сколько стоит мой тариф",  # the subscriber's own tariff: the account action
