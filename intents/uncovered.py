@@ -23,8 +23,7 @@ one of these subjects is never answered by an entry outside the subject:
   alerts, the company's own details (head office, tax number, shares), finding a phone, calls from a computer,
   which network a number is on, the app's language, the press, security reports, crypto, developers' APIs,
   whether messages are read, booking a visit, the number's previous owner, how long a call may last; and another
-  company's own service (a bank's
-  app, a shop's hours, a marketplace's order);
+  company's own service (a bank's app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
 """
