@@ -68,8 +68,9 @@ _OPENERS = (
 )
 OPENER = re.compile(rf"^\W*(?:{_OPENERS}\b[\W_]*)+", re.IGNORECASE)
 CLOSER = re.compile(
-    r"[\W_]*(?:(?:заранее\s+)?спасибо(?:\s+(?:большое|заранее|огромное))?|благодарю|с\s+уважением.*|"
-    r"thanks?(?:\s+(?:a\s+lot|so\s+much|in\s+advance))?|thank\s+you(?:\s+(?:so\s+much|in\s+advance))?|"
+    r"[\W_]*(?:(?:заранее\s+)?(?:спасибо|благодарю)(?:\s+(?:вам\s+)?(?:большое|заранее|огромное))?"
+    r"(?:\s+(?:вам\s+)?(?:за\s+(?:помощь|ответ|внимание|понимание)))?|с\s+уважением.*|"
+    r"(?:thanks?|thank\s+you)(?:\s+(?:a\s+lot|so\s+much|very\s+much))?(?:\s+(?:in\s+advance|for\s+(?:your|the|any)\s+help))?|"
     r"(?:kind\s+|best\s+)?regards.*|cheers)[\W_]*$", re.IGNORECASE)
 # a sentence introducing the writer ("Меня зовут Галина Петровна.", "Мне 72 года.", "My name is Tom.",
 # "I'm 70 years old."): nothing to answer in it
