@@ -547,10 +547,14 @@ class Core:
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
         story = story_topic(turn.msg.text) or story_topic(turn.text)
         if (story is not None and turn.kb.entry(story) is not None
-                and not (mood.complaint or mood.mistreated or mood.praise)
-                and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE))):
+                and not (mood.complaint or mood.mistreated or mood.praise or money_gone(turn.text))
+                and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
+                     or (getattr(turn.kb.entry(entry_id), "group", None) == "problems"
+                         and not reported_problem(turn.text)[0]))):
             entry_id = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         reported, kind = reported_problem(turn.text)
+        if not reported and money_gone(turn.text):
+            reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
         found = turn.kb.entry(entry_id) if entry_id is not None else None
         if found is not None and found.group == "problems" and not reported and not money_gone(turn.text) \
                 and HOW_TO.search(turn.text):

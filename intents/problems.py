@@ -32,7 +32,8 @@ BROKEN = re.compile(
     re.IGNORECASE)
 # … of the line, and which part of it
 KINDS = {
-    "internet": re.compile(r"интернет|(?<![а-я])инет|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
+    "internet": re.compile(r"интернет|(?<![а-я])инет|^\W*net\b|\bthe\s+net\b|"
+                           r"трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
                            r"\blte\b|pages?\b", re.IGNORECASE),
     "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|\bcalls?\b|signal|network|reception|\bbars\b", re.IGNORECASE),
     "sms": re.compile(r"смс|sms|сообщени|\btexts?\b|messages?\b", re.IGNORECASE),

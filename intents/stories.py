@@ -38,12 +38,33 @@ OLD_PHONE = re.compile(
     re.IGNORECASE | re.DOTALL)
 # money left on the number wanted back (closing the number, leaving the country): the refund
 MONEY_BACK = re.compile(
-    r"вернуть\s+(?:\w+\s+){0,3}(?:деньги|остат\w*|средства|оставш\w*)|(?:деньги|остат\w*|средства)\s+(?:\w+\s+){0,4}"
+    r"верн(?:уть|ите|и)\s+(?:\w+\s+){0,3}(?:деньги|остат\w*|средства|оставш\w*)|(?:деньги|остат\w*|средства)\s+(?:\w+\s+){0,4}"
     r"(?:вернуть|забрать|вывести|получить\s+обратно)|вывести\s+(?:\w+\s+){0,2}(?:деньги|остат\w*)|"
     r"(?<![а-я])(?:их|это|всё|все)\s+(?:\w+\s+)?(?:вернуть|забрать|вывести)|(?:вернуть|забрать|вывести)\s+(?:их|это|всё)(?![а-я])|"
     r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left)\s+back",
     re.IGNORECASE)
 MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit", re.IGNORECASE)
+
+# no money on the line and a call to make ("zero balance and I need to call my host family", "на счету минус 30,
+# а мне сегодня надо на созвон"): the promised payment
+NO_MONEY = re.compile(
+    r"(?:zero|0|no\s+money|nothing)\s+(?:left\s+)?(?:on\s+(?:my\s+|the\s+)?)?(?:balance|account|phone)|"
+    r"balance\s+(?:is\s+|of\s+)?(?:zero|0|empty|negative|minus|-\s?\d)|\bbroke\b|out\s+of\s+(?:money|credit)|"
+    r"can'?t\s+(?:afford|pay)|на\s+нуле|(?:на\s+)?(?:сч[её]т[уе]|балансе|телефоне)\s+(?:\w+\s+)?(?:ноль|0|минус|пусто)|"
+    r"баланс\w*\s+(?:\w+\s+)?(?:ноль|нулев\w*|0|минус|отрицат\w*)|денег\s+(?:\w+\s+){0,2}нет|нет\s+денег|в\s+минусе|"
+    r"не\s+могу\s+(?:заплатить|оплатить|пополнить)",
+    re.IGNORECASE)
+NEED_CALL = re.compile(
+    r"(?:need|have|got)\s+to\s+(?:call|make\s+a\s+call|phone|ring|get\s+through)|need\s+(?:to\s+)?(?:make\s+)?a\s+call|"
+    r"what\s+(?:can|should)\s+i\s+do|any\s+way|(?:don'?t|do\s+not)\s+cut\s+me\s+off|"
+    r"(?:надо|нужно|необходимо|срочно)\s+(?:\w+\s+){0,2}(?:позвонить|дозвониться|на\s+созвон|созвониться)|"
+    r"что\s+(?:мне\s+)?(?:делать|можно\s+сделать)|как\s+(?:мне\s+)?быть|не\s+отключайте",
+    re.IGNORECASE)
+
+# … unless it is a charge disputed ("списали 500 непонятно за что, верните на счёт"): that is checked, not refunded
+CHARGED = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|содра|сдира)\w*|подписк\w*|"
+                     r"верн\w+\s+(?:\w+\s+){0,3}на\s+(?:сч[её]т|баланс)(?![а-я])|"
+                     r"\bcharg\w*|\bbilled\b|subscri\w*|\btook\b|\btaken\b", re.IGNORECASE)
 
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
@@ -56,6 +77,8 @@ def story_topic(text: str) -> str | None:
     for pattern, entry_id in STORIES:
         if pattern.search(text):
             return entry_id
-    if MONEY_BACK.search(text) and MONEY.search(text):
+    if MONEY_BACK.search(text) and MONEY.search(text) and not CHARGED.search(text):
         return "refund"
+    if NO_MONEY.search(text) and NEED_CALL.search(text):
+        return "do-promised-payment"
     return None

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.wording
     ("Since this morning my texts just won't send. Also, is there an English-speaking operator?", "sms"),
     ("calls keep droppin every few mins", "calls"),  # the g dropped in a hurry
     ("my texts haven't gone through since Friday", "sms"),
+    ("net not working since morning", "internet"),  # "net" is the internet
     ("mobile data not workin since lunch", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.wording
     ("calling from our office desk phone and the menu ignores every key I press", "tone-dialling"),
     ("переезжаю за границу насовсем, на счёте осталось 900 рублей, можно их вернуть?", "refund"),
     ("closing my number, there's about 700 rubles on it, can I get the money back?", "refund"),
+    ("верните мне деньги с баланса, надоели, ухожу", "refund"),
+    ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
+    ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     assert story_topic(text) == topic
@@ -28,6 +31,8 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "How long can a number stay unused before you take it back?",  # the number, not money
     "как заблокировать симку, если украли телефон",  # lost, not broken
     "можно вернуть старый тариф?",
+    "списали 500 рублей непонятно за что, верните деньги на счёт",  # a charge disputed: checked, not refunded
+    "на счету минус 200, что это за списания",  # money gone, nothing to call
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
@@ -37,3 +42,8 @@ async def test_a_drowned_sim_told_at_length_gets_the_sim_replacement(bot: ChatCl
     out = await bot.say("короче, в выходные были на рыбалке, я уронил телефон в воду вместе с симкой 🤦 телефон новый "
                         "купил, а симки нет. номер жалко, на нём банк. как его вернуть и что взять с собой?")
     assert out.intent == "sim-replacement", out.text
+
+
+async def test_money_gone_unspent_is_checked_not_left_unanswered(bot: ChatClient) -> None:
+    out = await bot.say("на счету минус 200, а я ничего не тратил, что делать")
+    assert out.action == "diagnose", out.text
