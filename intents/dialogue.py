@@ -136,6 +136,14 @@ THANKS_WORD = re.compile(r"спасиб|пасиб|благодар|спс\b|с�
                          r"appreciat|kudos|props|\bnice\b|cool\b|perfect", re.IGNORECASE)
 
 
+def abroad_in(turn: Turn) -> bool:
+    """The whole message names another country (the reading may be of one sentence of it)."""
+    if turn.knowledge is None:
+        return False
+    whole = turn.repair.text if turn.repair is not None else turn.msg.text
+    return bool(turn.knowledge.matcher.analyse(whole, turn.lang).entities.abroad)
+
+
 def unrelated(reading: Reading) -> bool:
     """The message names things the base does not know and nothing of the line, the account or
     support: no word of the domain (`Match.offtopic`) and no concept of the base at all ("фикус",
@@ -545,13 +553,20 @@ class Core:
         if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                 and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        ruled = None  # an entry a situation told in the message points to, however unsure the reading
         story = story_topic(turn.msg.text) or story_topic(turn.text)
         if (story is not None and turn.kb.entry(story) is not None
                 and not (mood.complaint or mood.mistreated or mood.praise or money_gone(turn.text))
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems"
                          and not reported_problem(turn.text)[0]))):
-            entry_id = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
+            entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
+        if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
+                and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")
+                and (reading.analysis.entities.abroad or abroad_in(turn))):
+            # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
+            # line, whatever else the story names (a blocked card, the price of calls)
+            entry_id = ruled = ROAMING_LINE
         reported, kind = reported_problem(turn.text)
         if not reported and money_gone(turn.text):
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
@@ -580,7 +595,8 @@ class Core:
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
         guess = None
-        if entry_id is not None and mood.upset and (reading.score or 0.0) < UPSET_GUESS and not turn.kb.entry(entry_id).action:
+        if (entry_id is not None and entry_id != ruled and mood.upset and (reading.score or 0.0) < UPSET_GUESS
+                and not turn.kb.entry(entry_id).action):
             # upset, and the answer no better than a coin toss: a person offered, the guess one press away
             guess, entry_id = entry_id, None
         if (entry_id is not None and mood.vents and (reading.score or 0.0) < UPSET_SURE
@@ -783,6 +799,15 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
+ROAMING_LINE = "roaming-support"
+# asking how to reach us ("who do I contact", "which number", "куда звонить", "как с вами связаться")
+REACH_US = re.compile(
+    r"(?:who|how|where)\s+(?:do|can|should|could)\s+i\s+(?:contact|call|reach|write|turn|get\s+(?:hold|in\s+touch))|"
+    r"how\s+(?:do|can)\s+i\s+(?:contact|reach)\s+you|(?:what'?s|what\s+is)\s+(?:the|your)\s+(?:numb?e?r|numbr|phone)|"
+    r"(?:which|what)\s+number|(?:call|contact|reach)\s+(?:tele\s?2|you|support)\b|"
+    r"куда\s+(?:мне\s+)?(?:звонить|обращаться|писать|позвонить|обратиться|написать)|как\s+(?:с\s+вами\s+|мне\s+)?связаться|"
+    r"(?:какой|на\s+какой)\s+номер|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
+    re.IGNORECASE)
 SIM_GONE = frozenset({"lost-sim", "problem-blocked", "problem-calls", "problem-internet"})  # readings of a broken SIM
 # asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
 HOW_TO = re.compile(r"\b(?:where|how)\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow\s+to\b|"

@@ -932,3 +932,20 @@ async def test_that_another_way_is_the_same_subject(bot: ChatClient, then: str) 
 async def test_a_bare_imperative_after_an_explanation_starts_the_action(bot: ChatClient) -> None:
     await bot.say("Можно ли подключить автоплатёж?")
     assert (await bot.say("давай, подключи")).action == "autopay"
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "going to Egypt next week, if my phone acts up there who do I contact? and are calls expensive?",
+    "я в Грузии, карта заблокирована, симка еле ловит, срочно нужно дозвониться в теле2, какой номер??",
+])
+async def test_how_to_reach_us_from_abroad_is_the_roaming_line_whatever_else_the_story_names(
+        bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "roaming-support", (out.intent, out.text)
+
+
+@pytest.mark.wording
+async def test_calling_someone_else_from_abroad_is_still_not_ours(bot: ChatClient) -> None:
+    out = await bot.say("я в Турции, как позвонить маме в Россию?")
+    assert out.intent != "roaming-support" and out.outcome == "fallback", out.text
