@@ -563,7 +563,7 @@ class Core:
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
                 and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")
-                and (reading.analysis.entities.abroad or abroad_in(turn))):
+                and (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn))):
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
@@ -799,7 +799,9 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
-ROAMING_LINE = "roaming-support"
+ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
+TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
+                        r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)
 # asking how to reach us ("who do I contact", "which number", "куда звонить", "как с вами связаться")
 REACH_US = re.compile(
     r"(?:who|how|where)\s+(?:do|can|should|could)\s+i\s+(?:contact|call|reach|write|turn|get\s+(?:hold|in\s+touch))|"

@@ -91,7 +91,8 @@ MONEY_GONE = re.compile(
     r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?\s+а\s+(?:сейчас|теперь|сегодня|уже)|"
     r"списал\w*\s+(?:\w+\s+)?дважды|дважды\s+списал\w*|charged\s+(?:me\s+)?twice|double[\s-]+charged?|"
     r"didn'?t\s+(?:even\s+)?(?:spend|use)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
-    r"balance\s+(?:is\s+|went\s+|of\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+)?negative|"
+    r"balance\s+(?:is\s+|went\s+|of\s+|shows\s+|says\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+|shows\s+)?negative|"
+    r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
     r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)

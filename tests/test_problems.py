@@ -85,7 +85,8 @@ async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: Ch
     assert out.action is None and out.outcome == "offer", out.text
 
 
-@pytest.mark.parametrize("text", ["какой у меня баланс, ушёл в минус, а я ничего не тратил",
+@pytest.mark.parametrize("text", ["my balance shows -150 and I barely called anyone", "что жрёт деньги на счету?",
+                                  "какой у меня баланс, ушёл в минус, а я ничего не тратил",
                                   "show my balance, i topped up 500 yesterday and now its zero",
                                   "why was i charged twice for my monthly plan, i want that money back",
                                   "why is my balance -120? I haven't even used the phone",

@@ -301,3 +301,12 @@ def test_not_our_problem_and_passing_it_to_the_manager_is_a_complaint(text: str)
 @pytest.mark.parametrize("text", ["my texts don't send and nobody cares", "пишу третий день, всем плевать"])
 def test_nobody_cares_is_anger(text: str) -> None:
     assert tone(text).angry
+
+
+def test_how_to_complain_about_it_is_a_complaint() -> None:
+    assert tone("оператор в чате закрыл диалог посреди разговора, куда на это жаловаться?").complaint
+
+
+def test_someone_who_understands_nothing_is_no_anger_at_the_bot() -> None:
+    assert not tone("вопрос от дедушки, который ничего не понимает в телефонах: где посмотреть баланс?").fed_up
+    assert tone("ваш бот ничего не понимает").fed_up

@@ -949,3 +949,9 @@ async def test_how_to_reach_us_from_abroad_is_the_roaming_line_whatever_else_the
 async def test_calling_someone_else_from_abroad_is_still_not_ours(bot: ChatClient) -> None:
     out = await bot.say("я в Турции, как позвонить маме в Россию?")
     assert out.intent != "roaming-support" and out.outcome == "fallback", out.text
+
+
+@pytest.mark.wording
+async def test_how_to_reach_us_on_the_road_at_home_is_the_travellers_line(bot: ChatClient) -> None:
+    out = await bot.say("я постоянно в командировках по стране, если что-то случится со связью в дороге, куда звонить?")
+    assert out.intent == "roaming-support", (out.intent, out.text)
