@@ -136,6 +136,14 @@ THANKS_WORD = re.compile(r"спасиб|пасиб|благодар|спс\b|с�
                          r"appreciat|kudos|props|\bnice\b|cool\b|perfect", re.IGNORECASE)
 
 
+def foreign_topic(turn: Turn) -> bool:
+    """The whole message names things the base does not know ("загранпаспорт через госуслуги")."""
+    if turn.knowledge is None:
+        return False
+    whole = turn.repair.text if turn.repair is not None else turn.msg.text
+    return bool(turn.knowledge.matcher.analyse(whole, turn.lang).unknown_topic)
+
+
 def abroad_in(turn: Turn) -> bool:
     """The whole message names another country (the reading may be of one sentence of it)."""
     if turn.knowledge is None:
@@ -588,6 +596,10 @@ class Core:
         abroad, place = named.abroad, bool(named.abroad or named.regions)
         subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
                    or uncovered_subject(turn.msg.text, abroad, place))
+        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "group", None) == "peak"
+                and not REACHING.search(turn.msg.text) and not (turn.repair is not None and REACHING.search(turn.repair.text))
+                and (reading.match.offtopic or foreign_topic(turn))):
+            entry_id = None  # "how long do I wait before the second coat of paint": no waiting for us
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
@@ -799,6 +811,10 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
+# words of reaching support: a wait or an hour asked about with none of them is no wait for us
+REACHING = re.compile(r"оператор|поддержк|611|0611|чат|звон|дозвон|лини[июя]|справочн|теле\s?2|ответ|отвеча|консультант|"
+                      r"operator|support|agent|chat|\bcall|line\b|hotline|answer|tele\s?2|reply|respond|phone|on\s+hold|reach|"
+                      r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
 TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
                         r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)

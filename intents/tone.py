@@ -105,7 +105,8 @@ ELSEWHERE = re.compile(
     r"(?:complain\w*|complaint)\s+(?:\w+\s+){0,3}(?:to|with)\s+(?:the\s+)?(?:regulator|authorit\w+|police|court|ombudsman|"
     r"consumer\s+\w+|fas|government)|(?:жалоб\w*|пожалуюсь|пожаловаться|заявлени\w*)\s+(?:\w+\s+){0,2}(?:в|во)\s+"
     r"(?:роспотребнадзор|роскомнадзор|прокуратур|суд|фас|полици|минцифр|антимонопольн)\w*")
-COMPLAINT = re.compile(r"жалоб|(?<![а-я])(?:по)?жаловат|жалуюсь|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
+COMPLAINT = re.compile(r"жалоб|(?<![а-я])(?:по)?жаловат|жалуюсь|(?:оставить|написать)\s+(?:\w+\s+)?отзыв|"
+                       r"leave\s+(?:a\s+)?review|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
                        r"\breport\s+(?:an?\s+|the\s+|your\s+|one\s+of\s+your\s+)?(?:employee|staff|agent|operator|worker|consultant|"
                        r"member\s+of\s+staff|sales\s*(?:man|woman|person)|cashier)|"
                        r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*|"

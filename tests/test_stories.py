@@ -20,6 +20,7 @@ pytestmark = pytest.mark.wording
     ("переезжаю за границу насовсем, на счёте осталось 900 рублей, можно их вернуть?", "refund"),
     ("closing my number, there's about 700 rubles on it, can I get the money back?", "refund"),
     ("верните мне деньги с баланса, надоели, ухожу", "refund"),
+    ("хочу вернуть свои 1500 с баланса и уйти от вас", "refund"),
     ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
 ])

@@ -310,3 +310,7 @@ def test_how_to_complain_about_it_is_a_complaint() -> None:
 def test_someone_who_understands_nothing_is_no_anger_at_the_bot() -> None:
     assert not tone("вопрос от дедушки, который ничего не понимает в телефонах: где посмотреть баланс?").fed_up
     assert tone("ваш бот ничего не понимает").fed_up
+
+
+def test_leaving_a_review_of_a_shop_is_a_complaint_or_praise_to_file() -> None:
+    assert tone("где можно оставить отзыв о салоне связи").complaint

@@ -955,3 +955,19 @@ async def test_calling_someone_else_from_abroad_is_still_not_ours(bot: ChatClien
 async def test_how_to_reach_us_on_the_road_at_home_is_the_travellers_line(bot: ChatClient) -> None:
     out = await bot.say("я постоянно в командировках по стране, если что-то случится со связью в дороге, куда звонить?")
     assert out.intent == "roaming-support", (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["Как получить справку в МФЦ и сколько ждать?",
+                                  "how long should i wait before the glue dries?", "в чём смысл жизни"])
+async def test_a_wait_or_an_hour_asked_about_something_not_ours_is_no_wait_for_us(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.outcome == "fallback" and out.intent not in ("wait-time", "peak-hours"), (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["сколько ждать?", "30 minutes on hold. Is there a faster way to reach you?",
+                                  "kogda luchshe zvonit v podderjku 4tob ne jdat"])
+async def test_a_wait_for_us_is_still_the_wait(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent in ("wait-time", "peak-hours", "cant-get-through") or out.outcome == "offer", (out.intent, out.text)
