@@ -67,6 +67,18 @@ CHARGED = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыв�
                      r"верн\w+\s+(?:\w+\s+){0,3}на\s+(?:сч[её]т|баланс)(?![а-я])|"
                      r"\bcharg\w*|\bbilled\b|subscri\w*|\btook\b|\btaken\b", re.IGNORECASE)
 
+# a family member's number managed from one's own account, or the e-mail the bills go to: the profile
+FAMILY = re.compile(r"\b(?:kids?|child(?:ren)?|son|daughter|mum|mom|mother|dad|father|wife|husband|family|"
+                    r"grand(?:ma|pa|mother|father)|parents?)(?:'?s)?\b|"
+                    r"(?<![а-я])(?:сын|доч|мам|пап|муж|жен|реб[её]н|дет|бабушк|дедушк|родител)\w*", re.IGNORECASE)
+MY_ACCOUNT = re.compile(r"\bmy\s+(?:own\s+)?(?:acc|account|login|profile)\b|(?:сво|мо)(?:его|ём|ем|й|ему)\s+(?:личн\w+\s+)?"
+                        r"(?:кабинет|аккаунт|профил)\w*|(?:под|из)\s+(?:сво|мо)\w+\s+(?:аккаунт|логин|вход)\w*|одного\s+входа",
+                        re.IGNORECASE)
+MANAGE = re.compile(r"\b(?:add|link|attach|manage|see|view|control|top\s+up|switch)\b|(?<![а-я])(?:добав|привяз|видеть|видел|"
+                    r"управля|пополня|смотреть|посмотреть|переключ)\w*", re.IGNORECASE)
+BILLS_EMAIL = re.compile(r"(?:change|update|switch|поменять|изменить|сменить|обновить)\s+.{0,40}(?:e-?mail|почт\w*)",
+                         re.IGNORECASE | re.DOTALL)
+
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
     (OLD_PHONE, "tone-dialling"),
@@ -78,6 +90,8 @@ def story_topic(text: str) -> str | None:
     for pattern, entry_id in STORIES:
         if pattern.search(text):
             return entry_id
+    if (FAMILY.search(text) and MY_ACCOUNT.search(text) and MANAGE.search(text)) or BILLS_EMAIL.search(text):
+        return "lk-profile"
     if MONEY_BACK.search(text) and MONEY.search(text) and not CHARGED.search(text):
         return "refund"
     if NO_MONEY.search(text) and NEED_CALL.search(text):

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.wording
     ("хочу вернуть свои 1500 с баланса и уйти от вас", "refund"),
     ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
+    ("can i link my daughter's number to my account and top her up from there", "lk-profile"),
+    ("хочу из своего кабинета управлять номером мамы", "lk-profile"),
+    ("how do I update the e-mail my bills are sent to", "lk-profile"),
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     assert story_topic(text) == topic
@@ -34,6 +37,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "можно вернуть старый тариф?",
     "списали 500 рублей непонятно за что, верните деньги на счёт",  # a charge disputed: checked, not refunded
     "на счету минус 200, что это за списания",  # money gone, nothing to call
+    "как пополнить маме счёт с моей карты",  # a top-up of another number, not the profile
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
