@@ -42,7 +42,8 @@ REJECTION = re.compile(
     r"(?:вы\s+)?(?:меня\s+)?не\s+понял\w*(?:\s+меня)?|(?:you\s+)?(?:don'?t|didn'?t|do\s+not|did\s+not)\s+(?:get|understand)\s+me|"
     # "я спрашивала не про салон", "не про салон": not the topic just answered
     r"(?:спрашива\w*\s+)?не\s+(?:про|о|об)\s+(?!это\b|том\b|то\b)[а-яё]+|"
-    r"(?:i\s+)?meant\s+something\s+else|something\s+else|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
+    r"(?:i\s+)?meant\s+something\s+else|something\s+else|(?:мне\s+)?(?:другое|не\s+это)\s+(?:надо|нужно)|"
+    r"(?:мне\s+)?(?:надо|нужно)\s+другое|not\s+(?:that|this|what\s+i\s+(?:asked|meant|need))|"
     r"(?:that'?s|that\s+is|it'?s|it\s+is)\s+not\s+(?:it|what\s+i\s+(?:asked|meant))|wrong\s+(?:answer|topic|one)|"
     r"(?:a\s+)?different\s+(?:question|thing|topic))\b"
     r"(?:\W+(?:я\s+)?(?:(?:вообще|совсем)\s+)?(?:друго[ей]|не\s+(?:это|то))?\s*(?:имел[аи]?\s+в\s+виду|спрашива\w*|"
@@ -175,7 +176,10 @@ DO_IT = re.compile(
     r"(?:\s+(?:его|её|ее|это|тогда|мне))?|(?:оформляй|подключай|оформи|подключи|настрой)(?:те)?\s+(?:его|её|ее|это|тогда)|"
     r"оформляй(?:те)?|подключай(?:те)?|let'?s\s+(?:do|set\s+up|get)\s+(?:it|that|one)(?:\s+(?:then|now|up))?|"
     r"(?:давай(?:те)?\W+)?(?:подключи|оформи|сделай|включи|настрой)(?:те)?(?:\s+(?:пожалуйста|плиз|сам|сами))?|"
-    r"go\s+ahead(?:\s+and\s+(?:do|set\s+up|activate|connect)\s+(?:it|that))?"
+    r"go\s+ahead(?:\s+and\s+(?:do|set\s+up|activate|connect)\s+(?:it|that))?|"
+    # "а можно прямо тут?", "can you do it here?": here, in this chat
+    r"(?:а\s+)?(?:можно|можете|сможете)\s+(?:это\s+)?(?:прямо\s+)?(?:тут|здесь|в\s+(?:этом\s+)?чате)|(?:прямо\s+)?(?:тут|здесь)\s+можно|"
+    r"(?:can\s+(?:i|you|we)\s+(?:do\s+(?:it|that)\s+)?)?(?:right\s+)?here(?:\s+in\s+(?:the|this)\s+chat)?"
     r")\W*$", re.IGNORECASE)
 
 

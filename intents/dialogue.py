@@ -405,7 +405,7 @@ class Core:
         if together.entry_id is not None and period_only(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
             return
-        acting = action_of(turn.kb, last) if last is not None and do_it(turn.text) else None
+        acting = (last.id if last.action else action_of(turn.kb, last)) if last is not None and do_it(turn.text) else None
         if acting is not None:  # "how do I set up autopay" → "can you just do it for me?": the action itself
             for reading in (together, alone):
                 if reading.decision is not None:
@@ -558,8 +558,10 @@ class Core:
             # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself; "I want to sound polite"
             # thanks nobody
             entry_id = "thanks" if THANKS_WORD.search(turn.msg.text) or THANKS_WORD.search(turn.text) else None
-        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
-                and money_gone(turn.text) and turn.kb.entry("problem-money") is not None):
+        if (entry_id is not None and money_gone(turn.text) and turn.kb.entry("problem-money") is not None
+                and (getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
+                     or getattr(turn.kb.entry(action_of(turn.kb, turn.kb.entry(entry_id)) or ""), "action", None)
+                     in ("balance", "top_up", "tariff"))):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
         ruled = None  # an entry a situation told in the message points to, however unsure the reading
         story = story_topic(turn.msg.text) or story_topic(turn.text)
@@ -787,7 +789,9 @@ THAT_VIA = re.compile(r"(?:через|в|по)\s+(?:чат\w*|приложени
                       r"do\s+(?:it|that|this)\s+(?:online|(?:via|through|in|over|by)\s+(?:the\s+)?(?:chat|app|website|site|phone))",
                       re.IGNORECASE)
 # "а без похода в салон?", "can I do it without going to a store?": whether it needs a visit
-NO_VISIT = re.compile(r"без\s+(?:похода\s+|визита\s+|посещения\s+)?(?:в\s+)?(?:салон\w*|офис\w*)|не\s+(?:ходя|выходя|приходя)\s+"
+NO_VISIT = re.compile(r"без\s+(?:похода\s+|визита\s+|посещения\s+)?(?:в\s+)?(?:салон\w*|офис\w*)|"
+                      r"без\s+(?:второго\s+|другого\s+|нового\s+)?(?:человека|владельца|паспорта|него|неё|нее|мужа|жены)|"
+                      r"without\s+(?:the\s+other\s+person|him|her|them|my\s+passport|the\s+(?:new|old)\s+owner)|не\s+(?:ходя|выходя|приходя)\s+"
                       r"(?:в\s+салон|из\s+дома)|"
                       r"without\s+(?:going\s+(?:in)?to|visiting|a\s+trip\s+to)\s+(?:a\s+|the\s+|your\s+)?(?:shop|store|office)|"
                       r"without\s+leaving\s+(?:home|the\s+house)", re.IGNORECASE)

@@ -17,7 +17,9 @@ BROKEN = re.compile(
     r"(?<!чтобы\s)(?<!чтоб\s)не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*|приход\w*)|"
     r"(?:деньги|платеж|платёж|оплата|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
-    r"нет\s+(?:сети|связи|сигнала|интернета|инета)|перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
+    r"нет\s+(?:сети|связи|сигнала|интернета|инета)|без\s+(?:связи|сети|интернета|сигнала)|ни\s+позвонить|"
+    r"(?:got|was|been|is|has\s+been)\s+blocked|(?<!не\s)заблокировал[иа]?\b|(?<!как\s)заблокирован\w*|"
+    r"перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
     r"куда\s+(?:деваются|девались|делись|ушли|пропали)|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
@@ -92,7 +94,11 @@ MONEY_GONE = re.compile(
     r"списал\w*\s+(?:\w+\s+)?дважды|дважды\s+списал\w*|charged\s+(?:me\s+)?twice|double[\s-]+charged?|"
     r"didn'?t\s+(?:even\s+)?(?:spend|use)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
     r"balance\s+(?:is\s+|went\s+|of\s+|shows\s+|says\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+|shows\s+)?negative|"
-    r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
+    r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|"
+    r"(?:деньги|платеж|платёж|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл)\w*|"
+    r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|поступ|зачисл)\w*|still\s+(?:not|hasn'?t|isn'?t)\s+(?:there|arrived|come|shown|showing|credited)|"
+    r"(?:hasn'?t|has\s+not|didn'?t|never)\s+(?:arrived|come\s+through|shown\s+up|been\s+credited)|"
+    r"(?:mystery|unknown|strange)\s+charges?|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
     r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)
@@ -100,5 +106,6 @@ MONEY_GONE = re.compile(
 
 def money_gone(text: str) -> bool:
     """The message says money went that the writer did not spend ("баланс минус 200, я ничего не
-    тратил", "topped up 1000 this morning and now there's 200 left")."""
-    return bool(MONEY_GONE.search(text))
+    тратил", "topped up 1000 this morning and now there's 200 left"), or a top-up that has not arrived;
+    not a person-to-person transfer through a bank."""
+    return bool(MONEY_GONE.search(text)) and not PERSON_TO_PERSON.search(text)

@@ -42,9 +42,11 @@ MONEY_BACK = re.compile(
     r"(?:вернуть|забрать|вывести|получить\s+обратно)|вывести\s+(?:\w+\s+){0,2}(?:деньги|остат\w*)|"
     r"верн(?:уть|ите|и)\s+(?:\w+\s+){0,3}(?:с|со)\s+(?:баланс|сч[её]т|номер)\w*|"
     r"(?<![а-я])(?:их|это|всё|все)\s+(?:\w+\s+)?(?:вернуть|забрать|вывести)|(?:вернуть|забрать|вывести)\s+(?:их|это|всё)(?![а-я])|"
-    r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left)\s+back",
+    r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left|"
+    r"(?:my\s+)?(?:\$+|cash|bucks|funds))\s+back",
     re.IGNORECASE)
-MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit", re.IGNORECASE)
+MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit|\$|cash|bucks",
+                   re.IGNORECASE)
 
 # no money on the line and a call to make ("zero balance and I need to call my host family", "на счету минус 30,
 # а мне сегодня надо на созвон"): the promised payment

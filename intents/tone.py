@@ -153,7 +153,7 @@ URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
     r"help\s*!|help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
     # someone in distress ("она уже плачет", "I'm panicking")
-    r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*|умоляю|\bbegging\b")
+    r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|с\s+ума\s+схожу|схожу\s+с\s+ума|going\s+crazy|freaking\s+out|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*|умоляю|\bbegging\b")
 # "есть тут вообще живые люди?", "is there a real person here": whatever else the message says
 LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|человек|оператор\w*)|"
                          r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)|"

@@ -117,7 +117,8 @@ MORE = {
         r"как\w*\s+(?:\w+\s+)?скорост\w*|скорост\w*\s+(?:\w+\s+)?(?:после|когда|при|на\s+тариф|в\s+сети)|"
         r"ограничени\w+\s+скорост\w*|максимальн\w+\s+скорост\w*|what\s+(?:\w+\s+)?speeds?\b|"
         r"speed\s+(?:after|when|limit|cap)|(?:max|maximum|top)\s+speed|"
-        r"how\s+fast\s+(?:is|are|will\s+be)\s+(?:the\s+|your\s+)?(?:4g|5g|lte|internet|data|network|mobile\s+data)",
+        r"how\s+fast\s+(?:is|are|will\s+be)\s+(?:the\s+|your\s+)?(?:4g|5g|lte|internet|data|network|mobile\s+data)|"
+        r"спидтест\w*|speed\s*test|(?:замер|измер)\w*\s+скорост\w*",
         re.IGNORECASE),
     "from abroad": re.compile(
         r"\btourists?\b|foreigners?\b|foreign\s+(?:\w+\s+){0,2}(?:card|passport|citizen|national)|non-russian|"
@@ -245,10 +246,16 @@ MORE = {
         r"(?:english|английск\w*)\s+(?:\w+\s+){0,2}(?:version|верси\w*)",
         re.IGNORECASE | re.DOTALL),
     "press and research": re.compile(
+        r"спонсор\w*|sponsor\w*|партн[её]рств\w*|partnership|"
         r"press\s+(?:office|service|team|contact)|пресс-?служб\w*|журналист\w*|journalist|media\s+(?:inquir\w*|contact|relations)|"
         r"\binvestor\s+relations|интервью", re.IGNORECASE),
     "security reports": re.compile(r"bug\s+bounty|баг-?баунти|security\s+(?:bug|hole|flaw|issue\s+in)|vulnerabilit\w*|"
                                    r"уязвимост\w*", re.IGNORECASE),
+    "the app's looks and assistants": re.compile(
+        r"т[её]мн\w+\s+тем\w*|dark\s+(?:mode|theme)|автозамен\w*|autocorrect|(?<![а-я])алис[аеуы]\b|\balexa\b|\bsiri\b|сири\b|"
+        r"маруся",  # (the "voice assistant" of 611 is its voice menu, ours)
+        re.IGNORECASE),
+    "debt collection": re.compile(r"коллектор\w*|collector\w*|debt\s+collect\w*", re.IGNORECASE),
     "crypto": re.compile(r"crypto\w*|bitcoin|btc\b|usdt|биткоин\w*|крипт\w*", re.IGNORECASE),
     "developers": re.compile(r"\bapi\b|\bsdk\b|\b(?:from|in|with)\s+(?:my\s+own\s+|a\s+)?(?:script|code|program)\b|"
                              r"(?:свой|своего|своей)\s+(?:скрипт|программ|бот)\w*|webhook", re.IGNORECASE),
@@ -283,7 +290,7 @@ OTHER_COMPANY = re.compile(
     r"alfa-?bank|газпромбанк\w*|озон\w*|ozon|wildberries|вайлдберриз\w*|в[ао]лдбер+из\w*|авито|avito|"
     r"яндекс[\s.]*(?:такси|ед[аыу]|маркет\w*|лавк\w*|доставк\w*)|yandex\s*(?:taxi|go|eats|market)|uber|"
     r"пят[её]рочк\w*|перекр[её]ст\w*|ашан\w*|auchan|вкусвилл\w*|сдэк\w*|cdek|почт\w+\s+росси\w*|ржд|аэрофлот\w*|aeroflot|"
-    r"netflix|spotify|steam|playstation|xbox|"
+    r"netflix|spotify|steam|playstation|xbox|amazon|ikea|икеа|aliexpress|алиэкспресс\w*|золот\w+\s+корон\w*|western\s+union|"
     # public places and services of the state, whose hours and rules are theirs
     r"музе\w*|эрмитаж\w*|hermitage|museums?|louvre|аптек\w*|pharmac\w*|театр\w*|theat(?:re|er)s?|кинотеатр\w*|cinemas?|"
     r"зоопарк\w*|zoo|библиотек\w*|librar(?:y|ies)|мфц|загс\w*|"

@@ -34,6 +34,8 @@ pytestmark = pytest.mark.wording
     ("calls keep droppin every few mins", "calls"),  # the g dropped in a hurry
     ("my texts haven't gone through since Friday", "sms"),
     ("net not working since morning", "internet"),  # "net" is the internet
+    ("без связи с утра, ни позвонить ни смс отправить", None),
+    ("my number got blocked out of nowhere", "blocked"),
     ("mobile data not workin since lunch", "internet"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
@@ -86,6 +88,8 @@ async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: Ch
 
 
 @pytest.mark.parametrize("text", ["my balance shows -150 and I barely called anyone", "что жрёт деньги на счету?",
+                                  "I topped up 1000 an hour ago and it's still not there", "пополнила на 500, а деньги не пришли",
+                                  "another mystery charge on my bill",
                                   "какой у меня баланс, ушёл в минус, а я ничего не тратил",
                                   "show my balance, i topped up 500 yesterday and now its zero",
                                   "why was i charged twice for my monthly plan, i want that money back",
@@ -122,3 +126,7 @@ async def test_a_fault_told_in_everyday_exasperation_is_checked_with_a_person_on
     assert out.action == "diagnose" and out.intent == f"problem-{kind}", out.text
     assert out.text.startswith(kb.message("empathy", "ru" if "блин" in text else "en"))
     assert "operator" in [b.payload for r in out.replies for b in r.buttons]
+
+
+def test_a_friends_transfer_through_a_bank_is_no_money_gone() -> None:
+    assert not money_gone("Перевела другу деньги по СБП час назад, у него до сих пор не пришли")

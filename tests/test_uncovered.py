@@ -89,6 +89,12 @@ pytestmark = pytest.mark.wording
     ("сколько может длиться один звонок, есть ограничение?", "call length"),
     ("во сколько открывается эрмитаж", "another company"),
     ("до скольки работает аптека рядом", "another company"),
+    ("есть ли в приложении тёмная тема", "the app's looks and assistants"),
+    ("можно через Алису узнать баланс?", "the app's looks and assistants"),
+    ("если не платить, долг передадут коллекторам?", "debt collection"),
+    ("хотим попросить у теле2 спонсорскую помощь", "press and research"),
+    ("есть у вас фирменный спидтест?", "speed"),
+    ("my amazon package is late, how long should I wait", "another company"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject

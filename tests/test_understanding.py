@@ -971,3 +971,29 @@ async def test_a_wait_or_an_hour_asked_about_something_not_ours_is_no_wait_for_u
 async def test_a_wait_for_us_is_still_the_wait(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent in ("wait-time", "peak-hours", "cant-get-through") or out.outcome == "offer", (out.intent, out.text)
+
+
+@pytest.mark.wording
+async def test_without_the_other_person_is_the_same_subject(bot: ChatClient) -> None:
+    await bot.say("Как поменять владельца номера?")
+    assert (await bot.say("а без второго человека можно?")).intent == "change-owner"
+
+
+@pytest.mark.wording
+async def test_can_it_be_done_right_here_starts_the_action(bot: ChatClient) -> None:
+    await bot.say("Как сменить тариф?")
+    assert (await bot.say("а можно прямо тут?")).action == "change_tariff"
+
+
+@pytest.mark.wording
+async def test_i_need_something_else_asks_what_was_meant(bot: ChatClient) -> None:
+    await bot.say("Как позвонить в поддержку с Билайна?")
+    assert (await bot.say("нет, я не про это, мне другое надо")).outcome == "clarify"
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["I topped up 1000 rubles an hour ago and it's still not there. What's going on??",
+                                  "Ну конечно, пополнила на 500, а деньги не пришли. Где мои деньги??"])
+async def test_a_top_up_that_has_not_arrived_is_checked(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "diagnose" or out.outcome == "offer", (out.intent, out.text)
