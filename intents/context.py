@@ -196,3 +196,47 @@ def period_only(text: str) -> bool:
 def cost_only(text: str) -> bool:
     """A follow-up that only asks what it costs: the price of the last topic."""
     return bool(COST_ONLY.match(text))
+
+
+# a condition of the writer's own, not a fault: no internet, no way into the account or the app at hand
+LACKING = re.compile(
+    r"(?:нет|без|не\s+будет)\s+(?:\w+\s+)?(?:интернета|инета|доступа|приложени\w*|смартфона|компьютера)|"
+    r"(?:интернета|инета|доступа|приложени\w*)\s+(?:\w+\s+)?нет|в\s+(?:личный\s+)?кабинет\s+не\s+(?:зайти|войти|попасть)|"
+    r"(?:don'?t|do\s+not|dont)\s+have\s+(?:any\s+)?(?:internet|data|access|the\s+app|a\s+smartphone)|"
+    r"(?:have|got)\s+no\s+(?:internet|data|access)|\bno\s+(?:internet|data|access)\b|without\s+(?:the\s+)?(?:internet|data|app)|"
+    r"can'?t\s+(?:log\s*in|get\s+into\s+(?:the|my)\s+account)",
+    re.IGNORECASE)
+
+
+# "а гигов?", "and texts?": one word after "and"
+ONE_WORD = re.compile(r"^\W*(?:(?:а|и|ну\s+а|and|what\s+about|how\s+about)\s+)?[a-zа-яё]+\W*$", re.IGNORECASE)
+# "а через чат можно это сделать?", "can I do that online?": the same thing another way
+THAT_VIA = re.compile(r"(?:через|в|по)\s+(?:чат\w*|приложени\w*|сайт\w*|интернет\w*|телефон\w*|онлайн)\s+(?:\w+\s+){0,2}"
+                      r"(?:это|его|её|ее)\s+(?:\w+\s+)?(?:сделать|оформить)|(?:это|его|её|ее)\s+(?:\w+\s+){0,2}(?:сделать|оформить)\s+"
+                      r"(?:через|в|по)\s+(?:чат\w*|приложени\w*|сайт\w*|интернет\w*|телефон\w*)|(?:сделать|оформить)\s+(?:это\s+)?онлайн|"
+                      r"do\s+(?:it|that|this)\s+(?:online|(?:via|through|in|over|by)\s+(?:the\s+)?(?:chat|app|website|site|phone))",
+                      re.IGNORECASE)
+# "а без похода в салон?", "can I do it without going to a store?": whether it needs a visit
+NO_VISIT = re.compile(r"без\s+(?:похода\s+|визита\s+|посещения\s+)?(?:в\s+)?(?:салон\w*|офис\w*)|"
+                      r"без\s+(?:второго\s+|другого\s+|нового\s+)?(?:человека|владельца|паспорта|него|неё|нее|мужа|жены)|"
+                      r"without\s+(?:the\s+other\s+person|him|her|them|my\s+passport|the\s+(?:new|old)\s+owner)|не\s+(?:ходя|выходя|приходя)\s+"
+                      r"(?:в\s+салон|из\s+дома)|"
+                      r"without\s+(?:going\s+(?:in)?to|visiting|a\s+trip\s+to)\s+(?:a\s+|the\s+|your\s+)?(?:shop|store|office)|"
+                      r"without\s+leaving\s+(?:home|the\s+house)", re.IGNORECASE)
+
+
+def lacking(text: str) -> bool:
+    """The message names something the writer has not got (internet, access to the account) as a condition."""
+    return bool(LACKING.search(text))
+
+
+def one_word(text: str) -> bool:
+    """One word after "and" ("а гигов?"): the last question of another thing."""
+    return bool(ONE_WORD.match(text))
+
+
+def same_thing_otherwise(text: str) -> bool:
+    """The follow-up asks whether the same thing can be done another way or without something ("а без
+    похода в салон?", "а через чат можно это сделать?")."""
+    return bool(NO_VISIT.search(text) or THAT_VIA.search(text))
+

@@ -854,8 +854,10 @@ async def test_and_if_i_have_no_internet_after_an_answer_is_that_answer_by_phone
 
 
 def test_lacking_the_internet_is_a_condition() -> None:
-    assert dialogue.lacking("а если интернета нет?") and dialogue.lacking("and if I don't have internet")
-    assert not dialogue.lacking("а если там не отвечают?")
+    from intents.context import lacking
+
+    assert lacking("а если интернета нет?") and lacking("and if I don't have internet")
+    assert not lacking("а если там не отвечают?")
 
 
 @pytest.mark.wording
