@@ -566,13 +566,14 @@ class Core:
                      or getattr(turn.kb.entry(action_of(turn.kb, turn.kb.entry(entry_id)) or ""), "action", None)
                      in ("balance", "top_up", "tariff"))):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        fault_told, fault_kind = reported_problem(turn.text)
+        gone = money_gone(turn.text)
         ruled = None  # an entry a situation told in the message points to, however unsure the reading
         story = story_topic(turn.msg.text) or story_topic(turn.text)
         if (story is not None and turn.kb.entry(story) is not None
-                and not (mood.complaint or mood.mistreated or mood.praise or money_gone(turn.text))
+                and not (mood.complaint or mood.mistreated or mood.praise or gone)
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
-                     or (getattr(turn.kb.entry(entry_id), "group", None) == "problems"
-                         and not reported_problem(turn.text)[0]))):
+                     or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
                 and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")
@@ -580,12 +581,11 @@ class Core:
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
-        reported, kind = reported_problem(turn.text)
-        if not reported and money_gone(turn.text):
+        reported, kind = fault_told, fault_kind
+        if not reported and gone:
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
         found = turn.kb.entry(entry_id) if entry_id is not None else None
-        if found is not None and found.group == "problems" and not reported and not money_gone(turn.text) \
-                and HOW_TO.search(turn.text):
+        if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,
             # no fault told — the nearest topic that says how, when it is nearly as likely
             best = reading.ranked()[0][1] if reading.ranked() else 0.0
