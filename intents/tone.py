@@ -28,7 +28,10 @@ HUMAN_RU = re.compile(
     rf"живо\w*|хоть|поговорить|пообщаться|переговорить|связаться|поговорю)\s+)*{_PERSON_RU}\b"
     rf"|\b{_PERSON_RU}\s+(?:мне|нужен|нужна|дайте|позовите|давайте|пожалуйста|плиз)\b"
     rf"|^\W*(?:челове\w+|жив\w+\s+челове\w+|оператор\w*)\W*(?:мне|давай\w*|пожалуйста|плиз|please|pls)?\W*$"
-    rf"|не\s+(?:с\s+)?бот\w*|вы\s+(?:там\s+)?(?:вообще\s+)?живые")
+    rf"|не\s+(?:с\s+)?бот\w*|вы\s+(?:там\s+)?(?:вообще\s+)?живые"
+    # "позовите девушку", "соедините с мужчиной": someone of the staff by who they are
+    rf"|(?:позов\w*|позвать|соедин\w*|переключ\w*)\s+(?:(?:мне|меня|с|со|на|к|пожалуйста)\s+)*"
+    rf"(?:девушк\w*|парн(?:я|ем)|мужчин\w*|женщин\w*)\b")
 HUMAN_EN = re.compile(
     rf"(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s+)?(?:real\s+|live\s+|actual\s+)?{_PERSON_EN}"
     rf"|(?:get|give|want|need|connect|put\s+me\s+through|transfer|escalate\s+(?:me|this))\s+(?:me\s+)?(?:to\s+)?"
@@ -159,7 +162,14 @@ LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|ч�
                          r"is\s+there\s+(?:\w+\s+)?(?:a\s+)?(?:real|live|actual)\s+(?:person|human|people)|"
                          r"is\s+any(?:one|body)\s+(?:actually\s+|even\s+|still\s+)?(?:working|there|alive|reading\s+this)|"
                          r"(?:does|do|will)\s+any(?:one|body)\s+(?:actually\s+|even\s+|ever\s+)?read|"
-                         r"(?:кто-?(?:нибудь|то)|хоть\s+кто-?(?:нибудь|то))\s+(?:\w+\s+)?(?:читает|чита\w+\s+(?:эти\s+)?сообщени)")
+                         r"(?:кто-?(?:нибудь|то)|хоть\s+кто-?(?:нибудь|то))\s+(?:\w+\s+)?(?:читает|чита\w+\s+(?:эти\s+)?сообщени)|"
+                         # "is there a single human left in the building", "did the robots take over"
+                         r"\b(?:any|single|one)\s+(?:real\s+|live\s+|actual\s+)?(?:human|humans|person|people)\s+"
+                         r"(?:left|here|around|alive|working)\b|robots?\s+(?:took|take|have\s+taken)\s+over")
+# a person summoned in the imperative is wanted here and now, whatever else the message names ("переключите
+# меня на старшего … а не кнопки предлагать"): not the question how to call one
+SUMMON = re.compile(r"(?<!как\s)\b(?:позовите|позови|переключите|переключи|соедините|соедини|зовите|требую)\b|"
+                    r"\b(?:put\s+me\s+through|transfer\s+me|connect\s+me)\b")
 # "how do I call an operator" asks for the phone number, not for a person here and now; "how do I chat with an
 # operator on the website" asks where the site's chat is
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"
@@ -297,7 +307,8 @@ GREETING_BANG = re.compile(
 def tone(raw: str, read: str | None = None) -> Tone:
     """The tone of a message as typed (`raw`) and as read after repair (`read`)."""
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
-    wants = (bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and not CALLING.search(text)) or bool(LIVE_PEOPLE.search(text))
+    wants = ((bool(HUMAN_RU.search(text) or HUMAN_EN.search(text)) and (not CALLING.search(text) or bool(SUMMON.search(text))))
+             or bool(LIVE_PEOPLE.search(text)))
     worded = len(re.findall(r"[^\W\d_]{2,}", raw)) >= 2  # "!!!" alone says nothing
     hypothetical = bool(HYPOTHETICAL.search(text))
     # "а если там никто не отвечает?" asks what to do, it is no anger ("если не вернёте деньги — пойду в суд" is)

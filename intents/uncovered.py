@@ -174,7 +174,7 @@ MORE = {
         r"dial\w*\s+(?:a\s+|an?\s+)?(?:russian|foreign|uk|us|british|german|kazakh)\s+(?:\w+\s+){0,2}number",
         re.IGNORECASE),
     "emergency numbers": re.compile(
-        r"(?<![\d+])112(?!\d)|экстренн\w+\s+(?:служб|номер|вызов|звон)\w*|скор(?:ую|ой)\s+помощ\w*|"
+        r"(?<![\d+])(?<!сч[её]ту\s)(?<!балансе\s)(?<!осталось\s)112(?!\d)(?!\s*(?:руб|р\b|₽|rub))|экстренн\w+\s+(?:служб|номер|вызов|звон)\w*|скор(?:ую|ой)\s+помощ\w*|"
         r"emergency\s+(?:number|services?|line|calls?)|(?:call|dial)\s+(?:911|999|112)",
         re.IGNORECASE),
     "moving home": re.compile(

@@ -130,3 +130,23 @@ async def test_a_fault_told_in_everyday_exasperation_is_checked_with_a_person_on
 
 def test_a_friends_transfer_through_a_bank_is_no_money_gone() -> None:
     assert not money_gone("Перевела другу деньги по СБП час назад, у него до сих пор не пришли")
+
+
+@pytest.mark.parametrize("text", ["абонентку сняли два раза за один месяц, почему?",
+                                  "за май дважды сняли плату за тариф",
+                                  "закинул утром 300, сейчас на счету 40. куда деньги делись?",
+                                  "куда мои 200 рублей испарились за ночь",
+                                  "ничего не качала и никуда не звонила, а баланс в минусе"])
+def test_money_taken_twice_or_gone_in_other_words_is_money_gone(text: str) -> None:
+    assert money_gone(text) or reported_problem(text)[0]
+
+
+def test_never_calling_anyone_is_no_fault_of_calls() -> None:
+    """"никуда не звонил" says the money was not spent on calls; it is no report that calls fail."""
+    told, kind = reported_problem("никуда не звонил, а денег нет. куда ушли деньги?")
+    assert told and kind == "money"
+
+
+async def test_a_balance_that_reads_112_is_no_emergency_number(bot: ChatClient) -> None:
+    out = await bot.say("пополнила вчера 500, а сегодня на счету 112. ничего не тратила")
+    assert out.action == "diagnose", out.text

@@ -314,3 +314,23 @@ def test_someone_who_understands_nothing_is_no_anger_at_the_bot() -> None:
 
 def test_leaving_a_review_of_a_shop_is_a_complaint_or_praise_to_file() -> None:
     assert tone("где можно оставить отзыв о салоне связи").complaint
+
+
+@pytest.mark.parametrize("text", [
+    "соедините меня со старшим, хватит мне кнопки показывать",
+    "позовите девушку из поддержки, я в ваших кнопках путаюсь",
+    "переключите на мужчину какого-нибудь, с номером разобраться",
+    "put me through to a supervisor, I'm done pressing buttons",
+    "are there any humans left at tele2 or is it all bots now?",
+    "did the robots take over support or what",
+])
+def test_a_person_summoned_is_wanted_whatever_else_the_message_names(text: str) -> None:
+    """An imperative "соедините/позовите/put me through" wants a person even when the message names buttons or a
+    number (which alone mean the question how to call); staff named by who they are ("девушку") count too."""
+    assert tone(text).wants_person
+
+
+@pytest.mark.parametrize("text", ["как позвонить оператору с городского номера", "девушка мне в салоне нахамила",
+                                  "как соединить два номера в одном кабинете"])
+def test_asking_how_to_call_or_telling_of_staff_is_no_summons(text: str) -> None:
+    assert not tone(text).wants_person
