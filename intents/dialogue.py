@@ -601,10 +601,12 @@ class Core:
         abroad, place = named.abroad, bool(named.abroad or named.regions)
         subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
                    or uncovered_subject(turn.msg.text, abroad, place))
-        if (entry_id is not None and getattr(turn.kb.entry(entry_id), "group", None) == "peak"
+        if (entry_id is not None and (getattr(turn.kb.entry(entry_id), "group", None) == "peak"
+                                       or (entry_id in HOURS_ENTRIES and not reading.followup))
                 and not REACHING.search(turn.msg.text) and not (turn.repair is not None and REACHING.search(turn.repair.text))
                 and (reading.match.offtopic or foreign_topic(turn))):
-            entry_id = None  # "how long do I wait before the second coat of paint": no waiting for us
+            entry_id = None  # "how long do I wait before the second coat of paint": no waiting for us; "зуб ночью
+            # разболелся, что выпить до утра", "how many days till new year": no hours of ours
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
@@ -790,6 +792,7 @@ SUPPORT_NUMBER = re.compile(r"611|06-11")
 REACHING = re.compile(r"оператор|поддержк|611|0611|чат|звон|дозвон|лини[июя]|справочн|теле\s?2|ответ|отвеча|консультант|"
                       r"operator|support|agent|chat|\bcall|line\b|hotline|answer|tele\s?2|reply|respond|phone|on\s+hold|reach|"
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
+HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
 TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
                         r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)

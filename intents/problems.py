@@ -30,7 +30,7 @@ BROKEN = re.compile(
     r"(?<!don't\s)(?<!dont\s)\bcut\s+off\s+my\b|(?<!не\s)отключили\s+(?:мне\s+|нам\s+)?(?:\w+\s+)?(?:интернет|связь|звонки|смс)|"
     # … or crawls ("страница грузится минуту", "инет тормозит", "internet is so slow", "internet ded")
     r"груз\w*\s+(?:по\s+)?(?:минут\w*|полчаса|час\w*|вечность|долго|медленно)|(?:еле|медленно|долго)\s+груз\w*|тормоз\w*|"
-    r"takes?\s+(?:forever|ages|minutes)\s+to\s+load|(?:so|very|super|painfully)\s+slow|crawl\w*|\b(?:dead|ded)\b",
+    r"takes?\s+(?:forever|ages|minutes)\s+to\s+load|(?:so|very|super|painfully)\s+slow|crawl\w*|(?<!battery\s)(?<!battery\'s\s)(?<!battery\sis\s)(?<!batteries\sare\s)\b(?:dead|ded)\b",
     re.IGNORECASE)
 # … of the line, and which part of it
 KINDS = {

@@ -154,7 +154,7 @@ TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
-    r"help\s*!|help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
+    r"help\s*!|(?<!can\syou\s)(?<!could\syou\s)(?<!would\syou\s)help\s+me|need\s+help\s+(?:right\s+)?now|нужна\s+помощь\s+(?:прямо\s+)?сейчас|"
     # someone in distress ("она уже плачет", "I'm panicking")
     r"(?<![а-я])плач(?:ет|ем|ут)\b|в\s+слезах|с\s+ума\s+схожу|схожу\s+с\s+ума|going\s+crazy|freaking\s+out|в\s+панике|паникую|\bcrying\b|in\s+tears|\bpanick?\w*|умоляю|\bbegging\b")
 # "есть тут вообще живые люди?", "is there a real person here": whatever else the message says

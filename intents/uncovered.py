@@ -301,6 +301,12 @@ OUR_LINE = re.compile(
     r"top[\s-]?up|\bpay\w*|auto-?pay\w*|\bcards?\b|transfer\w*|balance|charg\w*|\bcodes?\b|number|tariff|\bplan\b|\bdata\b|internet|\bcall\w*|subscri\w*|"
     r"связ\w*|(?<![а-я])сет[ьи]\b|ловит|сигнал\w*|signal|network|coverage|reception",
     re.IGNORECASE)
+# the home's utilities ("куда жаловаться на энергосбыт", "управляющая компания не чинит лифт"): their bills and
+# complaints are theirs, whatever a bill or a complaint has in common with ours
+UTILITY = re.compile(r"(?<![а-я])(?:\w*энергосбыт\w*|жкх|жкх\w+|управляющ\w+\s+компани\w*|водоканал\w*|теплосет\w*|"
+                     r"газов\w+\s+служб\w*|горгаз\w*|за\s+(?:электричество|свет|газ|воду|отопление|квартплату|коммуналку))(?![а-я])|"
+                     r"\b(?:electricity|water|gas|heating)\s+(?:bill|company|supplier)|\butility\s+(?:bill|company)\b",
+                     re.IGNORECASE)
 # a page or an account of one's own in a social network or on the state services portal, hacked or to be recovered
 # ("взломали страницу вконтакте", "восстановить доступ к госуслугам"): the network's own support, not ours
 _SOCIAL = (r"(?:вк|вконтакте|vk|инстаграм\w*|instagram|телеграм\w*|telegram|whatsapp|ватсап\w*|вотсап\w*|госуслуг\w*|"
@@ -335,7 +341,8 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     for subject, pattern in MORE.items():
         if pattern.search(text) and not (subject in ABOUT_SUPPORT_TOO and SUPPORT_LINE.search(text)):
             return subject
-    if (OTHER_COMPANY.search(text) and not OUR_LINE.search(text)) or SOCIAL_ACCOUNT.search(text):
+    if ((OTHER_COMPANY.search(text) and not OUR_LINE.search(text)) or SOCIAL_ACCOUNT.search(text)
+            or (UTILITY.search(text) and not re.search(r"теле\s?2|tele\s?2", text, re.IGNORECASE))):
         return "another company"
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):
         return "prices abroad"
@@ -355,8 +362,10 @@ CATALOGUE_SUBJECTS = frozenset({"phone settings", "loyalty and exchanges"})
 def answers(entry: Entry, subject: str) -> bool:
     """Whether the entry can answer a message on the uncovered subject: only the ways to a person do, for
     tariffs the change of tariff, and for what the service catalogue names the service actions."""
-    if entry.handoff or entry.out_of_scope or entry.group in ("handoff", "complaints"):
+    if entry.handoff or entry.out_of_scope or entry.group == "handoff":
         return True
+    if entry.group == "complaints":  # a complaint about us on any subject; about another company, theirs to hear
+        return subject != "another company"
     if subject in CATALOGUE_SUBJECTS and entry.action in SERVICE_ACTIONS:
         return True
     if subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS:

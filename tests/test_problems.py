@@ -150,3 +150,8 @@ def test_never_calling_anyone_is_no_fault_of_calls() -> None:
 async def test_a_balance_that_reads_112_is_no_emergency_number(bot: ChatClient) -> None:
     out = await bot.say("пополнила вчера 500, а сегодня на счету 112. ничего не тратила")
     assert out.action == "diagnose", out.text
+
+
+@pytest.mark.parametrize("text", ["my car battery's dead and it's freezing, who do I call", "the battery is dead on my laptop"])
+def test_a_dead_battery_is_no_fault_of_the_line(text: str) -> None:
+    assert reported_problem(text) == (False, None)

@@ -334,3 +334,8 @@ def test_a_person_summoned_is_wanted_whatever_else_the_message_names(text: str) 
                                   "как соединить два номера в одном кабинете"])
 def test_asking_how_to_call_or_telling_of_staff_is_no_summons(text: str) -> None:
     assert not tone(text).wants_person
+
+
+def test_can_you_help_me_is_a_polite_request_not_an_emergency() -> None:
+    assert not tone("can you help me pick a birthday present for my dad").urgent
+    assert tone("help me please, my number is blocked and I need it now").urgent

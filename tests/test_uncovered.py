@@ -209,3 +209,30 @@ def test_an_entry_editors_write_on_an_uncovered_subject_answers_it(matcher: Matc
                   answer=Text(ru="Перенести eSIM можно в салоне.", en="Move an eSIM in a Tele2 shop."))
     assert not answers(kb.by_id["sim-replacement"], "devices")
     assert answers(entry, "devices")
+
+
+@pytest.mark.parametrize("text", [
+    "управляющая компания третий месяц не чинит лифт, куда на них жаловаться?",
+    "пришёл огромный счёт за отопление, как оспорить у водоканала или теплосети?",
+    "my electricity bill doubled this winter, how do I complain to the supplier?",
+])
+async def test_a_complaint_about_the_homes_utilities_is_not_filed_with_us(bot: ChatClient, text: str) -> None:
+    """A bill or a complaint of the home's utilities is theirs: no complaint filed with Tele2 for it."""
+    assert uncovered_subject(text) == "another company"
+    out = await bot.say(text)
+    assert out.action is None and out.intent != "complaint", out.text
+
+
+@pytest.mark.parametrize("text", ["кафе рядом работает ночью?", "всю ночь не спал, что принять от бессонницы до утра?"])
+async def test_night_and_holidays_are_no_support_hours_when_support_is_not_named(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent != "support-611-hours", out.text
+
+
+@pytest.mark.parametrize("text", ["611 ночью работает?", "does support work on the holidays?",
+                                  "поддержка 611 работает ночью? | а в праздники?"])
+async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient, text: str) -> None:
+    out = None
+    for part in text.split(" | "):
+        out = await bot.say(part)
+    assert out is not None and out.intent == "support-611-hours", out.text
