@@ -339,3 +339,14 @@ def test_asking_how_to_call_or_telling_of_staff_is_no_summons(text: str) -> None
 def test_can_you_help_me_is_a_polite_request_not_an_emergency() -> None:
     assert not tone("can you help me pick a birthday present for my dad").urgent
     assert tone("help me please, my number is blocked and I need it now").urgent
+
+
+@pytest.mark.parametrize("text", [
+    "всё, я от вас ухожу. как забрать остаток со счёта?",
+    "видимо пора к конкурентам",
+    "страница в вк у вас для галочки?",
+    "чат у вас одно название",
+    "звоню весь день, вы там вымерли что ли",
+])
+def test_leaving_for_the_competitors_or_a_service_for_show_is_upset(text: str) -> None:
+    assert tone(text).upset
