@@ -97,9 +97,15 @@ MONEY_GONE = re.compile(
     r"balance\s+(?:is\s+|went\s+|of\s+|shows\s+|says\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+|shows\s+)?negative|"
     r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|"
     r"(?:деньги|платеж|платёж|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл)\w*|"
+    r"на\s+(?:сч[её]т|баланс)\w*\s+не\s+(?:пришл|поступ|зачисл|дошл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|поступ|зачисл)\w*|still\s+(?:not|hasn'?t|isn'?t)\s+(?:there|arrived|come|shown|showing|credited)|"
     r"(?:hasn'?t|has\s+not|didn'?t|never)\s+(?:arrived|come\s+through|shown\s+up|been\s+credited)|"
-    r"(?:mystery|unknown|strange)\s+charges?|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
+    r"(?:mystery|unknown|strange)\s+charges?|"
+    # paying for what one never turned on ("why am i paying for some music thing i never turned on", "списывают за
+    # подписку, я её не подключала")
+    r"never\s+(?:turned\s+(?:it\s+)?on|signed\s+up|subscribed|ordered|activated)|"
+    r"(?<![а-я])(?:ничего\s+|её\s+|ее\s+|его\s+|их\s+)?не\s+(?:подключал|заказывал|подписывал|оформлял)\w*|"
+    r"barely\s+(?:use|used|call|called)|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
     r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)

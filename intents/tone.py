@@ -86,7 +86,7 @@ FED_UP = re.compile(
     r"(?<!которая\s)(?<!который\s)ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
     # the code to log in never comes: support's own door is shut, a person has to open it
     r"(?<![а-я])(?:не\s+(?:при(?:ход|шл|шел|шёл)|получа|доход|дошл)\w*|нет)\s+(?:\w+\s+){0,2}(?:код\w*|смс\s+с\s+кодом|пароль\s+из\s+смс)|"
-    r"(?<![а-я])код\w*\s+(?:\w+\s+){0,4}не\s+(?:при(?:ход|шл|шел|шёл)|доход|дошл)\w*|"
+    r"(?<![а-я])код\w*\s+(?:\w+\s+){0,6}не\s+(?:при(?:ход|шл|шел|шёл)|доход|дошл)\w*|"
     r"(?:code|otp|passcode)\s+(?:\w+\s+){0,3}(?:never\s+(?:comes|came|arrives|arrived)|(?:is\s+)?not\s+(?:coming|arriving)|"
     r"doesn'?t\s+(?:come|arrive)|didn'?t\s+(?:come|arrive))|"
     r"(?:don'?t|didn'?t|never|can'?t)\s+(?:get|receive)\s+(?:the\s+|a\s+|my\s+|any\s+)?(?:login\s+|sms\s+|verification\s+|one-?time\s+)?"
@@ -151,6 +151,7 @@ STAFF = re.compile(r"оператор|сотрудни|консультант|д
 # thanks for money taken or for what does not work is sarcasm ("спасибо, что сняли 300 рублей непонятно за что",
 # "great job, charging me twice")
 TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|содра|сдира)\w*|непонятно\s+за\s+что|ни\s+за\s+что|"
+                   r"подписал\w*\s+(?:меня|нас)|signed\s+me\s+up|blocked\s+my|заблокировал\w*\s+(?:мне\s+)?(?:мой|мою|номер)|"
                    r"\bcharg\w*|\bbilled\b|took\s+my\s+money|for\s+nothing|twice\s+for|"
                    r"не\s+работа\w*|не\s+ловит|сбрасыва\w*|doesn'?t\s+work|not\s+working|cut\s+off")
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")

@@ -155,3 +155,11 @@ async def test_a_balance_that_reads_112_is_no_emergency_number(bot: ChatClient) 
 @pytest.mark.parametrize("text", ["my car battery's dead and it's freezing, who do I call", "the battery is dead on my laptop"])
 def test_a_dead_battery_is_no_fault_of_the_line(text: str) -> None:
     assert reported_problem(text) == (False, None)
+
+
+@pytest.mark.parametrize("text", ["some app thing is billing me daily and i never signed up for it",
+                                  "списывают за какую-то подписку, я её не подключала",
+                                  "перевела через банк 700, с карты списали, а на счёт не поступило",
+                                  "balance keeps dropping though i barely use the phone"])
+def test_paying_for_what_one_never_ordered_or_a_top_up_not_credited_is_money_gone(text: str) -> None:
+    assert money_gone(text)

@@ -350,3 +350,13 @@ def test_can_you_help_me_is_a_polite_request_not_an_emergency() -> None:
 ])
 def test_leaving_for_the_competitors_or_a_service_for_show_is_upset(text: str) -> None:
     assert tone(text).upset
+
+
+@pytest.mark.parametrize("text", ["thanks for nothing, you blocked my number with money on it",
+                                  "спасибо, что подписали меня на платную рассылку"])
+def test_thanks_for_a_block_or_a_subscription_forced_on_one_is_sarcasm(text: str) -> None:
+    assert tone(text).upset and not tone(text).praise
+
+
+def test_a_login_code_that_never_comes_after_many_words_is_fed_up() -> None:
+    assert tone("код для входа в личный кабинет всё не приходит").fed_up
