@@ -53,7 +53,10 @@ REJECTION = re.compile(
 MEANT_ELSE = re.compile(
     r"(?:друго[ей]|не\s+(?:это|то))\s+(?:\w+\s+)?имел\w*\s+в\s+виду|имел\w*\s+в\s+виду\s+(?:совсем\s+|вообще\s+)?(?:друго[ей]|не\s+(?:это|то))|"
     r"\bi\s+meant\s+(?:something|a\s+different|another)|not\s+what\s+i\s+(?:meant|asked|wanted|need)|"
-    r"(?:вопрос|спрашива\w*)\s+(?:был\s+)?(?:совсем\s+|вообще\s+)?(?:о|об|про)\s+друго[ем]",
+    r"(?:вопрос|спрашива\w*)\s+(?:был\s+)?(?:совсем\s+|вообще\s+)?(?:о|об|про)\s+друго[ем]|"
+    # "не, мне не этот нужен", "nope, wrong thing, i was asking something else"
+    r"(?<![а-я])не\s+(?:этот|тот|эта|та|это|то)\s+(?:мне\s+)?нуж(?:ен|на|но|ны)|"
+    r"\bwas\s+asking\s+(?:about\s+)?something\s+else|\bwrong\s+thing\b",
     re.IGNORECASE)
 MEANT_ELSE_WORDS = 12
 BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)

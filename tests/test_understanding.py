@@ -999,3 +999,12 @@ async def test_i_need_something_else_asks_what_was_meant(bot: ChatClient) -> Non
 async def test_a_top_up_that_has_not_arrived_is_checked(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "diagnose" or out.outcome == "offer", (out.intent, out.text)
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("first, then", [("номер для звонков из роуминга", "не, мне не этот нужен"),
+                                         ("how do i set up autopay", "nah, wrong thing, i was asking something else")])
+async def test_not_this_one_i_need_asks_what_was_meant(bot: ChatClient, first: str, then: str) -> None:
+    assert (await bot.say(first)).outcome in ("answer", "action")
+    out = await bot.say(then)
+    assert out.outcome == "clarify", out.text
