@@ -61,7 +61,7 @@ from .tone import (
     staff_story,
     tone,
 )
-from .uncovered import answers, uncovered_subject
+from .uncovered import answers, missing_detail, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -609,6 +609,13 @@ class Core:
             # разболелся, что выпить до утра", "how many days till new year": no hours of ours
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
+        if (entry_id is not None and subject is None and entry_id != ruled
+                and not (mood.upset or mood.complaint or mood.mistreated or mood.praise)):
+            entry = turn.kb.entry(entry_id)
+            detail = missing_detail(turn.msg.text, entry) if entry is not None and not entry.handoff else None
+            if detail is not None and not reading.followup:
+                subject = detail  # "какая максимальная сумма одного пополнения": a detail the top-up entry never gives
+                entry_id = None
         if entry_id is not None and mood.fed_up and entry_id != "complaint":
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":

@@ -372,3 +372,38 @@ def answers(entry: Entry, subject: str) -> bool:
         return True
     # an entry editors wrote on the subject covers it ("как перенести eSIM на новый айфон" once the base has one)
     return any(uncovered_subject(text, True, True) == subject for _, text in entry.examples.all())
+
+
+# Details of a covered subject that an entry may or may not give: a limit, an app's version, a file or a photo
+# sent, a recording or the history of a conversation, a receipt, a stamp, the premises of a shop, the time zone
+# of a statement, the file format. A message asking one is answered by an entry only when the entry's answer or
+# examples speak of it too ("какая максимальная сумма одного пополнения" is no question the top-up entry
+# answers; once editors add the limit to it, it is).
+DETAILS: dict[str, re.Pattern[str]] = {
+    "limit": re.compile(r"(?<![а-я])(?:максим\w*|миним\w*|лимит\w*|предел\w*)|\bmax(?:imum)?\b|\bminimum\b|"
+                        r"\blimits?\b|\bat\s+most\b|\bcap\b", re.IGNORECASE),
+    "version": re.compile(r"(?<![а-я])верси\w+|\bversions?\b|(?:андроид\w*|android|ios|айос)\s*\d", re.IGNORECASE),
+    "attachment": re.compile(r"(?<![а-я])(?:скрин\w*|фотк\w*|фото\w*|прикреп\w*|вложени\w*)|\bscreen\s?shots?\b|"
+                             r"\battach\w*|\bphotos?\b|\bpictures?\b", re.IGNORECASE),
+    "recording": re.compile(r"(?<![а-я])(?:аудио)?запис[ьи]\s+(?:\w+\s+){0,2}(?:разговор|звонк|беседы)\w*|аудиозапис\w*|"
+                            r"\brecordings?\b|\btranscripts?\b|\bchat\s+history\b|истори\w+\s+переписк\w*|"
+                            r"(?:скачать|выгрузить|сохранить)\s+(?:\w+\s+)?переписк\w*", re.IGNORECASE),
+    "receipt": re.compile(r"(?<![а-я])(?:кассов\w+\s+)?чек(?:а|и|ов|ом)?(?![а-я])|квитанци\w*|\breceipts?\b|\binvoices?\b|"
+                          r"закрывающ\w+\s+документ\w*|сч[её]т-фактур\w*", re.IGNORECASE),
+    "stamp": re.compile(r"(?<![а-я])с\s+печатью|печат\w+\s+(?:оператор|компани|салон)\w*|завер(?:ен|ит|ять|ял|ка|ку|к)\w*|\bstamp\w*|\bcertified\b",
+                        re.IGNORECASE),
+    "premises": re.compile(r"(?<![а-я])(?:пандус\w*|коляск\w*|парковк\w*|лифт\w*\s+в\s+(?:салон|офис))|\bwheelchair\w*|"
+                           r"\bstep-?free\b|\baccessib\w*|\bparking\b", re.IGNORECASE),
+    "time zone": re.compile(r"часов\w+\s+пояс\w*|\btime\s*-?zones?\b|московск\w+\s+или\s+(?:по\s+)?местн\w*|"
+                            r"местн\w+\s+или\s+(?:по\s+)?московск\w*", re.IGNORECASE),
+    "format": re.compile(r"(?<![а-я])формат\w*|\bformats?\b|\bexcel\b|\bxlsx?\b|\bcsv\b", re.IGNORECASE),
+}
+
+
+def missing_detail(text: str, entry: Entry) -> str | None:
+    """The detail the message asks that the entry never speaks of (its answers and examples), or None."""
+    asked = [name for name, pattern in DETAILS.items() if pattern.search(text)]
+    if not asked:
+        return None
+    said = " ".join([entry.answer.get("ru"), entry.answer.get("en"), *(t for _, t in entry.examples.all())])
+    return next((name for name in asked if not DETAILS[name].search(said)), None)

@@ -338,6 +338,7 @@ def test_asking_how_to_call_or_telling_of_staff_is_no_summons(text: str) -> None
 
 def test_can_you_help_me_is_a_polite_request_not_an_emergency() -> None:
     assert not tone("can you help me pick a birthday present for my dad").urgent
+    assert not tone("can you help me write a birthday message for my boss, something not cringe").urgent
     assert tone("help me please, my number is blocked and I need it now").urgent
 
 

@@ -7,8 +7,8 @@ import pytest
 from conftest import ChatClient
 
 from intents.matcher import Matcher
-from intents.uncovered import answers, uncovered_subject
-from knowledge.model import Entry, Examples, Text
+from intents.uncovered import answers, missing_detail, uncovered_subject
+from knowledge.model import Entry, Examples, KnowledgeBase, Text
 
 pytestmark = pytest.mark.wording
 
@@ -236,3 +236,33 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     for part in text.split(" | "):
         out = await bot.say(part)
     assert out is not None and out.intent == "support-611-hours", out.text
+
+
+@pytest.mark.parametrize("text, detail", [
+    ("до какой максимальной суммы можно пополнить счёт за один раз?", "limit"),
+    ("which iOS version do I need for the My Tele2 app", "version"),
+    ("можно в чат поддержки отправить фото экрана с ошибкой?", "attachment"),
+    ("how can I get a transcript of my conversation with your chat", "recording"),
+    ("нужен чек после оплаты связи картой для бухгалтерии, где взять?", "receipt"),
+    ("is the tele2 store near the railway station wheelchair accessible?", "premises"),
+    ("в детализации звонков время по местному или по московскому?", "time zone"),
+])
+async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
+                                                           detail: str) -> None:
+    """A detail of a covered subject that the nearest entry never speaks of (a limit, an app's version, a photo
+    sent, a recording, a receipt, a shop's premises, a time zone) is no question that entry answers."""
+    out = await bot.say(text)
+    assert out.outcome == "fallback" and out.action is None, out.text
+    lang = "en" if text.isascii() else "ru"
+    assert out.text == kb.message("cant_answer", lang)
+
+
+def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> None:
+    """Once editors write the detail into an entry (its answer or examples), the entry answers it."""
+    top_up = kb.by_id["lk-top-up"]
+    asked = "какая максимальная сумма одного пополнения"
+    assert missing_detail(asked, top_up) == "limit"
+    told = top_up.model_copy(update={"answer": Text(ru=top_up.answer.ru + " Максимальная сумма — 15 000 ₽.",
+                                                   en=top_up.answer.en + " The maximum is 15,000 ₽.")})
+    assert missing_detail(asked, told) is None
+    assert missing_detail("как пополнить счёт картой", top_up) is None
