@@ -390,12 +390,21 @@ DETAILS: dict[str, re.Pattern[str]] = {
                             r"(?:скачать|выгрузить|сохранить)\s+(?:\w+\s+)?переписк\w*", re.IGNORECASE),
     "receipt": re.compile(r"(?<![а-я])(?:кассов\w+\s+)?чек(?:а|и|ов|ом)?(?![а-я])|квитанци\w*|\breceipts?\b|\binvoices?\b|"
                           r"закрывающ\w+\s+документ\w*|сч[её]т-фактур\w*", re.IGNORECASE),
-    "stamp": re.compile(r"(?<![а-я])с\s+печатью|печат\w+\s+(?:оператор|компани|салон)\w*|завер(?:ен|ит|ять|ял|ка|ку|к)\w*|\bstamp\w*|\bcertified\b",
+    "stamp": re.compile(r"(?<![а-я])с\s+печатью|печат\w+\s+(?:оператор|компани|салон)\w*|завер(?:ен|ит|ять|ял|ка|ку|к)\w*|"
+                        r"\bstamp\w*|\bcertified\b",
                         re.IGNORECASE),
     "premises": re.compile(r"(?<![а-я])(?:пандус\w*|коляск\w*|парковк\w*|лифт\w*\s+в\s+(?:салон|офис))|\bwheelchair\w*|"
                            r"\bstep-?free\b|\baccessib\w*|\bparking\b", re.IGNORECASE),
     "time zone": re.compile(r"часов\w+\s+пояс\w*|\btime\s*-?zones?\b|московск\w+\s+или\s+(?:по\s+)?местн\w*|"
                             r"местн\w+\s+или\s+(?:по\s+)?московск\w*", re.IGNORECASE),
+    "code list": re.compile(r"(?:список|перечень)\s+(?:\w+\s+){0,2}(?:ussd|команд|кодов|комбинаци)\w*|"
+                            r"\blist\s+of\s+(?:all\s+)?(?:the\s+)?(?:ussd\s+)?(?:codes|commands)\b|\ball\s+(?:the\s+)?ussd\b",
+                            re.IGNORECASE),
+    "forum": re.compile(r"(?<![а-я])форум\w*|\bforums?\b", re.IGNORECASE),
+    "beta": re.compile(r"(?<![а-я])бета\w*|тестировщик\w*|\bbeta\b", re.IGNORECASE),
+    # the music itself asked after ("что за мелодия играет на линии", "what's the song on hold"), not heard while waiting
+    "music": re.compile(r"(?:что\s+за|как\w*|\bwhat(?:'?s)?|\bwhich)\s+(?:\w+\s+){0,2}(?:мелоди\w*|песн[яиюе]\w*|музык\w*|"
+                        r"songs?\b|music\b)", re.IGNORECASE),
     "format": re.compile(r"(?<![а-я])формат\w*|\bformats?\b|\bexcel\b|\bxlsx?\b|\bcsv\b", re.IGNORECASE),
 }
 

@@ -246,6 +246,9 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("нужен чек после оплаты связи картой для бухгалтерии, где взять?", "receipt"),
     ("is the tele2 store near the railway station wheelchair accessible?", "premises"),
     ("в детализации звонков время по местному или по московскому?", "time zone"),
+    ("есть ли у теле2 форум, где абоненты друг другу помогают?", "forum"),
+    ("is there a beta version of the my tele2 app i could test?", "beta"),
+    ("что за мелодия играет, пока ждёшь оператора на 611?", "music"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -266,3 +269,5 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
                                                    en=top_up.answer.en + " The maximum is 15,000 ₽.")})
     assert missing_detail(asked, told) is None
     assert missing_detail("как пополнить счёт картой", top_up) is None
+    # music heard while waiting is told, not asked
+    assert missing_detail("дозвонилась на 611, а там музыка играет и никто не берёт", kb.by_id["wait-time"]) is None
