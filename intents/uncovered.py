@@ -405,6 +405,12 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # the music itself asked after ("что за мелодия играет на линии", "what's the song on hold"), not heard while waiting
     "music": re.compile(r"(?:что\s+за|как\w*|\bwhat(?:'?s)?|\bwhich)\s+(?:\w+\s+){0,2}(?:мелоди\w*|песн[яиюе]\w*|музык\w*|"
                         r"songs?\b|music\b)", re.IGNORECASE),
+    # (a courier brings or is waited for; "я курьер" tells a job)
+    "delivery": re.compile(r"(?<![а-я])(?:доставк\w*|доставя\w*|доставит\w*|курьер(?:ом|а|ской|ская|скую)(?![а-я]))|"
+                           r"\bdeliver(?:y|ed|s)?\b|\bby\s+courier\b",
+                           re.IGNORECASE),
+    "age": re.compile(r"с\s+(?:какого|скольки)\s+(?:лет|возраст\w*)|как(?:ой|ого)\s+возраст\w*|\bminimum\s+age\b|"
+                      r"\bhow\s+old\s+(?:do|does|must|should)\b|\bage\s+(?:limit|requirement)\w*", re.IGNORECASE),
     "format": re.compile(r"(?<![а-я])формат\w*|\bformats?\b|\bexcel\b|\bxlsx?\b|\bcsv\b", re.IGNORECASE),
 }
 

@@ -249,6 +249,8 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("есть ли у теле2 форум, где абоненты друг другу помогают?", "forum"),
     ("is there a beta version of the my tele2 app i could test?", "beta"),
     ("что за мелодия играет, пока ждёшь оператора на 611?", "music"),
+    ("а новую симку взамен старой можно с доставкой на дом?", "delivery"),
+    ("с какого возраста можно оформить номер на себя?", "age"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -269,5 +271,7 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
                                                    en=top_up.answer.en + " The maximum is 15,000 ₽.")})
     assert missing_detail(asked, told) is None
     assert missing_detail("как пополнить счёт картой", top_up) is None
+    # a courier by trade, or music heard while waiting, is told, not asked
+    assert missing_detail("я курьер, мне нужен обещанный платёж, как его взять?", kb.by_id["lk-promised-payment"]) is None
     # music heard while waiting is told, not asked
     assert missing_detail("дозвонилась на 611, а там музыка играет и никто не берёт", kb.by_id["wait-time"]) is None
