@@ -53,3 +53,8 @@ async def test_a_drowned_sim_told_at_length_gets_the_sim_replacement(bot: ChatCl
 async def test_money_gone_unspent_is_checked_not_left_unanswered(bot: ChatClient) -> None:
     out = await bot.say("на счету минус 200, а я ничего не тратил, что делать")
     assert out.action == "diagnose", out.text
+
+
+def test_a_sim_told_of_at_length_before_it_broke_is_replaced() -> None:
+    """Words of the SIM's history between it and what happened to it ("симка старая, ещё с 2010 года, треснула")."""
+    assert story_topic("Моя симка очень старая, ещё с 2010 года, треснула пополам, можно заменить?") == "sim-replacement"
