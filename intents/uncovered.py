@@ -411,6 +411,12 @@ DETAILS: dict[str, re.Pattern[str]] = {
                            re.IGNORECASE),
     "age": re.compile(r"с\s+(?:какого|скольки)\s+(?:лет|возраст\w*)|как(?:ой|ого)\s+возраст\w*|\bminimum\s+age\b|"
                       r"\bhow\s+old\s+(?:do|does|must|should)\b|\bage\s+(?:limit|requirement)\w*", re.IGNORECASE),
+    "particular person": re.compile(r"(?<![а-я])(?:тому\s+же|той\s+же|того\s+же|та\s+же|тот\s+же)\s+"
+                                    r"(?:самому\s+|самой\s+|самого\s+)?(?:оператор|девушк|сотрудни|специалист|консультант|человек)\w*|"
+                                    r"личн\w+\s+номер\w*\s+(?:\w+\s+)?(?:оператор|сотрудник|специалист)\w*|"
+                                    r"(?:оператор|сотрудник|специалист)\w*\s+по\s+имени|"
+                                    r"\bsame\s+(?:agent|operator|person|girl|guy|lady|rep|consultant)\b|"
+                                    r"\b(?:agent|operator)\s+by\s+name\b", re.IGNORECASE),
     "format": re.compile(r"(?<![а-я])формат\w*|\bformats?\b|\bexcel\b|\bxlsx?\b|\bcsv\b", re.IGNORECASE),
 }
 

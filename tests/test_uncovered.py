@@ -251,6 +251,8 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("что за мелодия играет, пока ждёшь оператора на 611?", "music"),
     ("а новую симку взамен старой можно с доставкой на дом?", "delivery"),
     ("с какого возраста можно оформить номер на себя?", "age"),
+    ("можно ли снова попасть к тому же оператору, с которым я вчера говорил по 611?", "particular person"),
+    ("can I get put through to the same agent I spoke to this morning on 611?", "particular person"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
