@@ -48,7 +48,7 @@ from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
-from .stories import story_topic
+from .stories import CALL_TO_MAKE, story_topic
 from .tone import (
     HYPOTHETICAL,
     Tone,
@@ -550,8 +550,11 @@ class Core:
         sure = (reading.score or 0.0) >= COMPLAINT_OVER if entry_id is not None else False
         if complaint is not None and (mood.complaint or (mood.mistreated and not sure)):
             entry_id = complaint.id  # "хочу подать жалобу", "мне нагрубили в чате": filed as a complaint
-        elif complaint is not None and entry_id == complaint.id and mood.elsewhere:
-            entry_id = None  # "I'm filing a complaint with the regulator": anger at us, not a complaint filed with us
+        elif (mood.elsewhere and entry_id is not None
+              and getattr(turn.kb.entry(entry_id), "group", None) in ("complaints", "chat_feedback")):
+            # "I'm filing a complaint with the regulator", "куда писать жалобу в Роскомнадзор": anger at us, not a complaint
+            # filed with us, nor our feedback form
+            entry_id = None
         elif (mood.praise and turn.kb.entry("praise") is not None
               and (entry_id in (None, "thanks") or not (asks_beyond_thanks(turn.msg.text) or asks_beyond_thanks(turn.text)))):
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot; "the lady at the
@@ -571,7 +574,10 @@ class Core:
         ruled = None  # an entry a situation told in the message points to, however unsure the reading
         story = story_topic(turn.msg.text) or story_topic(turn.text)
         if (story is not None and turn.kb.entry(story) is not None
-                and not (mood.complaint or mood.mistreated or mood.praise or gone)
+                and not (mood.complaint or mood.mistreated or mood.praise)
+                # money gone is checked, unless a call is to be made now with none ("через 20 минут мне звонить в
+                # больницу, а на балансе минус 40"): the promised payment
+                and not (gone and not (story == "do-promised-payment" and CALL_TO_MAKE.search(turn.msg.text)))
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length

@@ -57,10 +57,14 @@ NO_MONEY = re.compile(
     r"баланс\w*\s+(?:\w+\s+)?(?:ноль|нулев\w*|0|минус|отрицат\w*)|денег\s+(?:\w+\s+){0,2}нет|нет\s+денег|в\s+минусе|"
     r"не\s+могу\s+(?:заплатить|оплатить|пополнить)",
     re.IGNORECASE)
-NEED_CALL = re.compile(
+# a call to be made (concretely), or the question what to do
+CALL_TO_MAKE = re.compile(
     r"(?:need|have|got)\s+to\s+(?:call|make\s+a\s+call|phone|ring|get\s+through)|need\s+(?:to\s+)?(?:make\s+)?a\s+call|"
-    r"what\s+(?:can|should)\s+i\s+do|any\s+way|(?:don'?t|do\s+not)\s+cut\s+me\s+off|"
     r"(?:надо|нужно|необходимо|срочно)\s+(?:\w+\s+){0,2}(?:позвонить|дозвониться|на\s+созвон|созвониться)|"
+    r"(?<![а-я])мне\s+(?:\w+\s+)?(?:звонить|позвонить)\s+(?:в|на|по|маме|врачу)(?![а-я])",
+    re.IGNORECASE)
+NEED_CALL = re.compile(
+    rf"{CALL_TO_MAKE.pattern}|what\s+(?:can|should)\s+i\s+do|any\s+way|(?:don'?t|do\s+not)\s+cut\s+me\s+off|"
     r"что\s+(?:мне\s+)?(?:делать|можно\s+сделать)|как\s+(?:мне\s+)?быть|не\s+отключайте",
     re.IGNORECASE)
 

@@ -163,3 +163,15 @@ def test_a_dead_battery_is_no_fault_of_the_line(text: str) -> None:
                                   "balance keeps dropping though i barely use the phone"])
 def test_paying_for_what_one_never_ordered_or_a_top_up_not_credited_is_money_gone(text: str) -> None:
     assert money_gone(text)
+
+
+def test_a_call_to_make_is_no_call_that_fails() -> None:
+    """"мне звонить" holds "не звонить" inside a word: no fault of calls told."""
+    assert reported_problem("через час мне звонить в банк, какой у меня баланс?") == (False, None)
+
+
+@pytest.mark.parametrize("text", ["через 15 минут мне звонить в банк, а на балансе минус 50. Выручите как-нибудь?",
+                                  "мне звонить на собеседование через час, а баланс минус 20. помогите"])
+async def test_a_call_to_make_now_with_the_balance_below_zero_is_the_promised_payment(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "promised_payment", out.text

@@ -277,3 +277,10 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
     assert missing_detail("я курьер, мне нужен обещанный платёж, как его взять?", kb.by_id["lk-promised-payment"]) is None
     # music heard while waiting is told, not asked
     assert missing_detail("дозвонилась на 611, а там музыка играет и никто не берёт", kb.by_id["wait-time"]) is None
+
+
+@pytest.mark.parametrize("text", ["как подать жалобу в Роскомнадзор на мобильного оператора, куда писать?",
+                                  "how do I file a complaint with the regulator about my carrier?"])
+async def test_a_complaint_to_the_regulator_is_no_complaint_or_form_of_ours(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action is None and out.intent not in ("complaint", "feedback-form"), out.text
