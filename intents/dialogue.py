@@ -569,6 +569,10 @@ class Core:
                      or getattr(turn.kb.entry(action_of(turn.kb, turn.kb.entry(entry_id)) or ""), "action", None)
                      in ("balance", "top_up", "tariff"))):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        if entry_id in DONE_BY_US and DONE_BY_US_WORDS.search(turn.msg.text):
+            # "вы мне тариф поменяли или что?", "you switched my plan without asking": what was done, to be seen, not a
+            # request to do it again
+            entry_id = DONE_BY_US[entry_id] if turn.kb.entry(DONE_BY_US[entry_id]) is not None else entry_id
         fault_told, fault_kind = reported_problem(turn.text)
         gone = money_gone(turn.text)
         ruled = None  # an entry a situation told in the message points to, however unsure the reading
@@ -806,6 +810,13 @@ REACHING = re.compile(r"оператор|поддержк|611|0611|чат|зво
                       r"operator|support|agent|chat|\bcall|line\b|hotline|answer|tele\s?2|reply|respond|phone|on\s+hold|reach|"
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
+# account actions a subscriber says the operator did to them, and what shows what was done
+DONE_BY_US = {"do-change-tariff": "do-tariff", "do-connect-service": "do-services", "do-buy-package": "do-remaining"}
+DONE_BY_US_WORDS = re.compile(
+    r"(?<![а-я])вы\s+(?:[^\s.!?]+\s+){0,4}?(?:поменял|сменил|переключил|перевел|перевёл|"
+    r"подключил|навязал|добавил|купил)\w*|"
+    r"\byou\s+(?:guys\s+)?(?:just\s+|have\s+|'ve\s+)?(?:changed|switched|moved|put|added|connected|activated|signed)\s+(?:me|my)\b",
+    re.IGNORECASE)
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
 TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
                         r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)

@@ -1008,3 +1008,12 @@ async def test_not_this_one_i_need_asks_what_was_meant(bot: ChatClient, first: s
     assert (await bot.say(first)).outcome in ("answer", "action")
     out = await bot.say(then)
     assert out.outcome == "clarify", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text, action", [("вы мне что, тариф сменили? плачу больше, а минут меньше", "tariff"),
+                                          ("you guys switched my plan without asking?? what am I on now", "tariff")])
+async def test_an_action_said_done_to_one_shows_what_was_done_not_does_it_again(bot: ChatClient, text: str,
+                                                                               action: str) -> None:
+    out = await bot.say(text)
+    assert out.action == action, out.text
