@@ -591,6 +591,11 @@ class Core:
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
+        elif (WRITE_NOT_CALL.search(turn.msg.text) and turn.kb.entry(WRITTEN_LINE) is not None and not mood.wants_person
+              and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")):
+            # "звонить не могу, все слышат — есть способ написать, а не звонить?", "need to reach support in writing only":
+            # the chat, whatever else the story names
+            entry_id = ruled = WRITTEN_LINE
         reported, kind = fault_told, fault_kind
         if not reported and gone:
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
@@ -816,6 +821,14 @@ DONE_BY_US_WORDS = re.compile(
     r"(?<![а-я])вы\s+(?:[^\s.!?]+\s+){0,4}?(?:поменял|сменил|переключил|перевел|перевёл|"
     r"подключил|навязал|добавил|купил)\w*|"
     r"\byou\s+(?:guys\s+)?(?:just\s+|have\s+|'ve\s+)?(?:changed|switched|moved|put|added|connected|activated|signed)\s+(?:me|my)\b",
+    re.IGNORECASE)
+WRITTEN_LINE = "web-chat"  # support in writing: the chat (the social networks are named in its answer's buttons)
+WRITE_NOT_CALL = re.compile(
+    r"(?:написать|писать|пишу|напишу|письменно|в\s+письменном\s+виде|текстом|переписк\w*)\s*,?\s*(?:а\s+)?не\s+(?:звонить|"
+    r"позвонить|голосом|по\s+телефону)|в\s+письменном\s+виде|только\s+(?:письменно|написать|писать|переписк\w*)|"
+    r"(?:звонить|говорить|разговаривать)\s+(?:\w+\s+)?не\s+могу[^.!?]{0,80}(?:написать|писать|письменн|чат)|"
+    r"\bin\s+writing\b|\b(?:write|text)\s+(?:to\s+)?(?:you|support)\s+instead\b|"
+    r"can'?t\s+(?:talk|speak|call)\b[^.!?]{0,80}\b(?:write|text|chat|in\s+writing)\b",
     re.IGNORECASE)
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
 TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"

@@ -1017,3 +1017,14 @@ async def test_an_action_said_done_to_one_shows_what_was_done_not_does_it_again(
                                                                                action: str) -> None:
     out = await bot.say(text)
     assert out.action == action, out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "говорить сейчас не могу, я на совещании — как вам написать, а не звонить?",
+    "can't talk right now, on a train full of people. can I reach support in writing?",
+    "мне удобнее в письменном виде, звонить в поддержку неудобно, ребёнок спит",
+])
+async def test_support_in_writing_instead_of_a_call_is_the_chat(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "web-chat", out.text
