@@ -361,3 +361,10 @@ def test_thanks_for_a_block_or_a_subscription_forced_on_one_is_sarcasm(text: str
 
 def test_a_login_code_that_never_comes_after_many_words_is_fed_up() -> None:
     assert tone("код для входа в личный кабинет всё не приходит").fed_up
+
+
+@pytest.mark.parametrize("text", ["консультант в салоне подключил мне платную подписку без моего согласия",
+                                  "без спроса оформили страховку телефона, узнал из смс",
+                                  "the guy at the store added a paid option to my number without asking me"])
+def test_something_done_to_one_without_asking_is_being_badly_served(text: str) -> None:
+    assert tone(text).mistreated
