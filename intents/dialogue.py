@@ -583,6 +583,7 @@ class Core:
                 # больницу, а на балансе минус 40"): the promised payment
                 and not (gone and not (story == "do-promised-payment" and CALL_TO_MAKE.search(turn.msg.text)))
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
+                     or getattr(turn.kb.entry(entry_id), "out_of_scope", False)  # a story of ours is no other subject
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person

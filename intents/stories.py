@@ -85,9 +85,22 @@ MANAGE = re.compile(r"\b(?:add|link|attach|manage|see|view|control|top\s+up|swit
 BILLS_EMAIL = re.compile(r"(?:change|update|switch|поменять|изменить|сменить|обновить)\s+.{0,40}(?:e-?mail|почт\w*)",
                          re.IGNORECASE | re.DOTALL)
 
+# money to go onto the number by itself, from a card ("сделай, чтоб само списывалось с карты", "каждый месяц хожу
+# класть деньги", "I always forget to top up"): the autopayment
+BY_ITSELF = re.compile(
+    r"(?<![а-я])(?:само|сами|сам|автоматом|автоматически)\s+(?:\w+\s+){0,4}?(?:списыва|списал|кида|кинул|приход|пополня|"
+    r"пополнял|переводи|переводил|снима|снимал|поступа|капа|падал)\w*|"
+    r"(?:списыва|кида|пополня|переводи|снима|поступа|капа|падал)\w*\s+(?:\w+\s+){0,3}(?:сам[оаи]?|автоматом|автоматически)(?![а-я])|"
+    r"(?:каждый|раз\s+в)\s+месяц\s+(?:\w+\s+){0,3}(?:ходить|хожу|класть|кладу|пополнять|кидать|закидывать)|"
+    r"(?:вечно|всегда|постоянно|часто)\s+забыва\w*\s+(?:\w+\s+){0,2}(?:платить|заплатить|пополн\w*|класть|оплачивать)|"
+    r"\btop\s*(?:s|ped)?\s*(?:itself|up\s+(?:by\s+)?itself)|\b(?:always|keep|constantly)\s+forget(?:ting)?\s+to\s+"
+    r"(?:top\s+up|pay|put\s+money)",
+    re.IGNORECASE)
+
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
     (OLD_PHONE, "tone-dialling"),
+    (BY_ITSELF, "lk-autopay"),
 )
 
 

@@ -58,3 +58,20 @@ async def test_money_gone_unspent_is_checked_not_left_unanswered(bot: ChatClient
 def test_a_sim_told_of_at_length_before_it_broke_is_replaced() -> None:
     """Words of the SIM's history between it and what happened to it ("симка старая, ещё с 2010 года, треснула")."""
     assert story_topic("Моя симка очень старая, ещё с 2010 года, треснула пополам, можно заменить?") == "sim-replacement"
+
+
+@pytest.mark.parametrize("text", [
+    "мама всё время забывает класть деньги на телефон, можно сделать, чтобы с карты само списывалось?",
+    "каждый месяц хожу в магазин закидывать деньги на номер, надоело, есть способ проще?",
+    "I always forget to top up and get cut off, can it just take the money from my card?",
+])
+def test_money_wanted_to_go_onto_the_number_by_itself_is_the_autopayment(text: str) -> None:
+    assert story_topic(text) == "lk-autopay"
+
+
+async def test_a_story_of_ours_is_no_other_subject(bot: ChatClient) -> None:
+    """A long story that names a clinic and a taxi, then asks for money to go onto the number by itself: the
+    autopayment, not "I only answer questions about Tele2"."""
+    out = await bot.say("Постоянно забываю пополнять, вчера в поликлинике осталась без связи, даже такси не вызвать. "
+                        "Дочь говорит, можно сделать, чтобы само списывалось с карты. Как это настроить?")
+    assert out.intent in ("lk-autopay", "do-autopay") or out.action == "autopay", out.text
