@@ -632,7 +632,7 @@ class Core:
             if detail is not None and not reading.followup:
                 subject = detail  # "какая максимальная сумма одного пополнения": a detail the top-up entry never gives
                 entry_id = None
-        if entry_id is not None and mood.fed_up and entry_id != "complaint":
+        if entry_id is not None and mood.fed_up and entry_id not in ("complaint", ruled):
             entry_id = None  # asked again and again: the operator, not one more answer
         if entry_id is not None and mood.upset and getattr(turn.kb.entry(entry_id), "group", None) == "smalltalk":
             entry_id = None  # "ну и сервис, ни ответа ни привета" is no greeting, "I'm so done with you" no goodbye
@@ -641,7 +641,7 @@ class Core:
                 and not turn.kb.entry(entry_id).action):
             # upset, and the answer no better than a coin toss: a person offered, the guess one press away
             guess, entry_id = entry_id, None
-        if (entry_id is not None and mood.vents and (reading.score or 0.0) < UPSET_SURE
+        if (entry_id is not None and entry_id != ruled and mood.vents and (reading.score or 0.0) < UPSET_SURE
                 and not asks_something(turn.msg.text) and not asks_something(turn.text)):
             # venting ("sick and tired of waiting for an answer", "вы меня за идиота держите?"): a person, not a
             # guessed answer, nor a guessed account action (one asked for outright asks: "заблокируйте", "block")

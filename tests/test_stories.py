@@ -75,3 +75,11 @@ async def test_a_story_of_ours_is_no_other_subject(bot: ChatClient) -> None:
     out = await bot.say("Постоянно забываю пополнять, вчера в поликлинике осталась без связи, даже такси не вызвать. "
                         "Дочь говорит, можно сделать, чтобы само списывалось с карты. Как это настроить?")
     assert out.intent in ("lk-autopay", "do-autopay") or out.action == "autopay", out.text
+
+
+async def test_a_situation_told_in_exasperation_is_still_answered(bot: ChatClient) -> None:
+    """Fed up with a menu that does not hear a rotary phone: the situation's answer (tone dialling),
+    with the empathetic line and the operator at hand, not the operator alone."""
+    out = await bot.say("У бабушки дисковый аппарат, меню её вообще не слышит, уже час мучаемся, это издевательство!!!")
+    assert out.intent == "tone-dialling", out.text
+    assert "operator" in [b.payload for r in out.replies for b in r.buttons]
