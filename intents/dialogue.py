@@ -73,6 +73,12 @@ COMPLAINT_OVER = 0.95  # described mistreatment is a complaint unless another an
 FAULT_OVER = 0.9  # an account action read from an angry fault report is started only this sure
 FAULT_ACTIONS = frozenset({"diagnose", "block_sim", "feedback"})  # actions that are themselves what a fault needs
 FAULT_GROUPS = frozenset({"problems", "complaints", "handoff", "roaming", "service_center"})  # … and entries
+# … nor, calm or not, one that sells more of what a fault told seems to lack ("how are my 20GB gone in 6 days" is
+# no order for a package)
+SELLING_ACTIONS = frozenset({"buy_package", "connect_service", "change_tariff"})
+WANTS_MORE = re.compile(r"\b(?:need|want|get)\s+(?:some\s+)?more\b|\bwant\s+to\s+(?:buy|move|switch|change|get|add)\b|"
+                        r"\bbuy\s+(?:more|extra|another)\b|(?:хочу|хотел\w*|надо|нужно)\s+(?:бы\s+)?(?:купить|перейти|подключить|"
+                        r"сменить|докупить|ещё|еще|больше)|докупить|докуплю", re.IGNORECASE)
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
@@ -610,7 +616,8 @@ class Core:
             if how is not None:
                 entry_id, found = how, turn.kb.entry(how)
         if (found is not None and found.action not in FAULT_ACTIONS and found.group not in FAULT_GROUPS and reported
-                and mood.vents and (reading.score or 0.0) < FAULT_OVER):
+                and (mood.vents or (found.action in SELLING_ACTIONS and not WANTS_MORE.search(turn.msg.text)))
+                and (reading.score or 0.0) < FAULT_OVER):
             # "я плачу 600 в месяц, а страница грузится минуту!!": an angry fault report, not the expenses it mentions
             entry_id = None
         named = reading.analysis.entities

@@ -30,12 +30,18 @@ BROKEN = re.compile(
     r"(?<!don't\s)(?<!dont\s)\bcut\s+off\s+my\b|(?<!не\s)отключили\s+(?:мне\s+|нам\s+)?(?:\w+\s+)?(?:интернет|связь|звонки|смс)|"
     # … or crawls ("страница грузится минуту", "инет тормозит", "internet is so slow", "internet ded")
     r"груз\w*\s+(?:по\s+)?(?:минут\w*|полчаса|час\w*|вечность|долго|медленно)|(?:еле|медленно|долго)\s+груз\w*|тормоз\w*|"
+    # … or the data went faster than it could have ("how are my 20GB gone in 6 days", "вчера купил пакет гигов, а сегодня
+    # опять пишет, что трафик закончился")
+    r"(?:гиг\w*|гб|трафик\w*|мегабайт\w*|(?<![a-z])gb\b|\bgigs?\b|\bdata\b)\s+(?:\w+\s+){0,3}(?:ушл\w*|пропал\w*|исчез\w*|сгорел\w*|"
+    r"улетел\w*|gone|vanish\w*|disappear\w*)|(?:купил|подключил|докупил|взял|bought|added)\w*\s+(?:\w+\s+){0,3}(?:пакет|гиг|гб|"
+    r"трафик|gb|data|gigs?)\w*[^.!?]{0,60}(?:опять|снова|уже|again|already)\s[^.!?]{0,40}?(?:законч\w*|кончил\w*|ran\s+out|"
+    r"used\s+up|gone|out)|"
     r"takes?\s+(?:forever|ages|minutes)\s+to\s+load|(?:so|very|super|painfully)\s+slow|crawl\w*|(?<!battery\s)(?<!battery\'s\s)(?<!battery\sis\s)(?<!batteries\sare\s)\b(?:dead|ded)\b",
     re.IGNORECASE)
 # … of the line, and which part of it
 KINDS = {
-    "internet": re.compile(r"интернет|(?<![а-я])инет|^\W*net\b|\bthe\s+net\b|"
-                           r"трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
+    "internet": re.compile(r"интернет|(?<![а-я])инет|^\W*net\b|\bthe\s+net\b|(?<![а-я])гиг\w*|(?<![а-я])гб(?![а-я])|"
+                           r"(?<![a-z])gb\b|\bgigs?\b|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
                            r"\blte\b|pages?\b", re.IGNORECASE),
     "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|\bcalls?\b|signal|network|reception|\bbars\b", re.IGNORECASE),
     "sms": re.compile(r"смс|sms|сообщени|\btexts?\b|messages?\b", re.IGNORECASE),
@@ -105,7 +111,7 @@ MONEY_GONE = re.compile(
     # подписку, я её не подключала")
     r"never\s+(?:turned\s+(?:it\s+)?on|signed\s+up|subscribed|ordered|activated)|"
     r"(?<![а-я])(?:ничего\s+|её\s+|ее\s+|его\s+|их\s+)?не\s+(?:подключал|заказывал|подписывал|оформлял)\w*|"
-    r"barely\s+(?:use|used|call|called)|(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
+    r"(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
     r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)

@@ -160,7 +160,7 @@ def test_a_dead_battery_is_no_fault_of_the_line(text: str) -> None:
 @pytest.mark.parametrize("text", ["some app thing is billing me daily and i never signed up for it",
                                   "списывают за какую-то подписку, я её не подключала",
                                   "перевела через банк 700, с карты списали, а на счёт не поступило",
-                                  "balance keeps dropping though i barely use the phone"])
+                                  "balance keeps dropping though i didn't even use the phone"])
 def test_paying_for_what_one_never_ordered_or_a_top_up_not_credited_is_money_gone(text: str) -> None:
     assert money_gone(text)
 
@@ -175,3 +175,16 @@ def test_a_call_to_make_is_no_call_that_fails() -> None:
 async def test_a_call_to_make_now_with_the_balance_below_zero_is_the_promised_payment(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "promised_payment", out.text
+
+
+@pytest.mark.parametrize("text", ["how did 15 GB vanish in four days? I hardly stream anything",
+                                  "вчера докупил пакет гигов, а сегодня уже пишет что трафик закончился"])
+async def test_data_gone_faster_than_it_could_is_checked_not_sold_again(bot: ChatClient, text: str) -> None:
+    assert reported_problem(text)[0]
+    out = await bot.say(text)
+    assert out.action != "buy_package", out.text
+
+
+async def test_more_data_asked_for_after_it_ran_out_is_still_sold(bot: ChatClient) -> None:
+    out = await bot.say("my data is gone and I need more gigs right now for a video call, how do I buy some more?")
+    assert out.action == "buy_package" or out.intent in ("do-buy-package", "lk-tariff"), out.text
