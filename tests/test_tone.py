@@ -368,3 +368,10 @@ def test_a_login_code_that_never_comes_after_many_words_is_fed_up() -> None:
                                   "the guy at the store added a paid option to my number without asking me"])
 def test_something_done_to_one_without_asking_is_being_badly_served(text: str) -> None:
     assert tone(text).mistreated
+
+
+@pytest.mark.parametrize("text", ["приехал к открытию, как на сайте написано, а там закрыто на учёт",
+                                  "оператор в чате сказал, что можно без паспорта, а в салоне мне отказали",
+                                  "the chat agent told me I could do it online, but the shop said it's impossible"])
+def test_told_one_thing_and_found_another_is_being_badly_served(text: str) -> None:
+    assert tone(text).mistreated
