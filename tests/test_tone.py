@@ -10,6 +10,9 @@ from intents import tonemodel
 from intents.tone import asks_beyond_thanks, asks_something, names_staff, only_lasting, only_mildly_vexed, tone
 from knowledge import loader
 
+# what tone() reads from text touches no database; the few tests through the bot are `wording` too
+pytestmark = pytest.mark.storage_free
+
 
 def test_the_shipped_tone_model_is_trained_on_the_shipped_files() -> None:
     model = tonemodel.shipped()
