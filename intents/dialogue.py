@@ -61,7 +61,7 @@ from .tone import (
     staff_story,
     tone,
 )
-from .uncovered import answers, missing_detail, uncovered_subject
+from .uncovered import OTHER_COMPANY, answers, missing_detail, uncovered_subject
 from .understanding import KnowledgeHolder, Reading
 
 __all__ = ["Core", "KnowledgeHolder"]
@@ -570,7 +570,13 @@ class Core:
             # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself; "I want to sound polite"
             # thanks nobody
             entry_id = "thanks" if THANKS_WORD.search(turn.msg.text) or THANKS_WORD.search(turn.text) else None
-        if (entry_id is not None and money_gone(turn.text) and turn.kb.entry("problem-money") is not None
+        # money another company took ("amazon charged me for something i didn't order", "сбербанк списал дважды") is
+        # theirs to explain, unless the line's own money is named too
+        theirs = bool(OTHER_COMPANY.search(turn.msg.text)) and not OUR_MONEY.search(turn.msg.text)
+        gone = money_gone(turn.text) and not theirs
+        if theirs and entry_id == "refund":
+            entry_id = None  # "netflix charged me twice, how do I get a refund": their money back, not ours
+        if (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
                 and (getattr(turn.kb.entry(entry_id), "action", None) in ("balance", "top_up", "tariff")
                      or getattr(turn.kb.entry(action_of(turn.kb, turn.kb.entry(entry_id)) or ""), "action", None)
                      in ("balance", "top_up", "tariff"))):
@@ -580,7 +586,6 @@ class Core:
             # request to do it again
             entry_id = DONE_BY_US[entry_id] if turn.kb.entry(DONE_BY_US[entry_id]) is not None else entry_id
         fault_told, fault_kind = reported_problem(turn.text)
-        gone = money_gone(turn.text)
         ruled = None  # an entry a situation told in the message points to, however unsure the reading
         story = story_topic(turn.msg.text) or story_topic(turn.text)
         if (story is not None and turn.kb.entry(story) is not None
@@ -606,6 +611,8 @@ class Core:
         reported, kind = fault_told, fault_kind
         if not reported and gone:
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
+        if reported and entry_id is not None and getattr(turn.kb.entry(entry_id), "out_of_scope", False):
+            entry_id = None  # "got charged 4 smth i didnt buy": a fault of ours, however little of it the words say
         found = turn.kb.entry(entry_id) if entry_id is not None else None
         if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,
@@ -838,6 +845,8 @@ WRITE_NOT_CALL = re.compile(
     r"\bin\s+writing\b|\b(?:write|text)\s+(?:to\s+)?(?:you|support)\s+instead\b|"
     r"can'?t\s+(?:talk|speak|call)\b[^.!?]{0,80}\b(?:write|text|chat|in\s+writing)\b",
     re.IGNORECASE)
+OUR_MONEY = re.compile(r"пополн\w*|баланс\w*|на\s+сч[её]т|на\s+номер|с\s+номера|номер\w*|тариф\w*|теле\s?2|tele\s?2|симк\w*|"
+                       r"top[\s-]?up|balance|\bmy\s+(?:number|phone|sim|plan|tariff)\b|phone\s+bill|\bsim\b", re.IGNORECASE)
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
 TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
                         r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)

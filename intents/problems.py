@@ -99,7 +99,7 @@ MONEY_GONE = re.compile(
     r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|"
     r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?(?:\s+а|,)\s+(?:сейчас|теперь|сегодня|уже)|(?:списал\w*|сняли|снял\w*)\s+(?:\w+\s+){0,4}(?:дважды|два\s+раза|2\s+раза)|"
     r"списал\w*\s+(?:\w+\s+)?дважды|дважды\s+списал\w*|charged\s+(?:me\s+)?twice|double[\s-]+charged?|"
-    r"didn'?t\s+(?:even\s+)?(?:spend|use)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
+    r"didn'?t\s+(?:even\s+)?(?:spend|use|buy|order|sign\s+up|subscribe)|did\s+not\s+(?:buy|order|subscribe)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
     r"balance\s+(?:is\s+|went\s+|of\s+|shows\s+|says\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+|shows\s+)?negative|"
     r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|"
     r"(?:деньги|платеж|платёж|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл)\w*|"

@@ -188,3 +188,23 @@ async def test_data_gone_faster_than_it_could_is_checked_not_sold_again(bot: Cha
 async def test_more_data_asked_for_after_it_ran_out_is_still_sold(bot: ChatClient) -> None:
     out = await bot.say("my data is gone and I need more gigs right now for a video call, how do I buy some more?")
     assert out.action == "buy_package" or out.intent in ("do-buy-package", "lk-tariff"), out.text
+
+
+@pytest.mark.parametrize("text", ["got charged 4 smth i didnt buy", "they charged me for an app i did not order"])
+async def test_charged_for_what_one_did_not_buy_is_checked_not_declined(bot: ChatClient, text: str) -> None:
+    """Few words of ours, but money taken: the check of where it went, not "I only answer questions about Tele2"."""
+    out = await bot.say(text)
+    assert out.action == "diagnose", out.text
+
+
+@pytest.mark.parametrize("text", ["amazon charged me for something i didn't order",
+                                  "сбербанк списал дважды за одну покупку, что делать",
+                                  "my netflix charged me twice this month, how do I get a refund"])
+async def test_money_another_company_took_is_theirs(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action is None and out.intent not in ("refund", "problem-money"), out.text
+
+
+async def test_a_top_up_through_a_bank_that_never_arrived_is_ours(bot: ChatClient) -> None:
+    out = await bot.say("пополнил через сбербанк 500, а на счёт не пришло")
+    assert out.action == "diagnose", out.text
