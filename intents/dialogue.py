@@ -603,6 +603,11 @@ class Core:
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
+        elif (PHONE_PERSON.search(turn.msg.text) and turn.kb.entry(PERSON_BY_PHONE) is not None and not mood.wants_person
+              and (entry_id is None or getattr(turn.kb.entry(entry_id), "group", None) == "peak")):
+            # "как дозвониться до живого человека", "how do I get a real person on the phone": the way to an operator on
+            # 611 (press 0), not the waiting times nor "I did not understand"
+            entry_id = ruled = PERSON_BY_PHONE
         elif (WRITE_NOT_CALL.search(turn.msg.text) and turn.kb.entry(WRITTEN_LINE) is not None and not mood.wants_person
               and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")):
             # "звонить не могу, все слышат — есть способ написать, а не звонить?", "need to reach support in writing only":
@@ -836,6 +841,12 @@ DONE_BY_US_WORDS = re.compile(
     r"(?<![а-я])вы\s+(?:[^\s.!?]+\s+){0,4}?(?:поменял|сменил|переключил|перевел|перевёл|"
     r"подключил|навязал|добавил|купил)\w*|"
     r"\byou\s+(?:guys\s+)?(?:just\s+|have\s+|'ve\s+)?(?:changed|switched|moved|put|added|connected|activated|signed)\s+(?:me|my)\b",
+    re.IGNORECASE)
+PERSON_BY_PHONE = "operator-via-611"
+PHONE_PERSON = re.compile(
+    r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"
+    r"speak|call)\b[^.?!]{0,40}?(?:жив\w+\s+(?:человек\w*|оператор\w*|люд\w*|специалист\w*)|(?<![а-я])живого(?![а-я])|"
+    r"\b(?:real|live|actual)\s+(?:person|human|agent|operator)|\ba\s+human\b)",
     re.IGNORECASE)
 WRITTEN_LINE = "web-chat"  # support in writing: the chat (the social networks are named in its answer's buttons)
 WRITE_NOT_CALL = re.compile(

@@ -1028,3 +1028,11 @@ async def test_an_action_said_done_to_one_shows_what_was_done_not_does_it_again(
 async def test_support_in_writing_instead_of_a_call_is_the_chat(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent == "web-chat", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["как дозвониться до живого человека", "как позвонить, чтобы сразу ответил живой человек",
+                                  "how do I reach a live person by phone, not the robot"])
+async def test_how_to_reach_a_live_person_by_phone_is_press_0_on_611(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "operator-via-611", out.text
