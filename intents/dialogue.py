@@ -79,6 +79,7 @@ SELLING_ACTIONS = frozenset({"buy_package", "connect_service", "change_tariff"})
 WANTS_MORE = re.compile(r"\b(?:need|want|get)\s+(?:some\s+)?more\b|\bwant\s+to\s+(?:buy|move|switch|change|get|add)\b|"
                         r"\bbuy\s+(?:more|extra|another)\b|(?:хочу|хотел\w*|надо|нужно)\s+(?:бы\s+)?(?:купить|перейти|подключить|"
                         r"сменить|докупить|ещё|еще|больше)|докупить|докуплю", re.IGNORECASE)
+STORY_OVER = 0.9  # a story's topic replaces a reading of the same group of entries up to this sure
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
@@ -595,6 +596,11 @@ class Core:
                 and not (gone and not (story == "do-promised-payment" and CALL_TO_MAKE.search(turn.msg.text)))
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
                      or getattr(turn.kb.entry(entry_id), "out_of_scope", False)  # a story of ours is no other subject
+                     # … and an unsure reading of the same part of the base ("кто-то зашёл в мой кабинет и поменял почту":
+                     # the account's security, not its profile)
+                     or (getattr(turn.kb.entry(entry_id), "group", None) == getattr(turn.kb.entry(story), "group", "")
+                         and (reading.score or 0.0) < STORY_OVER)
+                     or (entry_id == "lk-general" and story.startswith("lk-"))  # … or the account's front page
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person

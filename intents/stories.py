@@ -97,10 +97,22 @@ BY_ITSELF = re.compile(
     r"(?:top\s+up|pay|put\s+money)",
     re.IGNORECASE)
 
+# someone else in one's personal account ("someone logged into my Tele2 account and changed the email", "взломали
+# личный кабинет"): its security — the password, two-step login, blocking the SIM
+ACCOUNT_TAKEN = re.compile(
+    r"\b(?:someone|somebody|a\s+stranger)\s+(?:\w+\s+){0,2}(?:logged\s+in(?:to)?|accessed|got\s+into|broke\s+into|hacked)\s+"
+    r"(?:\w+\s+){0,2}(?:account|profile|app)\b|\b(?:account|profile)\s+(?:\w+\s+){0,2}(?:was\s+|got\s+|has\s+been\s+)?"
+    r"(?:hacked|compromised|broken\s+into)\b|"
+    r"(?<![а-я])(?:кто-?то|посторонн\w+|чужой)\s+(?:\w+\s+){0,2}(?:зашёл|зашел|вош[её]л|залез|входил|заходил)\s+(?:\w+\s+){0,2}"
+    r"(?:личн\w+\s+кабинет|кабинет|аккаунт|приложени)\w*|(?:взломал\w*|взломан\w*)\s+(?:\w+\s+){0,2}(?:личн\w+\s+)?"
+    r"(?:кабинет|аккаунт)\w*|(?:личн\w+\s+)?(?:кабинет|аккаунт)\w*\s+(?:\w+\s+){0,2}(?:взломал\w*|взломан\w*)",
+    re.IGNORECASE)
+
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
     (OLD_PHONE, "tone-dialling"),
     (BY_ITSELF, "lk-autopay"),
+    (ACCOUNT_TAKEN, "lk-security"),
 )
 
 

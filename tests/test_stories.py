@@ -83,3 +83,19 @@ async def test_a_situation_told_in_exasperation_is_still_answered(bot: ChatClien
     out = await bot.say("У бабушки дисковый аппарат, меню её вообще не слышит, уже час мучаемся, это издевательство!!!")
     assert out.intent == "tone-dialling", out.text
     assert "operator" in [b.payload for r in out.replies for b in r.buttons]
+
+
+@pytest.mark.parametrize("text", ["somebody got into my tele2 account and changed my password, help",
+                                  "кто-то зашёл в мой личный кабинет и поменял почту",
+                                  "взломали мой личный кабинет теле2, что делать"])
+async def test_someone_else_in_ones_account_is_its_security(bot: ChatClient, text: str) -> None:
+    """The story replaces an unsure reading of the same part of the base ("…поменял почту" read as the profile) and
+    the account's front page."""
+    out = await bot.say(text)
+    assert out.intent == "lk-security" or out.action == "block_sim", out.text
+
+
+async def test_a_hacked_social_network_page_is_still_not_ours(bot: ChatClient) -> None:
+    out = await bot.say("взломали страницу вконтакте, помогите восстановить")
+    assert out.intent != "lk-security" and out.action is None, out.text
+
