@@ -609,6 +609,10 @@ class Core:
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
+        elif (FROM_LANDLINE.search(turn.msg.text) and turn.kb.entry(LANDLINE_LINE) is not None
+              and entry_id in (None, "support-611", "support-other-phone") and not OLD_PHONE_KEYS.search(turn.msg.text)):
+            # "НОМЕР ПОДДЕРЖКИ ЕСЛИ Я ЗВОНЮ С ДОМАШНЕГО ТЕЛЕФОНА": the number for landlines, not 611
+            entry_id = ruled = LANDLINE_LINE
         elif (PHONE_PERSON.search(turn.msg.text) and turn.kb.entry(PERSON_BY_PHONE) is not None and not mood.wants_person
               and (entry_id is None or getattr(turn.kb.entry(entry_id), "group", None) == "peak")):
             # "как дозвониться до живого человека", "how do I get a real person on the phone": the way to an operator on
@@ -848,6 +852,13 @@ DONE_BY_US_WORDS = re.compile(
     r"подключил|навязал|добавил|купил)\w*|"
     r"\byou\s+(?:guys\s+)?(?:just\s+|have\s+|'ve\s+)?(?:changed|switched|moved|put|added|connected|activated|signed)\s+(?:me|my)\b",
     re.IGNORECASE)
+LANDLINE_LINE = "support-landline"
+FROM_LANDLINE = re.compile(
+    r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
+    r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)",
+    re.IGNORECASE)
+OLD_PHONE_KEYS = re.compile(r"нажима|нажать|жму|кнопк|меню|тонов|импульс|дисков|\bpress|\bkeys?\b|button|menu|tone|pulse|rotary",
+                            re.IGNORECASE)  # … whose keys the menu does not hear is tone dialling (stories.py)
 PERSON_BY_PHONE = "operator-via-611"
 PHONE_PERSON = re.compile(
     r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"

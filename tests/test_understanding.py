@@ -1036,3 +1036,11 @@ async def test_support_in_writing_instead_of_a_call_is_the_chat(bot: ChatClient,
 async def test_how_to_reach_a_live_person_by_phone_is_press_0_on_611(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent == "operator-via-611", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["ДОБРЫЙ ВЕЧЕР ПОДСКАЖИТЕ ПОЖАЛУЙСТА НОМЕР ПОДДЕРЖКИ ЕСЛИ Я ЗВОНЮ СО СТАЦИОНАРНОГО "
+                                  "СПАСИБО БОЛЬШОЕ", "what's the support number when I call from my home phone?"])
+async def test_the_support_number_asked_from_a_landline_is_the_landline_number(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "support-landline", out.text
