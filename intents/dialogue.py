@@ -41,6 +41,18 @@ from .context import (
 )
 from .context import words as context_words
 from .learned import same_subject
+from .lines import (
+    FROM_LANDLINE,
+    LANDLINE_LINE,
+    OLD_PHONE_KEYS,
+    PERSON_BY_PHONE,
+    PHONE_PERSON,
+    REACH_US,
+    ROAMING_LINE,
+    TRAVELLING,
+    WRITE_NOT_CALL,
+    WRITTEN_LINE,
+)
 from .matcher import DOMAIN_MARKS
 from .normalize import detect_language
 from .payloads import PayloadRouter
@@ -852,40 +864,8 @@ DONE_BY_US_WORDS = re.compile(
     r"подключил|навязал|добавил|купил)\w*|"
     r"\byou\s+(?:guys\s+)?(?:just\s+|have\s+|'ve\s+)?(?:changed|switched|moved|put|added|connected|activated|signed)\s+(?:me|my)\b",
     re.IGNORECASE)
-LANDLINE_LINE = "support-landline"
-FROM_LANDLINE = re.compile(
-    r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
-    r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)",
-    re.IGNORECASE)
-OLD_PHONE_KEYS = re.compile(r"нажима|нажать|жму|кнопк|меню|тонов|импульс|дисков|\bpress|\bkeys?\b|button|menu|tone|pulse|rotary",
-                            re.IGNORECASE)  # … whose keys the menu does not hear is tone dialling (stories.py)
-PERSON_BY_PHONE = "operator-via-611"
-PHONE_PERSON = re.compile(
-    r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"
-    r"speak|call)\b[^.?!]{0,40}?(?:жив\w+\s+(?:человек\w*|оператор\w*|люд\w*|специалист\w*)|(?<![а-я])живого(?![а-я])|"
-    r"\b(?:real|live|actual)\s+(?:person|human|agent|operator)|\ba\s+human\b)",
-    re.IGNORECASE)
-WRITTEN_LINE = "web-chat"  # support in writing: the chat (the social networks are named in its answer's buttons)
-WRITE_NOT_CALL = re.compile(
-    r"(?:написать|писать|пишу|напишу|письменно|в\s+письменном\s+виде|текстом|переписк\w*)\s*,?\s*(?:а\s+)?не\s+(?:звонить|"
-    r"позвонить|голосом|по\s+телефону)|в\s+письменном\s+виде|только\s+(?:письменно|написать|писать|переписк\w*)|"
-    r"(?:звонить|говорить|разговаривать)\s+(?:\w+\s+)?не\s+могу[^.!?]{0,80}(?:написать|писать|письменн|чат)|"
-    r"\bin\s+writing\b|\b(?:write|text)\s+(?:to\s+)?(?:you|support)\s+instead\b|"
-    r"can'?t\s+(?:talk|speak|call)\b[^.!?]{0,80}\b(?:write|text|chat|in\s+writing)\b",
-    re.IGNORECASE)
 OUR_MONEY = re.compile(r"пополн\w*|баланс\w*|на\s+сч[её]т|на\s+номер|с\s+номера|номер\w*|тариф\w*|теле\s?2|tele\s?2|симк\w*|"
                        r"top[\s-]?up|balance|\bmy\s+(?:number|phone|sim|plan|tariff)\b|phone\s+bill|\bsim\b", re.IGNORECASE)
-ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
-TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
-                        r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)
-# asking how to reach us ("who do I contact", "which number", "куда звонить", "как с вами связаться")
-REACH_US = re.compile(
-    r"(?:who|how|where)\s+(?:do|can|should|could)\s+i\s+(?:contact|call|reach|write|turn|get\s+(?:hold|in\s+touch))|"
-    r"how\s+(?:do|can)\s+i\s+(?:contact|reach)\s+you|(?:what'?s|what\s+is)\s+(?:the|your)\s+(?:numb?e?r|numbr|phone)|"
-    r"(?:which|what)\s+number|(?:call|contact|reach)\s+(?:tele\s?2|you|support)\b|"
-    r"куда\s+(?:мне\s+)?(?:звонить|обращаться|писать|позвонить|обратиться|написать)|как\s+(?:с\s+вами\s+|мне\s+)?связаться|"
-    r"(?:какой|на\s+какой)\s+номер|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
-    re.IGNORECASE)
 SIM_GONE = frozenset({"lost-sim", "problem-blocked", "problem-calls", "problem-internet"})  # readings of a broken SIM
 # asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
 HOW_TO = re.compile(r"\b(?:where|how)\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow\s+to\b|"

@@ -1,0 +1,45 @@
+"""Which line of support a message asks for, whatever else its words resemble.
+
+Read before the knowledge base's answer is taken (`dialogue.py`, `_decide`), each as a situation told:
+- asking how to reach us while travelling, abroad or on the road at home → the roaming line;
+- the support number for a call from a landline (whose keys the menu hears) → the landline number;
+- how to get a live person on the phone → pressing 0 on 611;
+- support wanted in writing instead of a call → the chat.
+"""
+
+from __future__ import annotations
+
+import re
+
+ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
+TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
+                        r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)
+# asking how to reach us ("who do I contact", "which number", "куда звонить", "как с вами связаться")
+REACH_US = re.compile(
+    r"(?:who|how|where)\s+(?:do|can|should|could)\s+i\s+(?:contact|call|reach|write|turn|get\s+(?:hold|in\s+touch))|"
+    r"how\s+(?:do|can)\s+i\s+(?:contact|reach)\s+you|(?:what'?s|what\s+is)\s+(?:the|your)\s+(?:numb?e?r|numbr|phone)|"
+    r"(?:which|what)\s+number|(?:call|contact|reach)\s+(?:tele\s?2|you|support)\b|"
+    r"куда\s+(?:мне\s+)?(?:звонить|обращаться|писать|позвонить|обратиться|написать)|как\s+(?:с\s+вами\s+|мне\s+)?связаться|"
+    r"(?:какой|на\s+какой)\s+номер|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
+    re.IGNORECASE)
+LANDLINE_LINE = "support-landline"
+FROM_LANDLINE = re.compile(
+    r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
+    r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)",
+    re.IGNORECASE)
+OLD_PHONE_KEYS = re.compile(r"нажима|нажать|жму|кнопк|меню|тонов|импульс|дисков|\bpress|\bkeys?\b|button|menu|tone|pulse|rotary",
+                            re.IGNORECASE)  # … whose keys the menu does not hear is tone dialling (stories.py)
+PERSON_BY_PHONE = "operator-via-611"
+PHONE_PERSON = re.compile(
+    r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"
+    r"speak|call)\b[^.?!]{0,40}?(?:жив\w+\s+(?:человек\w*|оператор\w*|люд\w*|специалист\w*)|(?<![а-я])живого(?![а-я])|"
+    r"\b(?:real|live|actual)\s+(?:person|human|agent|operator)|\ba\s+human\b)",
+    re.IGNORECASE)
+WRITTEN_LINE = "web-chat"  # support in writing: the chat (the social networks are named in its answer's buttons)
+WRITE_NOT_CALL = re.compile(
+    r"(?:написать|писать|пишу|напишу|письменно|в\s+письменном\s+виде|текстом|переписк\w*)\s*,?\s*(?:а\s+)?не\s+(?:звонить|"
+    r"позвонить|голосом|по\s+телефону)|в\s+письменном\s+виде|только\s+(?:письменно|написать|писать|переписк\w*)|"
+    r"(?:звонить|говорить|разговаривать)\s+(?:\w+\s+)?не\s+могу[^.!?]{0,80}(?:написать|писать|письменн|чат)|"
+    r"\bin\s+writing\b|\b(?:write|text)\s+(?:to\s+)?(?:you|support)\s+instead\b|"
+    r"can'?t\s+(?:talk|speak|call)\b[^.!?]{0,80}\b(?:write|text|chat|in\s+writing)\b",
+    re.IGNORECASE)
