@@ -44,7 +44,6 @@ from .learned import same_subject
 from .lines import (
     FROM_LANDLINE,
     LANDLINE_LINE,
-    OLD_PHONE_KEYS,
     PERSON_BY_PHONE,
     PHONE_PERSON,
     REACH_US,
@@ -622,7 +621,7 @@ class Core:
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
         elif (FROM_LANDLINE.search(turn.msg.text) and turn.kb.entry(LANDLINE_LINE) is not None
-              and entry_id in (None, "support-611", "support-other-phone") and not OLD_PHONE_KEYS.search(turn.msg.text)):
+              and entry_id in (None, "support-611", "support-other-phone") and story != "tone-dialling"):
             # "НОМЕР ПОДДЕРЖКИ ЕСЛИ Я ЗВОНЮ С ДОМАШНЕГО ТЕЛЕФОНА": the number for landlines, not 611
             entry_id = ruled = LANDLINE_LINE
         elif (PHONE_PERSON.search(turn.msg.text) and turn.kb.entry(PERSON_BY_PHONE) is not None and not mood.wants_person

@@ -2,7 +2,8 @@
 
 Read before the knowledge base's answer is taken (`dialogue.py`, `_decide`), each as a situation told:
 - asking how to reach us while travelling, abroad or on the road at home → the roaming line;
-- the support number for a call from a landline (whose keys the menu hears) → the landline number;
+- the support number for a call from a landline → the landline number (one whose keys the menu does not hear is
+  tone dialling, a story of `stories.py`);
 - how to get a live person on the phone → pressing 0 on 611;
 - support wanted in writing instead of a call → the chat.
 """
@@ -27,8 +28,6 @@ FROM_LANDLINE = re.compile(
     r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
     r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)",
     re.IGNORECASE)
-OLD_PHONE_KEYS = re.compile(r"нажима|нажать|жму|кнопк|меню|тонов|импульс|дисков|\bpress|\bkeys?\b|button|menu|tone|pulse|rotary",
-                            re.IGNORECASE)  # … whose keys the menu does not hear is tone dialling (stories.py)
 PERSON_BY_PHONE = "operator-via-611"
 PHONE_PERSON = re.compile(
     r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"
