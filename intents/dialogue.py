@@ -94,6 +94,8 @@ STORY_OVER = 0.9  # a story's topic replaces a reading of the same group of entr
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
+# parts of the base that never speak of the line's money: money told gone is checked, whatever else they resemble
+MONEYLESS_GROUPS = frozenset({"other_phone", "smalltalk", "social"})
 UPSET_GUESS = 0.5  # an upset message is answered from this sure; below, the operator is offered with the answer as a button
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
@@ -593,6 +595,9 @@ class Core:
                      or getattr(turn.kb.entry(action_of(turn.kb, turn.kb.entry(entry_id)) or ""), "action", None)
                      in ("balance", "top_up", "tariff"))):
             entry_id = "problem-money"  # "баланс минус 200, я ничего не тратил": where the money went, not the balance
+        elif (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
+              and getattr(turn.kb.entry(entry_id), "group", None) in MONEYLESS_GROUPS):
+            entry_id = "problem-money"  # "wat happened to my money?? had 400 yesterday now 50": no lost SIM, no greeting
         if entry_id in DONE_BY_US and DONE_BY_US_WORDS.search(turn.msg.text):
             # "вы мне тариф поменяли или что?", "you switched my plan without asking": what was done, to be seen, not a
             # request to do it again
@@ -657,6 +662,8 @@ class Core:
         abroad, place = named.abroad, bool(named.abroad or named.regions)
         subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
                    or uncovered_subject(turn.msg.text, abroad, place))
+        if subject == "speed" and fault_told:
+            subject = None  # "crawling for a week, speedtest says 0.3 mbps": a slow line told, its speed only the proof
         if (entry_id is not None and (getattr(turn.kb.entry(entry_id), "group", None) == "peak"
                                        or (entry_id in HOURS_ENTRIES and not reading.followup))
                 and not REACHING.search(turn.msg.text) and not (turn.repair is not None and REACHING.search(turn.repair.text))
@@ -709,7 +716,8 @@ class Core:
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):
                     step.replies[-1].buttons.append(self._operator_button(turn))  # a person one press away
             return step
-        upset = mood.angry or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text))
+        upset = mood.angry or staff_story(turn.msg.text) or (worded(turn) and sounds_upset(turn.text)
+                                                             and not CALM_HOW.match(turn.text))
         if ((mood.urgent and not upset) or only_lasting(turn.msg.text, turn.text)) and not reported and unrelated(reading):
             # only in a hurry, about nothing of the line, the account or support ("как выучить с ребёнком таблицу
             # умножения, плачем оба"), or only in saying how long it has lasted ("кот третий день плохо ест"): an
@@ -867,6 +875,10 @@ OUR_MONEY = re.compile(r"пополн\w*|баланс\w*|на\s+сч[её]т|н�
                        r"top[\s-]?up|balance|\bmy\s+(?:number|phone|sim|plan|tariff)\b|phone\s+bill|\bsim\b", re.IGNORECASE)
 SIM_GONE = frozenset({"lost-sim", "problem-blocked", "problem-calls", "problem-internet"})  # readings of a broken SIM
 # asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
+# a message that opens by asking how to do something ("как в ватсапе сделать шрифт побольше, бабушке не видно ничего") is
+# no outburst, whatever the learned tone model hears in its words
+CALM_HOW = re.compile(r"^\W*(?:(?:а|и|ну|подскажите|скажите|so|and)\W+)?(?:как|how\s+(?:do|can|to|should|could))\s+"
+                      r"(?!же\b|так\b)", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:where|how)\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow\s+to\b|"
                     r"(?:как|где)\s+(?:мне\s+)?(?:можно\s+)?(?:посмотреть|узнать|проверить|заблокировать|подключить|отключить|"
                     r"настроить|найти|увидеть)", re.IGNORECASE)

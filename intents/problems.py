@@ -112,6 +112,17 @@ MONEY_GONE = re.compile(
     r"never\s+(?:turned\s+(?:it\s+)?on|signed\s+up|subscribed|ordered|activated)|"
     r"(?<![а-я])(?:ничего\s+|её\s+|ее\s+|его\s+|их\s+)?не\s+(?:подключал|заказывал|подписывал|оформлял)\w*|"
     r"(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
+    # the balance told before and after ("had 400 yesterday now 50", "было 500, а сегодня 120"), or unmoved by a top-up
+    # ("пополнила на 500, на счету как был ноль так и есть", "what happened to my money??")
+    r"\b(?:had|was)\s+\d+\S*\s+(?!gb|gigs?|mb|min)(?:\w+,?\s+){0,3}?(?:and\s+|but\s+)?(?:now|today)\s+(?:only\s+|just\s+)?(?:\w+\s+)?"
+    r"\d+(?![\d.,])(?!\s*(?:gb|gigs?|mb|min))|"
+    r"(?<![а-яё])было\s+\d+\S*\s+(?!гб|гиг|мб|минут|смс)(?:\w+,?\s+){0,3}?(?:а\s+)?(?:сейчас|теперь|сегодня|уже)\s+(?:только\s+|всего\s+)?"
+    r"\d+(?![\d.,])(?!\s*(?:гб|гиг|мб|минут|смс))|"
+    r"(?:на\s+сч[её]те|на\s+сч[её]ту|на\s+балансе|баланс)\s+(?:\w+\s+){0,2}как\s+был\w*\s+(?:\w+\s+){0,2}так\s+и|"
+    r"баланс\w*\s+(?:\w+\s+)?не\s+(?:изменил\w*|поменял\w*|увеличил\w*)|"
+    r"balance\s+(?:\w+\s+)?(?:hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:changed?|moved?|gone\s+up|go\s+up)|"
+    r"(?:wh?at|wht)\s+happened\s+(?:to|with)\s+(?:all\s+)?my\s+(?:money|balance|credit)|"
+    r"что\s+(?:случилось|стало|произошло)\s+с\s+(?:моими\s+|моим\s+)?(?:деньгами|балансом|сч[её]том)|"
     r"(?:money|balance|credit)\s+(?:is\s+)?(?:just\s+)?"
     r"(?:gone|disappeared|vanished)|topped\s+up\s+.{0,40}?\s+(?:and\s+)?now",
     re.IGNORECASE)

@@ -83,6 +83,12 @@ ANNOUNCEMENT = re.compile(
     r"(?:\s+такой)?[^:?.!]{0,30}:\s*|"
     r"^\W*(?:i\s+have\s+|i'?ve\s+got\s+|got\s+)?(?:a\s+|one\s+|two\s+)?(?:quick\s+|small\s+)?questions?[^:?.!]{0,30}:\s*",
     re.IGNORECASE)
+# … or one in the middle of a story, after which comes what is asked ("… anyway that's not my question. My question is:
+# how do I …", "долго рассказывать, но вопрос вот в чём: …"): the story before it is left out
+FOCUS = re.compile(
+    r"(?:\b(?:my|the|real|actual|main|only)\s+)+question\s+(?:is|was)\b\s*(?:this|that)?\s*[:,—–-]*\s*|"
+    r"(?<![а-яё])(?:(?:сам|мой|главный|собственно)\s+)?вопрос\s+(?:у\s+меня\s+)?(?:вот\s+)?(?:такой|в\s+том|в\s+ч[её]м)\b\s*[:,—–-]*\s*",
+    re.IGNORECASE)
 # English chat-speak, read as the words it stands for ("what can u do", "add a service to my acc")
 CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "msg": "message", "msgs": "messages", "txt": "text", "acc": "account", "acct": "account",
@@ -228,6 +234,9 @@ class Repairer:
             out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
             out = G_DROPPED.sub(self._g_back, out)
+        focus = next(reversed(list(FOCUS.finditer(out))), None)  # the last such announcement
+        if focus is not None and focus.start() > 0 and len(CONTENT_WORD.findall(out[focus.end():])) >= 2:
+            out = out[focus.end():]
         for pattern in (OPENER, ANNOUNCEMENT, CLOSER):
             rest = pattern.sub(" " if pattern is OPENER else "", out, count=1).strip()
             if len(CONTENT_WORD.findall(rest)) >= 2:

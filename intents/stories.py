@@ -108,11 +108,22 @@ ACCOUNT_TAKEN = re.compile(
     r"(?:кабинет|аккаунт)\w*|(?:личн\w+\s+)?(?:кабинет|аккаунт)\w*\s+(?:\w+\s+){0,2}(?:взломал\w*|взломан\w*)",
     re.IGNORECASE)
 
+# a number wanted in one's own name ("хочу чтобы номер был на меня", "переписать симку мужа на себя", "put my late dad's
+# number in my name"): the change of owner
+OWN_NAME = re.compile(
+    r"(?:номер|сим\w*|симк\w*)\s+(?:\w+\s+){0,2}(?:был|была|стал|стала)\s+(?:оформлен\w*\s+|записан\w*\s+)?на\s+(?:меня|себя)(?![а-я])|"
+    r"(?:переоформ|переписа|перепис)\w*\s+(?:\w+\s+){0,3}на\s+(?:меня|себя)(?![а-я])|"
+    r"\b(?:put|transfer|register|move|switch|change)\s+(?:\w+\s+){0,4}(?:number|sim|line)\s+(?:\w+\s+){0,2}(?:in|into|to|under|onto)"
+    r"\s+my\s+(?:own\s+)?name\b|\b(?:number|sim|line)\s+(?:\w+\s+){0,2}(?:put|transferred|registered|moved|switched)\s+"
+    r"(?:in|into|to|under|onto)\s+my\s+(?:own\s+)?name\b",
+    re.IGNORECASE)
+
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
     (OLD_PHONE, "tone-dialling"),
     (BY_ITSELF, "lk-autopay"),
     (ACCOUNT_TAKEN, "lk-security"),
+    (OWN_NAME, "change-owner"),
 )
 
 

@@ -208,3 +208,30 @@ async def test_money_another_company_took_is_theirs(bot: ChatClient, text: str) 
 async def test_a_top_up_through_a_bank_that_never_arrived_is_ours(bot: ChatClient) -> None:
     out = await bot.say("пополнил через сбербанк 500, а на счёт не пришло")
     assert out.action == "diagnose", out.text
+
+
+@pytest.mark.parametrize("text", ["had 400 yesterday now 50", "вчера было 300 рублей, а сегодня уже 20",
+                                  "пополнила на 500, на счету как был ноль так и есть",
+                                  "i topped up but my balance hasn't changed", "what happened to my money??",
+                                  "что случилось с моими деньгами"])
+def test_the_balance_told_before_and_after_or_unmoved_by_a_top_up_is_money_gone(text: str) -> None:
+    assert money_gone(text)
+
+
+@pytest.mark.parametrize("text", ["было 20 гб, а сейчас 2", "had 10 gb yesterday now 1 gb", "в 2019 было 3 сим-карты"])
+def test_gigabytes_told_before_and_after_are_no_money_gone(text: str) -> None:
+    assert not money_gone(text)
+
+
+async def test_money_gone_is_checked_whatever_else_the_words_resemble(bot: ChatClient) -> None:
+    """The words of "what happened … yesterday" resemble a stolen phone; the money named is what was asked."""
+    out = await bot.say("wat happened to my money?? had 400 yesterday now 50")
+    assert out.action == "diagnose", out.text
+
+
+async def test_a_speed_test_told_as_proof_of_a_slow_line_is_checked(bot: ChatClient) -> None:
+    out = await bot.say("my internet has been crawling for like a week, youtube won't go past 240p, speedtest says 0.3 mbps, "
+                        "already restarted the phone 5 times. what now")
+    assert out.action == "diagnose", out.text
+    other = ChatClient(bot.runtime, user="u2")  # the speed asked, no fault told: a subject the base does not describe
+    assert (await other.say("what speed does 4g give on your network?")).action != "diagnose"

@@ -205,3 +205,12 @@ def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repa
     assert read.text == "Как посмотреть, сколько денег на телефоне?"
     assert repairer.repair("My name is Tom. I'm 70 years old. How do I check my balance?").text == "How do I check my balance?"
     assert repairer.repair("меня зовут Мария").text == "меня зовут Мария"  # nothing else: left as it is
+
+
+def test_the_question_announced_in_the_middle_of_a_story_is_read(repairer: Repairer) -> None:
+    read = repairer.repair("ok long story, my dad's number was in his name, mum uses it now, anyway that's not my question. "
+                           "My question is: how do I order call details for last month")
+    assert read.text == "how do I order call details for last month"
+    read = repairer.repair("сын в армии, телефон оставил мне, долго рассказывать, но вопрос вот в чём: как узнать остаток минут")
+    assert read.text == "как узнать остаток минут"
+    assert repairer.repair("the question is simple").text == "the question is simple"  # nothing after it: as it was

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.wording
     ("can i link my daughter's number to my account and top her up from there", "lk-profile"),
     ("хочу из своего кабинета управлять номером мамы", "lk-profile"),
     ("how do I update the e-mail my bills are sent to", "lk-profile"),
+    ("внук ушёл в армию, телефон оставил мне. хочу чтобы номер был на меня", "change-owner"),
+    ("как переписать симку мужа на себя", "change-owner"),
+    ("dad passed away, how do I get his number put in my name", "change-owner"),
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     assert story_topic(text) == topic
@@ -39,6 +42,8 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "списали 500 рублей непонятно за что, верните деньги на счёт",  # a charge disputed: checked, not refunded
     "на счету минус 200, что это за списания",  # money gone, nothing to call
     "как пополнить маме счёт с моей карты",  # a top-up of another number, not the profile
+    "Нужна справка, что номер оформлен на меня, для суда",  # whose it is, told: nothing to change
+    "the shop says I need my husband there even though the number is in MY name",
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None

@@ -1024,6 +1024,7 @@ async def test_an_action_said_done_to_one_shows_what_was_done_not_does_it_again(
     "говорить сейчас не могу, я на совещании — как вам написать, а не звонить?",
     "can't talk right now, on a train full of people. can I reach support in writing?",
     "мне удобнее в письменном виде, звонить в поддержку неудобно, ребёнок спит",
+    "я курьер, весь день за рулём, на 611 дозвониться не могу уже час. можно куда-то написать вместо звонка?",
 ])
 async def test_support_in_writing_instead_of_a_call_is_the_chat(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
@@ -1044,3 +1045,18 @@ async def test_how_to_reach_a_live_person_by_phone_is_press_0_on_611(bot: ChatCl
 async def test_the_support_number_asked_from_a_landline_is_the_landline_number(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent == "support-landline", out.text
+
+
+@pytest.mark.wording
+async def test_the_number_got_back_is_the_sim_replacement(bot: ChatClient) -> None:
+    """"get my number back" (a synonym of restoring it) is no refund of money."""
+    out = await bot.say("how do I get my number back")
+    assert out.intent == "sim-replacement", out.text
+
+
+@pytest.mark.wording
+async def test_a_message_opening_with_how_to_is_no_outburst(bot: ChatClient, kb: KnowledgeBase) -> None:
+    """The learned tone model hears upset in "бабушке не видно ничего"; a how-to question is answered or declined,
+    not met with the operator at once."""
+    out = await bot.say("как в ватсапе сделать шрифт побольше, бабушке не видно ничего")
+    assert out.outcome != "offer" and not out.text.startswith(kb.message("empathy_offer", "ru")), out.text
