@@ -421,10 +421,49 @@ DETAILS: dict[str, re.Pattern[str]] = {
 }
 
 
+# details whose answer is worded otherwise than their question: how long something takes is answered "within an hour",
+# "instantly"; what it costs "free", "50 ₽"; when it runs out "the term", "until"
+ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "duration": (
+        re.compile(r"как\s+долго|сколько\s+(?:времени|дней|часов|ждать)|(?:через|за)\s+сколько\s+(?:дней|часов|минут|времени)|"
+                   r"в\s+течение\s+какого|когда\s+(?:\w+\s+)?(?:придёт|придет|вернут|зачисл\w*|поступ\w*|будет\s+готов\w*)|"
+                   r"\bhow\s+long\s+(?:does|will|do|would|until|till|before|is\s+the\s+wait)|\bhow\s+many\s+days\s+(?:does|will|until|till)|"
+                   r"\bhow\s+soon\b|\bwhen\s+will\s+(?:it|they|the\s+\w+|i\s+get|my)\b", re.IGNORECASE),
+        re.compile(r"\d+\s*(?:-\s*\d+\s*)?(?:мин|час|дн|сут|недел|рабоч|minutes?|hours?|days?|weeks?|business)|сразу|моментальн|"
+                   r"мгновенн|в\s+течение|срок\w*|\binstantly\b|\bimmediately\b|\bright\s+away\b|\bwithin\b|\bterm\b",
+                   re.IGNORECASE)),
+    "price": (
+        re.compile(r"сколько\s+(?:\w+\s+)?(?:стоит|стоят|будет\s+стоить|берут|возьмут)|платн\w*\s+(?:ли|это|или)|"
+                   r"(?:это|он|она|оно|услуга)\s+платн\w*|бесплатн\w*\s+(?:ли|или)|(?:это|он|она|оно)\s+бесплатн\w*\s*\?|"
+                   r"\bhow\s+much\s+(?:is|does|will|do|would)|\b(?:is|it'?s)\s+(?:it|this|that)?\s*free\b|"
+                   r"\b(?:any|a)\s+fee\b|\bcost\s+(?:anything|money|extra)|\bcharge\s+(?:for|extra)", re.IGNORECASE),
+        re.compile(r"руб|₽|(?<![а-я])р\.|бесплатн|платн|стоимост|стоит|комисси|\bfree\b|\bfees?\b|\bcosts?\b|\bcharge|"
+                   r"\bpaid\b|\bprice", re.IGNORECASE)),
+    "expiry": (
+        re.compile(r"(?<![а-я])сгора\w*|срок\w*\s+действи\w*|истека\w*|\bexpir\w*|\bvalid\s+(?:for|until|till)\b|"
+                   r"\bhow\s+long\s+is\s+(?:\w+\s+){0,3}valid", re.IGNORECASE),
+        re.compile(r"сгора|срок|действ|истек|\bexpir|\bvalid|\bterm\b|\buntil\b", re.IGNORECASE)),
+}
+
+
+# a question of its own beside the detail ("где поменять симку, и сколько это стоит", "какой у меня тариф?
+# 2. сколько стоит перейти на другой"): the detail comes with the subject, whose answer is what is wanted
+_CLAUSES = re.compile(r"[.?!;,\n]+|\s+(?:и|а|также|and|also|plus)\s+", re.IGNORECASE)
+_OTHER_QUESTION = re.compile(r"^\W*(?:\d+\W+)?(?:(?:и|а|так|ну|also|and|so)\s+)?(?:где|как\w*|можно|куда|когда|почему|зачем|"
+                             r"what|where|how|can|which|when|why|could)\b", re.IGNORECASE)
+
+
+def only_asked(text: str, question: re.Pattern[str]) -> bool:
+    """The detail is all the message asks: no clause of it asks something else."""
+    return not any(_OTHER_QUESTION.search(c) and not question.search(c) for c in _CLAUSES.split(text) if c.strip())
+
+
 def missing_detail(text: str, entry: Entry) -> str | None:
     """The detail the message asks that the entry never speaks of (its answers and examples), or None."""
     asked = [name for name, pattern in DETAILS.items() if pattern.search(text)]
-    if not asked:
+    otherwise = [name for name, (question, _) in ASKED_OTHERWISE.items() if question.search(text) and only_asked(text, question)]
+    if not asked and not otherwise:
         return None
     said = " ".join([entry.answer.get("ru"), entry.answer.get("en"), *(t for _, t in entry.examples.all())])
-    return next((name for name in asked if not DETAILS[name].search(said)), None)
+    return next((name for name in asked if not DETAILS[name].search(said)), None) or next(
+        (name for name in otherwise if not ASKED_OTHERWISE[name][1].search(said)), None)

@@ -253,6 +253,9 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("с какого возраста можно оформить номер на себя?", "age"),
     ("можно ли снова попасть к тому же оператору, с которым я вчера говорил по 611?", "particular person"),
     ("can I get put through to the same agent I spoke to this morning on 611?", "particular person"),
+    ("Сколько стоит переоформить номер на другого человека? Платно это или нет", "price"),
+    ("ordered call details an hour ago, how long does the email usually take to come?", "duration"),
+    ("деньги на балансе сгорают если долго не тратить?", "expiry"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -284,3 +287,17 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
 async def test_a_complaint_to_the_regulator_is_no_complaint_or_form_of_ours(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action is None and out.intent not in ("complaint", "feedback-form"), out.text
+
+
+def test_a_detail_answered_in_other_words_or_asked_beside_the_subject_is_answered(kb: KnowledgeBase) -> None:
+    """How long, how much and until when are answered in other words than asked ("within 5 days", "free",
+    "the term"); and a detail asked beside another question comes with the subject, whose answer is wanted."""
+    promised = kb.by_id["lk-promised-payment"]  # its answer names the term and the fee
+    assert missing_detail("на сколько дней дают обещанный платёж?", promised) is None
+    assert missing_detail("сколько стоит обещанный платёж?", promised) is None
+    owner = kb.by_id["change-owner"]
+    assert missing_detail("сколько стоит переоформить номер?", owner) == "price"
+    assert missing_detail("где переоформить номер на сына и сколько это стоит?", owner) is None
+    assert missing_detail("у меня 2 вопроса 1. какой тариф у меня сейчас 2. сколько стоит перейти на другой",
+                          kb.by_id["do-change-tariff"]) is None
+    assert missing_detail("сколько минут у меня осталось", kb.by_id["do-remaining"]) is None  # minutes counted, not waited
