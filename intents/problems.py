@@ -21,6 +21,7 @@ BROKEN = re.compile(
     r"(?:got|was|been|is|has\s+been)\s+blocked|(?<!не\s)заблокировал[иа]?\b|(?<!как\s)заблокирован\w*|"
     r"перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
     r"куда\s+(?:[\w-]+\s+){0,3}?(?:деваются|девались|делись|делось|ушли|ушло|пропали|улетел\w*|улетают|испарил\w*|уход\w*)(?![а-я])|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
+    r"(?:aren'?t|isn'?t|are\s+not|is\s+not|not)\s+(?:sending|going\s+out|coming\s+in|loading|connecting)\b|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"

@@ -22,7 +22,8 @@ one of these subjects is never answered by an entry outside the subject:
   to another number, the app on a given device, recording calls; the SMS centre, Apple's own services, emergency
   alerts, the company's own details (head office, tax number, shares), finding a phone, calls from a computer,
   which network a number is on, the app's language, the press, security reports, crypto, developers' APIs,
-  whether messages are read, booking a visit, the number's previous owner, how long a call may last; and another
+  whether messages are read, booking a visit, the number's previous owner, how long a call may last, deleted messages
+  brought back, who put money on the number; and another
   company's own service (a bank's app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
@@ -33,6 +34,8 @@ from __future__ import annotations
 import re
 
 from knowledge.model import Entry
+
+from .problems import BROKEN
 
 _OPERATORS = r"(?:мтс|mts|билайн\w*|beeline|мегафон\w*|megafon|йот\w*|yota|теле\s?2\w*|tele\s?2|t2|т2|ростелеком\w*)"
 _ANOTHER_RU = r"(?:друг\w+\s+(?:оператор\w*|сет\w*|компани\w*)|оператор\w*\s+\w*\s*)"
@@ -279,6 +282,18 @@ MORE = {
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
         re.IGNORECASE),
+    # messages the phone deleted, brought back ("можете восстановить удалённые смс?")
+    "deleted messages": re.compile(
+        r"(?:восстанов|вернуть|верн[её]т|достать)\w*\s+(?:\w+\s+){0,2}(?:удал[её]нн|стерт|стёрт)\w*\s+(?:\w+\s+)?(?:смс|sms|смск|"
+        r"сообщени|переписк|чат)\w*|(?:удалил\w*|стер\w*|стёр\w*)\s+(?:\w+\s+){0,3}(?:смс|sms|смск|сообщени|переписк)\w*.{0,60}"
+        r"(?:восстанов|вернуть)|\b(?:recover|restore|retrieve|get\s+back)\s+(?:\w+\s+){0,2}deleted\s+(?:\w+\s+)?(?:texts?|messages?|"
+        r"sms|chats?)\b", re.IGNORECASE | re.DOTALL),
+    # who put money on the number ("мне кто-то положил 1000, как узнать кто?", "who topped up my number")
+    "the payer": re.compile(
+        r"(?=.*(?:положил|пополнил|закинул|перев[её]л|оплатил|кинул|topped|put\s+money|sent\s+(?:me\s+)?money|paid))"
+        r"(?=.*(?:(?:узнать|выяснить|понять|посмотреть)\s+(?:\w+\s+){0,2}кто(?![а-я])|кто\s+именно|кто\s+это\s+(?:был|сделал)|"
+        r"\b(?:find\s+out|see|know|tell\s+me)\s+who\b|\bwho\s+(?:did\s+it|it\s+was|was\s+it)))",
+        re.IGNORECASE | re.DOTALL),
 }
 # subjects whose words also ask how to reach support ("как позвонить в поддержку с компьютера": the web chat)
 ABOUT_SUPPORT_TOO = frozenset({"calls from a computer"})
@@ -418,6 +433,19 @@ DETAILS: dict[str, re.Pattern[str]] = {
                                     r"\bsame\s+(?:agent|operator|person|girl|guy|lady|rep|consultant)\b|"
                                     r"\b(?:agent|operator)\s+by\s+name\b", re.IGNORECASE),
     "format": re.compile(r"(?<![а-я])формат\w*|\bformats?\b|\bexcel\b|\bxlsx?\b|\bcsv\b", re.IGNORECASE),
+    # an answer or a contact by e-mail ("ответ на форму прислали на почту", "is there an e-mail address for support")
+    "e-mail": re.compile(r"(?<![а-я])(?:e-?mail|имейл\w*|емейл\w*|мейл\w*|электронн\w+\s+почт\w*|на\s+почту|почтой|"
+                         r"почтовый\s+ящик)|\be-?mail\w*|\bemail\s+address", re.IGNORECASE),
+    # staff speaking another language ("is there a shop where the staff speak English", "оператор на английском")
+    "language": re.compile(r"(?<![а-я])(?:англоязычн\w*|на\s+английском|по-?английски|на\s+казахском|на\s+узбекском|"
+                           r"на\s+таджикском|на\s+другом\s+языке)|\b(?:english|russian|kazakh|uzbek)[\s-]+speak\w*|"
+                           r"\bspeaks?\s+english\b", re.IGNORECASE),
+    # a phone charged or a socket ("в салоне можно телефон зарядить?")
+    "charging": re.compile(r"(?<![а-я])(?:зарядить|подзарядить|розетк\w*|павербанк\w*)|\bcharge\s+(?:my\s+|the\s+)?"
+                           r"(?:phone|battery|mobile)\b|\bcharging\b|\bpower\s*bank|\bsocket\b", re.IGNORECASE),
+    # another way to confirm a login ("Google Authenticator instead of SMS codes")
+    "authenticator": re.compile(r"(?<![а-я])(?:аутентификатор\w*|authenticator\w*)|\bauthenticator\b|\btotp\b|"
+                                r"\b(?:security|hardware)\s+key\b|\byubikey\b", re.IGNORECASE),
 }
 
 
@@ -453,14 +481,20 @@ _OTHER_QUESTION = re.compile(r"^\W*(?:\d+\W+)?(?:(?:и|а|так|ну|also|and|s
                              r"what|where|how|can|which|when|why|could)\b", re.IGNORECASE)
 
 
+# details often asked beside the question itself ("my texts aren't sending; and is there an English-speaking operator?")
+ASIDE = frozenset({"language", "charging", "e-mail"})
+
+
 def only_asked(text: str, question: re.Pattern[str]) -> bool:
-    """The detail is all the message asks: no clause of it asks something else."""
-    return not any(_OTHER_QUESTION.search(c) and not question.search(c) for c in _CLAUSES.split(text) if c.strip())
+    """The detail is all the message asks: no clause of it asks something else, nor tells a fault."""
+    return not any((_OTHER_QUESTION.search(c) or BROKEN.search(c)) and not question.search(c)
+                   for c in _CLAUSES.split(text) if c.strip())
 
 
 def missing_detail(text: str, entry: Entry) -> str | None:
     """The detail the message asks that the entry never speaks of (its answers and examples), or None."""
-    asked = [name for name, pattern in DETAILS.items() if pattern.search(text)]
+    asked = [name for name, pattern in DETAILS.items()
+             if pattern.search(text) and (name not in ASIDE or only_asked(text, pattern))]
     otherwise = [name for name, (question, _) in ASKED_OTHERWISE.items() if question.search(text) and only_asked(text, question)]
     if not asked and not otherwise:
         return None

@@ -95,6 +95,10 @@ pytestmark = pytest.mark.wording
     ("хотим попросить у теле2 спонсорскую помощь", "press and research"),
     ("есть у вас фирменный спидтест?", "speed"),
     ("my amazon package is late, how long should I wait", "another company"),
+    ("Случайно удалила переписку. Вы можете восстановить удалённые смс?", "deleted messages"),
+    ("how do I recover deleted texts from last week", "deleted messages"),
+    ("мне кто-то положил 1000 на счёт. как узнать кто именно?", "the payer"),
+    ("someone topped up my number with 500, can I find out who?", "the payer"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -139,6 +143,7 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "как написать вам вконтакте",  # support's own page there is ours
     "взломали личный кабинет теле2, что делать",
     "how much money do I have left and what plan did the guy put me on",  # the subscriber's own plan
+    "кто-то положил мне деньги по ошибке, как вернуть",  # money put by mistake, wanted back: the refund
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
@@ -256,6 +261,10 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Сколько стоит переоформить номер на другого человека? Платно это или нет", "price"),
     ("ordered call details an hour ago, how long does the email usually take to come?", "duration"),
     ("деньги на балансе сгорают если долго не тратить?", "expiry"),
+    ("Is there an e-mail address for Tele2 support? I prefer writing emails", "e-mail"),
+    ("Is there any Tele2 shop in Moscow where the staff speak English?", "language"),
+    ("в салоне теле2 можно телефон зарядить? сел в ноль", "charging"),
+    ("Can I use Google Authenticator instead of SMS codes for the two-step login?", "authenticator"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -301,3 +310,11 @@ def test_a_detail_answered_in_other_words_or_asked_beside_the_subject_is_answere
     assert missing_detail("у меня 2 вопроса 1. какой тариф у меня сейчас 2. сколько стоит перейти на другой",
                           kb.by_id["do-change-tariff"]) is None
     assert missing_detail("сколько минут у меня осталось", kb.by_id["do-remaining"]) is None  # minutes counted, not waited
+
+
+def test_a_detail_asked_aside_a_fault_told_leaves_the_fault_to_check(kb: KnowledgeBase) -> None:
+    """"my texts aren't sending, and is there an English-speaking operator?": the fault comes first."""
+    text = "so two things: my texts aren't sending since this morning, and is there an english speaking operator anywhere?"
+    assert missing_detail(text, kb.by_id["problem-sms"]) is None
+    assert missing_detail("is there an english speaking operator anywhere?", kb.by_id["operator-request"]) == "language"
+    assert missing_detail("у меня 2% зарядки, срочно нужен обещанный платёж", kb.by_id["do-promised-payment"]) is None
