@@ -25,7 +25,11 @@ SHORT_WORDS = 6
 # a pronoun standing for the thing just talked about, as the object of a verb ("how long do I have to pay it back",
 # "можно его отключить"): a follow-up at a little more length
 OBJECT_POINTER = re.compile(r"\b(?:[a-z]+\s+(?:it|them)\b|(?:его|её|ее|их)\s+[а-яё]{3,})", re.IGNORECASE)
+# … or opening with it as the subject ("а она на почту придёт?", "will they come to my email?")
+SUBJECT_POINTER = re.compile(r"^\W*(?:(?:а|и|ну|но|and|but|so|ok|okay)\W+)?(?:(?:will|do|does|would|can|is|are)\s+)?"
+                             r"(?:она|он|оно|они|it|they)\b(?!\s+(?:is|'s)\s+(?:ok|fine))", re.IGNORECASE)
 POINTER_WORDS = 10
+SUBJECT_POINTER_WORDS = 14
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed
 _NO = r"(?:нет|не|неа|no|nope|nah)"
 REJECTION = re.compile(
@@ -96,7 +100,8 @@ def is_followup(text: str) -> bool:
         return True
     n = len(words(text))
     return ((0 < n <= SHORT_WORDS and bool(REFERENCE.search(text)))
-            or (0 < n <= POINTER_WORDS and bool(OBJECT_POINTER.search(text))))
+            or (0 < n <= POINTER_WORDS and bool(OBJECT_POINTER.search(text)))
+            or (0 < n <= SUBJECT_POINTER_WORDS and bool(SUBJECT_POINTER.match(text))))
 
 
 def rejection(text: str) -> tuple[bool, str]:
@@ -243,3 +248,17 @@ def same_thing_otherwise(text: str) -> bool:
     похода в салон?", "а через чат можно это сделать?")."""
     return bool(NO_VISIT.search(text) or THAT_VIA.search(text))
 
+
+
+# the number itself wanted back or kept ("а номер мой сохранить можно?", "а номер мне теперь как вернуть?", "how do I get
+# my number back"): after a lost, stolen or blocked SIM, its replacement with the same number
+NUMBER_BACK = re.compile(
+    r"(?:номер|симк\w*|сим-?карт\w*)\s+(?:\w+\s+){0,3}(?:вернуть|верн[её]т\w*|сохранить|сохранят|сохранится|восстановить|"
+    r"восстановят|оставить|получить\s+обратно)|(?:вернуть|сохранить|восстановить|оставить\s+себе)\s+(?:\w+\s+){0,2}"
+    r"(?:номер|симк\w*|сим-?карт\w*)|\b(?:keep|get\s+back|restore|recover|retrieve)\s+(?:\w+\s+){0,2}(?:number|sim)\b|"
+    r"\b(?:number|sim)\s+back\b|\bsame\s+number\b|(?:тот\s+же|прежний|свой\s+же)\s+номер", re.IGNORECASE)
+
+
+def number_back(text: str) -> bool:
+    """The message asks to get back or keep the number itself."""
+    return bool(NUMBER_BACK.search(text))

@@ -25,6 +25,7 @@ from .commands import is_cancel, yes_no
 from .computed import compute
 from .context import (
     OBJECT_POINTER,
+    SUBJECT_POINTER,
     Topic,
     asked,
     bare_no,
@@ -33,6 +34,7 @@ from .context import (
     do_it,
     is_followup,
     lacking,
+    number_back,
     one_word,
     period_only,
     questions,
@@ -421,6 +423,13 @@ class Core:
         if topic is None or turn.knowledge is None:
             return
         alone = turn.read()
+        last = turn.kb.entry(topic.entry_id)
+        if (last is not None and (last.id in SIM_LOST or last.action == "block_sim") and number_back(turn.text)
+                and turn.kb.entry("sim-replacement") is not None and alone.decision is not None):
+            # "потеряла телефон" → "заблокировала" → "а номер мне теперь как вернуть?": a new SIM with the same number
+            decision = dataclasses.replace(alone.decision, entry_id="sim-replacement", accepted=True)
+            turn.reading = dataclasses.replace(alone, decision=decision)
+            return
         if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text)):
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
@@ -472,7 +481,8 @@ class Core:
                 turn.reading = alone
                 return
             ahead = next_topic(turn.kb, last, (alone,) if again else (together, alone))
-            if ahead is not None:
+            if ahead is not None and not (again and SUBJECT_POINTER.match(turn.text)):
+                # (a follow-up opening with "it" or "она" is about the last subject: "а она на почту придёт?")
                 turn.reading = ahead
                 return
         if (together.entry_id is not None and alone.entry_id is not None and last is not None
@@ -480,8 +490,9 @@ class Core:
                 and any(same_subject(turn.kb, alone.entry_id, related) for related in last.followups)):
             return  # read with the last question it is only that question again, read alone it is one of the
             # topics its editors named as what comes next ("сколько осталось интернета" → "а докупить можно?")
-        points_back = bool(OBJECT_POINTER.search(turn.text)) and last is not None and together.entry_id is not None \
-            and same_subject(turn.kb, together.entry_id, last.id)  # "how long do I have to pay it back?": the last subject
+        # "how long do I have to pay it back?", "а она на почту придёт?": the last subject
+        points_back = (bool(OBJECT_POINTER.search(turn.text) or SUBJECT_POINTER.match(turn.text)) and last is not None
+                       and together.entry_id is not None and same_subject(turn.kb, together.entry_id, last.id))
         if together.entry_id is not None and (
                 alone.entry_id is None or points_back
                 or (together.score or 0.0) >= (alone.score or 0.0) - FOLLOWUP_MARGIN):
@@ -873,6 +884,7 @@ DONE_BY_US_WORDS = re.compile(
     re.IGNORECASE)
 OUR_MONEY = re.compile(r"пополн\w*|баланс\w*|на\s+сч[её]т|на\s+номер|с\s+номера|номер\w*|тариф\w*|теле\s?2|tele\s?2|симк\w*|"
                        r"top[\s-]?up|balance|\bmy\s+(?:number|phone|sim|plan|tariff)\b|phone\s+bill|\bsim\b", re.IGNORECASE)
+SIM_LOST = frozenset({"lost-sim", "do-block-sim", "lk-security"})  # after these, the number wanted back is a new SIM
 SIM_GONE = frozenset({"lost-sim", "problem-blocked", "problem-calls", "problem-internet"})  # readings of a broken SIM
 # asking how to do something ("how do I block it", "где посмотреть, на что ушли деньги")
 # a message that opens by asking how to do something ("как в ватсапе сделать шрифт побольше, бабушке не видно ничего") is

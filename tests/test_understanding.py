@@ -1060,3 +1060,26 @@ async def test_a_message_opening_with_how_to_is_no_outburst(bot: ChatClient, kb:
     not met with the operator at once."""
     out = await bot.say("как в ватсапе сделать шрифт побольше, бабушке не видно ничего")
     assert out.outcome != "offer" and not out.text.startswith(kb.message("empathy_offer", "ru")), out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns", [
+    ["потерял симку вчера в такси", "а номер мой сохранить можно?"],
+    ["Потеряла телефон с симкой", "заблокировала через личный кабинет", "а номер мне теперь как вернуть?"],
+])
+async def test_the_number_wanted_back_after_a_lost_sim_is_its_replacement(bot: ChatClient, turns: list[str]) -> None:
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent == "sim-replacement", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns", [
+    ["как заказать детализацию", "за какой период можно?", "а она на почту придёт или в кабинете смотреть?"],
+    ["how do I order call details?", "will they come to my email or just show in the app?"],
+])
+async def test_a_follow_up_opening_with_it_is_about_the_last_subject(bot: ChatClient, turns: list[str]) -> None:
+    """"а она …", "will they …": the call details asked about, not the expenses that follow them in the base."""
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent in ("lk-call-details", "do-call-details"), out.text
