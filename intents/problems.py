@@ -107,7 +107,8 @@ MONEY_GONE = re.compile(
     r"на\s+(?:сч[её]т|баланс)\w*\s+не\s+(?:пришл|поступ|зачисл|дошл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|поступ|зачисл)\w*|still\s+(?:not|hasn'?t|isn'?t)\s+(?:there|arrived|come|shown|showing|credited)|"
     r"(?:hasn'?t|has\s+not|didn'?t|never)\s+(?:arrived|come\s+through|shown\s+up|been\s+credited)|"
-    r"(?:mystery|unknown|strange)\s+charges?|"
+    r"(?:mystery|unknown|strange)\s+charges?|(?:don'?t|do\s+not|can'?t)\s+recogni[sz]e\s+(?:a|the|this|that|some)\s+"
+    r"(?:charge|payment|debit)|\d+\s*(?:rub\w*|roubles?|rubles?|р|₽)\.?\s+(?:just\s+)?(?:gone|vanished|disappeared|missing)\b|"
     # paying for what one never turned on ("why am i paying for some music thing i never turned on", "списывают за
     # подписку, я её не подключала")
     r"never\s+(?:turned\s+(?:it\s+)?on|signed\s+up|subscribed|ordered|activated)|"
