@@ -527,9 +527,10 @@ class Core:
                     found[part.entry_id] = part
             if found and (reading.entry_id is None or len(found) >= 2):
                 main = max(found.values(), key=lambda r: r.score or 0.0)  # the surest is the main question
-                if reading.entry_id is None or reading.entry_id not in found:
-                    reading = turn.reading = main
-                also = [entry_id for entry_id in found if entry_id != reading.entry_id]
+                whole = reading.entry_id
+                if whole is None or not any(same_subject(turn.kb, whole, entry_id) for entry_id in found):
+                    reading = turn.reading = main  # (unless the whole message's reading is one of them, or its twin)
+                also = [entry_id for entry_id in found if not same_subject(turn.kb, entry_id, reading.entry_id or "")]
         if (reading.entry_id is None and not parts and turn.knowledge is not None and not reading.followup
                 and not staff_story(turn.msg.text) and not _told(tone(turn.msg.text, turn.text))):
             # a long message not understood as a whole: the one sentence of it that asks something, when

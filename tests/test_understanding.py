@@ -1083,3 +1083,14 @@ async def test_a_follow_up_opening_with_it_is_about_the_last_subject(bot: ChatCl
     for text in turns:
         out = await bot.say(text)
     assert out.intent in ("lk-call-details", "do-call-details"), out.text
+
+
+@pytest.mark.wording
+async def test_the_whole_messages_reading_stays_when_one_question_of_it_is_its_twin(bot: ChatClient) -> None:
+    """Two questions in one message: the first read as "do-services" (the twin of the whole message's "lk-services"), the
+    second a little surer as a top-up; the whole message's subject stays (or the family's number in one's account, which
+    the story tells), not the top-up."""
+    out = await bot.say("sorry for the long message. my mom keeps getting texts that her 'services were updated' and she "
+                        "panics. how do I see which services are active on her number and remove the paid ones? she's added to "
+                        "my account under my numbers")
+    assert out.intent in ("lk-services", "do-services", "lk-profile") and out.action != "top_up", out.text
