@@ -60,9 +60,13 @@ MEANT_ELSE = re.compile(
     r"(?:вопрос|спрашива\w*)\s+(?:был\s+)?(?:совсем\s+|вообще\s+)?(?:о|об|про)\s+друго[ем]|"
     # "не, мне не этот нужен", "nope, wrong thing, i was asking something else"
     r"(?<![а-я])не\s+(?:этот|тот|эта|та|это|то)\s+(?:мне\s+)?нуж(?:ен|на|но|ны)|"
-    r"\bwas\s+asking\s+(?:about\s+)?something\s+else|\bwrong\s+thing\b",
+    r"\bwas\s+asking\s+(?:about\s+)?something\s+else|\bwrong\s+thing\b|\bi\s+mean\s+(?:something|a\s+different|another)\b|"
+    r"(?<![а-я])я\s+(?:про|о|об)\s+друго[ем]",
     re.IGNORECASE)
 MEANT_ELSE_WORDS = 12
+# "forget it", "never mind" said along with it ("no, not that, forget it, different question")
+FORGET = re.compile(r"^\W*(?:forget\s+(?:it|that|about\s+it)|never\s*mind|nvm|забудь(?:те)?(?:\s+(?:это|про\s+это))?|"
+                    r"проехали|неважно|не\s+важно)\b\W*", re.IGNORECASE)
 BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)
 
 
@@ -112,11 +116,13 @@ def rejection(text: str) -> tuple[bool, str]:
         if len(words(text)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(text):
             return True, ""
         return False, text
-    rest = text[match.end():].strip(" ,.;:-—!?")
+    rest = FORGET.sub("", text[match.end():]).strip(" ,.;:-—!?")
     again = REJECTION.match(rest) if rest else None
     while again and again.end() > 0:  # "нет, я не про это, я про другое": said twice, still nothing more
-        rest = rest[again.end():].strip(" ,.;:-—!?")
+        rest = FORGET.sub("", rest[again.end():]).strip(" ,.;:-—!?")
         again = REJECTION.match(rest) if rest else None
+    if rest and len(words(rest)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(rest):
+        return True, ""  # "nah that's not it, i mean something else"
     return True, rest
 
 
@@ -253,7 +259,7 @@ def same_thing_otherwise(text: str) -> bool:
 # the number itself wanted back or kept ("а номер мой сохранить можно?", "а номер мне теперь как вернуть?", "how do I get
 # my number back"): after a lost, stolen or blocked SIM, its replacement with the same number
 NUMBER_BACK = re.compile(
-    r"(?:номер|симк\w*|сим-?карт\w*)\s+(?:\w+\s+){0,3}(?:вернуть|верн[её]т\w*|сохранить|сохранят|сохранится|восстановить|"
+    r"(?:номер|симк\w*|сим-?карт\w*)(?:-то)?\s+(?:\w+\s+){0,3}(?:вернуть|верн[её]т\w*|сохранить|сохранят|сохранится|восстановить|"
     r"восстановят|оставить|получить\s+обратно)|(?:вернуть|сохранить|восстановить|оставить\s+себе)\s+(?:\w+\s+){0,2}"
     r"(?:номер|симк\w*|сим-?карт\w*)|\b(?:keep|get\s+back|restore|recover|retrieve)\s+(?:\w+\s+){0,2}(?:number|sim)\b|"
     r"\b(?:number|sim)\s+back\b|\bsame\s+number\b|(?:тот\s+же|прежний|свой\s+же)\s+номер", re.IGNORECASE)

@@ -475,8 +475,11 @@ class Core:
         if last is not None:
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
-            if (again and alone.entry_id is not None and HYPOTHETICAL.match(turn.text)
-                    and not same_subject(turn.kb, alone.entry_id, last.id)):
+            lone = turn.kb.entry(alone.entry_id) if alone.entry_id is not None else None
+            if (again and lone is not None and HYPOTHETICAL.match(turn.text) and not same_subject(turn.kb, lone.id, last.id)
+                    and not lone.action and lone.group != last.group):
+                # (a condition on the same request stays with it: "как взять обещанный платёж" → "а если у меня уже минус
+                # 50?" is no balance to show; "поменять сим на esim" → "а если симка на маму оформлена?" no change of owner)
                 # "611 ночью работает?" → "а если там не отвечают?": a new situation, not the hours
                 turn.reading = alone
                 return

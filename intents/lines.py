@@ -30,7 +30,7 @@ FROM_LANDLINE = re.compile(
     re.IGNORECASE)
 PERSON_BY_PHONE = "operator-via-611"
 PHONE_PERSON = re.compile(
-    r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|reach|get\s+through|get\s+hold|talk|"
+    r"(?:как|how)\b[^.?!]{0,40}?(?:позвонить|дозвониться|связаться|попасть|выйти|пробиться|достучаться|добраться|reach|get\s+through|get\s+hold|talk|"
     r"speak|call)\b[^.?!]{0,40}?(?:жив\w+\s+(?:человек\w*|оператор\w*|люд\w*|специалист\w*)|(?<![а-я])живого(?![а-я])|"
     r"\b(?:real|live|actual)\s+(?:person|human|agent|operator)|\ba\s+human\b)",
     re.IGNORECASE)

@@ -14,7 +14,7 @@ import re
 _SIM_RU = r"(?:сим\w*|симк\w*|sim(?:-?карт\w*)?)"
 # a SIM that is broken, unreadable, drowned, worn out or the wrong size: a shop replaces it, the number kept
 BROKEN_SIM = re.compile(
-    rf"{_SIM_RU}\s+(?:[^.!?\s]+\s+){{0,8}}?(?:сломал\w*|сдохл\w*|не\s+работа\w*|не\s+чита\w*|не\s+определя\w*|повреж\w*|намок\w*|"
+    rf"{_SIM_RU}\s+(?:[^.!?\s]+\s+){{0,8}}?(?:сломал\w*|сдохл\w*|не\s+чита\w*|не\s+определя\w*|повреж\w*|намок\w*|"
     rf"треснул\w*|погнул\w*|испорт\w*|стар\w*\s+больш\w*)|"
     rf"(?:сломал\w*|повредил\w*|испортил\w*)\s+(?:\w+\s+)?{_SIM_RU}|"
     rf"(?:не\s+видит|не\s+читает|не\s+определяет)\s+(?:\w+\s+)?{_SIM_RU}|нет\s+sim|нет\s+сим-?карт\w*|"

@@ -235,3 +235,12 @@ async def test_a_speed_test_told_as_proof_of_a_slow_line_is_checked(bot: ChatCli
     assert out.action == "diagnose", out.text
     other = ChatClient(bot.runtime, user="u2")  # the speed asked, no fault told: a subject the base does not describe
     assert (await other.say("what speed does 4g give on your network?")).action != "diagnose"
+
+
+@pytest.mark.parametrize("text, kind", [("У меня эфир через 20 минут, а мобильный интернет ползёт как черепаха", "internet"),
+                                        ("Внучок положил мне деньги на телефон ещё в пятницу, а их нету", "money")])
+def test_a_crawling_line_or_money_put_on_and_not_there_is_a_fault(text: str, kind: str) -> None:
+    if kind == "money":
+        assert money_gone(text)
+    else:
+        assert reported_problem(text) == (True, kind)

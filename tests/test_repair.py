@@ -174,6 +174,11 @@ def test_follow_ups_and_rejections() -> None:
     assert rejection("у меня другой вопрос: как пополнить счёт") == (True, "как пополнить счёт")
     assert not rejection("нет интернета")[0] and not rejection("no internet")[0]
     assert bare_no("нет") and bare_no("No.") and not bare_no("нет денег")
+    # the rejection said twice in other words, or with "forget it": still nothing more to read
+    for text in ("nah that's not it, i mean something else", "no, not that, forget it, different question",
+                 "не то, забудьте, я про другое"):
+        assert rejection(text) == (True, ""), text
+    assert rejection("no, not that, forget it, how do I top up") == (True, "how do I top up")
 
 
 def test_two_questions_in_one_message() -> None:

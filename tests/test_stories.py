@@ -44,6 +44,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "как пополнить маме счёт с моей карты",  # a top-up of another number, not the profile
     "Нужна справка, что номер оформлен на меня, для суда",  # whose it is, told: nothing to change
     "the shop says I need my husband there even though the number is in MY name",
+    "брат помоги симка не работает звонить нельзя",  # the line not working: checked, not a new SIM
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None

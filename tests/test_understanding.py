@@ -1094,3 +1094,26 @@ async def test_the_whole_messages_reading_stays_when_one_question_of_it_is_its_t
                         "panics. how do I see which services are active on her number and remove the paid ones? she's added to "
                         "my account under my numbers")
     assert out.intent in ("lk-services", "do-services", "lk-profile") and out.action != "top_up", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns, intents", [
+    (["как взять обещанный платёж", "а если у меня уже минус 50?"], ("lk-promised-payment", "do-promised-payment")),
+    (["потерял симку", "а номер-то вернуть можно?"], ("sim-replacement",)),
+    (["how much is left on my package", "nah that's not it, i mean something else"], (None,)),
+])
+async def test_a_condition_on_the_same_request_stays_with_it(bot: ChatClient, turns: list[str], intents: tuple) -> None:
+    """A condition ("а если у меня уже минус 50?") on the request just answered is no new subject (the balance); the
+    number wanted back after a lost SIM is a new SIM; a rejection said twice asks what was meant."""
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent in intents, out.text
+    if intents == (None,):
+        assert out.outcome == "clarify", out.text
+
+
+@pytest.mark.wording
+async def test_how_to_get_through_to_a_live_person_said_sarcastically_is_the_way_to_an_operator(bot: ChatClient) -> None:
+    out = await bot.say("Ну спасибо за «бесплатный» 611, где я провисела 35 минут под музыку. Браво. Как мне достучаться до "
+                        "живого человека???")
+    assert out.intent in ("operator-via-611", "operator-request") or out.handoff or out.outcome == "offer", out.text
