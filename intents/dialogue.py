@@ -650,7 +650,9 @@ class Core:
             # 611 (press 0), not the waiting times nor "I did not understand"
             entry_id = ruled = PERSON_BY_PHONE
         elif (WRITE_NOT_CALL.search(turn.msg.text) and turn.kb.entry(WRITTEN_LINE) is not None and not mood.wants_person
-              and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")):
+              and getattr(turn.kb.entry(entry_id), "group", None) not in ("social", "chat_feedback", "handoff")
+              and not (getattr(turn.kb.entry(entry_id), "group", None) == "roaming"
+                       and (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn)))):
             # "звонить не могу, все слышат — есть способ написать, а не звонить?", "need to reach support in writing only":
             # the chat, whatever else the story names
             entry_id = ruled = WRITTEN_LINE

@@ -30,6 +30,8 @@ pytestmark = pytest.mark.wording
     ("внук ушёл в армию, телефон оставил мне. хочу чтобы номер был на меня", "change-owner"),
     ("как переписать симку мужа на себя", "change-owner"),
     ("dad passed away, how do I get his number put in my name", "change-owner"),
+    ("брат хочет номер себе взять, я уеду домой. как переделать на брата номер??", "change-owner"),
+    ("хочу перевести номер на мужа", "change-owner"),
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     assert story_topic(text) == topic
@@ -45,6 +47,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "Нужна справка, что номер оформлен на меня, для суда",  # whose it is, told: nothing to change
     "the shop says I need my husband there even though the number is in MY name",
     "брат помоги симка не работает звонить нельзя",  # the line not working: checked, not a new SIM
+    "как перевести деньги маме",
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
