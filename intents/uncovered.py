@@ -86,7 +86,12 @@ PRODUCTS = re.compile(
     r"стационарн\w+\s+телефон\w*|городск\w+\s+(?:номер|телефон)\w*|landline|home\s+phone)|"
     r"телевидени\w*|(?:теле\s?2|tele\s?2)\s*(?:тв|tv)\b|\b(?:тв|tv)[\s-]+канал\w*|\btv\s+channels?|"
     r"(?:доставк\w*|достав\w+|курьер\w*)\s+(?:\w+\s+){0,3}(?:сим\w*|sim)|deliver\w*\s+(?:\w+\s+){0,2}sim|sim\w*\s+deliver\w*|"
-    r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?",
+    r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?|"
+    # insurance, and data some apps do not count ("чтобы трафик в игре не тратил гигабайты", "zero-rated")
+    r"страховк\w*|страховани\w*|\binsurance\b|"
+    r"(?:чтобы|чтоб)\s+(?:\w+\s+){0,5}не\s+(?:тратил|расходовал|списывал|съедал|ел)\w*\s+(?:\w+\s+)?(?:гигабайт|гиг|трафик|"
+    r"мегабайт|пакет)\w*|\bzero[\s-]?rat\w*|\b(?:doesn'?t|don'?t|won'?t)\s+(?:count|eat|use)\s+(?:\w+\s+)?(?:against\s+)?"
+    r"(?:my\s+)?(?:data|gigs|gb|traffic)\b",
     re.IGNORECASE)
 # whether the network reaches a place ("теле2 работает в Беларуси?", "есть ли связь на Байкале", "coverage on the M11")
 COVERAGE = re.compile(
@@ -282,6 +287,14 @@ MORE = {
         r"(?:esim|е-?сим)\s+(?:\w+\s+){0,2}(?:on|for|в|на|with)\s+(?:\w+\s+){0,2}(?:pixel|iphone|айфон\w*|samsung|galaxy|"
         r"xiaomi|redmi|huawei|honor|часа\w*|часы|watch\w*|планшет\w*|ipad|tablet)|qr[\s-]*(?:код|code)",
         re.IGNORECASE),
+    # a caller kept from calling one ("can Tele2 block one number from calling me"; the catalogue's blacklist service
+    # is connected by the service actions)
+    "blocking a caller": re.compile(
+        r"\bblock\s+(?:a|one|this|that|his|her|their|the|certain|specific|an?\s+\w+)\s+"
+        r"(?:\w+\s+)?(?:number|caller|person|contact)\s+(?:\w+\s+){0,3}(?:from\s+)?calling|\bstop\s+(?:\w+\s+){0,3}from\s+calling\s+me|"
+        r"(?:заблокир\w*|блокир\w*)\s+(?:\w+\s+){0,2}(?:номер|абонент\w*|контакт\w*)\s+(?:\w+\s+){0,3}(?:чтобы|чтоб)\s+(?:\w+\s+){0,2}"
+        r"(?:не\s+)?(?:звонил|дозвонил|мог\s+звонить|названивал)\w*",
+        re.IGNORECASE),
     # messages the phone deleted, brought back ("можете восстановить удалённые смс?")
     "deleted messages": re.compile(
         r"(?:восстанов|вернуть|верн[её]т|достать)\w*\s+(?:\w+\s+){0,2}(?:удал[её]нн|стерт|стёрт)\w*\s+(?:\w+\s+)?(?:смс|sms|смск|"
@@ -371,7 +384,7 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
 # services of the operator's catalogue that share their names with such subjects ("Раздача интернета", "Перенос
 # остатков", "SMS и MMS"): connecting, disconnecting or listing them is the account's business
 SERVICE_ACTIONS = frozenset({"connect_service", "disconnect_service", "services"})
-CATALOGUE_SUBJECTS = frozenset({"phone settings", "loyalty and exchanges"})
+CATALOGUE_SUBJECTS = frozenset({"phone settings", "loyalty and exchanges", "blocking a caller"})
 
 
 def answers(entry: Entry, subject: str) -> bool:
@@ -443,9 +456,33 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # a phone charged or a socket ("в салоне можно телефон зарядить?")
     "charging": re.compile(r"(?<![а-я])(?:зарядить|подзарядить|розетк\w*|павербанк\w*)|\bcharge\s+(?:my\s+|the\s+)?"
                            r"(?:phone|battery|mobile)\b|\bcharging\b|\bpower\s*bank|\bsocket\b", re.IGNORECASE),
-    # another way to confirm a login ("Google Authenticator instead of SMS codes")
-    "authenticator": re.compile(r"(?<![а-я])(?:аутентификатор\w*|authenticator\w*)|\bauthenticator\b|\btotp\b|"
-                                r"\b(?:security|hardware)\s+key\b|\byubikey\b", re.IGNORECASE),
+    # another way to confirm a login ("Google Authenticator instead of SMS codes", "по отпечатку пальца или Face ID")
+    "authenticator": re.compile(r"(?<![а-я])(?:аутентификатор\w*|authenticator\w*|отпечат\w+\s+пальц\w*|биометри\w*)|"
+                                r"\bauthenticator\b|\btotp\b|\b(?:security|hardware)\s+key\b|\byubikey\b|\bface\s*id\b|"
+                                r"\btouch\s*id\b|\bfingerprint\b|\bbiometric\w*", re.IGNORECASE),
+    # a reserve way back in ("a backup code if I lose the phone", "резервный код")
+    "backup code": re.compile(r"(?<![а-я])(?:резервн\w+|запасн\w+)\s+(?:код\w*|способ\w*)|\b(?:backup|recovery)\s+codes?\b",
+                              re.IGNORECASE),
+    # the PUK itself asked after, where the entry never names it ("после замены сим-карты PUK-код остаётся прежним?")
+    "puk": re.compile(r"(?<![а-я])пук|\bpuk\b", re.IGNORECASE),
+    # money inherited ("могу ли я как наследник получить эти деньги")
+    "inheritance": re.compile(r"(?<![а-я])(?:наследств\w*|наследник\w*|наследниц\w*|по\s+наследству)|\binherit\w*|\bestate\b",
+                              re.IGNORECASE),
+    # cash ("снять нал в банкомате", "пополнить на почте наличными")
+    "cash": re.compile(r"(?<![а-я])(?:наличн\w*|нал(?![а-я])|налом|банкомат\w*|на\s+почте|почт\w+\s+отделени\w*)|\bcash\b|"
+                       r"\batms?\b|\bpost\s+office\b", re.IGNORECASE),
+    # how often figures refresh ("остатки обновляются в реальном времени?")
+    "refresh": re.compile(r"в\s+реальном\s+времени|(?:как|насколько)\s+(?:\w+\s+)?(?:часто|быстро)\s+(?:\w+\s+)?обновля\w*|"
+                          r"\breal[\s-]?time\b|\bhow\s+often\s+(?:\w+\s+){0,3}(?:update|refresh)", re.IGNORECASE),
+    # an alert of something ("приходит ли уведомление, если кто-то зашёл с нового устройства")
+    "alerts": re.compile(r"(?<![а-я])(?:уведомлени\w*|оповещени\w*)|\bnotif\w*|\balerts?\b", re.IGNORECASE),
+    # an extension or a delay ("обещанный платёж можно продлить?")
+    "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"
+                            r"\bpostpone\w*", re.IGNORECASE),
+    # something done on a later date ("чтобы тариф поменялся с первого числа следующего месяца")
+    "scheduled": re.compile(r"с\s+(?:первого|1-?го|начала)\s+(?:числа\s+)?(?:следующего\s+)?месяца|со\s+следующего\s+месяца|"
+                            r"\bfrom\s+(?:the\s+)?(?:1st|first|start)\s+of\s+(?:next\s+)?(?:the\s+)?month|\bfrom\s+next\s+month\b|"
+                            r"\bschedul\w*", re.IGNORECASE),
 }
 
 
@@ -468,9 +505,34 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"руб|₽|(?<![а-я])р\.|бесплатн|платн|стоимост|стоит|комисси|\bfree\b|\bfees?\b|\bcosts?\b|\bcharge|"
                    r"\bpaid\b|\bprice", re.IGNORECASE)),
     "expiry": (
-        re.compile(r"(?<![а-я])сгора\w*|срок\w*\s+действи\w*|истека\w*|\bexpir\w*|\bvalid\s+(?:for|until|till)\b|"
-                   r"\bhow\s+long\s+is\s+(?:\w+\s+){0,3}valid", re.IGNORECASE),
+        re.compile(r"(?<![а-я])сгора\w*|срок\w*\s+действи\w*|истека\w*|сколько\s+(?:\w+\s+)?действу\w*|\bexpir\w*|"
+                   r"\bvalid\s+(?:for|until|till)\b|\bhow\s+long\s+is\s+(?:\w+\s+){0,3}valid", re.IGNORECASE),
         re.compile(r"сгора|срок|действ|истек|\bexpir|\bvalid|\bterm\b|\buntil\b", re.IGNORECASE)),
+    # something sent or done by itself every month ("чтобы детализация сама приходила каждый месяц")
+    "recurring": (
+        re.compile(r"(?:каждый|раз\s+в)\s+месяц\w*\s+(?:\w+\s+)?(?:сам\w*|автоматически)|(?:сам\w*|автоматически)\s+"
+                   r"(?:\w+\s+){0,3}(?:каждый|раз\s+в)\s+месяц|\bautomatically\s+(?:\w+\s+){0,3}(?:every|each)\s+month|"
+                   r"\b(?:every|each)\s+month\s+(?:\w+\s+){0,2}automatically", re.IGNORECASE),
+        re.compile(r"автомат|регулярн|расписани|ежемесячн|(?:каждый|раз\s+в)\s+месяц|\bautomatic|\bschedule|\bmonthly|"
+                   r"\b(?:every|each)\s+month", re.IGNORECASE)),
+    # what happens when one does not ("если обещанный платёж не вернул вовремя что будет? штраф?")
+    "consequences": (
+        re.compile(r"(?:что\s+будет|что\s+случится|какие\s+последстви\w*),?\s+(?:\w+\s+){0,3}если\s+(?:\w+\s+){0,3}не\b|"
+                   r"если\s+(?:\w+\s+){0,4}не\s+(?:\w+\s+){0,4}(?:что\s+будет|что\s+случится)|"
+                   r"(?:будет|есть|берут|начисл\w+)\s+(?:ли\s+)?(?:штраф|пени)|(?<![а-я])штраф\w*\s*(?:или\b|\?)|"
+                   r"\bwhat\s+happens\s+if\s+(?:\w+\s+){0,3}(?:don'?t|do\s+not|can'?t|miss|fail)|"
+                   r"\b(?:any|is\s+there\s+a)\s+(?:penalty|fine)\b",
+                   re.IGNORECASE),
+        re.compile(r"если\s+(?:\w+\s+){0,4}не\s|иначе|штраф|пени|блокир|отключ|\bif\s+(?:\w+\s+){0,3}(?:don'?t|do\s+not|not)\b|"
+                   r"\botherwise\b|\bpenalt|\bblock", re.IGNORECASE)),
+    # for another person's number ("обещанный платёж на номер мамы", "детализацию по номеру жены")
+    "another's number": (
+        re.compile(r"(?:на|по|для)\s+номер[уа]?\s+(?:мамы|мамин\w*|мужа|жены|сына|дочери|дочки|брата|сестры|папы|отца|бабушки|"
+                   r"дедушки|друга|подруги|родственник\w*|другого\s+человека)|чуж\w+\s+номер\w*|"
+                   r"\b(?:for|on|of)\s+(?:my\s+)?(?:mom|mum|mother|dad|father|wife|husband|son|daughter|brother|sister|friend)'?s\s+"
+                   r"number|\bsomeone\s+else'?s\s+number", re.IGNORECASE),
+        re.compile(r"друг\w+\s+(?:абонент|номер|человек)|чуж\w+|родственник|близк\w+|мои\s+номера|\banother\s+(?:subscriber|number|"
+                   r"person)|\bsomeone\s+else|\bfamily|\bfriend", re.IGNORECASE)),
 }
 
 

@@ -99,6 +99,9 @@ pytestmark = pytest.mark.wording
     ("how do I recover deleted texts from last week", "deleted messages"),
     ("мне кто-то положил 1000 на счёт. как узнать кто именно?", "the payer"),
     ("someone topped up my number with 500, can I find out who?", "the payer"),
+    ("есть ли у теле2 страховка для путешествий?", "products"),
+    ("сделайте, чтобы трафик в игре не тратил гигабайты", "products"),
+    ("can you block one number from calling me at the network level?", "blocking a caller"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -144,6 +147,7 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "взломали личный кабинет теле2, что делать",
     "how much money do I have left and what plan did the guy put me on",  # the subscriber's own plan
     "кто-то положил мне деньги по ошибке, как вернуть",  # money put by mistake, wanted back: the refund
+    "подключите чёрный список",  # a service of the catalogue
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
@@ -265,6 +269,16 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Is there any Tele2 shop in Moscow where the staff speak English?", "language"),
     ("в салоне теле2 можно телефон зарядить? сел в ноль", "charging"),
     ("Can I use Google Authenticator instead of SMS codes for the two-step login?", "authenticator"),
+    ("можно входить в приложение мой теле2 по отпечатку пальца, чтобы не ждать код?", "authenticator"),
+    ("is there a backup code for the two-step login in case I lose my phone?", "backup code"),
+    ("после замены симки в салоне пук-код будет новый?", "puk"),
+    ("я наследник, как мне получить деньги с номера отца?", "inheritance"),
+    ("виртуальной картой теле2 можно снять наличные в банкомате?", "cash"),
+    ("остатки гигабайтов в приложении обновляются в реальном времени?", "refresh"),
+    ("обещанный платёж можно продлить ещё на неделю?", "extension"),
+    ("можно сменить тариф со следующего месяца, а не сейчас?", "scheduled"),
+    ("что будет, если не вернуть обещанный платёж вовремя?", "consequences"),
+    ("можно взять обещанный платёж на номер мамы?", "another's number"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -318,3 +332,14 @@ def test_a_detail_asked_aside_a_fault_told_leaves_the_fault_to_check(kb: Knowled
     assert missing_detail(text, kb.by_id["problem-sms"]) is None
     assert missing_detail("is there an english speaking operator anywhere?", kb.by_id["operator-request"]) == "language"
     assert missing_detail("у меня 2% зарядки, срочно нужен обещанный платёж", kb.by_id["do-promised-payment"]) is None
+
+
+def test_details_told_rather_than_asked_or_given_by_the_entry_are_no_decline(kb: KnowledgeBase) -> None:
+    promised = kb.by_id["lk-promised-payment"]
+    # a worry told ("не хочу попасть на штрафы") is no question of penalties; the fee and the term are in the answer
+    assert missing_detail("сколько стоит обещанный платёж и через сколько отдать? не хочу потом попасть на штрафы",
+                          promised) is None
+    # money going by itself every month is what the autopayment's answer describes
+    assert missing_detail("можно сделать, чтобы деньги сами с карты списывались раз в месяц?", kb.by_id["lk-autopay"]) is None
+    # a top-up of another number is in the top-up's answer
+    assert missing_detail("как пополнить номер мамы с моей карты", kb.by_id["lk-top-up"]) is None
