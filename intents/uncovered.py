@@ -479,6 +479,22 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # an extension or a delay ("обещанный платёж можно продлить?")
     "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"
                             r"\bpostpone\w*", re.IGNORECASE),
+    # a time of day ("пакет инета только на ночь")
+    "night": re.compile(r"(?<![а-я])(?:только\s+)?на\s+ночь|ночн\w+\s+(?:пакет|тариф|трафик|интернет|безлимит|гигабайт)\w*|"
+                        r"\bnight[\s-]+only\b|\bnight(?:[\s-]?time)?\s+(?:package|bundle|data|plan|tariff)s?\b|\bonly\s+at\s+night\b",
+                        re.IGNORECASE),
+    # where the calls went through ("через какие вышки шли звонки", "cell tower locations")
+    "towers": re.compile(r"(?<![а-я])вышк\w*|базов\w+\s+станци\w*|\bcell\s+towers?\b|\bbase\s+stations?\b|\bcell\s+sites?\b",
+                         re.IGNORECASE),
+    # calls over a messenger ("if I call someone on WhatsApp, will it show in my call details")
+    "messenger calls": re.compile(r"(?:whatsapp|вотсап\w*|ватсап\w*|вацап\w*|telegram|телеграм\w*)\s+(?:calls?|звон\w*)|"
+                                  r"(?:call\w*|звон\w*)\s+(?:\w+\s+){0,3}(?:on|in|over|через|по|в)\s+(?:whatsapp|вотсап\w*|ватсап\w*|"
+                                  r"вацап\w*|telegram|телеграм\w*)", re.IGNORECASE),
+    # a second card, or another try ("link two bank cards to autopay", "автоплатёж потом сам повторит попытку?")
+    "second card": re.compile(r"(?<![а-я])(?:две|двух|2)\s+(?:банковск\w+\s+)?карт\w*|(?:запасн|резервн|втор)\w+\s+карт\w*|"
+                              r"\b(?:two|2)\s+(?:bank\s+)?cards\b|\b(?:backup|second|spare)\s+card\b", re.IGNORECASE),
+    "retry": re.compile(r"повтор\w*\s+(?:\w+\s+)?попытк\w*|повторн\w+\s+(?:списани|попытк)\w*|\bretr(?:y|ies|ied)\b|"
+                        r"\btry\s+again\b", re.IGNORECASE),
     # something done on a later date ("чтобы тариф поменялся с первого числа следующего месяца")
     "scheduled": re.compile(r"с\s+(?:первого|1-?го|начала)\s+(?:числа\s+)?(?:следующего\s+)?месяца|со\s+следующего\s+месяца|"
                             r"\bfrom\s+(?:the\s+)?(?:1st|first|start)\s+of\s+(?:next\s+)?(?:the\s+)?month|\bfrom\s+next\s+month\b|"
@@ -511,7 +527,7 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # something sent or done by itself every month ("чтобы детализация сама приходила каждый месяц")
     "recurring": (
         re.compile(r"(?:каждый|раз\s+в)\s+месяц\w*\s+(?:\w+\s+)?(?:сам\w*|автоматически)|(?:сам\w*|автоматически)\s+"
-                   r"(?:\w+\s+){0,3}(?:каждый|раз\s+в)\s+месяц|\bautomatically\s+(?:\w+\s+){0,3}(?:every|each)\s+month|"
+                   r"(?:\w+\s+){0,4}(?:каждый|раз\s+в)\s+месяц|\bautomatically\s+(?:\w+\s+){0,3}(?:every|each)\s+month|"
                    r"\b(?:every|each)\s+month\s+(?:\w+\s+){0,2}automatically", re.IGNORECASE),
         re.compile(r"автомат|регулярн|расписани|ежемесячн|(?:каждый|раз\s+в)\s+месяц|\bautomatic|\bschedule|\bmonthly|"
                    r"\b(?:every|each)\s+month", re.IGNORECASE)),
@@ -538,7 +554,9 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 # a question of its own beside the detail ("где поменять симку, и сколько это стоит", "какой у меня тариф?
 # 2. сколько стоит перейти на другой"): the detail comes with the subject, whose answer is what is wanted
-_CLAUSES = re.compile(r"[.?!;,\n]+|\s+(?:и|а|также|and|also|plus)\s+", re.IGNORECASE)
+# (a comma before "а", "but", "чтобы" keeps the piece with its question: "не себе, а на номер мамы?")
+_CLAUSES = re.compile(r"[.?!;\n]+|,(?!\s*(?:а|но|but|rather|чтобы|чтоб|so\s+that)\s)|\s+(?:и|также|and|also|plus)\s+",
+                      re.IGNORECASE)
 _OTHER_QUESTION = re.compile(r"^\W*(?:\d+\W+)?(?:(?:и|а|так|ну|also|and|so)\s+)?(?:где|как\w*|можно|куда|когда|почему|зачем|"
                              r"what|where|how|can|which|when|why|could)\b", re.IGNORECASE)
 

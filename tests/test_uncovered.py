@@ -279,6 +279,12 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("можно сменить тариф со следующего месяца, а не сейчас?", "scheduled"),
     ("что будет, если не вернуть обещанный платёж вовремя?", "consequences"),
     ("можно взять обещанный платёж на номер мамы?", "another's number"),
+    ("можно взять обещанный платёж не себе, а на номер сына?", "another's number"),
+    ("есть пакет интернета только на ночь? днём не нужен", "night"),
+    ("в детализации будет видно, через какие вышки шли звонки?", "towers"),
+    ("if I call my friend on WhatsApp, will it show up in my call details?", "messenger calls"),
+    ("can I link two bank cards to autopay?", "second card"),
+    ("можно настроить, чтобы детализация сама приходила на почту каждый месяц?", "recurring"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -343,3 +349,10 @@ def test_details_told_rather_than_asked_or_given_by_the_entry_are_no_decline(kb:
     assert missing_detail("можно сделать, чтобы деньги сами с карты списывались раз в месяц?", kb.by_id["lk-autopay"]) is None
     # a top-up of another number is in the top-up's answer
     assert missing_detail("как пополнить номер мамы с моей карты", kb.by_id["lk-top-up"]) is None
+
+
+def test_last_night_or_a_messenger_used_is_no_detail_asked(kb: KnowledgeBase) -> None:
+    lost = kb.by_id["lost-sim"]
+    assert missing_detail("my phone got stolen last night at a bar, how do I block the sim?", lost) is None
+    tariff = kb.by_id["do-change-tariff"]
+    assert missing_detail("хочу тариф подешевле, пользуюсь только ватсапом и звоню маме", tariff) is None
