@@ -98,6 +98,7 @@ PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
 # parts of the base that never speak of the line's money: money told gone is checked, whatever else they resemble
 MONEYLESS_GROUPS = frozenset({"other_phone", "smalltalk", "social"})
+MONEY_WORDS = re.compile(r"деньг|денег|рубл|руб\b|баланс|остат|средств|₽|\bmoney|\bbalance|\bfunds|\bcash|\brub", re.IGNORECASE)
 UPSET_GUESS = 0.5  # an upset message is answered from this sure; below, the operator is offered with the answer as a button
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered
 MAX_QUESTIONS = 3  # questions of one message read apart
@@ -603,6 +604,9 @@ class Core:
         # theirs to explain, unless the line's own money is named too
         theirs = bool(OTHER_COMPANY.search(turn.msg.text)) and not OUR_MONEY.search(turn.msg.text)
         gone = money_gone(turn.text) and not theirs
+        if entry_id == "refund" and number_back(turn.text) and not MONEY_WORDS.search(turn.text) \
+                and turn.kb.entry("sim-replacement") is not None:
+            entry_id = "sim-replacement"  # "как в дальнейшем получить номер обратно": the number back, no money
         if theirs and entry_id == "refund":
             entry_id = None  # "netflix charged me twice, how do I get a refund": their money back, not ours
         if (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
@@ -877,7 +881,8 @@ def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
 PHONE_LINE_GROUP, WRITING_GROUP = "peak", "chat_feedback"
 SUPPORT_NUMBER = re.compile(r"611|06-11")
 # words of reaching support: a wait or an hour asked about with none of them is no wait for us
-REACHING = re.compile(r"оператор|поддержк|611|0611|чат|звон|дозвон|лини[июя]|справочн|теле\s?2|ответ|отвеча|консультант|"
+REACHING = re.compile(r"оператор|поддер|связаться|(?<![а-я])ваш[аеиу]?(?![а-я])|"
+                      r"611|0611|чат|звон|дозвон|лини[июя]|справочн|теле\s?2|ответ|отвеча|консультант|"
                       r"operator|support|agent|chat|\bcall|line\b|hotline|answer|tele\s?2|reply|respond|phone|on\s+hold|reach|"
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)

@@ -1118,3 +1118,17 @@ async def test_how_to_get_through_to_a_live_person_said_sarcastically_is_the_way
     out = await bot.say("Ну спасибо за «бесплатный» 611, где я провисела 35 минут под музыку. Браво. Как мне достучаться до "
                         "живого человека???")
     assert out.intent in ("operator-via-611", "operator-request") or out.handoff or out.outcome == "offer", out.text
+
+
+@pytest.mark.wording
+async def test_the_number_got_back_in_other_words_is_no_refund(bot: ChatClient) -> None:
+    out = await bot.say("Супруга обронила телефон в поликлинике. Прошу разъяснить порядок: как заблокировать сим-карту и как в "
+                        "дальнейшем получить номер обратно.")
+    assert out.intent in ("sim-replacement", "lost-sim", "do-block-sim"), out.text
+
+
+@pytest.mark.wording
+async def test_support_hours_asked_in_a_long_message_with_a_typo_are_answered(bot: ChatClient) -> None:
+    out = await bot.say("Я преподаю в университете, студенты часто спрашивают, как связаться, а я сам не знаю: работает ли ваша "
+                        "поддерка круглосуточно, или после 22:00 уже никого нет?")
+    assert out.intent == "support-611-hours", out.text
