@@ -269,3 +269,17 @@ NUMBER_BACK = re.compile(
 def number_back(text: str) -> bool:
     """The message asks to get back or keep the number itself."""
     return bool(NUMBER_BACK.search(text))
+
+
+# a follow-up that only names a day or a time ("а в субботу утром?", "а ночью?", "and on sundays?")
+_DAY = (r"(?:понедельник|вторник|сред[уа]|четверг|пятниц[уа]|суббот[уа]|воскресень[ея]|выходн\w+|будн\w+|праздник\w*|"
+        r"утр\w*|вечер\w*|ноч\w*|днём|днем|обед\w*|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?|"
+        r"weekdays?|holidays?|mornings?|evenings?|nights?|lunch\w*|afternoons?)s?")
+TIME_ONLY = re.compile(
+    rf"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:(?:в|во|по|на|on|in|at|during|the|a)\s+)?{_DAY}"
+    rf"(?:\s+(?:(?:в|во|по|on|in|at)\s+)?{_DAY})?(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
+
+
+def time_only(text: str) -> bool:
+    """A follow-up that only names a day or a time of day."""
+    return bool(TIME_ONLY.match(text))

@@ -40,6 +40,7 @@ from .context import (
     questions,
     rejection,
     same_thing_otherwise,
+    time_only,
 )
 from .context import words as context_words
 from .learned import same_subject
@@ -435,6 +436,11 @@ class Core:
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
+        if last is not None and last.group == "peak" and time_only(turn.text) and together.decision is not None:
+            # "когда легче всего дозвониться" → "а в субботу утром?": the same question for that day, not support's hours
+            decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)
+            turn.reading = dataclasses.replace(together, decision=decision)
+            return
         if together.entry_id is not None and period_only(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
             return

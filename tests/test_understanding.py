@@ -1132,3 +1132,12 @@ async def test_support_hours_asked_in_a_long_message_with_a_typo_are_answered(bo
     out = await bot.say("Я преподаю в университете, студенты часто спрашивают, как связаться, а я сам не знаю: работает ли ваша "
                         "поддерка круглосуточно, или после 22:00 уже никого нет?")
     assert out.intent == "support-611-hours", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns", [["когда легче всего дозвониться", "а в субботу утром?"],
+                                   ["when is the best time to call support", "and on sundays?"]])
+async def test_a_day_named_after_the_quiet_hours_asks_them_again(bot: ChatClient, turns: list[str]) -> None:
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent == "peak-hours", out.text
