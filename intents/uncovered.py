@@ -479,6 +479,17 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # an extension or a delay ("обещанный платёж можно продлить?")
     "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"
                             r"\bpostpone\w*", re.IGNORECASE),
+    # the monthly fee itself asked after ("абонентская плата, пока симка заблокирована, списывается?")
+    "monthly fee": re.compile(r"(?<![а-я])абонентск\w+\s+плат\w*|(?<![а-я])абонентк\w*|\bmonthly\s+(?:fee|charge|payment)s?\b|"
+                              r"\bsubscription\s+fee\b", re.IGNORECASE),
+    # what a message said ("в детализации будет видно сам текст смс?")
+    "message text": re.compile(r"(?<![а-я])(?:текст\w*|содержани\w*)\s+(?:\w+\s+)?(?:смс|sms|сообщени\w*|переписк\w*)|"
+                               r"\b(?:text|content|contents|wording)\s+of\s+(?:the\s+|my\s+)?(?:sms|texts|messages)\b",
+                               re.IGNORECASE),
+    # how far back ("за какой самый давний период можно заказать детализацию")
+    "how far back": re.compile(r"(?<![а-я])(?:самый|самого|самую)\s+(?:давн|ранн|стар)\w*|как\s+далеко\s+назад|"
+                               r"\bhow\s+far\s+back\b|\b(?:earliest|oldest)\s+(?:\w+\s+)?(?:period|month|date|year|records?)\b",
+                               re.IGNORECASE),
     # a time of day ("пакет инета только на ночь")
     "night": re.compile(r"(?<![а-я])(?:только\s+)?на\s+ночь|ночн\w+\s+(?:пакет|тариф|трафик|интернет|безлимит|гигабайт)\w*|"
                         r"\bnight[\s-]+only\b|\bnight(?:[\s-]?time)?\s+(?:package|bundle|data|plan|tariff)s?\b|\bonly\s+at\s+night\b",
@@ -542,6 +553,13 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"если\s+(?:\w+\s+){0,4}не\s|иначе|штраф|пени|блокир|отключ|\bif\s+(?:\w+\s+){0,3}(?:don'?t|do\s+not|not)\b|"
                    r"\botherwise\b|\bpenalt|\bblock", re.IGNORECASE)),
     # for another person's number ("обещанный платёж на номер мамы", "детализацию по номеру жены")
+    "another's card": (
+        re.compile(r"(?<![а-я])карт\w*\s+(?:мужа|жены|мамы|папы|сына|дочери|дочки|брата|сестры|бабушки|дедушки|друга|подруги|"
+                   r"родственник\w*|другого\s+человека)|чуж\w+\s+карт\w*|\b(?:my\s+)?(?:mom|mum|mother|dad|father|wife|husband|son|"
+                   r"daughter|brother|sister|friend|partner)'?s\s+(?:bank\s+)?card\b|\bsomeone\s+else'?s\s+card\b",
+                   re.IGNORECASE),
+        re.compile(r"чуж\w+\s+карт|любой\s+карт|карт\w*\s+друг\w+\s+человек|\bany\s+(?:bank\s+)?card|\bsomeone\s+else'?s\s+card|"
+                   r"\banother\s+person'?s\s+card", re.IGNORECASE)),
     "another's number": (
         re.compile(r"(?:на|по|для)\s+номер[уа]?\s+(?:мамы|мамин\w*|мужа|жены|сына|дочери|дочки|брата|сестры|папы|отца|бабушки|"
                    r"дедушки|друга|подруги|родственник\w*|другого\s+человека)|чуж\w+\s+номер\w*|"

@@ -378,3 +378,10 @@ def test_something_done_to_one_without_asking_is_being_badly_served(text: str) -
                                   "the chat agent told me I could do it online, but the shop said it's impossible"])
 def test_told_one_thing_and_found_another_is_being_badly_served(text: str) -> None:
     assert tone(text).mistreated
+
+
+def test_money_that_will_not_be_enough_is_no_anger() -> None:
+    """"хватит!" is anger; "если на карте не хватит денег" and "хватит ли денег" are not."""
+    assert tone("Хватит! Сколько можно", "Хватит! Сколько можно").angry
+    for text in ("если на карте не хватит денег, автоплатёж повторит попытку?", "хватит ли денег на месяц"):
+        assert not tone(text, text).angry, text

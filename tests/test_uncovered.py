@@ -285,6 +285,11 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("if I call my friend on WhatsApp, will it show up in my call details?", "messenger calls"),
     ("can I link two bank cards to autopay?", "second card"),
     ("можно настроить, чтобы детализация сама приходила на почту каждый месяц?", "recurring"),
+    ("если я заблокирую потерянную симку, абонентская плата будет списываться?", "monthly fee"),
+    ("в детализации видно текст смс или только номера?", "message text"),
+    ("за какой самый давний период дают детализацию?", "how far back"),
+    ("автоплатёж можно привязать к карте жены?", "another's card"),
+    ("если на карте не хватит денег, автоплатёж сам повторит попытку?", "retry"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
