@@ -38,7 +38,9 @@ HUMAN_EN = re.compile(
     rf"(?:a\s+|an\s+|the\s+|your\s+)?(?:real\s+|live\s+|actual\s+)?"
     rf"(?:human|person|agent|representative|operator|someone|supervisor|manager)"
     rf"|\b(?:human|real\s+person|live\s+agent|operator|agent)\s*(?:please|pls|plz|now|!)"
-    rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)")
+    rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)"
+    # "please escalate", "escalate this to someone": a person asked to take it on
+    rf"|\bplease\s+escalate\b|\bescalate\s+(?:it|this|my\s+(?:issue|case|problem|complaint))\b")
 
 ANGER_RU = re.compile(
     r"задолба|достал[иа]?\b|надоел|беси[тш]|бесят|ужас|кошмар|безобрази|отвратител|бесполезн|туп(?:ой|ишь|ит|ые|ая)|"
@@ -182,7 +184,7 @@ LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|ч�
 # a person summoned in the imperative is wanted here and now, whatever else the message names ("переключите
 # меня на старшего … а не кнопки предлагать"): not the question how to call one
 SUMMON = re.compile(r"(?<!как\s)\b(?:позовите|позови|переключите|переключи|соедините|соедини|зовите|требую)\b|"
-                    r"\b(?:put\s+me\s+through|transfer\s+me|connect\s+me)\b")
+                    r"\b(?:put\s+me\s+through|transfer\s+me|connect\s+me|please\s+escalate)\b")
 # "how do I call an operator" asks for the phone number, not for a person here and now; "how do I chat with an
 # operator on the website" asks where the site's chat is
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"

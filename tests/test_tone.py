@@ -385,3 +385,9 @@ def test_money_that_will_not_be_enough_is_no_anger() -> None:
     assert tone("Хватит! Сколько можно", "Хватит! Сколько можно").angry
     for text in ("если на карте не хватит денег, автоплатёж повторит попытку?", "хватит ли денег на месяц"):
         assert not tone(text, text).angry, text
+
+
+@pytest.mark.parametrize("text", ["calls to our front desk just don't go through since this morning, please escalate",
+                                  "escalate my complaint to someone who can actually fix it"])
+def test_escalation_asked_is_a_person_wanted(text: str) -> None:
+    assert tone(text, text).wants_person, text
