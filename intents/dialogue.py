@@ -642,6 +642,9 @@ class Core:
                      or (getattr(turn.kb.entry(entry_id), "group", None) == getattr(turn.kb.entry(story), "group", "")
                          and (reading.score or 0.0) < STORY_OVER)
                      or (entry_id == "lk-general" and story.startswith("lk-"))  # … or the account's front page
+                     # a family member's number wanted in one's own account: however its words read (a top-up, the owner)
+                     or (story == "lk-profile" and getattr(turn.kb.entry(entry_id), "action", None) != "top_up"
+                         and entry_id != "lk-top-up")
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person

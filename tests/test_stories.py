@@ -108,3 +108,10 @@ async def test_a_hacked_social_network_page_is_still_not_ours(bot: ChatClient) -
     out = await bot.say("взломали страницу вконтакте, помогите восстановить")
     assert out.intent != "lk-security" and out.action is None, out.text
 
+
+
+async def test_a_family_number_wanted_in_ones_own_account_is_the_profile_however_it_reads(bot: ChatClient) -> None:
+    """Its words read as the change of owner ("registered to me"); what is asked is the profile's "my numbers"."""
+    out = await bot.say("I work nights and my son (15) uses a Tele2 number registered to me. I'd like to add his number to my "
+                        "account to keep an eye on it, where do I do that?")
+    assert out.intent == "lk-profile", out.text
