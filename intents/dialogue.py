@@ -480,6 +480,12 @@ class Core:
                     turn.reading = dataclasses.replace(reading, decision=decision)
                     return
         if last is not None:
+            doing = followup_doing(turn.kb, last, alone)
+            if doing is not None and alone.decision is not None:
+                # "какие услуги у меня подключены" → "а можно одну убрать?": the next step the message names by its verb
+                decision = dataclasses.replace(alone.decision, entry_id=doing, accepted=True)
+                turn.reading = dataclasses.replace(alone, decision=decision)
+                return
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
             lone = turn.kb.entry(alone.entry_id) if alone.entry_id is not None else None
@@ -938,6 +944,31 @@ def action_of(kb: Any, last: Entry) -> str | None:
         if entry is not None and entry.action and same_subject(kb, entry.id, last.id):
             return entry.id
     return None
+
+
+# a verb that names what to do next, and the account action it is ("а можно одну убрать?" → disconnect a service)
+# (verbs, not states: "а какие подключены?" asks the list, "а подключить можно?" the connecting)
+DOING_VERBS = {
+    "disconnect_service": re.compile(r"(?<![а-я])(?:отключить|отключи|отключите|убрать|убери|уберите|выключить|отказаться|"
+                                     r"отписаться)(?![а-я])|\b(?:disconnect|remove|turn\s+off|cancel|unsubscribe)\b",
+                                     re.IGNORECASE),
+    "connect_service": re.compile(r"(?<![а-я])(?:подключить|подключи|подключите|включить|активировать)(?![а-я])|"
+                                  r"\b(?:connect|activate|enable|turn\s+on)\b", re.IGNORECASE),
+    "top_up": re.compile(r"(?<![а-я])(?:пополнить|пополни|пополните|закинуть|положить)(?![а-я])|\btop\s*-?up\b", re.IGNORECASE),
+    "change_tariff": re.compile(r"(?<![а-я])(?:поменять|сменить|изменить|поменяй|смени|смените)(?![а-я])|\b(?:change|switch)\b",
+                                re.IGNORECASE),
+}
+
+
+def followup_doing(kb: Any, last: Entry, reading: Reading) -> str | None:
+    """The one topic the last answer's editors named as what comes next whose account action the follow-up's verb
+    names ("убрать" → disconnecting a service after the list of services; "а поменять его где?" → changing the tariff
+    after the tariff), or None."""
+    actions = {action for action, verb in DOING_VERBS.items() if verb.search(reading.text)}
+    if not actions:
+        return None
+    named = [e for f in last.followups if (e := kb.entry(f)) is not None and e.action in actions and e.id != last.id]
+    return named[0].id if len(named) == 1 else None
 
 
 def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:

@@ -1141,3 +1141,24 @@ async def test_a_day_named_after_the_quiet_hours_asks_them_again(bot: ChatClient
     for text in turns:
         out = await bot.say(text)
     assert out.intent == "peak-hours", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns, action", [
+    (["какие услуги у меня подключены", "а можно одну убрать?"], "disconnect_service"),
+    (["Как узнать свой тариф?", "а поменять его где?"], "change_tariff"),
+    (["покажи баланс", "маловато... пополнить можно прямо тут?"], "top_up"),
+])
+async def test_the_next_step_named_by_its_verb_is_that_action(bot: ChatClient, turns: list[str], action: str) -> None:
+    """A follow-up whose verb names the account action of one of the topics the last answer lists as next."""
+    for text in turns:
+        out = await bot.say(text)
+    assert out.action == action or out.intent in (f"do-{action.replace('_', '-')}",), out.text
+
+
+@pytest.mark.wording
+async def test_a_state_is_no_next_step(bot: ChatClient) -> None:
+    """"а какие подключены?" asks the list, whatever its verb's root."""
+    await bot.say("как подключить услугу")
+    out = await bot.say("а какие у меня уже подключены?")
+    assert out.action != "connect_service", out.text
