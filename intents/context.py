@@ -283,3 +283,27 @@ TIME_ONLY = re.compile(
 def time_only(text: str) -> bool:
     """A follow-up that only names a day or a time of day."""
     return bool(TIME_ONLY.match(text))
+
+
+# a follow-up asking only "which ones?" ("а какие?", "which ones exactly? like my email?"): the last answer's list
+WHICH_ONES = re.compile(r"^\W*(?:(?:а|и|ну|and|ok|okay|so)\W+)?(?:какие|какие\s+именно|какие\s+конкретно|каких|which\s+ones?|"
+                        r"which|what\s+ones)(?:\s+(?:exactly|именно|конкретно|then|тогда|есть))?\W*(?:(?:like|например|типа)\b.{0,40})?$",
+                        re.IGNORECASE)
+# … or only what to bring ("а паспорт нужен?", "do I need my passport?", "what documents do I need?", "do I need to bring
+# anything?"): the same visit's
+DOCUMENTS_ONLY = re.compile(
+    r"^\W*(?:(?:а|и|ну|and|ok|okay|so)\W+)?(?:(?:а\s+)?паспорт\w*\s+(?:\w+\s+)?(?:нужен|нужно|брать|обязательно)|"
+    r"(?:какие|что\s+за)\s+документ\w*|(?:нужны|нужен)\s+(?:ли\s+)?(?:паспорт|документ)\w*|что\s+(?:с\s+собой\s+)?(?:взять|брать|нести)|"
+    r"do\s+i\s+need\s+(?:my\s+|a\s+|an\s+|any\s+)?(?:passport|id|documents?|papers)|what\s+(?:documents?|papers|id)\b|"
+    r"(?:do\s+i\s+need\s+to\s+)?bring\s+anything|what\s+(?:do\s+i\s+|should\s+i\s+)?(?:need\s+to\s+)?bring)\b"
+    # (a purpose named after it is a subject of its own: "what do I need to bring to replace a SIM?")
+    r"(?!.*(?:\bto\s+(?!me\b)[a-z]+|\bin\s+order\s+to|чтобы|(?<![а-я])для\s+[а-яё]+))(?:.{0,30})$",
+    re.IGNORECASE)
+
+
+def which_ones(text: str) -> bool:
+    return bool(WHICH_ONES.match(text))
+
+
+def documents_only(text: str) -> bool:
+    return bool(DOCUMENTS_ONLY.match(text))

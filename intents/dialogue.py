@@ -32,6 +32,7 @@ from .context import (
     clauses,
     cost_only,
     do_it,
+    documents_only,
     is_followup,
     lacking,
     number_back,
@@ -41,6 +42,7 @@ from .context import (
     rejection,
     same_thing_otherwise,
     time_only,
+    which_ones,
 )
 from .context import words as context_words
 from .learned import same_subject
@@ -432,10 +434,18 @@ class Core:
             decision = dataclasses.replace(alone.decision, entry_id="sim-replacement", accepted=True)
             turn.reading = dataclasses.replace(alone, decision=decision)
             return
-        if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text)):
+        if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text) or which_ones(turn.text)
+                or (documents_only(turn.text) and last is not None and last.group == "service_center")):
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
+        if last is not None and together.decision is not None and (
+                which_ones(turn.text) or (documents_only(turn.text) and last.group == "service_center")):
+            # "can I write to you on social media?" → "which ones?"; "how do I get a new SIM?" → "do I need my passport?":
+            # the last answer says
+            decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)
+            turn.reading = dataclasses.replace(together, decision=decision)
+            return
         if last is not None and last.group == "peak" and time_only(turn.text) and together.decision is not None:
             # "когда легче всего дозвониться" → "а в субботу утром?": the same question for that day, not support's hours
             decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from intents.context import asked, bare_no, is_followup, questions, rejection
+from intents.context import asked, bare_no, documents_only, is_followup, questions, rejection, which_ones
 from intents.matcher import Matcher
 from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
 from intents.tone import tone
@@ -179,6 +179,10 @@ def test_follow_ups_and_rejections() -> None:
                  "не то, забудьте, я про другое"):
         assert rejection(text) == (True, ""), text
     assert rejection("no, not that, forget it, how do I top up") == (True, "how do I top up")
+    assert which_ones("which ones exactly? like my email?") and which_ones("а какие именно?")
+    assert not which_ones("какие услуги у меня подключены")
+    assert documents_only("а паспорт нужен?") and documents_only("do I need to bring anything?")
+    assert not documents_only("what do I need to bring to replace a SIM?")  # a purpose: a subject of its own
 
 
 def test_two_questions_in_one_message() -> None:

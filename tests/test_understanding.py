@@ -1162,3 +1162,14 @@ async def test_a_state_is_no_next_step(bot: ChatClient) -> None:
     await bot.say("как подключить услугу")
     out = await bot.say("а какие у меня уже подключены?")
     assert out.action != "connect_service", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("turns, intent", [
+    (["How do I get a new SIM if mine broke?", "do I need my passport?"], "sim-replacement"),
+    (["Can I edit my personal details in the online account?", "which ones exactly? like my email?"], "lk-profile"),
+])
+async def test_which_ones_or_what_to_bring_is_the_last_answers(bot: ChatClient, turns: list[str], intent: str) -> None:
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent == intent, out.text
