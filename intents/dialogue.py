@@ -625,7 +625,8 @@ class Core:
         # money another company took ("amazon charged me for something i didn't order", "сбербанк списал дважды") is
         # theirs to explain, unless the line's own money is named too
         theirs = bool(OTHER_COMPANY.search(turn.msg.text)) and not OUR_MONEY.search(turn.msg.text)
-        gone = money_gone(turn.text) and not theirs
+        whole = turn.repair.text if turn.repair is not None else turn.msg.text  # (turn.text: the part of it read)
+        gone = (money_gone(turn.text) or money_gone(whole)) and not theirs
         if entry_id == "refund" and number_back(turn.text) and not MONEY_WORDS.search(turn.text) \
                 and turn.kb.entry("sim-replacement") is not None:
             entry_id = "sim-replacement"  # "как в дальнейшем получить номер обратно": the number back, no money

@@ -112,13 +112,18 @@ ELSEWHERE = re.compile(
     r"(?:complain\w*|complaint)\s+(?:\w+\s+){0,3}(?:to|with)\s+(?:the\s+)?(?:regulator|authorit\w+|police|court|ombudsman|"
     r"consumer\s+\w+|fas|government)|(?:жалоб\w*|пожалуюсь|пожаловаться|заявлени\w*)\s+(?:\w+\s+){0,2}(?:в|во)\s+"
     r"(?:роспотребнадзор|роскомнадзор|прокуратур|суд|фас|полици|минцифр|антимонопольн)\w*")
-COMPLAINT = re.compile(r"жалоб|(?<![а-я])(?:по)?жаловат|жалуюсь|(?:оставить|написать)\s+(?:\w+\s+)?отзыв|"
+COMPLAINT = re.compile(r"жалоб|(?<![а-я])(?:по|на)?жаловат|жалуюсь|(?:оставить|написать)\s+(?:\w+\s+)?отзыв|"
                        r"leave\s+(?:a\s+)?review|претензи|complain|complaint|escalat\w*|эскалир\w*|supervisor|"
                        r"\breport\s+(?:an?\s+|the\s+|your\s+|one\s+of\s+your\s+)?(?:employee|staff|agent|operator|worker|consultant|"
                        r"member\s+of\s+staff|sales\s*(?:man|woman|person)|cashier)|"
                        r"(?:к|до)\s+(?:ваш\w+\s+)?(?:руководств|начальств)\w*|вышестоящ\w*|"
                        r"передать\s+(?:\w+\s+){0,2}(?:руководител|начальств|руководств|начальник)\w*|"
-                       r"(?:pass|forward|report)\s+(?:this|it)\s+(?:on\s+)?to\s+(?:his|her|their|your)\s+(?:manager|supervisor|boss)")
+                       r"(?:pass|forward|report)\s+(?:this|it)\s+(?:on\s+)?to\s+(?:his|her|their|your)\s+(?:manager|supervisor|boss)|"
+                       # a request closed unsolved ("my request was 'resolved'. It is not. Who closed it?", "закрыли заявку, а
+                       # ничего не решено")
+                       r"(?:закрыл\w*|closed)\s+(?:\w+\s+){0,2}(?:мою\s+|my\s+)?(?:заявк|обращени|ticket|request|complaint)\w*|"
+                       r"(?:request|ticket|заявк\w*|обращени\w*)\s+(?:\w+\s+){0,2}(?:was\s+|как\s+)?[\'\"«‘]?(?:resolved|closed|"
+                       r"решен\w*|закрыт\w*)[\'\"»’]?[^?!]{0,20}?(?:it\s+is\s+not|it'?s\s+not|isn'?t|не\s+решен\w*|ничего\s+не)")
 MISTREATED = re.compile(
     r"нахамил|нагрубил|хамств|хамил|хамск|хамк|груб(?:ил|ый|ая|о|ит)|накричал|наорал|послал\w*\s+(?:меня|нас)|"
     r"(?:бросил|положил|повесил)\w*\s+трубку|перебива\w*|обещал\w*\s+перезвонить|"

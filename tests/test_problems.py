@@ -244,3 +244,9 @@ def test_a_crawling_line_or_money_put_on_and_not_there_is_a_fault(text: str, kin
         assert money_gone(text)
     else:
         assert reported_problem(text) == (True, kind)
+
+
+async def test_money_gone_told_beside_the_question_read_is_still_checked(bot: ChatClient) -> None:
+    """Only "what even is this" is read as a question; the mystery charge told before it is what is meant."""
+    out = await bot.say("oh great, another mystery charge on my bill. love paying for stuff i never ordered. what even is this")
+    assert out.action == "diagnose" or out.outcome == "offer", out.text

@@ -391,3 +391,13 @@ def test_money_that_will_not_be_enough_is_no_anger() -> None:
                                   "escalate my complaint to someone who can actually fix it"])
 def test_escalation_asked_is_a_person_wanted(text: str) -> None:
     assert tone(text, text).wants_person, text
+
+
+@pytest.mark.parametrize("text", ["Got an SMS saying my request was 'resolved'. It is not. Who closed it and why?",
+                                  "Хочу на вас нажаловаться. Неделю связи нет", "закрыли мою заявку, а ничего не решено"])
+def test_a_complaint_in_other_words_or_a_request_closed_unsolved_is_a_complaint(text: str) -> None:
+    assert tone(text, text).complaint, text
+
+
+def test_a_request_resolved_is_no_complaint() -> None:
+    assert not tone("my request was resolved quickly, thanks", "my request was resolved quickly, thanks").complaint
