@@ -67,6 +67,10 @@ WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чег
 
 
 SENTENCE = re.compile(r"[^.!?;\n]+")
+# … and a clause turned against the one before it ("на даче связь то есть то нет, а сегодня вообще интернет пропал"):
+# a place said of the one is not said of the other
+CONTRAST = re.compile(r",\s*(?:а|но|однако|but|however)\s+|\s+(?:но|but)\s+(?:сейчас|щас|сегодня|теперь|now|today)\b",
+                      re.IGNORECASE)
 
 
 # money sent to a person or through a bank's own transfer ("перевела другу по СБП, не пришли"): the bank's business
@@ -80,7 +84,11 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
     ("…my texts just won't send to anyone. Also is there an English-speaking operator?" reports a fault)."""
     if WHY.search(text):
         return False, None
-    for sentence in SENTENCE.findall(text):
+    sentences = []
+    for whole in SENTENCE.findall(text):
+        # a place said of a clause is not said of the one turned against it
+        sentences += CONTRAST.split(whole) if PLACE.search(whole) and CONTRAST.search(whole) else [whole]
+    for sentence in sentences:
         if (not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence)
                 or PERSON_TO_PERSON.search(sentence)):
             continue

@@ -250,3 +250,10 @@ async def test_money_gone_told_beside_the_question_read_is_still_checked(bot: Ch
     """Only "what even is this" is read as a question; the mystery charge told before it is what is meant."""
     out = await bot.say("oh great, another mystery charge on my bill. love paying for stuff i never ordered. what even is this")
     assert out.action == "diagnose" or out.outcome == "offer", out.text
+
+
+def test_a_fault_turned_against_a_place_is_still_a_fault() -> None:
+    """"на даче связь то есть то нет" is the coverage of a place; "а сегодня вообще интернет пропал" is a fault."""
+    assert reported_problem("на даче связь то есть то нет, а сегодня вообще интернет пропал, ни одна страница не грузится") \
+        == (True, "internet")
+    assert reported_problem("на даче связь то есть то нет") == (False, None)
