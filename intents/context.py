@@ -33,7 +33,7 @@ SUBJECT_POINTER_WORDS = 14
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed
 _NO = r"(?:нет|не|неа|no|nope|nah)"
 REJECTION = re.compile(
-    rf"^\W*(?:да\s+)?(?:{_NO}(?:\W+{_NO})*\W+)?(?:я\s+)?(?:(?:вообще|совсем|же|ведь|ж)\W+)?(?:"
+    rf"^\W*(?:да\s+)?(?:{_NO}(?:\W+{_NO})*\W+)?(?:(?:подожди|подождите|погоди|погодите|стоп|wait|hold\s+on)\W+)?(?:я\s+)?(?:(?:вообще|совсем|же|ведь|ж)\W+)?(?:"
     # "вопрос другой", "у меня был другой вопрос", "вопрос вообще не об этом"
     r"(?:у\s+меня\s+)?(?:вопрос\s+(?:был\s+)?(?:(?:вообще|совсем)\s+)?друг\w+|(?:был\s+)?друг\w+\s+вопрос)|"
     # "про другое", "не то", "не про это", "я не об этом", "не тот ответ"
@@ -61,7 +61,8 @@ MEANT_ELSE = re.compile(
     # "не, мне не этот нужен", "nope, wrong thing, i was asking something else"
     r"(?<![а-я])не\s+(?:этот|тот|эта|та|это|то)\s+(?:мне\s+)?нуж(?:ен|на|но|ны)|"
     r"\bwas\s+asking\s+(?:about\s+)?something\s+else|\bwrong\s+thing\b|\bi\s+mean\s+(?:something|a\s+different|another)\b|"
-    r"(?<![а-я])я\s+(?:про|о|об)\s+друго[ем]",
+    r"(?<![а-я])я\s+(?:про|о|об)\s+друго[ем]|(?<![а-я])друго[ей]\s+(?:\w+\s+)?(?:спросить|узнать)(?:\s+хотел\w*)?|"
+    r"хотел\w*\s+(?:спросить|узнать)\s+(?:\w+\s+)?друго[ей]",
     re.IGNORECASE)
 MEANT_ELSE_WORDS = 12
 # "forget it", "never mind" said along with it ("no, not that, forget it, different question")
@@ -117,12 +118,13 @@ def rejection(text: str) -> tuple[bool, str]:
             return True, ""
         return False, text
     rest = FORGET.sub("", text[match.end():]).strip(" ,.;:-—!?")
-    again = REJECTION.match(rest) if rest else None
-    while again and again.end() > 0:  # "нет, я не про это, я про другое": said twice, still nothing more
-        rest = FORGET.sub("", rest[again.end():]).strip(" ,.;:-—!?")
-        again = REJECTION.match(rest) if rest else None
-    if rest and len(words(rest)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(rest):
-        return True, ""  # "nah that's not it, i mean something else"
+    while rest:
+        if len(words(rest)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(rest):
+            return True, ""  # "nah that's not it, i mean something else", "не про тариф, другое спросить хотел"
+        again = REJECTION.match(rest)
+        if not again or again.end() == 0:
+            break
+        rest = FORGET.sub("", rest[again.end():]).strip(" ,.;:-—!?")  # "нет, я не про это, я про другое": said twice
     return True, rest
 
 
@@ -299,6 +301,19 @@ DOCUMENTS_ONLY = re.compile(
     # (a purpose named after it is a subject of its own: "what do I need to bring to replace a SIM?")
     r"(?!.*(?:\bto\s+(?!me\b)[a-z]+|\bin\s+order\s+to|чтобы|(?<![а-я])для\s+[а-яё]+))(?:.{0,30})$",
     re.IGNORECASE)
+
+
+# … or only whose name the number is in ("а номер на отца оформлен, это проблема?", "what if the number is in my mom's
+# name"): the same visit's condition
+OWNER_ONLY = re.compile(
+    r"^\W*(?:(?:а|и|но|and|but|so)\W+)?(?:(?:если|что\s+если|what\s+if|if)\s+)?(?:(?:мой|my|the)\s+)?(?:номер|симк\w*|сим-?карт\w*|"
+    r"number|sim)\s+(?:\w+\s+)?(?:(?:на|is\s+in|is\s+under|in|under|registered\s+(?:to|in|under))\s+)(?:[\w'’]+\s+){0,2}?"
+    r"(?:оформлен\w*|записан\w*|name)\b.{0,40}$|"
+    r"^\W*(?:(?:а|и|но)\W+)?(?:если\s+)?(?:номер|симк\w*|сим-?карт\w*)\s+оформлен\w*\s+на\s+\w+.{0,40}$", re.IGNORECASE)
+
+
+def owner_only(text: str) -> bool:
+    return bool(OWNER_ONLY.match(text))
 
 
 def which_ones(text: str) -> bool:

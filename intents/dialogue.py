@@ -37,6 +37,7 @@ from .context import (
     lacking,
     number_back,
     one_word,
+    owner_only,
     period_only,
     questions,
     rejection,
@@ -435,12 +436,14 @@ class Core:
             turn.reading = dataclasses.replace(alone, decision=decision)
             return
         if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text) or which_ones(turn.text)
-                or (documents_only(turn.text) and last is not None and last.group == "service_center")):
+                or ((documents_only(turn.text) or owner_only(turn.text)) and last is not None
+                    and last.group == "service_center")):
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
         last = turn.kb.entry(topic.entry_id)
         if last is not None and together.decision is not None and (
-                which_ones(turn.text) or (documents_only(turn.text) and last.group == "service_center")):
+                which_ones(turn.text)
+                or ((documents_only(turn.text) or owner_only(turn.text)) and last.group == "service_center")):
             # "can I write to you on social media?" → "which ones?"; "how do I get a new SIM?" → "do I need my passport?":
             # the last answer says
             decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)

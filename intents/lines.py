@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 ROAMING_LINE = "roaming-support"  # the line for travellers, abroad and on the road at home alike
-TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|"
+TRAVELLING = re.compile(r"разъезд\w*|в\s+дорог[еу]|командировк\w*|в\s+поездк\w*|путешеств\w*|на\s+вахт\w*|в\s+рейс\w*|"
+                        r"дальнобо\w*|"
                         r"\btravel\w*|on\s+the\s+road|road\s+trip|business\s+trip", re.IGNORECASE)
 # asking how to reach us ("who do I contact", "which number", "куда звонить", "как с вами связаться")
 REACH_US = re.compile(
@@ -21,7 +22,7 @@ REACH_US = re.compile(
     r"how\s+(?:do|can)\s+i\s+(?:contact|reach)\s+you|(?:what'?s|what\s+is)\s+(?:the|your)\s+(?:numb?e?r|numbr|phone)|"
     r"(?:which|what)\s+number|(?:call|contact|reach)\s+(?:tele\s?2|you|support)\b|"
     r"куда\s+(?:мне\s+)?(?:звонить|обращаться|писать|позвонить|обратиться|написать)|как\s+(?:с\s+вами\s+|мне\s+)?связаться|"
-    r"(?:какой|на\s+какой)\s+номер|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
+    r"(?:какой|на\s+какой)\s+номер|где\s+(?:\w+\s+)?номер\w*|номер\s+для\s+(?:\w+\s+)?путешественник\w*|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
     re.IGNORECASE)
 LANDLINE_LINE = "support-landline"
 FROM_LANDLINE = re.compile(

@@ -106,7 +106,7 @@ MONEY_GONE = re.compile(
     r"не\s+тратил\w*|(?:даже|почти)\s+не\s+(?:пользовал\w*|звонил\w*)|"
     r"(?:деньги|денег|баланс\w*|средства)\s+(?:\w+\s+)?(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)|"
     r"(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)\s+(?:\w+\s+)?(?:деньги|денег|баланс|средства)|"
-    r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|"
+    r"(?:ушёл|ушел|уш[её]л\s+в)\s+минус|баланс\w*\s+минус|в\s+минусе|на\s+(?:сч[её]ту|сч[её]те|балансе)\s+(?:уже\s+)?минус|"
     r"(?:положил|клал|закинул|пополнил|кинул)\w*\s+.{0,40}?(?:\s+а|,)\s+(?:сейчас|теперь|сегодня|уже)|"
     r"(?:положил|клал|закинул|пополнил|кинул|перевел|перевёл)\w*\s+.{0,60}?(?:\s+а|,)\s+(?:их|денег|деньги)\s+(?:\w+\s+)?"
     r"(?:нет|нету|не\s+видно|не\s+вижу)(?![а-я])|(?:списал\w*|сняли|снял\w*)\s+(?:\w+\s+){0,4}(?:дважды|два\s+раза|2\s+раза)|"
@@ -118,7 +118,7 @@ MONEY_GONE = re.compile(
     r"на\s+(?:сч[её]т|баланс)\w*\s+не\s+(?:пришл|поступ|зачисл|дошл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|поступ|зачисл)\w*|still\s+(?:not|hasn'?t|isn'?t)\s+(?:there|arrived|come|shown|showing|credited)|"
     r"(?:hasn'?t|has\s+not|didn'?t|never)\s+(?:arrived|come\s+through|shown\s+up|been\s+credited)|"
-    r"(?:mystery|unknown|strange)\s+charges?|(?:don'?t|do\s+not|can'?t)\s+recogni[sz]e\s+(?:a|the|this|that|some)\s+"
+    r"(?:mystery|unknown|strange|weird|random|odd|suspicious)\s+charges?|(?:don'?t|do\s+not|can'?t)\s+recogni[sz]e\s+(?:a|the|this|that|some)\s+"
     r"(?:charge|payment|debit)|\d+\s*(?:rub\w*|roubles?|rubles?|р|₽)\.?\s+(?:just\s+)?(?:gone|vanished|disappeared|missing)\b|"
     # paying for what one never turned on ("why am i paying for some music thing i never turned on", "списывают за
     # подписку, я её не подключала")

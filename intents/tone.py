@@ -39,12 +39,13 @@ HUMAN_EN = re.compile(
     rf"(?:human|person|agent|representative|operator|someone|supervisor|manager)"
     rf"|\b(?:human|real\s+person|live\s+agent|operator|agent)\s*(?:please|pls|plz|now|!)"
     rf"|not\s+(?:a\s+|the\s+)?bot|is\s+(?:there\s+)?anyone\s+(?:there|alive|real)"
+    rf"|\bis\s+there\s+(?:any\s*one|somebody|someone|a\s+person)\s+(?:who\s+can|to)\s+help\b"
     # "please escalate", "escalate this to someone": a person asked to take it on
     rf"|\bplease\s+escalate\b|\bescalate\s+(?:it|this|my\s+(?:issue|case|problem|complaint))\b")
 
 ANGER_RU = re.compile(
     r"задолба|достал[иа]?\b|надоел|беси[тш]|бесят|ужас|кошмар|безобрази|отвратител|бесполезн|туп(?:ой|ишь|ит|ые|ая)|"
-    r"издеваетесь|сколько\s+можно|(?<!не\s)(?<!не\s\s)хватит(?!\s+(?:ли\s+)?(?:денег|средств|на\s|минут|гигов|трафика|баланса))|невозможно|позор|развод(?:ил|ят|илово)?\b|обман|мошенни|беспредел|бешенств|"
+    r"издеваетесь|сколько\s+можно|это\s+(?:вообще\s+)?нормально\s+(?:вообще\s*)?\?|(?<!не\s)(?<!не\s\s)хватит(?!\s+(?:ли\s+)?(?:денег|средств|на\s|минут|гигов|трафика|баланса))|невозможно|позор|развод(?:ил|ят|илово)?\b|обман|мошенни|беспредел|бешенств|"
     r"возмут|возмущ|задрал|обнаглел|офигел|охренел|достало|фигн|хрен|чёрт|черт\b|дурдом|идиот|дебил|отстой|ненавиж|"
     r"жесть|капец|грабёж|грабеж|воруете|воровств|ворюг|кидал|вымогат|сил\s+(?:моих\s+)?нет|в\s+ярости|взбеш|злой|зол\b|"
     r"роспотребнадзор|роскомнадзор|прокуратур|в\s+суд|(?<![а-я])фас(?![а-я])|"
@@ -84,7 +85,12 @@ FED_UP = re.compile(
     r"(?:три|четыре|пять|десять|много|\d+)\s+раз\w*\s+(?:уже|сегодня|подряд|за\s+(?:день|утро|неделю))|"
     r"(?:three|four|five|ten|several|many|multiple|\d+)\s+times\s+(?:today|already|now|this\s+(?:week|morning))|"
     r"every\s+single\s+time|"
-    r"уже\s+(?:полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
+    # (a wait for support: "уже час жду", "дозваниваюсь уже полчаса"; "уже час ищу телефон" is another wait)
+    r"уже\s+(?:полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)\s*,?\s+(?:\w+\s+)?"
+    r"(?:жду|жд[её]м|ожида\w*|вишу|висю|висел\w*|пытаюсь|звоню|дозванива\w*|не\s+могу|сижу|на\s+линии|пишу|нет\s+ответа)|"
+    r"(?:жду|жд[её]м|ожида\w*|вишу|висю|висит|висел\w*|пытаюсь|звоню|дозвон\w*|дозван\w*|сижу\s+на\s+линии|пишу|не\s+отвеча\w*)\s+"
+    r"(?:[^.!?\s]+\s+){0,5}уже\s+"
+    r"(?:полдня|полчаса|час\b|(?:два|три|пару|несколько|\d+)\s+(?:час|минут)\w*)|никто\s+не\s+(?:отвечает|может|знает|помогает)|"
     r"(?<!которая\s)(?<!который\s)ничего\s+не\s+(?:понимает|помогает)|бот\w*\s+(?:туп|ничего|бесполез)|шаблон|одно\s+и\s+то\s+же|"
     # the code to log in never comes: support's own door is shut, a person has to open it
     r"(?<![а-я])(?:не\s+(?:при(?:ход|шл|шел|шёл)|получа|доход|дошл)\w*|нет)\s+(?:\w+\s+){0,2}(?:код\w*|смс\s+с\s+кодом|пароль\s+из\s+смс)|"
@@ -189,7 +195,9 @@ LIVE_PEOPLE = re.compile(r"есть\s+(?:\w+\s+){0,2}жив\w+\s+(?:люди|ч�
 # a person summoned in the imperative is wanted here and now, whatever else the message names ("переключите
 # меня на старшего … а не кнопки предлагать"): not the question how to call one
 SUMMON = re.compile(r"(?<!как\s)\b(?:позовите|позови|переключите|переключи|соедините|соедини|зовите|требую)\b|"
-                    r"\b(?:put\s+me\s+through|transfer\s+me|connect\s+me|please\s+escalate)\b")
+                    r"\b(?:put\s+me\s+through|transfer\s+me|connect\s+me|please\s+escalate)\b|"
+                    r"\bis\s+there\s+(?:any\s*one|somebody|someone|a\s+person)\s+(?:who\s+can|to)\s+help\b|"
+                    r"(?:есть\s+)?(?:кто-?нибудь|кто-?то|хоть\s+кто-?то)\s+(?:\w+\s+)?(?:кто\s+)?(?:может\s+)?помо(?:чь|жет)")
 # "how do I call an operator" asks for the phone number, not for a person here and now; "how do I chat with an
 # operator on the website" asks where the site's chat is
 CALLING = re.compile(r"позвонить|звонить|дозвон|набрать|набира|номер|телефон|611|нажать|нажима|кнопк|\bcall|\bdial|phone|"

@@ -213,7 +213,8 @@ async def test_a_top_up_through_a_bank_that_never_arrived_is_ours(bot: ChatClien
 @pytest.mark.parametrize("text", ["had 400 yesterday now 50", "вчера было 300 рублей, а сегодня уже 20",
                                   "пополнила на 500, на счету как был ноль так и есть",
                                   "i topped up but my balance hasn't changed", "what happened to my money??",
-                                  "что случилось с моими деньгами", "dont recognise a charge on my acct, 150 rub just gone"])
+                                  "что случилось с моими деньгами", "dont recognise a charge on my acct, 150 rub just gone",
+                                  "got a weird charge, wtf is it", "у меня на счету минус 50 и ничего не звонит"])
 def test_the_balance_told_before_and_after_or_unmoved_by_a_top_up_is_money_gone(text: str) -> None:
     assert money_gone(text)
 

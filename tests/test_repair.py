@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from intents.context import asked, bare_no, documents_only, is_followup, questions, rejection, which_ones
+from intents.context import asked, bare_no, documents_only, is_followup, owner_only, questions, rejection, which_ones
 from intents.matcher import Matcher
 from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
 from intents.tone import tone
@@ -183,6 +183,9 @@ def test_follow_ups_and_rejections() -> None:
     assert not which_ones("какие услуги у меня подключены")
     assert documents_only("а паспорт нужен?") and documents_only("do I need to bring anything?")
     assert not documents_only("what do I need to bring to replace a SIM?")  # a purpose: a subject of its own
+    assert owner_only("а номер на отца оформлен, это проблема?") and owner_only("what if the number is in my mom's name")
+    for text in ("не, я не про тариф, другое спросить хотел", "нет, подожди, я другое хотел спросить"):
+        assert rejection(text) == (True, ""), text
 
 
 def test_two_questions_in_one_message() -> None:

@@ -401,3 +401,19 @@ def test_a_complaint_in_other_words_or_a_request_closed_unsolved_is_a_complaint(
 
 def test_a_request_resolved_is_no_complaint() -> None:
     assert not tone("my request was resolved quickly, thanks", "my request was resolved quickly, thanks").complaint
+
+
+def test_a_wait_for_something_else_is_no_wait_for_support() -> None:
+    """"уже час ищу телефон" is no "уже час жду ответа"; a wait told in either order is."""
+    text = "потерял телефон, как заблокировать симку? уже час ищу его"
+    assert not tone(text, text).fed_up
+    for text in ("уже час жду ответа", "дозваниваюсь уже полчаса", "не могу никому дозвониться уже 2 часа",
+                 "Чат висит на «ожидайте ответа» уже час"):
+        assert tone(text, text).fed_up, text
+
+
+@pytest.mark.parametrize("text", ["Сорок минут висела на 611, потом сброс. Это нормально вообще?",
+                                  "Please, is there anyone who can help me?"])
+def test_is_this_normal_asked_angrily_or_anyone_who_can_help(text: str) -> None:
+    mood = tone(text, text)
+    assert mood.angry or mood.wants_person, text

@@ -1173,3 +1173,16 @@ async def test_which_ones_or_what_to_bring_is_the_last_answers(bot: ChatClient, 
     for text in turns:
         out = await bot.say(text)
     assert out.intent == intent, out.text
+
+
+@pytest.mark.wording
+async def test_whose_name_the_number_is_in_after_a_shop_subject_stays_with_it(bot: ChatClient) -> None:
+    for text in ("хочу вернуть деньги со счёта", "в любой салон можно?", "а номер на отца оформлен, это проблема?"):
+        out = await bot.say(text)
+    assert out.intent in ("refund", "service-centers"), out.text
+
+
+@pytest.mark.wording
+async def test_the_number_for_travellers_asked_on_the_road_is_the_roaming_line(bot: ChatClient) -> None:
+    out = await bot.say("алло короче я постоянно в рейсах по разным областям, где номер для путешественников есть какой то")
+    assert out.intent == "roaming-support", out.text
