@@ -88,7 +88,7 @@ PRODUCTS = re.compile(
     r"(?:доставк\w*|достав\w+|курьер\w*)\s+(?:\w+\s+){0,3}(?:сим\w*|sim)|deliver\w*\s+(?:\w+\s+){0,2}sim|sim\w*\s+deliver\w*|"
     r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?|"
     # insurance, and data some apps do not count ("чтобы трафик в игре не тратил гигабайты", "zero-rated")
-    r"страховк\w*|страховани\w*|\binsurance\b|"
+    r"страховк\w*|страховани\w*|\binsurance\b|\bnb-?iot\b|\biot\b|\bm2m\b|умн\w+\s+сч[её]тчик\w*|\bsmart\s+(?:water\s+)?meters?\b|"
     r"(?:чтобы|чтоб)\s+(?:\w+\s+){0,5}не\s+(?:тратил|расходовал|списывал|съедал|ел)\w*\s+(?:\w+\s+)?(?:гигабайт|гиг|трафик|"
     r"мегабайт|пакет)\w*|\bzero[\s-]?rat\w*|\b(?:doesn'?t|don'?t|won'?t)\s+(?:count|eat|use)\s+(?:\w+\s+)?(?:against\s+)?"
     r"(?:my\s+)?(?:data|gigs|gb|traffic)\b",
@@ -295,6 +295,15 @@ MORE = {
         r"(?:заблокир\w*|блокир\w*)\s+(?:\w+\s+){0,2}(?:номер|абонент\w*|контакт\w*)\s+(?:\w+\s+){0,3}(?:чтобы|чтоб)\s+(?:\w+\s+){0,2}"
         r"(?:не\s+)?(?:звонил|дозвонил|мог\s+звонить|названивал)\w*",
         re.IGNORECASE),
+    # data the app or this chat uses ("приложение само трафик жрёт?", "does this bot use my data")
+    "data the app uses": re.compile(
+        r"(?=.*(?:приложени|(?<![а-я])бот|\bapp\b|\bbot\b|\bchat))(?=.*(?:(?:(?<![а-я])(?:тратит|ест|жр[её]т|расходует|съедает|"
+        r"потребляет|тратить)|\b(?:use|uses|eat|eats|consume|consumes|using)\b)\s+(?:\w+\s+){0,3}(?:трафик|гигабайт|гиг|мегабайт|"
+        r"интернет|(?:my\s+)?data|(?:my\s+)?gigs)|(?:трафик|гигабайт\w*|гиг\w*|мегабайт\w*)\s+(?:\w+\s+)?(?:тратит|ест|жр[её]т|"
+        r"расходует|съедает|потребляет)))", re.IGNORECASE | re.DOTALL),
+    # a text to a landline ("можно отправить смс на городской номер?")
+    "sms to a landline": re.compile(r"(?:смс|sms|сообщени\w*)\s+(?:\w+\s+){0,2}на\s+(?:городско\w*|стационарн\w*|домашн\w*)|"
+                                    r"\b(?:text|sms)\s+(?:\w+\s+){0,2}(?:to\s+)?(?:a\s+)?landline", re.IGNORECASE),
     # messages the phone deleted, brought back ("можете восстановить удалённые смс?")
     "deleted messages": re.compile(
         r"(?:восстанов|вернуть|верн[её]т|достать)\w*\s+(?:\w+\s+){0,2}(?:удал[её]нн|стерт|стёрт)\w*\s+(?:\w+\s+)?(?:смс|sms|смск|"
@@ -490,6 +499,24 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "how far back": re.compile(r"(?<![а-я])(?:самый|самого|самую)\s+(?:давн|ранн|стар)\w*|как\s+далеко\s+назад|"
                                r"\bhow\s+far\s+back\b|\b(?:earliest|oldest)\s+(?:\w+\s+)?(?:period|month|date|year|records?)\b",
                                re.IGNORECASE),
+    # without one's name ("можно отправить форму анонимно?")
+    "anonymity": re.compile(r"(?<![а-я])анонимн\w*|без\s+(?:указания\s+)?(?:своего\s+)?(?:имени|номера)|\banonymous\w*",
+                            re.IGNORECASE),
+    # carried on elsewhere ("начать чат на ноутбуке и продолжить на телефоне")
+    "another device": re.compile(r"(?:на|с)\s+друго[мй]\s+устройств\w*|(?:продолжить|continue)\s+(?:\w+\s+){0,4}"
+                                 r"(?:на\s+телефоне|on\s+(?:my\s+)?(?:phone|laptop|another|other)|на\s+ноутбуке)|"
+                                 r"\b(?:another|other|second)\s+device\b", re.IGNORECASE),
+    # the voice menu's items ("перечислите все пункты меню 611")
+    "menu items": re.compile(r"пункт\w*\s+(?:голосового\s+)?меню|(?:все|всё)\s+(?:пункты|разделы)\s+меню|"
+                             r"\bmenu\s+(?:items|options)\b|\ball\s+(?:the\s+)?(?:menu\s+)?options\b", re.IGNORECASE),
+    # a past record of something ("историю смены тарифов за последние годы")
+    "history": re.compile(r"(?<![а-я])истори\w+\s+(?:смен\w*|изменени\w*|переход\w*|подключени\w*|тариф\w*)|"
+                          r"\b(?:tariff|plan|change)\s+history\b|\bhistory\s+of\s+(?:my\s+)?(?:tariff|plan|change)",
+                          re.IGNORECASE),
+    # staff coming to one ("может ли сотрудник приехать ко мне домой")
+    "home visit": re.compile(r"(?:приехать|прийти|приехал|пришёл|пришел|выезд\w*)\s+(?:\w+\s+){0,2}(?:ко\s+мне|домой|на\s+дом)|"
+                             r"на\s+дому|\bhome\s+visit\b|\bcome\s+to\s+(?:my\s+)?(?:home|house|flat|apartment)\b",
+                             re.IGNORECASE),
     # a time of day ("пакет инета только на ночь")
     "night": re.compile(r"(?<![а-я])(?:только\s+)?на\s+ночь|ночн\w+\s+(?:пакет|тариф|трафик|интернет|безлимит|гигабайт)\w*|"
                         r"\bnight[\s-]+only\b|\bnight(?:[\s-]?time)?\s+(?:package|bundle|data|plan|tariff)s?\b|\bonly\s+at\s+night\b",
@@ -532,7 +559,7 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"руб|₽|(?<![а-я])р\.|бесплатн|платн|стоимост|стоит|комисси|\bfree\b|\bfees?\b|\bcosts?\b|\bcharge|"
                    r"\bpaid\b|\bprice", re.IGNORECASE)),
     "expiry": (
-        re.compile(r"(?<![а-я])сгора\w*|срок\w*\s+действи\w*|истека\w*|сколько\s+(?:\w+\s+)?действу\w*|\bexpir\w*|"
+        re.compile(r"(?<![а-я])сгора\w*|(?<![а-я])сгор(?:ят|ит|ел\w*)(?![а-я])|срок\w*\s+действи\w*|истека\w*|сколько\s+(?:\w+\s+)?действу\w*|\bexpir\w*|"
                    r"\bvalid\s+(?:for|until|till)\b|\bhow\s+long\s+is\s+(?:\w+\s+){0,3}valid", re.IGNORECASE),
         re.compile(r"сгора|срок|действ|истек|\bexpir|\bvalid|\bterm\b|\buntil\b", re.IGNORECASE)),
     # something sent or done by itself every month ("чтобы детализация сама приходила каждый месяц")

@@ -102,6 +102,10 @@ pytestmark = pytest.mark.wording
     ("есть ли у теле2 страховка для путешествий?", "products"),
     ("сделайте, чтобы трафик в игре не тратил гигабайты", "products"),
     ("can you block one number from calling me at the network level?", "blocking a caller"),
+    ("приложение мой теле2 само трафик жрёт?", "data the app uses"),
+    ("does chatting with this bot use my data?", "data the app uses"),
+    ("можно отправить смс на городской номер?", "sms to a landline"),
+    ("does tele2 support nb-iot for smart water meters?", "products"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -148,6 +152,7 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "how much money do I have left and what plan did the guy put me on",  # the subscriber's own plan
     "кто-то положил мне деньги по ошибке, как вернуть",  # money put by mistake, wanted back: the refund
     "подключите чёрный список",  # a service of the catalogue
+    "интернет в приложении не грузится",  # a fault, no data asked about
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
@@ -290,6 +295,11 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("за какой самый давний период дают детализацию?", "how far back"),
     ("автоплатёж можно привязать к карте жены?", "another's card"),
     ("если на карте не хватит денег, автоплатёж сам повторит попытку?", "retry"),
+    ("можно отправить форму обратной связи анонимно?", "anonymity"),
+    ("if I start a chat on the website, can I continue it later on my phone?", "another device"),
+    ("где в личном кабинете посмотреть историю смены тарифов?", "history"),
+    ("может ли сотрудник теле2 приехать ко мне домой заменить симку?", "home visit"),
+    ("при переоформлении номера деньги на балансе сгорят?", "expiry"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
