@@ -62,6 +62,7 @@ from .matcher import DOMAIN_MARKS
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
+from .problems import SUPPORT as SUPPORT_WORDS
 from .problems import money_gone, reported_problem
 from .repair import Repair
 from .replies import Button, Incoming, Outcome, Reply
@@ -695,6 +696,9 @@ class Core:
         if reported and entry_id is not None and getattr(turn.kb.entry(entry_id), "out_of_scope", False):
             entry_id = None  # "got charged 4 smth i didnt buy": a fault of ours, however little of it the words say
         found = turn.kb.entry(entry_id) if entry_id is not None else None
+        if found is not None and found.group == "peak" and fault_told and not SUPPORT_WORDS.search(turn.msg.text):
+            # "customers can't get through to me for 2 days, calls just drop": the line's fault, not a wait for support
+            entry_id, found = None, None
         if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,
             # no fault told — the nearest topic that says how, when it is nearly as likely

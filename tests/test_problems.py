@@ -258,3 +258,11 @@ def test_a_fault_turned_against_a_place_is_still_a_fault() -> None:
     assert reported_problem("на даче связь то есть то нет, а сегодня вообще интернет пропал, ни одна страница не грузится") \
         == (True, "internet")
     assert reported_problem("на даче связь то есть то нет") == (False, None)
+
+
+async def test_callers_not_getting_through_to_one_is_the_lines_fault_not_a_wait_for_support(bot: ChatClient) -> None:
+    out = await bot.say("I run a small bakery and use a Tele2 number for orders. Customers say they can't get through to me "
+                        "for 2 days, calls just drop. what's going on with my line?")
+    assert out.action == "diagnose", out.text
+    other = ChatClient(bot.runtime, user="u2")  # support itself not reached: the wait
+    assert (await other.say("can't get through to support on 611 for an hour")).action != "diagnose"
