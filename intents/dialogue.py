@@ -433,27 +433,23 @@ class Core:
         if (last is not None and (last.id in SIM_LOST or last.action == "block_sim") and number_back(turn.text)
                 and turn.kb.entry("sim-replacement") is not None and alone.decision is not None):
             # "потеряла телефон" → "заблокировала" → "а номер мне теперь как вернуть?": a new SIM with the same number
-            decision = dataclasses.replace(alone.decision, entry_id="sim-replacement", accepted=True)
-            turn.reading = dataclasses.replace(alone, decision=decision)
+            turn.reading = answered_as(alone, "sim-replacement")
             return
         if not (is_followup(turn.text) or objectless(turn.text, alone) or do_it(turn.text) or which_ones(turn.text)
                 or ((documents_only(turn.text) or owner_only(turn.text)) and last is not None
                     and last.group == "service_center")):
             return
         together = turn.knowledge.read(turn.msg.text, turn.lang, turn.repair, context=topic.text[-MAX_TOPIC_TEXT:])
-        last = turn.kb.entry(topic.entry_id)
         if last is not None and together.decision is not None and (
                 which_ones(turn.text)
                 or ((documents_only(turn.text) or owner_only(turn.text)) and last.group == "service_center")):
             # "can I write to you on social media?" → "which ones?"; "how do I get a new SIM?" → "do I need my passport?":
             # the last answer says
-            decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)
-            turn.reading = dataclasses.replace(together, decision=decision)
+            turn.reading = answered_as(together, last.id)
             return
         if last is not None and last.group == "peak" and time_only(turn.text) and together.decision is not None:
             # "когда легче всего дозвониться" → "а в субботу утром?": the same question for that day, not support's hours
-            decision = dataclasses.replace(together.decision, entry_id=last.id, accepted=True)
-            turn.reading = dataclasses.replace(together, decision=decision)
+            turn.reading = answered_as(together, last.id)
             return
         if together.entry_id is not None and period_only(turn.text):
             turn.reading = together  # "а за прошлый месяц?": the last question for another period, nothing new
@@ -462,16 +458,14 @@ class Core:
         if acting is not None:  # "how do I set up autopay" → "can you just do it for me?": the action itself
             for reading in (together, alone):
                 if reading.decision is not None:
-                    decision = dataclasses.replace(reading.decision, entry_id=acting, accepted=True)
-                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    turn.reading = answered_as(reading, acting)
                     return
         if last is not None and cost_only(turn.text):
             priced = price_of(turn.knowledge.matcher, turn.kb, last)
             if priced is not None:  # "номер поддержки в Москве" → "а он бесплатный?": what that number costs
                 for reading in (together, alone):
                     if reading.decision is not None:
-                        decision = dataclasses.replace(reading.decision, entry_id=priced, accepted=True)
-                        turn.reading = dataclasses.replace(reading, decision=decision)
+                        turn.reading = answered_as(reading, priced)
                         return
         if one_word(turn.text) and together.entry_id is not None:
             turn.reading = together  # "сколько минут осталось" → "а гигов?": the same question of another thing
@@ -481,8 +475,7 @@ class Core:
             # what needs a visit (not the shops' addresses)
             for reading in (together, alone):
                 if reading.decision is not None:
-                    decision = dataclasses.replace(reading.decision, entry_id=last.id, accepted=True)
-                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    turn.reading = answered_as(reading, last.id)
                     return
         if last is not None and HYPOTHETICAL.match(turn.text) and lacking(turn.text) and not last.group == "problems":
             # "как заблокировать симку" → "а если интернета нет, в кабинет не зайти?": the same thing without the
@@ -490,15 +483,13 @@ class Core:
             offline = by_phone(turn.kb, last, turn.lang)
             for reading in (together, alone):
                 if reading.decision is not None:
-                    decision = dataclasses.replace(reading.decision, entry_id=offline, accepted=True)
-                    turn.reading = dataclasses.replace(reading, decision=decision)
+                    turn.reading = answered_as(reading, offline)
                     return
         if last is not None:
             doing = followup_doing(turn.kb, last, alone)
             if doing is not None and alone.decision is not None:
                 # "какие услуги у меня подключены" → "а можно одну убрать?": the next step the message names by its verb
-                decision = dataclasses.replace(alone.decision, entry_id=doing, accepted=True)
-                turn.reading = dataclasses.replace(alone, decision=decision)
+                turn.reading = answered_as(alone, doing)
                 return
             # read with the last question it may be only that question again: then the message alone says what is next
             again = bool(together.ranked()) and same_subject(turn.kb, together.ranked()[0][0], last.id)
@@ -989,6 +980,12 @@ def followup_doing(kb: Any, last: Entry, reading: Reading) -> str | None:
     return named[0].id if len(named) == 1 else None
 
 
+def answered_as(reading: Reading, entry_id: str) -> Reading:
+    """The reading, decided for `entry_id` (a follow-up the context settles)."""
+    assert reading.decision is not None
+    return dataclasses.replace(reading, decision=dataclasses.replace(reading.decision, entry_id=entry_id, accepted=True))
+
+
 def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | None:
     """A follow-up that nearly reads as one of the topics the last answer's editors named as what comes
     next ("как написать в чат" → "а если там никто не отвечает?": the feedback form, not "can't get
@@ -1008,8 +1005,7 @@ def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | N
     if any(same_subject(kb, top, f) for f in named) and not same_subject(kb, top, last.id):
         score, reading = best[top]
         if reading.entry_id is None and score >= NAMED_SURE:  # what comes next, if not quite surely: still that
-            assert reading.decision is not None
-            return dataclasses.replace(reading, decision=dataclasses.replace(reading.decision, entry_id=top, accepted=True))
+            return answered_as(reading, top)
         return None
     if same_subject(kb, top, last.id):
         return None
@@ -1019,10 +1015,7 @@ def next_topic(kb: Any, last: Entry, readings: Sequence[Reading]) -> Reading | N
     score, entry_id = max(near)
     if score < FOLLOWUP_FLOOR or score * FOLLOWUP_PRIOR < best[top][0]:
         return None
-    reading = best[entry_id][1]
-    assert reading.decision is not None
-    decision = dataclasses.replace(reading.decision, entry_id=entry_id, accepted=True)
-    return dataclasses.replace(reading, decision=decision)
+    return answered_as(best[entry_id][1], entry_id)
 
 
 def _told(mood: Tone) -> bool:
