@@ -10,11 +10,15 @@ import asyncio
 import json
 import os
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
+from servers import AppServer
+
+from supportbot.runtime import IndexCache
 
 from .conftest import Server
 from .test_browser_flow import NewContext, chat_say, conversation_of, new_context
@@ -207,18 +211,19 @@ async def test_chat_journey_on_a_desktop(server: Server, new_context: NewContext
     await picture(sub, "chat")
 
 
-async def nobody_online(server: Server) -> None:
-    """The shared server's agents of earlier tests gone: a console socket closed by the browser is noticed by the
-    server a moment later, and until then its agent counts as online."""
-    for _ in range(200):
-        if not server.query("SELECT agent_id FROM agent_presence"):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("an agent of an earlier test is still online after 10 s")
+@pytest.fixture
+async def lonely_server(tmp_path: Path, index_cache: IndexCache) -> AsyncIterator[AppServer]:
+    """A server of its own: on the shared one, the console tests' agents may still be online (a console a test left
+    open counts until it closes)."""
+    srv = await AppServer(tmp_path, cache=index_cache).start()
+    try:
+        yield srv
+    finally:
+        await srv.close()
 
 
-async def test_chat_on_a_phone_in_english_with_nobody_online(server: Server, new_context: NewContext) -> None:
-    await nobody_online(server)
+async def test_chat_on_a_phone_in_english_with_nobody_online(lonely_server: AppServer, new_context: NewContext) -> None:
+    server = lonely_server
     context = await new_context()
     sub = await open_chat_at(context, server, PHONE, "?lang=en")
     await expect(sub.locator("html")).to_have_attribute("lang", "en")
