@@ -133,8 +133,9 @@ def bare_no(text: str) -> bool:
 
 
 # "номер для роуминга какой? а второй — он бесплатный?", "two things: how do I … and how do I …"
-QUESTION_BREAK = re.compile(r"\?+\s*|\s+(?:и\s+ещ[её]|а\s+также|а\s+ещ[её]|и\s+также|кроме\s+того|and\s+also|also|plus)\s+|"
-                            r"\s+and\s+(?=(?:how|where|what|when|can|could|is|do|does)\b)|\s+и\s+(?=(?:как|где|что|когда|можно|сколько)\b)",
+QUESTION_BREAK = re.compile(r"\?+\s*|(?<!\s)\s+(?:и\s+ещ[её]|а\s+также|а\s+ещ[её]|и\s+также|кроме\s+того|"
+                            r"and\s+also|also|plus)\s+|"
+                            r"(?<!\s)\s+and\s+(?=(?:how|where|what|when|can|could|is|do|does)\b)|(?<!\s)\s+и\s+(?=(?:как|где|что|когда|можно|сколько)\b)",
                             re.IGNORECASE)
 LEAD_IN = re.compile(r"^\W*(?:two\s+(?:things|questions)|у\s+меня\s+(?:два|пара)\s+вопрос\w*|два\s+вопроса|"
                      r"первый|второй|во-первых|во-вторых|first(?:ly)?|second(?:ly)?)\W*", re.IGNORECASE)
@@ -153,7 +154,7 @@ def asked(text: str, part: str) -> bool:
     return at >= 0 and text[at + len(part):].lstrip(" ,.;:-—").startswith("?")
 
 
-CLAUSE_BREAK = re.compile(r"[.!?;…]+\s*|\s+[—–]\s+")
+CLAUSE_BREAK = re.compile(r"[.!?;…]+\s*|(?<!\s)\s+[—–]\s+")
 
 
 def clauses(text: str) -> list[str]:
@@ -163,7 +164,7 @@ def clauses(text: str) -> list[str]:
 
 # a follow-up that only names a period ("а за прошлый месяц?", "and for last week?")
 PERIOD_ONLY = re.compile(
-    r"^\W*(?:а|и|ну\s+а|and|what\s+about|how\s+about)?\s*(?:за|на|в|for|in|over|from)?\s*(?:прошл\w+|позапрошл\w+|эт\w+|"
+    r"^\W*(?:(?:а|и|ну\s+а|and|what\s+about|how\s+about)\s+)?(?:(?:за|на|в|for|in|over|from)\s+)?(?:прошл\w+|позапрошл\w+|эт\w+|"
     r"текущ\w+|последн\w+|предыдущ\w+|вчерашн\w+|last|previous|this|past)\s+(?:\d+\s+)?(?:месяц\w*|недел\w*|год\w*|дн\w*|"
     r"month|week|year|days?)(?:\s+(?:тоже|too|also))?\W*$", re.IGNORECASE)
 

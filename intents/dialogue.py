@@ -64,7 +64,7 @@ from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
 from .problems import SUPPORT as SUPPORT_WORDS
 from .problems import money_gone, reported_problem
-from .repair import Repair
+from .repair import Repair, squeeze
 from .replies import Button, Incoming, Outcome, Reply
 from .stories import CALL_TO_MAKE, story_topic
 from .tone import (
@@ -255,13 +255,16 @@ class Core:
         truncated = len(msg.text) > MAX_TEXT
         if truncated:
             msg.text = msg.text[:MAX_TEXT]
+        typed = msg.text  # kept as typed; the bot reads it squeezed (runs of spaces or marks as one)
+        if not conv.with_people:
+            msg.text = squeeze(msg.text)
         repair = holder.repair(msg.text) if msg.text else Repair(msg.text)
         lang = self._language(msg, conv, repair)
         conv.lang = lang
         status_before = conv.status
         turn = Turn(msg, conv, now, lang, holder.kb, holder.matcher, knowledge=holder, repair=repair)
         step = await self._route(turn)
-        shown = msg.text or ((msg.button_title or f"[{msg.button}]") if msg.button else "[contact]" if msg.contact else "")
+        shown = typed or ((msg.button_title or f"[{msg.button}]") if msg.button else "[contact]" if msg.contact else "")
         if step.redact_input:
             shown = "•" * min(len(shown), 8)  # a login code: never kept
         elif msg.text:

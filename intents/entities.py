@@ -71,11 +71,12 @@ class PhraseIndex:
 # --- numbers and amounts ---------------------------------------------------------------------
 
 PHONE_RE = re.compile(
-    r"(?<![\d+])(?:\+7|8|7)?[\s\-\u00a0]*\(?\s*(9\d{2}|[3-8]\d{2})\s*\)?[\s\-\u00a0]*(\d{3})[\s\-\u00a0]*(\d{2})[\s\-\u00a0]*(\d{2})(?!\d)"
+    r"(?<![\d+])(?:(?:\+7|8|7)[\s\-\u00a0]*)?(?:\(\s*)?(9\d{2}|[3-8]\d{2})\s*\)?[\s\-\u00a0]*(\d{3})[\s\-\u00a0]*(\d{2})[\s\-\u00a0]*(\d{2})(?!\d)"
 )
 CURRENCY = r"(?:₽|руб(?:л[а-я]*)?\.?|р\.|р(?![а-я])|rub(?:les?)?|roubles?|rur)"
 SIGN = r"((?:[-−–]|минус|minus)\s*)?"
-NUMBER = r"(\d(?:[\d \u00a0\u202f'.,]*\d)?)"
+# (at most 24 characters: no sum is longer, and an unbounded run of digits and spaces takes time squared to search)
+NUMBER = r"(\d(?:[\d \u00a0\u202f'.,]{0,22}\d)?)"
 MONEY_RE = re.compile(r"(?<![\w.,])" + SIGN + NUMBER + r"\s*" + CURRENCY, re.IGNORECASE)
 BARE_RE = re.compile(r"(?<![\w.,+])" + SIGN + NUMBER + r"(?![\w]|[.,]\d)", re.IGNORECASE)
 SIZE_RE = re.compile(

@@ -15,7 +15,7 @@ import re
 # something stopped working, or went
 BROKEN = re.compile(
     r"(?<!чтобы\s)(?<!чтоб\s)(?<!никуда\s)(?<!никому\s)(?<!ничего\s)(?<![а-яё])не\s+(?:работа\w*|лов\w*|груз\w*|ух[оа]д\w*|проход\w*|отправля\w*|звон\w*|подключа\w*|приход\w*)|"
-    r"(?:деньги|платеж|платёж|оплата|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
+    r"(?:деньги|платеж|платёж|оплата|пополнени\w*|(?<!\d)\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл|дошел|дошёл)\w*|"
     r"нет\s+(?:сети|связи|сигнала|интернета|инета)|без\s+(?:связи|сети|интернета|сигнала)|ни\s+позвонить|"
     r"(?:got|was|been|is|has\s+been)\s+blocked|(?<!не\s)заблокировал[иа]?\b|(?<!как\s)заблокирован\w*|"
@@ -114,12 +114,12 @@ MONEY_GONE = re.compile(
     r"didn'?t\s+(?:even\s+)?(?:spend|use|buy|order|sign\s+up|subscribe)|did\s+not\s+(?:buy|order|subscribe)|haven'?t\s+(?:even\s+)?(?:spent|used|touched)|hardly\s+(?:used|call)|"
     r"balance\s+(?:is\s+|went\s+|of\s+|shows\s+|says\s+)?(?:-|minus\s*)\d|balance\s+(?:is\s+|went\s+|shows\s+)?negative|"
     r"eating\s+(?:up\s+)?(?:all\s+)?my\s+(?:money|balance|credit)|"
-    r"(?:деньги|платеж|платёж|пополнени\w*|\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл)\w*|"
+    r"(?:деньги|платеж|платёж|пополнени\w*|(?<!\d)\d+)\s+(?:\w+\s+){0,3}не\s+(?:пришл|пришел|пришёл|поступ|зачисл|дошл)\w*|"
     r"на\s+(?:сч[её]т|баланс)\w*\s+не\s+(?:пришл|поступ|зачисл|дошл)\w*|"
     r"(?:до\s+сих\s+пор|так\s+и)\s+не\s+(?:пришл|поступ|зачисл)\w*|still\s+(?:not|hasn'?t|isn'?t)\s+(?:there|arrived|come|shown|showing|credited)|"
     r"(?:hasn'?t|has\s+not|didn'?t|never)\s+(?:arrived|come\s+through|shown\s+up|been\s+credited)|"
     r"(?:mystery|unknown|strange|weird|random|odd|suspicious)\s+charges?|(?:don'?t|do\s+not|can'?t)\s+recogni[sz]e\s+(?:a|the|this|that|some)\s+"
-    r"(?:charge|payment|debit)|\d+\s*(?:rub\w*|roubles?|rubles?|р|₽)\.?\s+(?:just\s+)?(?:gone|vanished|disappeared|missing)\b|"
+    r"(?:charge|payment|debit)|(?<!\d)\d+\s*(?:rub\w*|roubles?|rubles?|р|₽)\.?\s+(?:just\s+)?(?:gone|vanished|disappeared|missing)\b|"
     # paying for what one never turned on ("why am i paying for some music thing i never turned on", "списывают за
     # подписку, я её не подключала")
     r"never\s+(?:turned\s+(?:it\s+)?on|signed\s+up|subscribed|ordered|activated)|"
@@ -127,10 +127,10 @@ MONEY_GONE = re.compile(
     r"(?:жр[её]т|съедает|съел[аи]?|сожрал\w*)\s+(?:\w+\s+)?(?:деньги|баланс|денег)|"
     # the balance told before and after ("had 400 yesterday now 50", "было 500, а сегодня 120"), or unmoved by a top-up
     # ("пополнила на 500, на счету как был ноль так и есть", "what happened to my money??")
-    r"\b(?:had|was)\s+\d+\S*\s+(?!gb|gigs?|mb|min)(?:\w+,?\s+){0,3}?(?:and\s+|but\s+)?(?:now|today)\s+(?:only\s+|just\s+)?(?:\w+\s+)?"
-    r"\d+(?![\d.,])(?!\s*(?:gb|gigs?|mb|min))|"
-    r"(?<![а-яё])было\s+\d+\S*\s+(?!гб|гиг|мб|минут|смс)(?:\w+,?\s+){0,3}?(?:а\s+)?(?:сейчас|теперь|сегодня|уже)\s+(?:только\s+|всего\s+)?"
-    r"\d+(?![\d.,])(?!\s*(?:гб|гиг|мб|минут|смс))|"
+    r"\b(?:had|was)\s+(?<!\d)\d+\S*\s+(?!gb|gigs?|mb|min)(?:\w+,?\s+){0,3}?(?:and\s+|but\s+)?(?:now|today)\s+(?:only\s+|just\s+)?(?:\w+\s+)?"
+    r"(?<!\d)\d+(?![\d.,])(?!\s*(?:gb|gigs?|mb|min))|"
+    r"(?<![а-яё])было\s+(?<!\d)\d+\S*\s+(?!гб|гиг|мб|минут|смс)(?:\w+,?\s+){0,3}?(?:а\s+)?(?:сейчас|теперь|сегодня|уже)\s+(?:только\s+|всего\s+)?"
+    r"(?<!\d)\d+(?![\d.,])(?!\s*(?:гб|гиг|мб|минут|смс))|"
     r"(?:на\s+сч[её]те|на\s+сч[её]ту|на\s+балансе|баланс)\s+(?:\w+\s+){0,2}как\s+был\w*\s+(?:\w+\s+){0,2}так\s+и|"
     r"баланс\w*\s+(?:\w+\s+)?не\s+(?:изменил\w*|поменял\w*|увеличил\w*)|"
     r"balance\s+(?:\w+\s+)?(?:hasn'?t|has\s+not|didn'?t|did\s+not)\s+(?:changed?|moved?|gone\s+up|go\s+up)|"

@@ -28,12 +28,25 @@ EN_TO_RU_LAYOUT = str.maketrans(_QWERTY, _JCUKEN)
 RU_TO_EN_LAYOUT = str.maketrans({c: q for q, c in zip(_QWERTY, _JCUKEN, strict=True) if c.isalpha()})
 
 # a chunk typed on the wrong layout: Latin letters and the keys that are Russian letters there
-LAYOUT_CHUNK = re.compile(r"[a-z;'\[\],.`]*[a-z][a-z;'\[\],.`]*", re.IGNORECASE)
+LAYOUT_CHUNK = re.compile(r"(?<![a-z;'\[\],.`])[a-z;'\[\],.`]*[a-z][a-z;'\[\],.`]*", re.IGNORECASE)
 LATIN_WORD = re.compile(r"(?<![\w@/.])(?:[46](?=[a-z]))?[a-z][a-z46']*(?![\w@]|\.\w)", re.IGNORECASE)
 CYRILLIC_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 HAS_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 HAS_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-NOT_TEXT = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S+\.(?:ru|com|org|net)\b", re.IGNORECASE)
+# (a run of non-spaces is tried from its start only: from each of its places the search takes time squared)
+NOT_TEXT = re.compile(r"(?<!\S)\S+@\S+|https?://\S+|www\.\S+|(?<!\S)\S+\.(?:ru|com|org|net)\b", re.IGNORECASE)
+
+# Runs of spaces, of blank lines or of one punctuation mark say no more than one (three) of them, and the rules'
+# patterns try each of their places in turn: a message of 4,000 spaces would take seconds to read
+_SPACES = re.compile(r"[^\S\n]{2,}")
+_LINES = re.compile(r"\s*\n\s*")
+_REPEATED = re.compile(r"([^\w\s])\1{3,}")
+
+
+def squeeze(text: str) -> str:
+    """`text` as it is read: each run of spaces one space, of lines one line break, of a mark three of it."""
+    return _REPEATED.sub(r"\1\1\1", _LINES.sub("\n", _SPACES.sub(" ", text)))
+
 
 # transliteration: at each position, the Cyrillic readings of the longest Latin sequences
 # (several schemes: GOST-like, passport, and how people type in chats: "4" for ч, "w" and "6" for ш)
@@ -52,6 +65,9 @@ _KEYS = sorted(_TRANSLIT, key=len, reverse=True)
 _SOFTENED = frozenset("лнтдсрзмвбпф")  # a soft sign after these is often left out ("skolko", "popolnit")
 _VOWELS = frozenset("аеёиоуыэюя")
 MAX_READINGS = 256
+# no word of either language is longer (Russian's long ones, "достопримечательности", are 21 letters, 24 in
+# Latin): a longer run of letters is no word to read, and reading it letter by letter costs time squared
+MAX_WORD = 40
 
 # Greetings and politeness around a question ("Здравствуйте!!! Подскажите пожалуйста …, заранее
 # спасибо"): taken off when a question of at least two words remains, so that the question, not
@@ -67,8 +83,8 @@ _OPENERS = (
     r"как\s+дела|how\s+are\s+you)"
 )
 OPENER = re.compile(rf"^\W*(?:{_OPENERS}\b[\W_]*)+", re.IGNORECASE)
-CLOSER = re.compile(
-    r"[\W_]*(?:(?:заранее\s+)?(?:спасибо|благодарю)(?:\s+(?:вам\s+)?(?:большое|заранее|огромное))?"
+CLOSER = re.compile(  # (from the start of a run of non-letters only: from each of its places the search takes time squared)
+    r"(?<![\W_])[\W_]*(?:(?:заранее\s+)?(?:спасибо|благодарю)(?:\s+(?:вам\s+)?(?:большое|заранее|огромное))?"
     r"(?:\s+(?:вам\s+)?(?:за\s+(?:помощь|ответ|внимание|понимание)))?|с\s+уважением.*|"
     r"(?:thanks?|thank\s+you)(?:\s+(?:a\s+lot|so\s+much|very\s+much))?(?:\s+(?:in\s+advance|for\s+(?:your|the|any)\s+help))?|"
     r"(?:kind\s+|best\s+)?regards.*|cheers)[\W_]*$", re.IGNORECASE)
@@ -206,6 +222,8 @@ class Repairer:
         return any(variant in self.vocabulary or variant in self._en_deletes for variant in _deletes(word))
 
     def _best_translit(self, word: str) -> tuple[str, float]:
+        if len(word) > MAX_WORD:
+            return "", 0.0
         best, best_score = "", -1.0
         for reading in translit_readings(word.lower()):
             score = self.ru_score(reading)

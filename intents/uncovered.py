@@ -75,7 +75,7 @@ _PRICE_OR_CONTENT = (r"посовет\w*|подбер\w*|подобрать|по
                      r"сколько\s+(?:стоит|стоят|будет\s+стоить|в\s+месяц|гиг\w*|гб|минут\w*|смс|sms)|цен\w*|стоимост\w*|"
                      r"абонентск\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
                      r"what'?s\s+included|include[sd]?|per\s+month|a\s+month")
-TARIFF_OFFER = re.compile(rf"(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
+TARIFF_OFFER = re.compile(rf"\A(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
 # what the operator sells beyond the line itself: phones, modems, home internet, instalments; and its promotions
 PRODUCTS = re.compile(
     r"(?:купить|куплю|покупк\w*|продаёте|продаете|продают)\s+(?:\w+\s+){0,3}(?:телефон|смартфон|айфон|iphone|модем|роутер|"
@@ -182,7 +182,7 @@ MORE = {
         r"dial\w*\s+(?:a\s+|an?\s+)?(?:russian|foreign|uk|us|british|german|kazakh)\s+(?:\w+\s+){0,2}number",
         re.IGNORECASE),
     "emergency numbers": re.compile(
-        r"(?<![\d+])(?<!сч[её]ту\s)(?<!балансе\s)(?<!осталось\s)112(?!\d)(?!\s*(?:руб|р\b|₽|rub))|экстренн\w+\s+(?:служб|номер|вызов|звон)\w*|скор(?:ую|ой)\s+помощ\w*|"
+        r"(?<![(?<!\d)\d+])(?<!сч[её]ту\s)(?<!балансе\s)(?<!осталось\s)112(?!\d)(?!\s*(?:руб|р\b|₽|rub))|экстренн\w+\s+(?:служб|номер|вызов|звон)\w*|скор(?:ую|ой)\s+помощ\w*|"
         r"emergency\s+(?:number|services?|line|calls?)|(?:call|dial)\s+(?:911|999|112)",
         re.IGNORECASE),
     "moving home": re.compile(
@@ -198,7 +198,7 @@ MORE = {
     "contracts and age": re.compile(
         r"(?:минимальн\w+\s+)?возраст\w*\s+(?:\w+\s+){0,3}(?:договор|сим|номер|оформ)|с\s+какого\s+возраста|"
         r"несовершеннолетн\w*|minimum\s+age|age\s+limit|how\s+old\s+(?:do\s+(?:i|you)|must|should|does)|under\s+18|"
-        r"(?:ребён\w*|ребен\w*|подрост\w*|сын\w*|доч\w*)\s+(?:\w+\s+){0,2}(?:14|16|\d+\s+лет)\b.{0,40}(?:оформ|договор|на\s+себя)",
+        r"(?:ребён\w*|ребен\w*|подрост\w*|сын\w*|доч\w*)\s+(?:\w+\s+){0,2}(?:14|16|(?<!\d)\d+\s+лет)\b.{0,40}(?:оформ|договор|на\s+себя)",
         re.IGNORECASE | re.DOTALL),
     "balance transfers": re.compile(
         r"(?:перевести|перевод\w*|перекин\w*|скин\w*|отправ\w*|подел\w*)\s+(?:\w+\s+){0,3}(?:с|со)\s+(?:сво\w+\s+|мо\w+\s+)?"
@@ -297,7 +297,7 @@ MORE = {
         re.IGNORECASE),
     # data the app or this chat uses ("приложение само трафик жрёт?", "does this bot use my data")
     "data the app uses": re.compile(
-        r"(?=.*(?:приложени|(?<![а-я])бот|\bapp\b|\bbot\b|\bchat))(?=.*(?:(?:(?<![а-я])(?:тратит|ест|жр[её]т|расходует|съедает|"
+        r"\A(?=.*(?:приложени|(?<![а-я])бот|\bapp\b|\bbot\b|\bchat))(?=.*(?:(?:(?<![а-я])(?:тратит|ест|жр[её]т|расходует|съедает|"
         r"потребляет|тратить)|\b(?:use|uses|eat|eats|consume|consumes|using)\b)\s+(?:\w+\s+){0,3}(?:трафик|гигабайт|гиг|мегабайт|"
         r"интернет|(?:my\s+)?data|(?:my\s+)?gigs)|(?:трафик|гигабайт\w*|гиг\w*|мегабайт\w*)\s+(?:\w+\s+)?(?:тратит|ест|жр[её]т|"
         r"расходует|съедает|потребляет)))", re.IGNORECASE | re.DOTALL),
@@ -312,7 +312,7 @@ MORE = {
         r"sms|chats?)\b", re.IGNORECASE | re.DOTALL),
     # who put money on the number ("мне кто-то положил 1000, как узнать кто?", "who topped up my number")
     "the payer": re.compile(
-        r"(?=.*(?:положил|пополнил|закинул|перев[её]л|оплатил|кинул|topped|put\s+money|sent\s+(?:me\s+)?money|paid))"
+        r"\A(?=.*(?:положил|пополнил|закинул|перев[её]л|оплатил|кинул|topped|put\s+money|sent\s+(?:me\s+)?money|paid))"
         r"(?=.*(?:(?:узнать|выяснить|понять|посмотреть)\s+(?:\w+\s+){0,2}кто(?![а-я])|кто\s+именно|кто\s+это\s+(?:был|сделал)|"
         r"\b(?:find\s+out|see|know|tell\s+me)\s+who\b|\bwho\s+(?:did\s+it|it\s+was|was\s+it)))",
         re.IGNORECASE | re.DOTALL),
@@ -340,7 +340,7 @@ OUR_LINE = re.compile(
     re.IGNORECASE)
 # the home's utilities ("куда жаловаться на энергосбыт", "управляющая компания не чинит лифт"): their bills and
 # complaints are theirs, whatever a bill or a complaint has in common with ours
-UTILITY = re.compile(r"(?<![а-я])(?:\w*энергосбыт\w*|жкх|жкх\w+|управляющ\w+\s+компани\w*|водоканал\w*|теплосет\w*|"
+UTILITY = re.compile(r"(?<![а-я])(?:(?<!\w)\w*энергосбыт\w*|жкх|жкх\w+|управляющ\w+\s+компани\w*|водоканал\w*|теплосет\w*|"
                      r"газов\w+\s+служб\w*|горгаз\w*|за\s+(?:электричество|свет|газ|воду|отопление|квартплату|коммуналку))(?![а-я])|"
                      r"\b(?:electricity|water|gas|heating)\s+(?:bill|company|supplier)|\butility\s+(?:bill|company)\b",
                      re.IGNORECASE)
@@ -548,7 +548,7 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"в\s+течение\s+какого|когда\s+(?:\w+\s+)?(?:придёт|придет|вернут|зачисл\w*|поступ\w*|будет\s+готов\w*)|"
                    r"\bhow\s+long\s+(?:does|will|do|would|until|till|before|is\s+the\s+wait)|\bhow\s+many\s+days\s+(?:does|will|until|till)|"
                    r"\bhow\s+soon\b|\bwhen\s+will\s+(?:it|they|the\s+\w+|i\s+get|my)\b", re.IGNORECASE),
-        re.compile(r"\d+\s*(?:-\s*\d+\s*)?(?:мин|час|дн|сут|недел|рабоч|minutes?|hours?|days?|weeks?|business)|сразу|моментальн|"
+        re.compile(r"(?<!\d)\d+\s*(?:-\s*(?<!\d)\d+\s*)?(?:мин|час|дн|сут|недел|рабоч|minutes?|hours?|days?|weeks?|business)|сразу|моментальн|"
                    r"мгновенн|в\s+течение|срок\w*|\binstantly\b|\bimmediately\b|\bright\s+away\b|\bwithin\b|\bterm\b",
                    re.IGNORECASE)),
     "price": (

@@ -11,6 +11,7 @@ from conftest import ChatClient
 
 from intents.dialogue import MAX_TEXT
 from intents.replies import Outcome
+from kernel.clock import utcnow
 from knowledge.model import KnowledgeBase
 from supportbot.config import Config
 from supportbot.runtime import Runtime, open_runtime
@@ -454,6 +455,18 @@ async def test_a_very_long_gibberish_message(bot: ChatClient) -> None:
     assert out.intent is None
     assert str(MAX_TEXT) in out.text
     assert out.handoff is False
+
+
+@pytest.mark.wording
+async def test_runs_of_spaces_lines_and_marks_are_read_as_one_and_stored_as_typed(bot: ChatClient, runtime: Runtime) -> None:
+    plain = await ChatClient(runtime, user="plain").say("как пополнить счёт с карты?")
+    typed = "как     пополнить\n\n\n\n   счёт\t\tс карты" + " " * 3000 + "?"
+    out = await bot.say(typed)
+    assert (out.intent, out.text) == (plain.intent, plain.text)
+    assert out.intent is not None
+    conv = await runtime.conversations.get_or_create("test", bot.user, utcnow())
+    incoming = [m["text"] for m in await runtime.conversations.messages(conv.id) if m["direction"] == "in"]
+    assert incoming == [typed]  # what the agent and the analytics see: the message as typed
 
 
 # -- state across a restart -------------------------------------------------------------------

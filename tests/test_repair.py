@@ -9,7 +9,7 @@ import pytest
 
 from intents.context import asked, bare_no, documents_only, is_followup, owner_only, questions, rejection, which_ones
 from intents.matcher import Matcher
-from intents.repair import EN_TO_RU_LAYOUT, Repairer, translit_readings
+from intents.repair import EN_TO_RU_LAYOUT, MAX_WORD, Repairer, squeeze, translit_readings
 from intents.tone import tone
 
 pytestmark = pytest.mark.storage_free  # understanding, files, config: no database (runs once, not per backend)
@@ -115,6 +115,21 @@ def test_translit_readings_offer_the_schemes() -> None:
     assert "счет" in readings and "щет" in readings
     assert "пополнить" in translit_readings("popolnit")  # a left-out soft sign
     assert len(translit_readings("shchyozhyyaya")) <= 256  # bounded
+
+
+def test_a_run_of_letters_longer_than_any_word_is_not_transliterated(repairer: Repairer) -> None:
+    assert repairer.best_translit("dostoprimechatelnosti")[0] == "достопримечательности"  # the long words still are
+    assert repairer.best_translit("x" * (MAX_WORD + 1)) == ("", 0.0)
+    assert repairer.repair("x" * 4000).kind != "translit"
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("как    пополнить \t счёт", "как пополнить счёт"), ("где\n\n\n  детализация", "где\nдетализация"),
+    ("ПОЧЕМУ!!!!!!!!!!!!", "ПОЧЕМУ!!!"), ("why??????", "why???"), ("ну...", "ну..."), ("...........", "..."),
+    ("1 000 000 руб", "1 000 000 руб"), ("аааааа", "аааааа"),  # letters and digits are left to the reading
+])
+def test_runs_of_spaces_lines_and_marks_are_squeezed(typed: str, read: str) -> None:
+    assert squeeze(typed) == read
 
 
 # -- tone --------------------------------------------------------------------------------------------
