@@ -10,6 +10,8 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
+
 from bots.base import is_payload
 from kernel.bus import LocalBus
 from supportbot.runtime import Runtime
@@ -26,6 +28,7 @@ def product_files() -> list[Path]:
     return sorted(p for package in PRODUCT for p in (ROOT / package).rglob("*.py"))
 
 
+@pytest.mark.storage_free  # reads the source files
 def test_no_sql_outside_storage() -> None:
     found = []
     for path in product_files():
@@ -38,12 +41,14 @@ def test_no_sql_outside_storage() -> None:
     assert not found, "SQL outside storage/:\n" + "\n".join(found)
 
 
+@pytest.mark.storage_free  # reads the source files
 def test_the_check_finds_sql_where_there_is_some() -> None:
     sandbox = (ROOT / "backends/sandbox.py").read_text(encoding="utf-8")
     assert any(isinstance(n, ast.Constant) and isinstance(n.value, str) and SQL.search(n.value)
                for n in ast.walk(ast.parse(sandbox)))
 
 
+@pytest.mark.storage_free  # reads the source files
 def test_nobody_reaches_into_the_bus_for_its_redis_client() -> None:
     offenders = [p.relative_to(ROOT).as_posix() for p in product_files()
                  if re.search(r"getattr\([^)]*events[^)]*\"client\"", p.read_text(encoding="utf-8"))]
@@ -77,6 +82,7 @@ async def test_a_press_goes_to_the_part_that_registered_its_prefix(runtime: Runt
         raise AssertionError("a prefix registered twice must be refused")
 
 
+@pytest.mark.storage_free  # the local bus alone
 async def test_the_local_bus_runs_listeners_after_the_publisher_and_in_order() -> None:
     bus = LocalBus()
     seen: list[tuple[str, object]] = []

@@ -459,6 +459,7 @@ def test_the_quick_retrain_reads_the_examples_as_the_full_training_does(matcher:
         assert learned.token_documents(matcher, example.text) == documents(matcher.analyse(example.text)), example.text
 
 
+@pytest.mark.storage_free
 def test_kb_explain_shows_the_repair_the_model_and_the_decision(config: Config) -> None:
     from supportbot.kbtools import explain
 
@@ -716,6 +717,7 @@ async def test_asking_where_the_sites_chat_with_an_operator_is_gets_the_web_chat
     assert (await bot.say("I want to chat with an operator")).handoff is True
 
 
+@pytest.mark.storage_free
 def test_the_question_inside_a_sentence_that_tells_something_first() -> None:
     from intents.dialogue import embedded_question
 
@@ -773,6 +775,7 @@ async def test_everyday_slips_and_sure_answers(bot: ChatClient, text: str, inten
     assert out.intent == intent, out.text
 
 
+@pytest.mark.storage_free
 def test_roaming_prices_are_an_uncovered_subject() -> None:
     from intents.uncovered import uncovered_subject
 
@@ -801,6 +804,7 @@ async def test_i_meant_something_else_after_another_sentence_asks_what_was_meant
     assert out.outcome == "clarify", out.text
 
 
+@pytest.mark.storage_free
 def test_which_ones_is_a_follow_up() -> None:
     from intents.context import is_followup
 
@@ -853,6 +857,7 @@ async def test_and_if_i_have_no_internet_after_an_answer_is_that_answer_by_phone
     assert entry is not None and re.search(r"611|06-11", entry.answer.get(lang)), out.intent  # says the way by phone
 
 
+@pytest.mark.storage_free
 def test_lacking_the_internet_is_a_condition() -> None:
     from intents.context import lacking
 

@@ -202,6 +202,7 @@ async def test_malformed_updates_are_400_and_not_stored(server: Server, http: ai
     assert server.query("SELECT count(*) AS n FROM inbound_updates")[0]["n"] == before
 
 
+@pytest.mark.storage_free
 async def test_render_splits_a_long_reply_and_keeps_the_keyboard_on_the_last_part() -> None:
     adapter = TelegramAdapter(TG_TOKEN, "http://127.0.0.1:9")
     try:

@@ -109,6 +109,7 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
     assert OLD_WORDS in changes[0]["before"]["answer"]["ru"] and NEW_WORDS in changes[0]["after"]["answer"]["ru"]
 
 
+@pytest.mark.storage_free  # the knowledge files only
 def test_fmt_leaves_the_shipped_files_unchanged(tmp_path: Path) -> None:
     copy = copy_knowledge(tmp_path / "copy")
     output = kb("fmt", str(copy), cwd=tmp_path)
@@ -116,6 +117,7 @@ def test_fmt_leaves_the_shipped_files_unchanged(tmp_path: Path) -> None:
     assert_same_tree(copy, KNOWLEDGE)
 
 
+@pytest.mark.storage_free  # the knowledge files only
 def test_fmt_rewrites_a_reformatted_file_into_the_canonical_form(tmp_path: Path) -> None:
     """The other direction: the same content written differently comes back as the shipped file."""
     import yaml
@@ -143,6 +145,7 @@ def _duplicate_id(folder: Path) -> None:
                     encoding="utf-8")
 
 
+@pytest.mark.storage_free  # the knowledge files only
 @pytest.mark.parametrize("breakage", [_follow_up_to_nowhere, _duplicate_id], ids=["missing-follow-up", "duplicate-id"])
 def test_check_fails_on_a_broken_copy(tmp_path: Path, breakage: object) -> None:
     copy = copy_knowledge(tmp_path / "broken")
