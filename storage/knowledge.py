@@ -65,8 +65,16 @@ class KnowledgeStore:
         return int(value) if value is not None else 0
 
     async def entries(self) -> list[Entry]:
+        return [Entry.model_validate(json.loads(data)) for data in await self.entry_documents()]
+
+    async def entry_documents(self) -> list[str]:
+        """The entries in force as stored (JSON), in order: what a cache of what was built from them keys on."""
         rows = await self.db.fetchall("SELECT data FROM kb_entries WHERE retired = 0 ORDER BY position")
-        return [Entry.model_validate(json.loads(r["data"])) for r in rows]
+        return [r["data"] for r in rows]
+
+    async def empty(self) -> bool:
+        """No entries yet (a first start seeds them from the files)."""
+        return not await self.db.fetchval("SELECT count(*) FROM kb_entries")
 
     async def entry(self, entry_id: str) -> tuple[Entry, bool] | None:
         """An entry and whether it is retired."""

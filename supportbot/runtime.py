@@ -32,7 +32,7 @@ from kernel.bus import EventBus, LocalBus, RedisBus, Shared
 from kernel.clock import utcnow
 from kernel.ratelimit import SharedRateLimiter
 from knowledge import loader
-from knowledge.model import KnowledgeBase
+from knowledge.model import Entry, KnowledgeBase
 from storage.agentdesk import AgentDesk
 from storage.agents import AgentStore
 from storage.conversations import ConversationStore
@@ -178,6 +178,18 @@ class IndexCache:
     files: loader.ParsedFiles = field(default_factory=loader.ParsedFiles)
     holders: dict[str, KnowledgeHolder] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
+    # the holder with its model, by the stored entries it was built from (and the files, the threshold and
+    # the catalogue): a runtime on knowledge seen before neither parses, loads, hashes nor looks up anything
+    ready: dict[str, KnowledgeHolder] = field(default_factory=dict)
+
+    def source_key(self, documents: list[str], revision: int, names: list[str], kb_dir: Path, threshold: float) -> str:
+        digest = hashlib.sha256()
+        for document in documents:
+            digest.update(document.encode())
+            digest.update(b"\0")
+        files = sorted((str(p), s.st_mtime_ns, s.st_size) for p in kb_dir.rglob("*") if (s := p.stat()) and p.is_file())
+        digest.update(json.dumps([revision, names, files, threshold], ensure_ascii=False).encode())
+        return digest.hexdigest()
 
 
 SHIPPED_MODEL = loader.SHIPPED / "understanding.npz"  # trained for the shipped knowledge: `supportbot kb train`
@@ -246,23 +258,30 @@ async def open_runtime(config: Config, db_path: str | None = None, presence: Pre
         kb_store = KnowledgeStore(db)
         kb_dir = knowledge_dir(config)
         files = cache.files if cache is not None else None
-        shipped = await asyncio.to_thread(loader.load_entries, kb_dir, files)
-        await kb_store.seed(shipped, utcnow())
-        entries = await kb_store.entries()
+        if await kb_store.empty():  # a first start (seed checks again: another instance may have seeded meanwhile)
+            await kb_store.seed(await asyncio.to_thread(loader.load_entries, kb_dir, files), utcnow())
+        documents = await kb_store.entry_documents()
         revision = await kb_store.revision()
         normalizer = cache.normalizer if cache is not None else shipped_normalizer()
         billing, sms, email = await open_backends(config, db)
         names = await catalogue_names(billing)
-        holder = await asyncio.to_thread(
-            build_holder, with_catalogue(loader.load(kb_dir, entries, revision, files), names), normalizer,
-            config.understanding.threshold, cache)
-        model, _ = await stored_model(kb_store, holder, cache)
-        if model is None:  # knowledge no model was trained for yet: trained once, then stored
-            model = await asyncio.to_thread(train, holder.kb, holder.matcher, holder.kb.negatives)
-            await kb_store.save_model(model.digest, model.to_bytes(), utcnow())
+        threshold = config.understanding.threshold
+        source = cache.source_key(documents, revision, names, kb_dir, threshold) if cache is not None else ""
+        holder = cache.ready.get(source) if cache is not None else None
+        if holder is None:
+            entries = [Entry.model_validate(json.loads(data)) for data in documents]
+            holder = await asyncio.to_thread(
+                build_holder, with_catalogue(loader.load(kb_dir, entries, revision, files), names), normalizer,
+                threshold, cache)
+            model, _ = await stored_model(kb_store, holder, cache)
+            if model is None:  # knowledge no model was trained for yet: trained once, then stored
+                model = await asyncio.to_thread(train, holder.kb, holder.matcher, holder.kb.negatives)
+                await kb_store.save_model(model.digest, model.to_bytes(), utcnow())
+                if cache is not None:
+                    cache.models[model.digest] = model
+            holder = holder.with_model(model)
             if cache is not None:
-                cache.models[model.digest] = model
-        holder = holder.with_model(model)
+                cache.ready[source] = holder
         conversations = ConversationStore(db)
         agents_store = AgentStore(db, config.web.password_hasher())
         if presence is None:

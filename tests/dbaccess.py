@@ -17,9 +17,15 @@ from typing import Any
 from storage.postgres import schema_for, to_pg
 from supportbot.config import load_config
 
+_BACKENDS: dict[tuple[str | None, ...], str] = {}
+
 
 def backend() -> str:
-    return load_config().storage.backend
+    """The run's storage backend (the configuration read once per choice of it: every runtime asks)."""
+    key = tuple(os.environ.get(name) for name in ("SUPPORTBOT_CONFIG", "SUPPORTBOT_DATABASE_URL"))
+    if key not in _BACKENDS:
+        _BACKENDS[key] = load_config().storage.backend
+    return _BACKENDS[key]
 
 
 def examples(embedded: int) -> int:
