@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import dbaccess
 import numpy as np
 import pytest
 import yaml
@@ -16,11 +17,12 @@ from conftest import ChatClient
 from intents import dialogue, learned
 from intents.learned import Model, TextClassifier, char_wb_ngrams, documents, knowledge_digest, same_subject
 from intents.matcher import Matcher
+from kernel.clock import utcnow
 from knowledge import dumper, loader
 from knowledge.model import KnowledgeBase
 from storage.conversations import ConversationStore
 from supportbot.config import Config
-from supportbot.runtime import Runtime, open_runtime, shipped_model, with_catalogue
+from supportbot.runtime import IndexCache, Runtime, open_runtime, shipped_model, with_catalogue
 
 
 def payloads(out) -> list[str]:
@@ -141,6 +143,30 @@ async def test_a_new_database_stores_the_model_and_a_restart_does_not_train(
         assert second.knowledge.model.digest == digest  # type: ignore[union-attr]
     finally:
         await drop(second, last=True)
+
+
+async def test_runtimes_on_the_same_knowledge_share_what_was_built_and_a_change_builds_anew(
+        tmp_path: Path, config: Config, index_cache: IndexCache) -> None:
+    first_db = await dbaccess.fresh(tmp_path / "a.db", index_cache)
+    second_db = await dbaccess.fresh(tmp_path / "b.db", index_cache)
+    first = await open_runtime(config, first_db, cache=index_cache)
+    second = await open_runtime(config, second_db, cache=index_cache)
+    changed = None
+    try:
+        assert second.knowledge is first.knowledge  # the same stored entries: nothing parsed or built again
+        entry = (await second.kb_store.entries())[0]
+        new_answer = entry.answer.model_copy(update={"ru": entry.answer.ru + " (изменено редактором)"})
+        await second.kb_store.save([entry.model_copy(update={"answer": new_answer})], [], "editor", "answer", utcnow())
+        changed = await open_runtime(config, second_db, cache=index_cache)
+        assert changed.knowledge is not first.knowledge
+        assert changed.knowledge.kb.by_id[entry.id].answer.ru.endswith("(изменено редактором)")
+        assert first.knowledge.kb.by_id[entry.id].answer.ru == entry.answer.ru  # the other database's is as it was
+    finally:
+        for rt in (first, second, changed):
+            if rt is not None:
+                await rt.close()
+        for db in (first_db, second_db):
+            await dbaccess.release(db)
 
 
 async def drop(rt: Runtime, last: bool = False) -> None:
