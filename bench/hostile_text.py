@@ -3,7 +3,7 @@
     .venv/bin/python bench/hostile_text.py
 
 Each shape (one character or word repeated, runs of spaces, lines, marks or digits, Latin and
-wrong-layout Russian, and two everyday messages for comparison) is sent through `Core.handle` as
+wrong-layout Russian, words of random letters, and two everyday messages for comparison) is sent through `Core.handle` as
 a first message and as a follow-up to an answer, at the core's longest length (`MAX_TEXT`). Prints
 the CPU time of each turn and the worst of them. A rule's pattern that tries each place of a long
 run in turn costs time squared: before the input was squeezed and such patterns were anchored, a
@@ -13,6 +13,7 @@ run of 4,000 digits took 2 s, of spaces after a first answer over a minute.
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import tempfile
 import time
@@ -40,6 +41,15 @@ EVERYDAY = {
 }
 
 
+def random_words(alphabet: str, seed: int) -> str:
+    """Words of 3–9 random letters: each one unknown, so each is looked up, corrected and transliterated."""
+    rng = random.Random(seed)
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < MAX_TEXT:
+        words.append("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 9))))
+    return " ".join(words)[:MAX_TEXT]
+
+
 def long_text(unit: str) -> str:
     text = unit * (MAX_TEXT // len(unit) + 1)
     return ("x" + text[: MAX_TEXT - 2] + "x") if unit.isspace() else text[:MAX_TEXT]
@@ -52,6 +62,8 @@ async def main() -> int:
         try:
             await runtime.core.handle(Incoming(channel="bench", user_id="warm", chat_id="warm", text="как пополнить счёт"))
             shapes = {**{name: long_text(unit) for name, unit in UNITS.items()},
+                      "random Latin words": random_words("abcdefghijklmnopqrstuvwxyz", 1),
+                      "random Cyrillic words": random_words("абвгдежзийклмнопрстуфхцчшщыьэюя", 2),
                       **{name: long_text(text) for name, text in EVERYDAY.items()}}
             print(f"{'shape (' + str(MAX_TEXT) + ' characters)':34} {'first':>8} {'follow-up':>10}")
             worst = (0.0, "")
