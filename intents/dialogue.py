@@ -687,6 +687,10 @@ class Core:
         reported, kind = fault_told, fault_kind
         if not reported and gone:
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went
+        if not reported and (entry_id is None or getattr(turn.kb.entry(entry_id), "out_of_scope", False)):
+            # "…весь день заказы по телефону, а звонки обрываются через 10 секунд!!! я теряю деньги, сделайте что-нибудь":
+            # the part read asks nothing of ours, the fault is told beside it
+            reported, kind = reported_problem(turn.repair.text if turn.repair is not None else turn.msg.text)
         if reported and entry_id is not None and getattr(turn.kb.entry(entry_id), "out_of_scope", False):
             entry_id = None  # "got charged 4 smth i didnt buy": a fault of ours, however little of it the words say
         found = turn.kb.entry(entry_id) if entry_id is not None else None

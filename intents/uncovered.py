@@ -78,7 +78,8 @@ _PRICE_OR_CONTENT = (r"посовет\w*|подбер\w*|подобрать|по
 TARIFF_OFFER = re.compile(rf"\A(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
 # what the operator sells beyond the line itself: phones, modems, home internet, instalments; and its promotions
 PRODUCTS = re.compile(
-    r"(?:купить|куплю|покупк\w*|продаёте|продаете|продают)\s+(?:\w+\s+){0,3}(?:телефон|смартфон|айфон|iphone|модем|роутер|"
+    r"(?:купить|куплю|покупк\w*|продаёте|продаете|продают|продаются|продаётся|продается|в\s+продаже)\s+(?:\w+\s+){0,6}"
+    r"(?:телефон|смартфон|айфон|iphone|модем|роутер|"
     r"планшет|часы)\w*|рассрочк\w*|домашн\w+\s+интернет|оптоволок\w*|(?:wi-?fi\s+)?роутер\w*|"
     r"\b(?:buy|get|sell|selling)\s+(?:\w+\s+){0,3}(?:phone|smartphone|iphone|modem|router|tablet|smartwatch)s?\b|"
     r"instal?ments?|home\s+(?:fib(?:re|er)|internet|broadband|wi-?fi)|\bfib(?:re|er)\s+(?:internet|optic)|\brouter|"
@@ -418,10 +419,36 @@ def answers(entry: Entry, subject: str) -> bool:
 # answers; once editors add the limit to it, it is).
 DETAILS: dict[str, re.Pattern[str]] = {
     "limit": re.compile(r"(?<![а-я])(?:максим\w*|миним\w*|лимит\w*|предел\w*)|\bmax(?:imum)?\b|\bminimum\b|"
-                        r"\blimits?\b|\bat\s+most\b|\bcap\b", re.IGNORECASE),
+                        r"\blimits?\b|\bat\s+most\b|\bcap\b|"
+                        # how many tries ("сколько раз можно ввести PUK неправильно", "how many attempts do I get")
+                        r"сколько\s+(?:раз|попыток)\s+(?:можно|даётся|дается|есть)|\bhow\s+many\s+(?:times|attempts|tries)\b",
+                        re.IGNORECASE),
+    # a trial period ("услуга с бесплатным пробным периодом — потом станет платной?")
+    "trial": re.compile(r"(?<![а-я])(?:пробн\w+|тестов\w+|ознакомительн\w+)\s+(?:\w+\s+)?период\w*|\bfree\s+trial\b|"
+                        r"\btrial\s+(?:period|month|week)s?\b", re.IGNORECASE),
+    # the currency of a payment ("с немецкой карты спишут в евро или в рублях", "is there a conversion fee")
+    "currency": re.compile(r"(?<![а-я])(?:в\s+евро|в\s+долларах|в\s+валюте|конвертаци\w*|валютн\w*|курс\w*\s+валют\w*)|"
+                           r"\bin\s+(?:euros?|dollars|usd|eur)\b|\bconversion\b|\bcurrenc\w*|\bexchange\s+rates?\b",
+                           re.IGNORECASE),
+    # whether someone's consent is needed ("can they see my call details without asking me", "можно ли без его согласия");
+    # something told done without it ("switched my plan without asking me") is a complaint, not this question
+    "consent": re.compile(r"(?:\bcan|\bcould|\bmay|\ballowed\s+to|можно|могут|может|имеют\s+право|вправе)\s+(?:\S+\s+){0,8}?"
+                          r"(?:без\s+(?:моего|его|её|ее|их|вашего)?\s*(?:согласия|разрешения|ведома|спроса)|"
+                          r"without\s+(?:my\s+|his\s+|her\s+|their\s+)?(?:permission|consent|knowledge)\b|"
+                          r"without\s+asking\s+(?:me|him|her|them)\b)|"
+                          r"\b(?:do|does)\s+(?:they|he|she|it)\s+need\s+(?:my|his|her|their)\s+(?:permission|consent)\b",
+                          re.IGNORECASE),
+    # a code or a message another way than by SMS ("login code as a voice call instead of SMS")
+    "instead of sms": re.compile(r"(?<![а-я])вместо\s+(?:смс|sms|эсэмэс\w*)(?![а-я])|\binstead\s+of\s+(?:an?\s+)?(?:sms|text)\b",
+                                 re.IGNORECASE),
     "version": re.compile(r"(?<![а-я])верси\w+|\bversions?\b|(?:андроид\w*|android|ios|айос)\s*\d", re.IGNORECASE),
-    "attachment": re.compile(r"(?<![а-я])(?:скрин\w*|фотк\w*|фото\w*|прикреп\w*|вложени\w*)|\bscreen\s?shots?\b|"
-                             r"\battach\w*|\bphotos?\b|\bpictures?\b", re.IGNORECASE),
+    # (a photo only when sent or shown: "uploading my Baikal photos" is the data it took)
+    "attachment": re.compile(r"(?<![а-я])(?:скрин\w*|прикреп\w*|вложени\w*)|\bscreen\s?shots?\b|\battach\w*|"
+                             r"(?<![а-я])(?:отправ\w*|присла\w*|пришл\w*|скин\w*|скида\w*|прилож\w*|показа\w*|send\w*|share|show|"
+                             r"email|text)\s+(?:\w+\s+){0,3}(?:фото\w*|фотк\w*|photos?|pictures?|pics?)(?![а-я\w])|"
+                             r"(?<![а-я])(?:фото\w*|фотк\w*)\s+(?:паспорт\w*|документ\w*|чек\w*|квитанци\w*|экран\w*)|"
+                             r"\b(?:photos?|pictures?)\s+of\s+(?:my\s+|the\s+)?(?:passport|document|id|receipt|screen)",
+                             re.IGNORECASE),
     "recording": re.compile(r"(?<![а-я])(?:аудио)?запис[ьи]\s+(?:\w+\s+){0,2}(?:разговор|звонк|беседы)\w*|аудиозапис\w*|"
                             r"\brecordings?\b|\btranscripts?\b|\bchat\s+history\b|истори\w+\s+переписк\w*|"
                             r"(?:скачать|выгрузить|сохранить)\s+(?:\w+\s+)?переписк\w*", re.IGNORECASE),
@@ -522,8 +549,8 @@ DETAILS: dict[str, re.Pattern[str]] = {
                         r"\bnight[\s-]+only\b|\bnight(?:[\s-]?time)?\s+(?:package|bundle|data|plan|tariff)s?\b|\bonly\s+at\s+night\b",
                         re.IGNORECASE),
     # where the calls went through ("через какие вышки шли звонки", "cell tower locations")
-    "towers": re.compile(r"(?<![а-я])вышк\w*|базов\w+\s+станци\w*|\bcell\s+towers?\b|\bbase\s+stations?\b|\bcell\s+sites?\b",
-                         re.IGNORECASE),
+    "towers": re.compile(r"(?<![а-я])вышк\w*|базов\w+\s+станци\w*|\bcell\s+towers?\b|\bbase\s+stations?\b|\bcell\s+sites?\b|"
+                         r"\bmasts?\b|(?<![а-я])антенн\w+\s+(?:оператор|теле2|tele2|сотов)\w*", re.IGNORECASE),
     # calls over a messenger ("if I call someone on WhatsApp, will it show in my call details")
     "messenger calls": re.compile(r"(?:whatsapp|вотсап\w*|ватсап\w*|вацап\w*|telegram|телеграм\w*)\s+(?:calls?|звон\w*)|"
                                   r"(?:call\w*|звон\w*)\s+(?:\w+\s+){0,3}(?:on|in|over|через|по|в)\s+(?:whatsapp|вотсап\w*|ватсап\w*|"

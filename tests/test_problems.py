@@ -266,3 +266,9 @@ async def test_callers_not_getting_through_to_one_is_the_lines_fault_not_a_wait_
     assert out.action == "diagnose", out.text
     other = ChatClient(bot.runtime, user="u2")  # support itself not reached: the wait
     assert (await other.say("can't get through to support on 611 for an hour")).action != "diagnose"
+
+
+async def test_a_fault_told_beside_a_plea_that_asks_nothing_of_ours_is_checked(bot: ChatClient) -> None:
+    out = await bot.say("8 марта, у меня цветочный, весь день заказы по телефону, а звонки обрываются через 10 секунд!!! "
+                        "я теряю деньги прямо сейчас, сделайте что-нибудь")
+    assert out.action == "diagnose", out.text

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.wording
 
 @pytest.mark.parametrize("text, subject", [
     ("как сохранить номер при переходе от билайна", "porting"),
+    ("продаются ли у вас в салонах кнопочные телефоны для пожилых?", "products"),
     ("хочу перейти в мтс со своим номером", "porting"),
     ("сколько дней идёт перенос номера к вам от мтс", "porting"),
     ("If I leave Tele2 for MTS can I keep my number?", "porting"),
@@ -300,6 +301,12 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("где в личном кабинете посмотреть историю смены тарифов?", "history"),
     ("может ли сотрудник теле2 приехать ко мне домой заменить симку?", "home visit"),
     ("при переоформлении номера деньги на балансе сгорят?", "expiry"),
+    ("подключила услугу с пробным периодом, потом она сама станет платной?", "trial"),
+    ("if I top up with a foreign card, am I charged in euros, and is there a conversion fee?", "currency"),
+    ("can my employer see my call details without asking me?", "consent"),
+    ("сколько раз можно ввести пин-код неправильно?", "limit"),
+    ("can I get the login code as a voice call instead of SMS?", "instead of sms"),
+    ("the mast next to my house hums all night, who do I tell?", "towers"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -364,6 +371,16 @@ def test_details_told_rather_than_asked_or_given_by_the_entry_are_no_decline(kb:
     assert missing_detail("можно сделать, чтобы деньги сами с карты списывались раз в месяц?", kb.by_id["lk-autopay"]) is None
     # a top-up of another number is in the top-up's answer
     assert missing_detail("как пополнить номер мамы с моей карты", kb.by_id["lk-top-up"]) is None
+
+
+def test_photos_named_in_a_story_or_something_done_without_asking_are_no_detail_asked(kb: KnowledgeBase) -> None:
+    package = kb.by_id["do-buy-package"]
+    # the photos are what took the data, not something to send
+    assert missing_detail("ran out of data uploading my photos, how do I get an extra data pack?", package) is None
+    assert missing_detail("как отправить вам фото чека?", package) == "attachment"
+    # told, not asked: "switched my plan without asking me" is what happened
+    tariff = kb.by_id["do-change-tariff"]
+    assert missing_detail("someone switched my plan without asking me, I want my old plan back", tariff) is None
 
 
 def test_last_night_or_a_messenger_used_is_no_detail_asked(kb: KnowledgeBase) -> None:
