@@ -241,3 +241,10 @@ def test_the_question_announced_in_the_middle_of_a_story_is_read(repairer: Repai
     read = repairer.repair("сын в армии, телефон оставил мне, долго рассказывать, но вопрос вот в чём: как узнать остаток минут")
     assert read.text == "как узнать остаток минут"
     assert repairer.repair("the question is simple").text == "the question is simple"  # nothing after it: as it was
+
+
+def test_a_rejection_after_a_particle_and_support_that_read_and_said_nothing() -> None:
+    assert rejection("да нет же, я спрашивала совсем не это") == (True, "")
+    mood = tone("В вашу группу ВК написал неделю назад — прочитано и тишина. Это так у вас поддержка в соцсетях работает?")
+    assert mood.complaint or mood.mistreated
+    assert not (tone("как у вас работает поддержка в соцсетях?").mistreated)
