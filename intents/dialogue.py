@@ -660,7 +660,10 @@ class Core:
                      # a family member's number wanted in one's own account: however its words read (a top-up, the owner)
                      or (story == "lk-profile" and getattr(turn.kb.entry(entry_id), "action", None) != "top_up"
                          and entry_id != "lk-top-up")
-                     or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told))):
+                     or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told)
+                     # money wanted on the number by itself, with the balance running out in the story ("чтобы деньги
+                     # сами падали, а то если баланс кончится — без связи"): the autopayment, not the balance
+                     or (story == "lk-autopay" and getattr(turn.kb.entry(entry_id), "action", None) == "balance"))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
                 and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")

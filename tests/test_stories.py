@@ -115,3 +115,9 @@ async def test_a_family_number_wanted_in_ones_own_account_is_the_profile_however
     out = await bot.say("I work nights and my son (15) uses a Tele2 number registered to me. I'd like to add his number to my "
                         "account to keep an eye on it, where do I do that?")
     assert out.intent == "lk-profile", out.text
+
+
+async def test_money_wanted_on_the_number_by_itself_with_the_balance_running_out_is_the_autopayment(bot: ChatClient) -> None:
+    out = await bot.say("Вопрос такой: мне надо чтобы деньги на телефон сами падали, в город я езжу раз в месяц, а если "
+                        "баланс кончится — останусь совсем без связи. Можно так настроить с карты?")
+    assert out.intent == "lk-autopay", out.text
