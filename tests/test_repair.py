@@ -248,3 +248,9 @@ def test_a_rejection_after_a_particle_and_support_that_read_and_said_nothing() -
     mood = tone("В вашу группу ВК написал неделю назад — прочитано и тишина. Это так у вас поддержка в соцсетях работает?")
     assert mood.complaint or mood.mistreated
     assert not (tone("как у вас работает поддержка в соцсетях?").mistreated)
+
+
+def test_the_same_failure_every_time_and_nobody_there_is_being_fed_up() -> None:
+    assert tone("Сорок минут висел на 611 под музыку, потом сброс. И так каждый рейс. Хоть кто-то у вас работает??").fed_up
+    assert tone("is anyone even working there? third evening with no signal").fed_up
+    assert not tone("кто-то у вас работает в воскресенье?").fed_up
