@@ -233,6 +233,21 @@ class _Server:
                 raise AssertionError(f"{sql} {params}: still {rows} after {timeout} s")
             await asyncio.sleep(0.05)
 
+    async def settled(self, chat: int | str | None = None, timeout: float = 15.0) -> None:
+        """Until every update this server stored is handled and every message to `chat` (None: to
+        anyone) has left the outbox: sent, or failed for good. A reply is in the outbox in the same
+        commit that marks its update done, and marked sent only after the platform answered it, so
+        after this the fake has every call this server will make for it — nothing more comes unless
+        something new arrives (the way to check "nothing else is sent" without waiting a while)."""
+        outbox = "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        params: tuple[Any, ...] = ()
+        if chat is not None:
+            outbox, params = outbox + " AND chat_id = ?", (str(chat),)
+        await self.wait_rows(
+            f"SELECT (SELECT count(*) FROM inbound_updates WHERE status IN ('received', 'processing')) AS inbound, "
+            f"({outbox}) AS outbound", params,
+            lambda rows: bool(rows) and rows[0]["inbound"] == 0 and rows[0]["outbound"] == 0, timeout)
+
     def conversation(self, channel: str, user: int | str) -> dict[str, Any]:
         rows = self.query("SELECT * FROM conversations WHERE channel = ? AND user_key = ?", (channel, str(user)))
         assert rows, f"no {channel} conversation for {user}"

@@ -91,7 +91,8 @@ async def test_a_redelivered_telegram_update_is_answered_once(server: Server, fa
     await fake.wait(tg_sent(chat))
     results.append(await post_telegram(http, server, update))  # and once more after the answer went out
     assert [status for status, _ in results] == [200, 200, 200]
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 0.6)) == 1
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == 1
     assert len(server.query("SELECT id FROM inbound_updates WHERE channel = 'telegram' AND update_key = ?",
                             (str(update["update_id"]),))) == 1
 
@@ -103,7 +104,8 @@ async def test_a_redelivered_vk_event_is_answered_once(server: Server, fake: Fak
     for _ in range(3):  # VK repeats an event it got no "ok" for in time, with the same event_id
         assert await post_vk(http, server, update) == (200, "ok")
     await fake.wait(vk_sent(peer))
-    assert len(await fake.quiet(vk_sent(peer, ok=None), 0.6)) == 1
+    await server.settled(peer)
+    assert len(fake.matching(vk_sent(peer, ok=None))) == 1
 
 
 async def test_a_redelivered_viber_message_is_answered_once(server: Server, fake: FakePlatform,
@@ -113,7 +115,8 @@ async def test_a_redelivered_viber_message_is_answered_once(server: Server, fake
     results = await asyncio.gather(*(post_viber(http, server, update) for _ in range(3)))
     assert [status for status, _ in results] == [200, 200, 200]
     await fake.wait(viber_sent(user))
-    assert len(await fake.quiet(viber_sent(user, ok=None), 0.6)) == 1
+    await server.settled(user)
+    assert len(fake.matching(viber_sent(user, ok=None))) == 1
 
 
 # -- a process that dies ---------------------------------------------------------------------------
@@ -153,7 +156,7 @@ async def test_nothing_is_lost_or_doubled_when_the_process_is_killed(
     for chat in (unsent, just_accepted, stored):
         [reply] = await fake.wait(tg_sent(chat), timeout=40)
         assert visible(reply) == answer_of(kb, "support-611")
-    await asyncio.sleep(1.0)
+    await server.settled()  # everything handled and sent: a second reply would be in the fake by now
     for chat in (unsent, just_accepted, stored):
         assert len(fake.matching(tg_sent(chat))) == 1, chat
     keys = (str(accepted["update_id"]), str(update["update_id"]))
@@ -181,7 +184,8 @@ async def test_a_burst_to_one_chat_arrives_complete_in_order_and_paced(
     # departures are paced; arrivals carry the HTTP latency of each request (the first one can be
     # tens of milliseconds slower on a busy machine), hence two intervals of slack
     assert calls[-1].at - calls[0].at >= (burst - 3) * CHAT_INTERVAL
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 0.3)) == burst
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == burst
 
 
 @pytest.mark.timeout(60)
@@ -228,7 +232,8 @@ async def test_retry_after_is_honoured_and_the_message_delivered_once(server: Se
     [delivered] = await fake.wait(tg_sent(chat), timeout=10)
     assert delivered.at - limited.at >= 1.0
     assert delivered.text == limited.text
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 1.0)) == 2
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == 2
     [row] = server.query("SELECT status FROM outbox WHERE chat_id = ?", (str(chat),))
     assert row["status"] == "sent"
 
@@ -256,7 +261,8 @@ async def test_a_permanent_refusal_is_kept_as_failed_and_not_retried(server: Ser
     assert row["status"] == "failed"
     assert "blocked by the user" in row["error"]
     assert row["attempts"] == 1
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 1.0)) == 1  # no retry ('failed' is final)
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == 1  # no retry ('failed' is final)
 
 
 # -- the operator's messages ------------------------------------------------------------------------------
@@ -282,7 +288,8 @@ async def test_an_agents_reply_from_the_console_reaches_the_telegram_chat(
     assert visible(joined) == kb.message("operator_joined", "ru", name="Administrator")
     assert reply.text == "Здравствуйте! Проверю: 2 &lt; 3 &amp; <b>всё</b> ок"
     assert reply.params["parse_mode"] == "HTML"
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 0.5)) == 3
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == 3
 
 
 # -- configuration and set-up commands --------------------------------------------------------------------

@@ -78,7 +78,8 @@ async def test_text_message_gets_one_html_answer_with_an_inline_keyboard(
         assert PAYLOAD_RE.match(button["callback_data"]), button
         assert len(button["callback_data"].encode()) <= 64 and button["text"]
     assert "kb:operator-via-611" in {b["callback_data"] for b in buttons}
-    assert len(await fake.quiet(tg_sent(chat, ok=None), 0.3)) == 1  # one question, one message
+    await server.settled(chat)
+    assert len(fake.matching(tg_sent(chat, ok=None))) == 1  # one question, one message
 
 
 async def test_button_press_is_acknowledged_in_the_webhook_response_then_answered(
@@ -176,7 +177,8 @@ async def test_edited_messages_and_group_chats_get_nothing(server: Server, fake:
     await server.wait_rows("SELECT status FROM inbound_updates WHERE channel = 'telegram' AND update_key IN (?, ?)", keys,
                            lambda rows: len(rows) == 2 and all(r["status"] == "done" for r in rows))
     assert not server.query("SELECT id FROM outbox WHERE chat_id IN (?, ?)", (str(chat), str(group_chat)))
-    assert not await fake.quiet(lambda c: to_chat(chat)(c) or to_chat(group_chat)(c), 0.3)
+    await server.settled()
+    assert not fake.matching(lambda c: to_chat(chat)(c) or to_chat(group_chat)(c))
 
 
 @pytest.mark.parametrize("secret", ["wrong-secret", None, TG_SECRET.upper(), TG_SECRET + "x", ""])
@@ -187,7 +189,8 @@ async def test_a_wrong_or_missing_secret_token_is_refused_and_nothing_is_stored(
     update = tg_text(chat, QUESTION)
     status, _ = await post_telegram(http, server, update, secret=secret)
     assert status == 401
-    assert not await fake.quiet(to_chat(chat), 0.3)
+    await server.settled()
+    assert not fake.matching(to_chat(chat))
     assert not server.query("SELECT id FROM inbound_updates WHERE channel = 'telegram' AND update_key = ?",
                             (str(update["update_id"]),))
     assert server.query("SELECT count(*) AS n FROM inbound_updates")[0]["n"] == before

@@ -72,7 +72,8 @@ async def test_a_signed_message_is_answered_with_send_message(server: Server, fa
         payload, title = button["ActionBody"].split("\n", 1)
         assert PAYLOAD_RE.match(payload) and title == button["Text"], button
     assert "kb:operator-via-611" in {b["ActionBody"].split("\n")[0] for b in reply_buttons}
-    assert len(await fake.quiet(viber_sent(user, ok=None), 0.3)) == 1
+    await server.settled(user)
+    assert len(fake.matching(viber_sent(user, ok=None))) == 1
 
 
 async def test_pressing_a_reply_button_answers_that_entry(server: Server, fake: FakePlatform,
@@ -144,7 +145,8 @@ async def test_a_wrong_or_missing_signature_is_403_and_nothing_is_done(
     started = viber_update("conversation_started", user)
     status, text = await post_viber(http, server, started, signature=given)
     assert status == 403 and "keyboard" not in text
-    assert not await fake.quiet(to_chat(user), 0.3)
+    await server.settled()
+    assert not fake.matching(to_chat(user))
     assert not server.query("SELECT id FROM inbound_updates WHERE channel = 'viber' AND update_key LIKE ?",
                             (f"%:{update['message_token']}",))
     assert not server.query("SELECT id FROM conversations WHERE channel = 'viber' AND user_key = ?", (user,))
@@ -157,7 +159,8 @@ async def test_a_body_changed_after_signing_is_refused(server: Server, fake: Fak
     tampered = signed.replace("поддержку".encode(), "поддержкy".encode())
     status, _ = await post_viber(http, server, raw=tampered, signature=viber_sign(signed))
     assert status == 403
-    assert not await fake.quiet(to_chat(user), 0.3)
+    await server.settled()
+    assert not fake.matching(to_chat(user))
 
 
 async def test_the_webhook_check_and_status_callbacks_are_200_without_a_reply(
@@ -166,7 +169,8 @@ async def test_the_webhook_check_and_status_callbacks_are_200_without_a_reply(
     user = new_viber_user()
     for name in ("subscribed", "delivered"):
         assert (await post_viber(http, server, viber_update(name, user)))[0] == 200
-    assert not await fake.quiet(to_chat(user), 0.5)
+    await server.settled()
+    assert not fake.matching(to_chat(user))
 
 
 @pytest.mark.parametrize("kind", ["message_sticker", "message_picture"])
@@ -201,5 +205,6 @@ async def test_conversation_started_is_welcomed_once_while_other_users_write(
     assert all(status == 200 and json.loads(body)["type"] == "text" for status, body in welcomes)
     wrote = set(writers)
     await fake.wait(lambda c: c.method == "send_message" and c.params.get("receiver") in wrote, len(wrote), timeout=30)
-    again = await fake.quiet(lambda c: c.method == "send_message" and c.params.get("receiver") in newcomers, 1.5)
+    await server.settled()  # every update handled, no message to anyone still to go
+    again = fake.matching(lambda c: c.method == "send_message" and c.params.get("receiver") in newcomers)
     assert not again, f"{len({c.params['receiver'] for c in again})} of {len(newcomers)} newcomers got the welcome twice"

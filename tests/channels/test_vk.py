@@ -74,7 +74,8 @@ async def test_message_new_is_answered_with_messages_send_and_callback_buttons(
         payload = json.loads(action["payload"])
         assert set(payload) == {"p", "t"} and PAYLOAD_RE.match(payload["p"]) and payload["t"] == action["label"], payload
         assert len(action["payload"]) <= 255  # VK's limit
-    assert len(await fake.quiet(vk_sent(peer, ok=None), 0.3)) == 1
+    await server.settled(peer)
+    assert len(fake.matching(vk_sent(peer, ok=None))) == 1
 
 
 async def test_message_event_is_acknowledged_and_answered(server: Server, fake: FakePlatform,
@@ -120,7 +121,8 @@ async def test_a_wrong_secret_is_403_and_nothing_reaches_the_platform(
         update["secret"] = secret
     status, _ = await post_vk(http, server, update)
     assert status == 403
-    assert not await fake.quiet(to_chat(peer), 0.3)
+    await server.settled()
+    assert not fake.matching(to_chat(peer))
     assert not server.query("SELECT id FROM inbound_updates WHERE channel = 'vk' AND update_key = ?",
                             (update["event_id"],))
 
@@ -132,7 +134,8 @@ async def test_a_wrong_group_is_403(server: Server, fake: FakePlatform, http: ai
         update["group_id"] = group
         status, _ = await post_vk(http, server, update)
         assert status == 403, group
-    assert not await fake.quiet(to_chat(peer), 0.3)
+    await server.settled()
+    assert not fake.matching(to_chat(peer))
 
 
 async def test_a_group_chat_message_gets_nothing(server: Server, fake: FakePlatform,
@@ -142,7 +145,8 @@ async def test_a_group_chat_message_gets_nothing(server: Server, fake: FakePlatf
     assert await post_vk(http, server, update) == (200, "ok")
     await server.wait_rows("SELECT status FROM inbound_updates WHERE channel = 'vk' AND update_key = ?",
                            (update["event_id"],), lambda rows: bool(rows) and rows[0]["status"] == "done")
-    assert not await fake.quiet(lambda c: to_chat(peer)(c) or to_chat(user)(c), 0.3)
+    await server.settled()
+    assert not fake.matching(lambda c: to_chat(peer)(c) or to_chat(user)(c))
 
 
 @pytest.mark.parametrize("kind", ["message_new_sticker", "message_new_photo"])
@@ -166,6 +170,7 @@ async def test_flood_control_is_retried_with_the_same_random_id(server: Server, 
     assert delivered.params["random_id"] == refused.params["random_id"]  # VK drops a repeat with the same id
     assert delivered.params["message"] == refused.params["message"]
     assert delivered.at - refused.at >= 1.0
-    assert len(await fake.quiet(vk_sent(peer, ok=None), 0.5)) == 2
+    await server.settled(peer)
+    assert len(fake.matching(vk_sent(peer, ok=None))) == 2
     [row] = server.query("SELECT status, id FROM outbox WHERE channel = 'vk' AND chat_id = ?", (str(peer),))
     assert row["status"] == "sent" and str(row["id"]) == delivered.params["random_id"]

@@ -106,7 +106,8 @@ async def test_finding_03_disk_full_is_visible_refused_cleanly_and_recovered(
                              "TELEGRAM_WEBHOOK_SECRET"]}) as response:
         assert response.status == 200
     await fake.wait(tg_sent(chat_id))
-    assert len(await fake.quiet(tg_sent(chat_id, ok=None), 0.5)) == 1
+    await server.settled(chat_id)
+    assert len(fake.matching(tg_sent(chat_id, ok=None))) == 1
     rows = server.query("SELECT count(*) AS n FROM messages WHERE client_id = 'while-full-01'")
     assert rows[0]["n"] == 1
     await chat.close()
