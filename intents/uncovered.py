@@ -542,7 +542,10 @@ DETAILS: dict[str, re.Pattern[str]] = {
                           re.IGNORECASE),
     # staff coming to one ("может ли сотрудник приехать ко мне домой")
     "home visit": re.compile(r"(?:приехать|прийти|приехал|пришёл|пришел|выезд\w*)\s+(?:\w+\s+){0,2}(?:ко\s+мне|домой|на\s+дом)|"
-                             r"на\s+дому|\bhome\s+visit\b|\bcome\s+to\s+(?:my\s+)?(?:home|house|flat|apartment)\b",
+                             # "на дому" asked of a service ("можно ли оформить на дому"), not told of one's work ("шью на дому")
+                             r"(?:можно|оформ\w*|подключ\w*|замен\w*|поменя\w*|обслуж\w*|сделать|сделают|услуг\w*)\s+"
+                             r"(?:[\w-]+\s+){0,3}на\s+дому|на\s+дому\s+(?:[\w-]+\s+){0,2}(?:можно|оформ\w*|подключ\w*|замен\w*|обслуж\w*)|"
+                             r"\bhome\s+visit\b|\bcome\s+to\s+(?:my\s+)?(?:home|house|flat|apartment)\b",
                              re.IGNORECASE),
     # a time of day ("пакет инета только на ночь")
     "night": re.compile(r"(?<![а-я])(?:только\s+)?на\s+ночь|ночн\w+\s+(?:пакет|тариф|трафик|интернет|безлимит|гигабайт)\w*|"

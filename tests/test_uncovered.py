@@ -300,6 +300,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("if I start a chat on the website, can I continue it later on my phone?", "another device"),
     ("где в личном кабинете посмотреть историю смены тарифов?", "history"),
     ("может ли сотрудник теле2 приехать ко мне домой заменить симку?", "home visit"),
+    ("мне 80 лет, можно ли оформить сим-карту на дому?", "home visit"),
     ("при переоформлении номера деньги на балансе сгорят?", "expiry"),
     ("подключила услугу с пробным периодом, потом она сама станет платной?", "trial"),
     ("if I top up with a foreign card, am I charged in euros, and is there a conversion fee?", "currency"),
@@ -388,3 +389,10 @@ def test_last_night_or_a_messenger_used_is_no_detail_asked(kb: KnowledgeBase) ->
     assert missing_detail("my phone got stolen last night at a bar, how do I block the sim?", lost) is None
     tariff = kb.by_id["do-change-tariff"]
     assert missing_detail("хочу тариф подешевле, пользуюсь только ватсапом и звоню маме", tariff) is None
+
+
+def test_work_done_at_home_is_no_visit_asked(kb: KnowledgeBase) -> None:
+    """"шью на дому" tells one's trade; "можно ли оформить на дому" asks a visit the base does not describe."""
+    account = kb.by_id["lk-general"]
+    assert missing_detail("Мне 74 года, шью на дому. Как войти в приложение Мой Теле2, пароля у меня нет?", account) is None
+    assert missing_detail("можно ли оформить сим-карту на дому?", kb.by_id["service-centers"]) == "home visit"
