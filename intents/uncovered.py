@@ -547,6 +547,12 @@ DETAILS: dict[str, re.Pattern[str]] = {
                              r"(?:[\w-]+\s+){0,3}на\s+дому|на\s+дому\s+(?:[\w-]+\s+){0,2}(?:можно|оформ\w*|подключ\w*|замен\w*|обслуж\w*)|"
                              r"\bhome\s+visit\b|\bcome\s+to\s+(?:my\s+)?(?:home|house|flat|apartment)\b",
                              re.IGNORECASE),
+    # the hours something works ("городской номер круглосуточно работает или по графику?", "is the chat open at night")
+    "hours": re.compile(r"(?<![а-я])(?:круглосуточн\w*|по\s+графику|(?:часы|время|график|режим)\s+работы|"
+                        r"до\s+скольки\s+(?:работа\w*|отвеча\w*|открыт\w*)|(?:ночью|по\s+ночам|в\s+выходные)\s+(?:\w+\s+)?"
+                        r"(?:работа\w*|отвеча\w*)|(?:работа\w*|отвеча\w*)\s+(?:ли\s+)?(?:ночью|по\s+ночам|в\s+выходные))|"
+                        r"\b(?:24/7|around\s+the\s+clock|opening\s+hours|working\s+hours|business\s+hours|"
+                        r"(?:open|answer\w*|work\w*)\s+(?:at\s+night|on\s+weekends|24\s+hours))\b", re.IGNORECASE),
     # a time of day ("пакет инета только на ночь")
     "night": re.compile(r"(?<![а-я])(?:только\s+)?на\s+ночь|ночн\w+\s+(?:пакет|тариф|трафик|интернет|безлимит|гигабайт)\w*|"
                         r"\bnight[\s-]+only\b|\bnight(?:[\s-]?time)?\s+(?:package|bundle|data|plan|tariff)s?\b|\bonly\s+at\s+night\b",

@@ -396,3 +396,10 @@ def test_work_done_at_home_is_no_visit_asked(kb: KnowledgeBase) -> None:
     account = kb.by_id["lk-general"]
     assert missing_detail("Мне 74 года, шью на дому. Как войти в приложение Мой Теле2, пароля у меня нет?", account) is None
     assert missing_detail("можно ли оформить сим-карту на дому?", kb.by_id["service-centers"]) == "home visit"
+
+
+def test_hours_asked_of_what_the_entry_gives_hours_for_are_answered(kb: KnowledgeBase) -> None:
+    """The hours of 611 are in its entry; those of a regional number are not."""
+    assert missing_detail("611 работает круглосуточно?", kb.by_id["support-611-hours"]) is None
+    assert missing_detail("is 611 open at night?", kb.by_id["support-611-hours"]) is None
+    assert missing_detail("городской номер в Нижнем работает круглосуточно?", kb.by_id["regional-numbers"]) == "hours"
