@@ -547,6 +547,9 @@ DETAILS: dict[str, re.Pattern[str]] = {
                              r"(?:[\w-]+\s+){0,3}на\s+дому|на\s+дому\s+(?:[\w-]+\s+){0,2}(?:можно|оформ\w*|подключ\w*|замен\w*|обслуж\w*)|"
                              r"\bhome\s+visit\b|\bcome\s+to\s+(?:my\s+)?(?:home|house|flat|apartment)\b",
                              re.IGNORECASE),
+    # how a list shows one kind of thing ("траты в роуминге показываются отдельной строкой?", "a separate line")
+    "separate line": re.compile(r"(?<![а-я])отдельн\w+\s+(?:строк\w*|графо\w*|пункт\w*|позици\w*)|"
+                                r"\b(?:separate|own)\s+(?:line|item|row|entry)s?\b|\bitemi[sz]ed\s+separately\b", re.IGNORECASE),
     # the hours something works ("городской номер круглосуточно работает или по графику?", "is the chat open at night")
     "hours": re.compile(r"(?<![а-я])(?:круглосуточн\w*|по\s+графику|(?:часы|время|график|режим)\s+работы|"
                         r"до\s+скольки\s+(?:работа\w*|отвеча\w*|открыт\w*)|(?:ночью|по\s+ночам|в\s+выходные)\s+(?:\w+\s+)?"

@@ -308,6 +308,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("сколько раз можно ввести пин-код неправильно?", "limit"),
     ("can I get the login code as a voice call instead of SMS?", "instead of sms"),
     ("the mast next to my house hums all night, who do I tell?", "towers"),
+    ("does roaming show up as a separate line in my expenses?", "separate line"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
