@@ -69,11 +69,12 @@ _TARIFF_NAME = (r"(?:тари\w*|plan|tariff)\s+(?:[\"“']?\s*(?:мой\s+(?:о
                 r"ч[её]рн\w*|классическ\w*|игров\w*|везде\s+онлайн|премиум|premium|супер\s+онлайн|"
                 r"my\s+(?:online|conversation|unlimited|tele\s?2)|«[^»]{2,30}»))")
 _PLANS = (r"(?:как\w*|сам\w+|лучш\w*|выгодн\w*|дешев\w*|дешёв\w*)\s+(?:\w+\s+)?тариф\w*\s*(?:есть|у\s+вас|бывают)?|"
-          r"тариф\w*\s+(?:у\s+вас|есть|бывают)|"
+          r"тариф\w*\s+(?:у\s+вас|есть|бывают)|(?:есть|бывает|бывают)\s+(?:ли\s+)?(?:у\s+вас\s+)?(?:так\w+\s+)?тариф\w*|"
+          r"\b(?:is\s+there|do\s+you\s+have)\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:plans?|tariffs?)\b|"
           r"(?:best|cheapest|which|what)\s+(?:\w+\s+){0,2}(?:plans?|tariffs?)\b|(?:plans?|tariffs?)\s+(?:do\s+)?you\s+(?:have|offer)")
 _PRICE_OR_CONTENT = (r"посовет\w*|подбер\w*|подобрать|порекоменд\w*|suggest|recommend|advise|"
                      r"сколько\s+(?:стоит|стоят|будет\s+стоить|в\s+месяц|гиг\w*|гб|минут\w*|смс|sms)|цен\w*|стоимост\w*|"
-                     r"абонентск\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
+                     r"абонентск\w*|абонентк\w*|что\s+входит|входит\s+ли|что\s+(?:даёт|дает|включ\w*)|how\s+much|price|cost|"
                      r"what'?s\s+included|include[sd]?|per\s+month|a\s+month")
 TARIFF_OFFER = re.compile(rf"\A(?=.*(?:{_TARIFF_NAME}|{_PLANS}))(?=.*(?:{_PRICE_OR_CONTENT}))", re.IGNORECASE | re.DOTALL)
 # what the operator sells beyond the line itself: phones, modems, home internet, instalments; and its promotions
@@ -360,7 +361,8 @@ SOCIAL_ACCOUNT = re.compile(
 MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+)?тариф|тариф\w*\s+у\s+меня|у\s+меня\s+(?:\w+\s+)?тариф|"
                        r"\bmy\s+(?:current\s+)?(?:plan|tariff)\b|(?:plan|tariff)\s+(?:\w+\s+){0,3}(?:put|signed|set)\s+me\s+(?:on|up)|"
                        r"(?:plan|tariff)\s+(?:i'?m|i\s+am)\s+on|(?:plan|tariff)\s+i\s+(?:have|got)\b|"
-                       r"тариф\w*\s+(?:\w+\s+)?(?:мне\s+)?(?:подключил|поставил|оформил)\w*", re.IGNORECASE)
+                       r"тариф\w*\s+(?:\w+\s+)?(?:мне\s+)?(?:подключил|поставил|оформил)\w*|"
+                       r"тариф\w*\s+(?:я|мы)\s+(?:\w+\s+)?(?:подключен\w*|сижу|сидим|нахожусь)", re.IGNORECASE)
 # entries that do answer about tariffs from the price list's side: changing to one
 TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
 

@@ -49,6 +49,7 @@ pytestmark = pytest.mark.wording
     ("Что входит в тариф «Black» и сколько он стоит?", "tariff"),
     ("какие тарифы у вас есть и сколько стоят", "tariff"),
     ("what's your cheapest plan and how much is it a month", "tariff"),
+    ("Бывает ли у вас тариф, где абонентка списывается только за дни со связью?", "tariff"),
     ("до скольки работает перекрёсток у дома", "another company"),
     ("how do I reset my Sberbank online password", "another company"),
     ("где мой заказ на вайлдберриз", "another company"),
@@ -206,6 +207,7 @@ async def test_an_uncovered_subject_is_declined_honestly_with_the_operator_at_ha
 @pytest.mark.parametrize("text, want", [
     ("как сменить тариф на мой онлайн", "change_tariff"),  # changing to a named tariff is still answered
     ("сколько стоит мой тариф", "tariff"),
+    ("где в кабинете посмотреть, на какой тариф я сейчас подключен и сколько по нему абонентка?", "tariff"),
     ("отключи перенос остатков", "disconnect_service"),  # services of the catalogue by their names
     ("подключи раздачу интернета", "connect_service"),
 ])
