@@ -423,7 +423,11 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "limit": re.compile(r"(?<![а-я])(?:максим\w*|миним\w*|лимит\w*|предел\w*)|\bmax(?:imum)?\b|\bminimum\b|"
                         r"\blimits?\b|\bat\s+most\b|\bcap\b|"
                         # how many tries ("сколько раз можно ввести PUK неправильно", "how many attempts do I get")
-                        r"сколько\s+(?:раз|попыток)\s+(?:можно|даётся|дается|есть)|\bhow\s+many\s+(?:times|attempts|tries)\b",
+                        r"сколько\s+(?:раз|попыток)\s+(?:можно|даётся|дается|есть)|\bhow\s+many\s+(?:times|attempts|tries)\b|"
+                        # a bigger amount than one is given ("дают только 100 рублей, как сделать чтоб больше давали?")
+                        r"(?:чтоб\w*|как)\s+(?:\w+\s+){0,2}больше\s+(?:\w+\s+)?(?:давали|дали|давать|одобр\w*)|"
+                        r"(?:увелич\w*|повы\w*|подня\w*)\s+(?:\w+\s+){0,2}(?:сумм\w*|лимит\w*)|"
+                        r"\b(?:raise|increase)\s+(?:\w+\s+){0,2}(?:amount|limit)\b|\b(?:get|give\s+me)\s+more\s+than\b",
                         re.IGNORECASE),
     # a trial period ("услуга с бесплатным пробным периодом — потом станет платной?")
     "trial": re.compile(r"(?<![а-я])(?:пробн\w+|тестов\w+|ознакомительн\w+)\s+(?:\w+\s+)?период\w*|\bfree\s+trial\b|"

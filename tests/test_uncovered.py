@@ -308,6 +308,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("if I top up with a foreign card, am I charged in euros, and is there a conversion fee?", "currency"),
     ("can my employer see my call details without asking me?", "consent"),
     ("сколько раз можно ввести пин-код неправильно?", "limit"),
+    ("обещанный платёж дают только 50 рублей, как сделать, чтобы больше давали?", "limit"),
     ("can I get the login code as a voice call instead of SMS?", "instead of sms"),
     ("the mast next to my house hums all night, who do I tell?", "towers"),
     ("does roaming show up as a separate line in my expenses?", "separate line"),
