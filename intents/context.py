@@ -172,7 +172,12 @@ PERIOD_ONLY = re.compile(
 
 # a follow-up that only asks the price ("а он бесплатный?", "is it free?", "does calling it cost anything?")
 COST_ONLY = re.compile(
-    r"^\W*(?:а|и|ну\s+а|and|but|so)?\s*(?:(?:он|она|оно|это|звонок|туда|на\s+него|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,2}"
+    r"^\W*(?:а|и|ну\s+а|and|but|so)?\s*"
+    # from one's mobile ("а с сотового Теле2 туда звонить платно?", "and from my cell, is it free?"); from a landline
+    # is a question of the landline's ("а с домашнего тоже бесплатно?")
+    r"(?:(?:с|со)\s+(?:сотового|мобильного|моего|своего)(?:\s+(?:телефона|теле\s?2))?,?\s+|"
+    r"from\s+(?:a\s+|my\s+)?(?:mobile|cell)(?:\s+phone)?,?\s+)?"
+    r"(?:(?:он|она|оно|это|звонок|туда|на\s+него|звонить|позвонить|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,3}"
     r"(?:тоже\s+|also\s+)?(?:(?:бесплатн|платн)\w*|за\s+деньги|сколько\s+(?:стоит|это\s+стоит)|free|paid|toll[\s-]?free|"
     r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
     r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"

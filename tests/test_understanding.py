@@ -672,6 +672,7 @@ async def test_a_follow_up_naming_only_a_period_is_the_last_question_again(bot: 
     ("номер поддержки в Москве", "а он платный?", "regional-number-cost"),  # not the cost of 611
     ("какой номер поддержки теле2", "а он бесплатный?", "support-611-cost"),  # not the city number's cost
     ("support number for moscow region", "does calling it cost anything?", "regional-number-cost"),
+    ("какой номер поддержки в Нижнем Новгороде?", "а с сотового Теле2 туда звонить платно?", "regional-number-cost"),
 ])
 async def test_is_it_free_after_a_number_is_what_that_number_costs(bot: ChatClient, first: str, then: str,
                                                                    want: str) -> None:
