@@ -898,7 +898,21 @@ def price_of(matcher: Any, kb: Any, last: Entry) -> str | None:
         return last.id
     linked = set(last.followups) | {e.id for e in kb.entries if last.id in e.followups}
     priced = [e for e in linked if matcher.share(e, *PRICE_TERMS) >= PRICED]
-    return max(priced, key=lambda e: matcher.likeness(e, last.id), default=None)
+    best = max(priced, key=lambda e: matcher.likeness(e, last.id), default=None)
+    other = kb.entry(best) if best is not None else None
+    own = numbers_named(last)
+    if own and PRICE_SAID.search(last.answer.get("ru")) and (other is None or not own & numbers_named(other)):
+        return last.id  # a number whose answer says what calling it costs, and no priced entry about that number
+    return best
+
+
+PRICE_SAID = re.compile(r"бесплатн|платн|стоит|стоимост", re.IGNORECASE)  # an answer that says what something costs
+BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def numbers_named(entry: Entry) -> set[str]:
+    """The phone numbers an answer gives (in bold), digits only."""
+    return {d for d in (re.sub(r"\D", "", b) for b in BOLD.findall(entry.answer.get("ru"))) if len(d) >= 3}
 
 
 def same_channel(kb: Any, last: Entry, situation: str) -> str | None:
