@@ -69,6 +69,7 @@ MEANT_ELSE_WORDS = 12
 # "forget it", "never mind" said along with it ("no, not that, forget it, different question")
 FORGET = re.compile(r"^\W*(?:forget\s+(?:it|that|about\s+it)|never\s*mind|nvm|забудь(?:те)?(?:\s+(?:это|про\s+это))?|"
                     r"проехали|неважно|не\s+важно)\b\W*", re.IGNORECASE)
+NO_FIRST = re.compile(r"^\W*(?:нет|неа|no|nope|nah)\W+", re.IGNORECASE)
 BARE_NO = re.compile(r"^\W*(?:нет|неа|не|no|nope|nah)\W*$", re.IGNORECASE)
 
 
@@ -117,6 +118,9 @@ def rejection(text: str) -> tuple[bool, str]:
     if not match:
         if len(words(text)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(text):
             return True, ""
+        rest = FORGET.sub("", NO_FIRST.sub("", text))
+        if rest != text and REJECTION.match(rest):  # "nah forget that, different question": the same, "forget" first
+            return rejection(rest)
         return False, text
     rest = FORGET.sub("", text[match.end():]).strip(" ,.;:-—!?")
     while rest:

@@ -178,6 +178,9 @@ def test_follow_ups_and_rejections() -> None:
     assert rejection("нет, я про другое") == (True, "")
     assert rejection("не то") == (True, "")
     assert rejection("no, I meant something else") == (True, "")
+    assert rejection("nah forget that, different question") == (True, "")  # "forget that" before it
+    assert rejection("нет, забудь, другой вопрос") == (True, "")
+    assert rejection("forget that") == (False, "forget that")
     assert rejection("нет, не то, мне нужен оператор") == (True, "мне нужен оператор")
     assert rejection("нет денег на счету")[0] is False
     for text in ("нет-нет, я спрашивала совсем не это", "nope, different question", "no no, not that",
