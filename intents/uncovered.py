@@ -145,7 +145,7 @@ MORE = {
     "the brand": re.compile(r"ребрендинг\w*|переименова\w*|rebrand\w*|renam\w*|(?:теперь|now)\s+(?:называ\w*|called)\s+t2",
                             re.IGNORECASE),
     "phone wallets": re.compile(
-        r"(?:apple|google|samsung|mir|мир)\s*pay|\bnfc\b|бесконтакт\w*|contactless|(?:мир|mir)\s+(?:или|or)\s+visa|"
+        r"(?:apple|google|samsung|mir|мир|wechat|we\s?chat)\s*pay|\balipay\b|\bpaypal\b|\bnfc\b|бесконтакт\w*|contactless|(?:мир|mir)\s+(?:или|or)\s+visa|"
         r"visa\s+(?:или|or)\s+(?:мир|mir|mastercard)",
         re.IGNORECASE),
     "phone settings": re.compile(
@@ -556,6 +556,15 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # how a list shows one kind of thing ("траты в роуминге показываются отдельной строкой?", "a separate line")
     "separate line": re.compile(r"(?<![а-я])отдельн\w+\s+(?:строк\w*|графо\w*|пункт\w*|позици\w*)|"
                                 r"\b(?:separate|own)\s+(?:line|item|row|entry)s?\b|\bitemi[sz]ed\s+separately\b", re.IGNORECASE),
+    # interest on the money kept on the number ("проценты на остаток капают, как в банке?")
+    "interest": re.compile(r"(?<![а-я])процент\w*\s+(?:[\w-]+\s+){0,2}(?:на\s+остат\w*|капа\w*|начисля\w*)|"
+                           r"начисля\w*\s+(?:\w+\s+)?процент\w*|\binterest\s+(?:on|rate)\b|\bearn\s+interest\b", re.IGNORECASE),
+    # what was opened on the internet ("в детализации будет видно, какие сайты открывались?")
+    "sites": re.compile(r"(?<![а-я])(?:как\w+\s+(?:именно\s+)?сайт\w*|сайт\w*\s+(?:\w+\s+)?(?:открывал|посещал|заходил)\w*|"
+                        r"посещ\w+\s+сайт\w*)|\b(?:which|what)\s+(?:web)?sites\b|\bbrowsing\s+history\b", re.IGNORECASE),
+    # a number to follow a request by ("do I get a ticket number?", "номер обращения придёт?")
+    "ticket number": re.compile(r"(?<![а-я])номер\w*\s+(?:обращени|заявк|тикет)\w*|"
+                                r"\b(?:ticket|reference|tracking|case|request)\s+(?:number|id)\b", re.IGNORECASE),
     # the hours something works ("городской номер круглосуточно работает или по графику?", "is the chat open at night")
     "hours": re.compile(r"(?<![а-я])(?:круглосуточн\w*|по\s+графику|(?:часы|время|график|режим)\s+работы|"
                         r"до\s+скольки\s+(?:работа\w*|отвеча\w*|открыт\w*)|(?:ночью|по\s+ночам|в\s+выходные)\s+(?:\w+\s+)?"
@@ -603,6 +612,14 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"\b(?:any|a)\s+fee\b|\bcost\s+(?:anything|money|extra)|\bcharge\s+(?:for|extra)", re.IGNORECASE),
         re.compile(r"руб|₽|(?<![а-я])р\.|бесплатн|платн|стоимост|стоит|комисси|\bfree\b|\bfees?\b|\bcosts?\b|\bcharge|"
                    r"\bpaid\b|\bprice", re.IGNORECASE)),
+    # how soon something takes effect ("how fast it is blocked? immediately or after some hours?")
+    "how soon": (
+        re.compile(r"(?<![а-я])(?:как\s+быстро|через\s+сколько|сразу\s+или)\s+(?:\w+\s+){0,3}"
+                   r"(?:заблок|подключ|отключ|сработа|пройд|придут|придёт|придет|зачисл|ответ|отвеча)\w*|"
+                   r"\bhow\s+(?:fast|quickly|soon)\s+(?:\w+\s+){0,4}(?:blocked|connected|disconnected|credited|active|reply|"
+                   r"respond|answer)\w*|\bimmediately\s+or\b", re.IGNORECASE),
+        re.compile(r"сразу|мгновенно|минут|час|в\s+течение|immediately|instantly|at\s+once|minutes?|hours?|within",
+                   re.IGNORECASE)),
     "expiry": (
         re.compile(r"(?<![а-я])сгора\w*|(?<![а-я])сгор(?:ят|ит|ел\w*)(?![а-я])|срок\w*\s+действи\w*|истека\w*|сколько\s+(?:\w+\s+)?действу\w*|\bexpir\w*|"
                    r"\bvalid\s+(?:for|until|till)\b|\bhow\s+long\s+is\s+(?:\w+\s+){0,3}valid", re.IGNORECASE),

@@ -312,6 +312,10 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("can I get the login code as a voice call instead of SMS?", "instead of sms"),
     ("the mast next to my house hums all night, who do I tell?", "towers"),
     ("does roaming show up as a separate line in my expenses?", "separate line"),
+    ("в детализации видно, на какие сайты заходил сын?", "sites"),
+    ("на остаток на балансе проценты начисляются?", "interest"),
+    ("after I send the feedback form, do I get a reference number to track it?", "ticket number"),
+    ("can I top up my tele2 number with alipay?", "phone wallets"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -407,3 +411,9 @@ def test_hours_asked_of_what_the_entry_gives_hours_for_are_answered(kb: Knowledg
     assert missing_detail("611 работает круглосуточно?", kb.by_id["support-611-hours"]) is None
     assert missing_detail("is 611 open at night?", kb.by_id["support-611-hours"]) is None
     assert missing_detail("городской номер в Нижнем работает круглосуточно?", kb.by_id["regional-numbers"]) == "hours"
+
+
+def test_how_soon_is_answered_where_the_entry_says_it(kb: KnowledgeBase) -> None:
+    """How soon a reply comes through a social network is not in its entry; the hours of 611 speak of time."""
+    assert missing_detail("если написать вам во ВКонтакте, через сколько отвечают?", kb.by_id["social-networks"]) == "how soon"
+    assert missing_detail("how fast is the sim blocked if I call 611?", kb.by_id["support-611-hours"]) is None
