@@ -184,7 +184,10 @@ COST_ONLY = re.compile(
     r"(?:(?:он|она|оно|это|звонок|туда|на\s+него|звонить|позвонить|it|that|this|calling\s+(?:it|them)|the\s+call)\s+){0,3}"
     r"(?:тоже\s+|also\s+)?(?:(?:бесплатн|платн)\w*|за\s+деньги|сколько\s+(?:стоит|это\s+стоит)|free|paid|toll[\s-]?free|"
     r"(?:is|are)\s+(?:it|that|calling\s+it|the\s+call)\s+(?:free|paid|charged)|"
-    r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost))"
+    r"(?:does|will)\s+(?:it|calling\s+it|that)\s+cost\s+(?:anything|money|me\s+anything)|how\s+much\s+(?:is\s+it|does\s+it\s+cost)|"
+    # a fee asked of it ("is there a fee for it?", "а комиссия есть?", "есть ли за это комиссия?")
+    r"(?:is\s+there\s+)?(?:a\s+|any\s+)?(?:fee|commission|charge)s?(?:\s+for\s+(?:it|that|this))?|"
+    r"(?:есть\s+(?:ли\s+)?)?(?:за\s+(?:это|него|неё|нее)\s+)?комисси\w*(?:\s+(?:есть|берут|будет))?)"
     r"(?:\s+(?:тоже|или\s+нет|too|or\s+not))?\W*$", re.IGNORECASE)
 
 

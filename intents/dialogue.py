@@ -903,10 +903,12 @@ def price_of(matcher: Any, kb: Any, last: Entry) -> str | None:
     own = numbers_named(last)
     if own and PRICE_SAID.search(last.answer.get("ru")) and (other is None or not own & numbers_named(other)):
         return last.id  # a number whose answer says what calling it costs, and no priced entry about that number
+    if other is None and PRICE_SAID.search(last.answer.get("ru")):
+        return last.id  # "what's a promised payment?" → "is there a fee for it?": its answer names the fee
     return best
 
 
-PRICE_SAID = re.compile(r"бесплатн|платн|стоит|стоимост", re.IGNORECASE)  # an answer that says what something costs
+PRICE_SAID = re.compile(r"бесплатн|платн|стоит|стоимост|комисси", re.IGNORECASE)  # an answer that says what something costs
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 

@@ -691,6 +691,9 @@ async def test_is_it_free_after_an_answer_that_says_it_keeps_that_answer(bot: Ch
     await bot.say("какой номер поддержки, если я за границей?")
     out = await bot.say("а звонок на него бесплатный?")  # not what 611 costs: the roaming number's answer says it
     assert out.intent == "roaming-support", out.text
+    await bot.say("what's a promised payment?")
+    out = await bot.say("is there a fee for it?")  # its answer names the fee (not the top-up's "no commission")
+    assert out.intent == "lk-promised-payment", out.text
 
 
 @pytest.mark.wording
