@@ -67,6 +67,8 @@ MEANT_ELSE = re.compile(
     re.IGNORECASE)
 MEANT_ELSE_WORDS = 12
 # "forget it", "never mind" said along with it ("no, not that, forget it, different question")
+# … and a word only stressing it ("no no, not that, something else entirely")
+STRESS = re.compile(r"^\W*(?:entirely|altogether|completely|totally|at\s+all|совсем|вообще|абсолютно)\b\W*$", re.IGNORECASE)
 FORGET = re.compile(r"^\W*(?:forget\s+(?:it|that|about\s+it)|never\s*mind|nvm|забудь(?:те)?(?:\s+(?:это|про\s+это))?|"
                     r"проехали|неважно|не\s+важно)\b\W*", re.IGNORECASE)
 NO_FIRST = re.compile(r"^\W*(?:нет|неа|no|nope|nah)\W+", re.IGNORECASE)
@@ -122,14 +124,15 @@ def rejection(text: str) -> tuple[bool, str]:
         if rest != text and REJECTION.match(rest):  # "nah forget that, different question": the same, "forget" first
             return rejection(rest)
         return False, text
-    rest = FORGET.sub("", text[match.end():]).strip(" ,.;:-—!?")
+    rest = STRESS.sub("", FORGET.sub("", text[match.end():])).strip(" ,.;:-—!?")
     while rest:
         if len(words(rest)) <= MEANT_ELSE_WORDS and MEANT_ELSE.search(rest):
             return True, ""  # "nah that's not it, i mean something else", "не про тариф, другое спросить хотел"
         again = REJECTION.match(rest)
         if not again or again.end() == 0:
             break
-        rest = FORGET.sub("", rest[again.end():]).strip(" ,.;:-—!?")  # "нет, я не про это, я про другое": said twice
+        # "нет, я не про это, я про другое": said twice
+        rest = STRESS.sub("", FORGET.sub("", rest[again.end():])).strip(" ,.;:-—!?")
     return True, rest
 
 

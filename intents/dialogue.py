@@ -97,6 +97,9 @@ SELLING_ACTIONS = frozenset({"buy_package", "connect_service", "change_tariff"})
 WANTS_MORE = re.compile(r"\b(?:need|want|get)\s+(?:some\s+)?more\b|\bwant\s+to\s+(?:buy|move|switch|change|get|add)\b|"
                         r"\bbuy\s+(?:more|extra|another)\b|(?:хочу|хотел\w*|надо|нужно)\s+(?:бы\s+)?(?:купить|перейти|подключить|"
                         r"сменить|докупить|ещё|еще|больше)|докупить|докуплю", re.IGNORECASE)
+# what asks for a block, or tells why one is wanted
+BLOCKING = re.compile(r"блок|блочь|блочит|потерял|потеряла|потерян|укра|своровал|стащил|вытащил|\bblock|\blost\b|\blose\s+my|"
+                      r"\bstolen\b|\bstole\b|\bfreeze\b|\bsuspend|\bpause\b|приостанов|замороз", re.IGNORECASE)
 STORY_OVER = 0.9  # a story's topic replaces a reading of the same group of entries up to this sure
 CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answered only this sure
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
@@ -544,11 +547,26 @@ class Core:
                 # "автоматически не пришли" no question at all)
                 parts = [p for i, p in enumerate(parts)
                          if (asked(turn.text, p) or asks_something(p.lower())) and not (i and is_followup(p))]
-            read = [turn.knowledge.read(part, turn.lang, Repair(part)) for part in parts[:MAX_QUESTIONS]]
+            read = []
+            for part in parts[:MAX_QUESTIONS]:
+                alone = turn.knowledge.read(part, turn.lang, Repair(part))
+                inner = (embedded_question(part) if alone.entry_id is None and reading.entry_id is None
+                         and not re.search(r"[.!?:;]\s", part) else None)  # (in one run-on sentence: a story told in
+                # sentences before it is read with it — "Супруга обронила телефон. … как заблокировать сим-карту")
+                if inner is not None:  # "я на трассе между самарой и уфой как узнать сколько гигов осталось": its question
+                    within = turn.knowledge.read(inner, turn.lang, Repair(inner))
+                    alone = within if within.entry_id is not None and (within.score or 0.0) >= CLAUSE_SURE else alone
+                read.append(alone)
             found: dict[str, Reading] = {}
             for part in read:
                 if part.entry_id is not None and part.entry_id not in found:
                     found[part.entry_id] = part
+            ours = {e: r for e, r in found.items() if not getattr(turn.kb.entry(e), "out_of_scope", False)}
+            if ours and read[0].entry_id in ours:
+                # asked of ours first, the rest only says why ("как узнать сколько гигов осталось и можно ли докупить, а то
+                # вечером сериал посмотреть хочу"); a first question of something else stays ("Сбербанк сегодня не
+                # работает? Не могу перевести деньги")
+                found = ours
             if found and (reading.entry_id is None or len(found) >= 2):
                 main = max(found.values(), key=lambda r: r.score or 0.0)  # the surest is the main question
                 whole = reading.entry_id
@@ -697,8 +715,13 @@ class Core:
         if reported and entry_id is not None and getattr(turn.kb.entry(entry_id), "out_of_scope", False):
             entry_id = None  # "got charged 4 smth i didnt buy": a fault of ours, however little of it the words say
         found = turn.kb.entry(entry_id) if entry_id is not None else None
-        if found is not None and found.group == "peak" and fault_told and not SUPPORT_WORDS.search(turn.msg.text):
+        if (found is not None and found.group == "peak" and (fault_told or reported_problem(whole)[0])
+                and not SUPPORT_WORDS.search(turn.msg.text)):
             # "customers can't get through to me for 2 days, calls just drop": the line's fault, not a wait for support
+            entry_id, found = None, None
+        if (found is not None and found.action == "block_sim" and fault_told and not BLOCKING.search(turn.msg.text)
+                and not BLOCKING.search(whole) and not reading.followup and not is_followup(turn.text)):
+            # "my SIM stop working, no signal since morning": a fault of the line, no SIM to block
             entry_id, found = None, None
         if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,

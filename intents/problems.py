@@ -23,6 +23,7 @@ BROKEN = re.compile(
     r"куда\s+(?:[\w-]+\s+){0,3}?(?:деваются|девались|делись|делось|ушли|ушло|пропали|улетел\w*|улетают|испарил\w*|уход\w*)(?![а-я])|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"(?:aren'?t|isn'?t|are\s+not|is\s+not|not)\s+(?:sending|going\s+out|coming\s+in|loading|connecting)\b|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
+    r"\b(?:sim|phone|internet|data|line|number|it)\s+(?:just\s+)?stops?\s+work\w*|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
     r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"
     r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
@@ -60,13 +61,18 @@ SUPPORT = re.compile(r"оператор|поддержк|611|0611|чат|сал�
 # why the network behaves so in general ("почему звонки сбрасываются через минуту"): coverage and
 # quality, which the base does not describe
 PLACE = re.compile(r"\bв\s+(?:метро|подвал\w*|лифт\w*|деревн\w*|поезд\w*|электричк\w*|горах|лесу|тоннел\w*)|"
-                   r"\bна\s+(?:даче|трассе|природе|море)|за\s+городом|underground|subway|\bmetro\b|tunnel|"
-                   r"\bin\s+the\s+(?:countryside|mountains|village)|at\s+the\s+(?:dacha|cottage)|on\s+the\s+(?:highway|train)",
+                   r"\bна\s+(?:даче|трассе|природе|море|воде|реке|озере|лодке|катере|яхте)|за\s+городом|underground|subway|\bmetro\b|tunnel|"
+                   r"\bin\s+the\s+(?:countryside|mountains|village)|at\s+the\s+(?:dacha|cottage)|on\s+the\s+(?:highway|train|water|river|lake|boat)",
                    re.IGNORECASE)
 WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чего|why)\b", re.IGNORECASE)
 
 
+SIM = re.compile(r"\bsim\b|симк\w*|сим-карт\w*|(?<![а-я])сим(?![а-я])", re.IGNORECASE)
 SENTENCE = re.compile(r"[^.!?;\n]+")
+# a line wished for without something is no line without it ("нужен тариф совсем без интернета, только звонки",
+# "a plan with no data for my gran")
+WISHED_WITHOUT = re.compile(r"(?:тариф|план|пакет|симк|сим-карт|plan|tariff|sim)\w*\s+(?:\w+\s+){0,3}?"
+                            r"(?:без|without|with\s+no)\s+(?:интернета|инета|связи|звонков|internet|data|calls)", re.IGNORECASE)
 # … and a clause turned against the one before it ("на даче связь то есть то нет, а сегодня вообще интернет пропал"):
 # a place said of the one is not said of the other
 CONTRAST = re.compile(r",\s*(?:а|но|однако|but|however)\s+|\s+(?:но|but)\s+(?:сейчас|щас|сегодня|теперь|now|today)\b",
@@ -89,6 +95,7 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
         # a place said of a clause is not said of the one turned against it
         sentences += CONTRAST.split(whole) if PLACE.search(whole) and CONTRAST.search(whole) else [whole]
     for sentence in sentences:
+        sentence = WISHED_WITHOUT.sub(" ", sentence)
         if (not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence)
                 or PERSON_TO_PERSON.search(sentence)):
             continue
@@ -97,6 +104,8 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
             kinds = [kind for kind, pattern in KINDS.items() if pattern.search(text)]
         if kinds:
             return True, kinds[0] if len(kinds) == 1 else None
+        if SIM.search(sentence):  # "my SIM stop working": the whole line, the diagnosis asks which part
+            return True, None
     return False, None
 
 

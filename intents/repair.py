@@ -120,6 +120,14 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "bal": "balance", "mob": "mobile", "sry": "sorry", "bcs": "because"}
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
+# Russian spoken spellings the dictionary does not read as the word they stand for ("скок гигов осталось",
+# "ваще не грузит", "када придут деньги"); the ones it does ("щас", "чё", "тыщ", "седня") are left to it
+RU_SPOKEN = {"скок": "сколько", "скока": "сколько", "скоко": "сколько", "скоки": "сколько", "ваще": "вообще",
+             "када": "когда", "кагда": "когда", "токо": "только", "тока": "только", "нада": "надо", "оч": "очень",
+             "пжлст": "пожалуйста", "пжл": "пожалуйста", "плз": "пожалуйста", "плиз": "пожалуйста", "спс": "спасибо",
+             "чтоб": "чтобы", "чтоль": "что ли", "щя": "сейчас"}
+RU_SPOKEN_WORD = re.compile(r"(?<![а-яё\w])(" + "|".join(sorted(RU_SPOKEN, key=len, reverse=True)) + r")(?![а-яё\w])",
+                            re.IGNORECASE)
 # "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",
 # "anything 4 me"), never as a count ("2 gb", "top up 4 times")
 CHAT_PREPOSITION = re.compile(r"(?<=[a-z]) ([24]) (?=(?:my|me|the|you|u|ur|your|a|an|it|him|her|us|them)\b)",
@@ -248,7 +256,9 @@ class Repairer:
         rest = INTRODUCTION.sub(" ", out).strip()
         if len(CONTENT_WORD.findall(rest)) >= 2:
             out = rest
-        if not HAS_CYRILLIC.search(out):
+        if HAS_CYRILLIC.search(out):
+            out = RU_SPOKEN_WORD.sub(lambda m: RU_SPOKEN[m.group(1).lower()], out)
+        else:
             out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
             out = G_DROPPED.sub(self._g_back, out)

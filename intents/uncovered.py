@@ -511,8 +511,24 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "inheritance": re.compile(r"(?<![а-я])(?:наследств\w*|наследник\w*|наследниц\w*|по\s+наследству)|\binherit\w*|\bestate\b",
                               re.IGNORECASE),
     # cash ("снять нал в банкомате", "пополнить на почте наличными")
-    "cash": re.compile(r"(?<![а-я])(?:наличн\w*|нал(?![а-я])|налом|банкомат\w*|на\s+почте|почт\w+\s+отделени\w*)|\bcash\b|"
+    "cash": re.compile(r"(?<![а-я])(?:наличн\w*|нал(?![а-я])|налом|банкомат\w*|на\s+почте|почт\w+\s+отделени\w*)|"
+                       # (money short is no cash asked after: "out of cash till friday", "strapped for cash")
+                       r"(?<!out\sof\s)(?<!short\son\s)(?<!low\son\s)(?<!tight\son\s)(?<!for\s)(?<!no\s)\bcash\b|"
                        r"\batms?\b|\bpost\s+office\b", re.IGNORECASE),
+    # the money on the number when it changes hands or plans ("переоформляю номер на дочь — деньги на счету останутся ей
+    # или сгорят?")
+    "balance kept": re.compile(r"(?<![а-я])(?:деньги|денег|баланс\w*|остат\w*|средства)\s+(?:\w+\s+){0,5}?(?:останутся|останется|"
+                               r"сгорят|сгорит|сгорают|пропадут|пропад[её]т|перейдут|перейд[её]т|перенесут\w*)(?![а-я])|"
+                               r"(?<![а-я])(?:останутся|сгорят|сгорит|пропадут|перейдут)\s+(?:ли\s+)?(?:\w+\s+){0,2}"
+                               r"(?:деньги|баланс|остаток|средства)|\b(?:money|balance|credit)\s+(?:\w+\s+){0,4}?(?:stays?|"
+                               r"carry\s+over|carries\s+over|transfers?\s+(?:over|to)|be\s+lost|burn)\b", re.IGNORECASE),
+    # at once, from two places ("заходить в один кабинет с двух телефонов одновременно")
+    "simultaneous": re.compile(r"(?<![а-я])одновременно|в\s+одно\s+(?:и\s+то\s+же\s+)?время|\bat\s+the\s+same\s+time\b|"
+                               r"\bsimultaneous\w*", re.IGNORECASE),
+    # a widget of the app on the phone's screen ("есть виджет баланса на рабочий стол?")
+    "widget": re.compile(r"(?<![а-я])виджет\w*|\bwidgets?\b", re.IGNORECASE),
+    # a card of a payment system seldom taken here ("Can I link UnionPay card so money go to my number")
+    "card system": re.compile(r"union\s?pay|юнион\s?п[еэ]й|\bamex\b|american\s+express|\bjcb\b|\bdiners\b", re.IGNORECASE),
     # how often figures refresh ("остатки обновляются в реальном времени?")
     "refresh": re.compile(r"в\s+реальном\s+времени|(?:как|насколько)\s+(?:\w+\s+)?(?:часто|быстро)\s+(?:\w+\s+)?обновля\w*|"
                           r"\breal[\s-]?time\b|\bhow\s+often\s+(?:\w+\s+){0,3}(?:update|refresh)", re.IGNORECASE),

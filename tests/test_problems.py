@@ -50,6 +50,9 @@ def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) 
     "почему звонки сбрасываются через минуту разговора",  # why the network does so, in general
     "как подключить интернет на телефоне",  # nothing broken
     "когда списывается абонентская плата? хочу пополнять заранее, чтобы не уходить в минус",  # a purpose, no fault
+    "Для пожилого монаха нужен тариф совсем без интернета, только звонки. Есть у вас такой?",  # a line wished for
+    "is there a plan with no data for my gran?",
+    "На Волге связь на воде пропадает. Продаёте усилители сигнала для лодки?",  # coverage on the water
 ])
 def test_what_is_no_fault_of_the_line_is_not(text: str) -> None:
     assert reported_problem(text) == (False, None)
@@ -63,6 +66,16 @@ async def test_a_problem_in_words_the_base_does_not_know_starts_the_diagnosis(bo
                                                                                 problem: str) -> None:
     out = await bot.say(text)
     assert out.action == "diagnose" and out.intent == f"problem-{problem}", out.text
+
+
+@pytest.mark.parametrize("text", ["Very urgent! My SIM stop working, no signal since morning, my clients cannot call me!!",
+                                  "my SIM stop working since the morning, please help"])
+async def test_a_sim_that_stopped_working_is_checked_not_blocked(bot: ChatClient, text: str) -> None:
+    """However alike the words ("stop my sim from working, it's lost"), a SIM that stopped working is no SIM to block."""
+    out = await bot.say(text)
+    assert out.action == "diagnose", out.text
+    other = ChatClient(bot.runtime, user="u2")
+    assert (await other.say("my sim was stolen, stop it from working")).action == "block_sim"
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -266,6 +279,11 @@ async def test_callers_not_getting_through_to_one_is_the_lines_fault_not_a_wait_
     assert out.action == "diagnose", out.text
     other = ChatClient(bot.runtime, user="u2")  # support itself not reached: the wait
     assert (await other.say("can't get through to support on 611 for an hour")).action != "diagnose"
+    # … told in a sentence of its own beside the fault, in a hurry
+    third = ChatClient(bot.runtime, user="u3")
+    out = await third.say("У меня группа ждёт на склоне, а звонки обрываются каждую минуту! Мне клиенты не могут "
+                          "дозвониться, помогите срочно, пожалуйста")
+    assert out.intent != "cant-get-through" and (out.action == "diagnose" or out.outcome in ("offer", "handoff")), out.text
 
 
 async def test_a_fault_told_beside_a_plea_that_asks_nothing_of_ours_is_checked(bot: ChatClient) -> None:

@@ -246,8 +246,17 @@ def test_the_question_announced_in_the_middle_of_a_story_is_read(repairer: Repai
     assert repairer.repair("the question is simple").text == "the question is simple"  # nothing after it: as it was
 
 
+def test_russian_spoken_spellings_are_read_as_the_word(repairer: Repairer) -> None:
+    assert repairer.repair("как узнать скок гигов осталось").text == "как узнать сколько гигов осталось"
+    assert repairer.repair("када придут деньги").text == "когда придут деньги"
+    assert repairer.repair("skoka deneg na schetu").text == "сколько денег на счету"  # after the transliteration too
+    assert repairer.repair("скоростной интернет").text == "скоростной интернет"  # only whole words
+
+
 def test_a_rejection_after_a_particle_and_support_that_read_and_said_nothing() -> None:
     assert rejection("да нет же, я спрашивала совсем не это") == (True, "")
+    assert rejection("no no, not that, something else entirely") == (True, "")  # only stressed
+    assert rejection("нет, не то, совсем другое") == (True, "")
     mood = tone("В вашу группу ВК написал неделю назад — прочитано и тишина. Это так у вас поддержка в соцсетях работает?")
     assert mood.complaint or mood.mistreated
     assert not (tone("как у вас работает поддержка в соцсетях?").mistreated)

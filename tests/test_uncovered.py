@@ -316,6 +316,9 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("на остаток на балансе проценты начисляются?", "interest"),
     ("after I send the feedback form, do I get a reference number to track it?", "ticket number"),
     ("can I top up my tele2 number with alipay?", "phone wallets"),
+    ("Мы с мужем хотим заходить в один кабинет с двух телефонов одновременно. Его не выкинет?", "simultaneous"),
+    ("Can I link my UnionPay card so money goes to my number automatically every month?", "card system"),
+    ("есть виджет баланса на рабочий стол андроида? чтоб не заходить каждый раз в приложение", "widget"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -338,6 +341,9 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
     assert missing_detail("как пополнить счёт картой", top_up) is None
     # a courier by trade, or music heard while waiting, is told, not asked
     assert missing_detail("я курьер, мне нужен обещанный платёж, как его взять?", kb.by_id["lk-promised-payment"]) is None
+    # money short is no cash asked after
+    assert missing_detail("whats this promised payment thing, out of cash till friday", kb.by_id["lk-promised-payment"]) is None
+    assert missing_detail("can I pay the promised payment back in cash?", kb.by_id["lk-promised-payment"]) == "cash"
     # music heard while waiting is told, not asked
     assert missing_detail("дозвонилась на 611, а там музыка играет и никто не берёт", kb.by_id["wait-time"]) is None
 

@@ -452,6 +452,18 @@ async def test_two_questions_answer_one_and_offer_the_other(bot: ChatClient) -> 
 
 
 @pytest.mark.wording
+async def test_the_question_inside_a_part_is_read_and_a_reason_after_it_is_no_question(bot: ChatClient) -> None:
+    """The first part tells where one is before it asks; the second asks more and ends in a reason the base
+    would call off-topic ("вечером сериал посмотреть хочу"): the question of ours is answered."""
+    out = await bot.say("короче я на трассе между самарой и уфой как узнать скок гигов осталось и можно ли докупить "
+                        "а то вечером сериал посмотреть хочу")
+    assert out.action in ("remaining", "buy_package"), out.text
+    other = ChatClient(bot.runtime, user="u2")  # a first question of something else stays that
+    out = await other.say("Сбербанк сегодня не работает? Не могу перевести деньги")
+    assert out.outcome in ("fallback", "oos") and out.action is None, out.text
+
+
+@pytest.mark.wording
 @pytest.mark.parametrize("text", ["Подскажите настройки MMS для телефона? Автоматически не пришли",
                                   "Is there a plan for smart watches? How much is it?"])
 async def test_a_message_not_understood_is_not_answered_from_a_fragment(bot: ChatClient, text: str) -> None:
@@ -588,7 +600,9 @@ async def test_venting_that_asks_nothing_gets_a_person_not_a_guessed_account_act
 @pytest.mark.parametrize(("start", "reject", "lang"), [("какой у меня сейчас тариф", "я не про это", "ru"),
                                                       ("what plan am I on", "nope, not that", "en"),
                                                       ("какой у меня сейчас тариф", "не, вы меня не так поняли", "ru"),
-                                                      ("what plan am I on", "you misunderstood me", "en")])
+                                                      ("what plan am I on", "you misunderstood me", "en"),
+                                                      ("what plan am I on", "no no, not that, something else entirely",
+                                                       "en")])
 async def test_no_not_that_to_an_action_just_started_cancels_it_and_asks_what_was_meant(
         bot: ChatClient, runtime: Runtime, start: str, reject: str, lang: str) -> None:
     first = await bot.say(start, lang=lang)
