@@ -157,6 +157,19 @@ def embedded_question(sentence: str) -> str | None:
     return rest if len(context_words(rest)) >= 3 and not is_followup(rest) else None  # "…, how does it work?" says no more
 
 
+CONDITION = re.compile(r"[\s,]+(?:если|когда|потому\s+что|так\s+как|а\s+то|if|when|because|since)\s", re.IGNORECASE)
+QUESTION_FIRST = re.compile(r"^\W*(?:как|где|куда|можно\s+ли|how|where|can\s+i|could\s+i)\s", re.IGNORECASE)
+
+
+def asked_before_condition(sentence: str) -> str | None:
+    """The question a sentence opens with, before the circumstance it is asked in, when it has three words or more."""
+    match = CONDITION.search(sentence)
+    if match is None or not QUESTION_FIRST.match(sentence):
+        return None
+    head = sentence[:match.start()]
+    return head if len(context_words(head)) >= 3 else None
+
+
 def objectless(text: str, reading: Reading) -> bool:
     """A short question that names nothing of the base ("what do I need to bring?", "а сколько ждать?"): about
     whatever was just talked about."""
@@ -517,6 +530,10 @@ class Core:
                 and any(same_subject(turn.kb, alone.entry_id, related) for related in last.followups)):
             return  # read with the last question it is only that question again, read alone it is one of the
             # topics its editors named as what comes next ("сколько осталось интернета" → "а докупить можно?")
+        if (together.entry_id is not None and getattr(turn.kb.entry(together.entry_id), "group", None) == "problems"
+                and last is not None and last.group != "problems" and not reported_problem(turn.text)[0]
+                and not money_gone(turn.text)):
+            return  # "где посмотреть, на что трачу деньги" → "а по каждому звонку отдельно можно?": no fault told now
         # "how long do I have to pay it back?", "а она на почту придёт?": the last subject
         points_back = (bool(OBJECT_POINTER.search(turn.text) or SUBJECT_POINTER.match(turn.text)) and last is not None
                        and together.entry_id is not None and same_subject(turn.kb, together.entry_id, last.id))
@@ -535,6 +552,11 @@ class Core:
                 return self._clarify(turn, topic)  # "нет, я про другое": what was meant, not another guess
             if turn.knowledge is not None:  # "нет, не то, мне нужен оператор": the rest is the message
                 turn.reading = turn.knowledge.read(rest, turn.lang)
+        elif rejected and not context_words(rest) and conv.state.get("misses"):
+            # "how much is calling 8 800?" (not understood, topics offered) → "no no, that's not what I meant": what was
+            # meant, with the topics and the operator
+            return Step([Reply(turn.say("clarify"), [*self._menu(turn)[:-1][:3], self._operator_button(turn)])],
+                        outcome="clarify")
         elif bare_no(turn.text):  # a "no" to nothing the bot asked
             return Step([Reply(turn.say("menu"), self._menu(turn))], outcome="smalltalk")
         reading = turn.read()
@@ -593,6 +615,9 @@ class Core:
             # the asking sentences (when they are not the whole message), and the question inside each
             candidates = asking if len(asking) < len(sentences) else []
             candidates += [q for c in asking if (q := embedded_question(c)) is not None and q not in candidates]
+            # … and a question asked before the circumstance it is asked in ("КАК ЗАБЛОКИРОВАТЬ СИМКУ ЕСЛИ ОНА ОСТАЛАСЬ В
+            # СТАРОМ ТЕЛЕФОНЕ, КОТОРЫЙ Я ОТДАЛ В РЕМОНТ")
+            candidates += [h for c in asking if (h := asked_before_condition(c)) is not None and h not in candidates]
             if candidates:
                 best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in candidates), key=lambda r: r.score or 0.0)
                 if best.entry_id is not None and (best.score or 0.0) >= sure:

@@ -111,6 +111,10 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
 
 # money that went without the writer spending it: a problem to check, not a balance to show
 MONEY_GONE = re.compile(
+    # "куда с моего счёта делись 300 рублей за неделю", "I top up 1000 rubles yesterday and today money is 0"
+    r"куда\s+[^.!?]{0,30}?(?:делись|делось|девались|подевались|ушли|ушло|пропали|испарились)\s+[^.!?]{0,20}?(?:руб|₽|деньг|денег)|"
+    r"(?:top(?:ped)?\s+up|put|paid|added)\b[^.!?]{0,60}?\b(?:today|now)\s+(?:my\s+)?(?:money|balance)\s+(?:is\s+)?"
+    r"(?:0|zero|empty|gone)\b|"
     r"ничего\s+не\s+(?:тратил\w*|потратил\w*|делал\w*|качал\w*|скачивал\w*)|никуда\s+не\s+звонил\w*|(?:дважды|два\s+раза|2\s+раза|двойн\w+)\s+(?:\w+\s+){0,2}(?:списал\w*|сняли|снял\w*)|"
     r"не\s+тратил\w*|(?:даже|почти)\s+не\s+(?:пользовал\w*|звонил\w*)|"
     r"(?:деньги|денег|баланс\w*|средства)\s+(?:\w+\s+)?(?:пропал\w*|исчез\w*|ушл\w*|списал\w*|сняли|улетел\w*)|"

@@ -149,7 +149,9 @@ def test_a_friends_transfer_through_a_bank_is_no_money_gone() -> None:
                                   "за май дважды сняли плату за тариф",
                                   "закинул утром 300, сейчас на счету 40. куда деньги делись?",
                                   "куда мои 200 рублей испарились за ночь",
-                                  "ничего не качала и никуда не звонила, а баланс в минусе"])
+                                  "ничего не качала и никуда не звонила, а баланс в минусе",
+                                  "объясните, куда с моего счёта делись 300 рублей за неделю!",
+                                  "I top up 500 rubles on monday and today my balance is zero"])
 def test_money_taken_twice_or_gone_in_other_words_is_money_gone(text: str) -> None:
     assert money_gone(text) or reported_problem(text)[0]
 
@@ -290,3 +292,10 @@ async def test_a_fault_told_beside_a_plea_that_asks_nothing_of_ours_is_checked(b
     out = await bot.say("8 марта, у меня цветочный, весь день заказы по телефону, а звонки обрываются через 10 секунд!!! "
                         "я теряю деньги прямо сейчас, сделайте что-нибудь")
     assert out.action == "diagnose", out.text
+
+
+async def test_a_follow_up_that_tells_no_fault_is_not_read_into_one(bot: ChatClient) -> None:
+    """Read with "на что трачу деньги", "а по каждому звонку отдельно?" leans to money gone; it tells no fault."""
+    assert (await bot.say("где посмотреть на что трачу деньги")).intent == "lk-expenses"
+    out = await bot.say("а по каждому звонку отдельно можно?")
+    assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text

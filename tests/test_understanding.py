@@ -452,6 +452,24 @@ async def test_two_questions_answer_one_and_offer_the_other(bot: ChatClient) -> 
 
 
 @pytest.mark.wording
+async def test_a_question_asked_before_its_circumstance_is_read(bot: ChatClient) -> None:
+    out = await bot.say("КАК ЗАБЛОКИРОВАТЬ СИМКУ ЕСЛИ ОНА ОСТАЛАСЬ В СТАРОМ ТЕЛЕФОНЕ КОТОРЫЙ Я ОТДАЛ В РЕМОНТ А МАСТЕРСКАЯ "
+                        "ЗАКРЫЛАСЬ")
+    assert out.intent in ("lost-sim", "lk-security", "do-block-sim"), out.text
+    assert dialogue.asked_before_condition("how do I block my sim if it stayed in my old phone") == "how do I block my sim"
+    assert dialogue.asked_before_condition("можно ли если что") is None  # too short a question
+    assert dialogue.asked_before_condition("вчера отдала телефон в ремонт, когда заберу не знаю") is None  # asks nothing first
+
+
+@pytest.mark.wording
+async def test_not_what_i_meant_after_a_miss_asks_what_was_meant(bot: ChatClient) -> None:
+    first = await bot.say("how much is calling 8 800?")
+    assert first.outcome == "fallback"
+    out = await bot.say("no no, that's not what I meant")
+    assert out.outcome == "clarify" and "operator" in payloads(out), out.text
+
+
+@pytest.mark.wording
 async def test_the_question_inside_a_part_is_read_and_a_reason_after_it_is_no_question(bot: ChatClient) -> None:
     """The first part tells where one is before it asks; the second asks more and ends in a reason the base
     would call off-topic ("вечером сериал посмотреть хочу"): the question of ours is answered."""
