@@ -172,6 +172,8 @@ MISTREATED = re.compile(
     r"(?:days|a\s+week)\s+instead\s+of\s+(?:the\s+)?(?:promised|24|a\s+day|one\s+day)")
 # thanks for the staff (not for the bot): praise for the team
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|респект|thank|kudos|"
+                       r"(?<![а-я])огонь(?![а-я])|преми[юя]\s+(?:ей|ему)|(?<!не\s)(?<!не\sсмог\s)(?<!не\sсмогла\s)решил[аи]?\s+"
+                       r"(?:мой\s+|мне\s+|мою\s+|все\s+|всё\s+)?(?:вопрос|проблем)\w*|"
                        r"great\s+job|awesome|amazing|well\s+done|helpful|praise|excellent|compliment|shout-?\s?out|\bprops\b")
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
                    r"горяч\w+\s+лини|курьер|(?:из|в)\s+(?:онлайн-?\s*)?чат[аеу]?\b|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|"
@@ -249,7 +251,10 @@ def asks_something(text: str) -> bool:
 
 # "please pass on my thanks", "передайте ей большое спасибо": the request of praise itself
 PASS_ON = re.compile(r"(?:please\s+)?(?:(?:send|give)\s+(?:\w+\s+){0,2}(?:thanks|gratitude|regards)|pass\s+(?:\w+\s+)?on\b)|"
-                     r"передайте\s+(?:\w+\s+){0,3}(?:спасибо|благодарност\w*)", re.IGNORECASE)
+                     r"передайте\s+(?:\w+\s+){0,3}(?:спасибо|благодарност\w*)|"
+                     # … and the wish to tell it ("just want to say the lady at the store was amazing")
+                     r"\b(?:i\s+)?(?:just\s+)?want(?:ed)?\s+to\s+(?:say|tell\s+you|let\s+you\s+know)\b|"
+                     r"(?<![а-я])(?:просто\s+)?(?:хочу|хотел\w*)\s+сказать(?![а-я])", re.IGNORECASE)
 
 
 # "the young guy at the store who patiently helped my dad": a relative "who" tells who, it asks nothing

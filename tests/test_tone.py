@@ -46,6 +46,8 @@ def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) ->
 @pytest.mark.parametrize("text", [
     "оператор Олег очень терпеливо помог настроить автоплатёж",
     "the chap at your store was brilliant, sorted everything",
+    "оператор Ксения решила мою проблему за пять минут, огонь",
+    "Дозвонился вчера, оператор Ксения за пять минут решила вопрос, который я два месяца не мог решить. Огонь девчонка",
 ])
 def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
     mood = tone(text)
@@ -417,3 +419,13 @@ def test_a_wait_for_something_else_is_no_wait_for_support() -> None:
 def test_is_this_normal_asked_angrily_or_anyone_who_can_help(text: str) -> None:
     mood = tone(text, text)
     assert mood.angry or mood.wants_person, text
+
+
+def test_a_question_nobody_solved_is_no_praise() -> None:
+    assert not tone("оператор так и не решил мой вопрос, второй раз пишу").praise
+
+
+def test_wanting_to_say_something_good_asks_nothing() -> None:
+    assert not asks_beyond_thanks("Just want to say the guy at the Tele2 kiosk by the station, Ivan, was brilliant — set up "
+                                  "my eSIM in ten minutes. Please pass on my thanks!")
+    assert asks_beyond_thanks("the lady in your shop was lovely. I want to know where else I can get an eSIM")

@@ -346,6 +346,9 @@ async def test_praise_is_thanked_and_recorded(bot: ChatClient, runtime: Runtime,
     # a story of what was done in a shop, sure to read as the shops entry (p 0.69), asks nothing about shops
     "The woman at the Tele2 shop near Belorusskaya was amazing — replaced my SIM in five minutes and explained everything. "
     "Please pass on my thanks.",
+    # told as what one wants to say: no question
+    "Just want to say the guy at the Tele2 kiosk by the station, Ivan, was brilliant — set up my eSIM in ten minutes. "
+    "Please pass on my thanks!",
 ])
 async def test_praise_whose_thanks_close_the_message_is_praise(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
     # reading drops a closing "thanks"/"спасибо" as politeness; the tone still hears it
