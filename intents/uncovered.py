@@ -463,7 +463,8 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "stamp": re.compile(r"(?<![а-я])с\s+печатью|печат\w+\s+(?:оператор|компани|салон)\w*|завер(?:ен|ит|ять|ял|ка|ку|к)\w*|"
                         r"\bstamp\w*|\bcertified\b",
                         re.IGNORECASE),
-    "premises": re.compile(r"(?<![а-я])(?:пандус\w*|коляск\w*|парковк\w*|лифт\w*\s+в\s+(?:салон|офис))|\bwheelchair\w*|"
+    "premises": re.compile(r"(?<![а-я])(?:пандус\w*|коляск\w*|парковк\w*|лифт\w*\s+в\s+(?:салон|офис)|с\s+собак\w*|"
+                           r"с\s+(?:кошк\w*|питомц\w*|животн\w*))|\b(?:with|bring)\s+(?:my\s+|a\s+)?(?:dog|pet|cat)s?\b|\bwheelchair\w*|"
                            r"\bstep-?free\b|\baccessib\w*|\bparking\b", re.IGNORECASE),
     "time zone": re.compile(r"часов\w+\s+пояс\w*|\btime\s*-?zones?\b|московск\w+\s+или\s+(?:по\s+)?местн\w*|"
                             r"местн\w+\s+или\s+(?:по\s+)?московск\w*", re.IGNORECASE),
@@ -525,10 +526,19 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # at once, from two places ("заходить в один кабинет с двух телефонов одновременно")
     "simultaneous": re.compile(r"(?<![а-я])одновременно|в\s+одно\s+(?:и\s+то\s+же\s+)?время|\bat\s+the\s+same\s+time\b|"
                                r"\bsimultaneous\w*", re.IGNORECASE),
+    # a contract or a paper in another language ("Is your SIM contract available in Chinese language?")
+    "document language": re.compile(r"(?:договор\w*|документ\w*|contract|document|paperwork|terms)\s+(?:\w+\s+){0,3}?"
+                                    r"(?:in|на)\s+(?:chinese|english|arabic|hindi|turkish|german|french|spanish|korean|japanese|"
+                                    r"китайск\w*|английск\w*|арабск\w*|турецк\w*|немецк\w*|французск\w*|испанск\w*|корейск\w*|"
+                                    r"японск\w*|другом\s+язык\w*|another\s+language)", re.IGNORECASE),
+    # a way to send money that is no payment of ours ("like western union but to the phone")
+    "money transfer": re.compile(r"western\s+union|moneygram|золот\w+\s+коро\w+|юнистрим|unistream|\bria\s+money\b",
+                                 re.IGNORECASE),
     # a widget of the app on the phone's screen ("есть виджет баланса на рабочий стол?")
     "widget": re.compile(r"(?<![а-я])виджет\w*|\bwidgets?\b", re.IGNORECASE),
     # a card of a payment system seldom taken here ("Can I link UnionPay card so money go to my number")
-    "card system": re.compile(r"union\s?pay|юнион\s?п[еэ]й|\bamex\b|american\s+express|\bjcb\b|\bdiners\b", re.IGNORECASE),
+    "card system": re.compile(r"union\s?pay|юнион\s?п[еэ]й|\bamex\b|american\s+express|\bjcb\b|\bdiners\b|"
+                              r"пушкинск\w+\s+карт\w*|\bpushkin\s+card", re.IGNORECASE),
     # how often figures refresh ("остатки обновляются в реальном времени?")
     "refresh": re.compile(r"в\s+реальном\s+времени|(?:как|насколько)\s+(?:\w+\s+)?(?:часто|быстро)\s+(?:\w+\s+)?обновля\w*|"
                           r"\breal[\s-]?time\b|\bhow\s+often\s+(?:\w+\s+){0,3}(?:update|refresh)", re.IGNORECASE),

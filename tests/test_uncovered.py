@@ -319,6 +319,10 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Мы с мужем хотим заходить в один кабинет с двух телефонов одновременно. Его не выкинет?", "simultaneous"),
     ("Can I link my UnionPay card so money goes to my number automatically every month?", "card system"),
     ("есть виджет баланса на рабочий стол андроида? чтоб не заходить каждый раз в приложение", "widget"),
+    ("можно ли прийти в ваш салон с собакой? она маленькая", "premises"),
+    ("можно ли оплатить мобильную связь пушкинской картой?", "card system"),
+    ("Is your SIM contract available in Korean language? I want to read it before signing.", "document language"),
+    ("can my brother send money to my tele2 balance through western union?", "money transfer"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
