@@ -14,9 +14,9 @@ import re
 _SIM_RU = r"(?:сим\w*|симк\w*|sim(?:-?карт\w*)?)"
 # a SIM that is broken, unreadable, drowned, worn out or the wrong size: a shop replaces it, the number kept
 BROKEN_SIM = re.compile(
-    rf"{_SIM_RU}\s+(?:[^.!?\s]+\s+){{0,8}}?(?:сломал\w*|сдохл\w*|не\s+чита\w*|не\s+определя\w*|повреж\w*|намок\w*|"
+    rf"{_SIM_RU}\s+(?:[^.!?\s]+\s+){{0,8}}?(?:сломал\w*|переломил\w*|переломал\w*|разломал\w*|сдохл\w*|не\s+чита\w*|не\s+определя\w*|повреж\w*|намок\w*|"
     rf"треснул\w*|погнул\w*|испорт\w*|стар\w*\s+больш\w*)|"
-    rf"(?:сломал\w*|повредил\w*|испортил\w*)\s+(?:\w+\s+)?{_SIM_RU}|"
+    rf"(?:сломал\w*|переломил\w*|переломал\w*|разломал\w*|повредил\w*|испортил\w*)\s+(?:\w+\s+)?{_SIM_RU}|"
     rf"(?:не\s+видит|не\s+читает|не\s+определяет)\s+(?:\w+\s+)?{_SIM_RU}|нет\s+sim|нет\s+сим-?карт\w*|"
     rf"(?:упал\w*|уронил\w*|утопил\w*)\s+.{{0,60}}(?:в\s+(?:реку|речку|воду|озеро|море|унитаз|ванну))|"
     rf"(?:слот|лоток)\w*\s+.{{0,40}}(?:маленьк|нано|nano|микро|micro)|обрез\w*\s+(?:\w+\s+)?{_SIM_RU}|"
@@ -53,7 +53,7 @@ MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|rub
 NO_MONEY = re.compile(
     r"(?:zero|0|no\s+money|nothing)\s+(?:left\s+)?(?:on\s+(?:my\s+|the\s+)?)?(?:balance|account|phone)|"
     r"balance\s+(?:is\s+|of\s+)?(?:zero|0|empty|negative|minus|-\s?\d)|\bbroke\b|out\s+of\s+(?:money|credit)|"
-    r"can'?t\s+(?:afford|pay)|на\s+нуле|(?:на\s+)?(?:сч[её]т[уе]|балансе|телефоне)\s+(?:\w+\s+)?(?:ноль|0|минус|пусто)|"
+    r"can'?t\s+(?:afford|pay)|на\s+нуле|минус\s+на\s+(?:балансе|сч[её]те|счету|телефоне)|(?:на\s+)?(?:сч[её]т[уе]|балансе|телефоне)\s+(?:\w+\s+)?(?:ноль|0|минус|пусто)|"
     r"баланс\w*\s+(?:\w+\s+)?(?:ноль|нулев\w*|0|минус|отрицат\w*)|денег\s+(?:\w+\s+){0,2}нет|нет\s+денег|в\s+минусе|"
     r"не\s+могу\s+(?:заплатить|оплатить|пополнить)",
     re.IGNORECASE)
@@ -123,6 +123,16 @@ OWN_NAME = re.compile(
     r"(?:in|into|to|under|onto)\s+my\s+(?:own\s+)?name\b",
     re.IGNORECASE)
 
+# a phone or SIM stolen ("из кармана вытащили телефон вместе с симкой"): the SIM to block first
+STOLEN = re.compile(
+    r"(?<![а-я])(?:украли|укради|вытащили|стащили|своровали|спёрли|сперли|отобрали|выхватили)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:телефон|смартфон|мобильн|айфон|сотов|симк|сим-?карт)\w*|(?<![а-я])(?:телефон|смартфон|айфон|симк|сим-?карт)\w*\s+"
+    r"(?:\w+\s+){0,2}?(?:украли|вытащили|стащили|своровали|украден\w*)|\b(?:phone|sim|mobile)\s+(?:was\s+|got\s+|has\s+been\s+)?"
+    r"(?:stolen|nicked|pickpocketed|snatched)\b|\bstole\s+my\s+(?:phone|sim|mobile)\b",
+    re.IGNORECASE)
+
+BLOCK_ASKED = re.compile(r"блок|блочь|\bblock", re.IGNORECASE)
+
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
     (OLD_PHONE, "tone-dialling"),
@@ -143,4 +153,6 @@ def story_topic(text: str) -> str | None:
         return "refund"
     if NO_MONEY.search(text) and NEED_CALL.search(text):
         return "do-promised-payment"
+    if STOLEN.search(text) and not BLOCK_ASKED.search(text):  # (asked to block it: the block itself, as read)
+        return "lost-sim"
     return None

@@ -32,6 +32,11 @@ pytestmark = pytest.mark.wording
     ("dad passed away, how do I get his number put in my name", "change-owner"),
     ("брат хочет номер себе взять, я уеду домой. как переделать на брата номер??", "change-owner"),
     ("хочу перевести номер на мужа", "change-owner"),
+    ("телефон упал, и симку в нём переломило пополам. номер бы сохранить", "sim-replacement"),
+    ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
+    ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
+    ("my phone got stolen at the station last night, what now", "lost-sim"),
+
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     assert story_topic(text) == topic
@@ -39,7 +44,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "How long can a number stay unused before you take it back?",  # the number, not money
-    "как заблокировать симку, если украли телефон",  # lost, not broken
+    "как заблокировать симку, если украли телефон",  # the block asked for: as read, neither broken nor only lost
     "можно вернуть старый тариф?",
     "списали 500 рублей непонятно за что, верните деньги на счёт",  # a charge disputed: checked, not refunded
     "на счету минус 200, что это за списания",  # money gone, nothing to call
@@ -121,3 +126,10 @@ async def test_money_wanted_on_the_number_by_itself_with_the_balance_running_out
     out = await bot.say("Вопрос такой: мне надо чтобы деньги на телефон сами падали, в город я езжу раз в месяц, а если "
                         "баланс кончится — останусь совсем без связи. Можно так настроить с карты?")
     assert out.intent == "lk-autopay", out.text
+
+
+async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: ChatClient) -> None:
+    assert (await bot.say("как заблокировать симку, если украли телефон")).intent == "lk-security"  # asked: how
+    out = await bot.say("Простите, что беспокою. Вчера в автобусе у меня из сумки вытащили телефон вместе с симкой. Боюсь, "
+                        "что с моего номера начнут просить у знакомых денег. Как быстрее её закрыть, подскажите")
+    assert out.intent in ("lost-sim", "lk-security", "do-block-sim"), out.text
