@@ -1259,3 +1259,12 @@ async def test_whose_name_the_number_is_in_after_a_shop_subject_stays_with_it(bo
 async def test_the_number_for_travellers_asked_on_the_road_is_the_roaming_line(bot: ChatClient) -> None:
     out = await bot.say("алло короче я постоянно в рейсах по разным областям, где номер для путешественников есть какой то")
     assert out.intent == "roaming-support", out.text
+
+
+@pytest.mark.wording
+@pytest.mark.parametrize("text", ["Слушайте, два вопроса. Первый: можно ли получить отчёт по звонкам за прошлый месяц, "
+                                  "для работы. Второй: это бесплатно?",
+                                  "My office wants an itemised list of my work calls for the past two months. How do I get it?"])
+async def test_a_list_of_calls_in_other_words_is_the_call_details(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent in ("lk-call-details", "do-call-details"), out.text
