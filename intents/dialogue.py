@@ -552,9 +552,10 @@ class Core:
                 return self._clarify(turn, topic)  # "нет, я про другое": what was meant, not another guess
             if turn.knowledge is not None:  # "нет, не то, мне нужен оператор": the rest is the message
                 turn.reading = turn.knowledge.read(rest, turn.lang)
-        elif rejected and not context_words(rest) and conv.state.get("misses"):
-            # "how much is calling 8 800?" (not understood, topics offered) → "no no, that's not what I meant": what was
-            # meant, with the topics and the operator
+        elif rejected and not context_words(rest):
+            # "how much is calling 8 800?" (not understood, topics offered) → "no no, that's not what I meant", or said
+            # again after being asked ("нет-нет, я не про блокировку" → "я про другое вообще"): what was meant, with the
+            # topics and the operator
             return Step([Reply(turn.say("clarify"), [*self._menu(turn)[:-1][:3], self._operator_button(turn)])],
                         outcome="clarify")
         elif bare_no(turn.text):  # a "no" to nothing the bot asked

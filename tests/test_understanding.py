@@ -646,7 +646,7 @@ def test_an_information_entry_and_its_action_are_one_subject() -> None:
     ("как написать в чат на сайте", "а если там никто не отвечает?", {"feedback-form"}),  # not "can't get through"
     # not the profile: disabling one, or how services are disabled
     ("how do I check which services I have", "and to remove one?", {"do-disconnect-service", "lk-services"}),
-    ("где посмотреть расходы", "а подробнее, по каждому звонку?", {"do-call-details"}),  # not the expenses again
+    ("где посмотреть расходы", "а подробнее, по каждому звонку?", {"do-call-details", "lk-call-details"}),  # not the expenses
 ])
 async def test_a_follow_up_near_a_topic_the_last_answer_names_as_next_is_that_topic(bot: ChatClient, first: str, then: str,
                                                                                   want: set[str]) -> None:
@@ -1268,3 +1268,18 @@ async def test_the_number_for_travellers_asked_on_the_road_is_the_roaming_line(b
 async def test_a_list_of_calls_in_other_words_is_the_call_details(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent in ("lk-call-details", "do-call-details"), out.text
+
+
+@pytest.mark.wording
+async def test_each_call_separately_after_the_expenses_is_the_call_details(bot: ChatClient) -> None:
+    assert (await bot.say("где посмотреть, на что уходят деньги")).intent in ("lk-expenses", "do-expenses")
+    out = await bot.say("а по каждому звонку отдельно можно?")
+    assert out.intent in ("lk-call-details", "do-call-details"), out.text
+
+
+@pytest.mark.wording
+async def test_something_else_said_again_after_being_asked_is_asked_again(bot: ChatClient) -> None:
+    await bot.say("как подключить автоплатёж?")
+    assert (await bot.say("нет-нет, я не про автоплатёж")).outcome == "clarify"
+    out = await bot.say("я про другое вообще")
+    assert out.outcome == "clarify" and "operator" in payloads(out), out.text
