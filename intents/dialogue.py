@@ -716,7 +716,7 @@ class Core:
             # line, whatever else the story names (a blocked card, the price of calls)
             entry_id = ruled = ROAMING_LINE
         elif (FROM_LANDLINE.search(turn.msg.text) and turn.kb.entry(LANDLINE_LINE) is not None
-              and entry_id in (None, "support-611", "support-other-phone") and story != "tone-dialling"):
+              and entry_id in (None, "support-611", "support-other-phone")):
             # "НОМЕР ПОДДЕРЖКИ ЕСЛИ Я ЗВОНЮ С ДОМАШНЕГО ТЕЛЕФОНА": the number for landlines, not 611
             entry_id = ruled = LANDLINE_LINE
         elif (PHONE_PERSON.search(turn.msg.text) and turn.kb.entry(PERSON_BY_PHONE) is not None and not mood.wants_person

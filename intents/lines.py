@@ -27,7 +27,10 @@ REACH_US = re.compile(
 LANDLINE_LINE = "support-landline"
 FROM_LANDLINE = re.compile(
     r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
-    r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)",
+    r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)|"
+    # the phone called from said to be one ("с телефона в храме — он у нас старый, стационарный", "у нас только
+    # стационарный телефон")
+    r"телефон\w*\s+[^.?!]{0,60}?стационарн\w*|(?<![а-я])стационарн\w*\s+(?:телефон|аппарат)\w*",
     re.IGNORECASE)
 PERSON_BY_PHONE = "operator-via-611"
 PHONE_PERSON = re.compile(

@@ -78,6 +78,7 @@ def test_a_sim_told_of_at_length_before_it_broke_is_replaced() -> None:
     "мама всё время забывает класть деньги на телефон, можно сделать, чтобы с карты само списывалось?",
     "каждый месяц хожу в магазин закидывать деньги на номер, надоело, есть способ проще?",
     "I always forget to top up and get cut off, can it just take the money from my card?",
+    "можно как-то, чтобы деньги сами закидывались с карты, когда кончаются?",
 ])
 def test_money_wanted_to_go_onto_the_number_by_itself_is_the_autopayment(text: str) -> None:
     assert story_topic(text) == "lk-autopay"

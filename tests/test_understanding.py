@@ -1122,6 +1122,13 @@ async def test_the_support_number_asked_from_a_landline_is_the_landline_number(b
 
 
 @pytest.mark.wording
+async def test_the_support_number_from_an_old_rotary_landline_is_the_landline_number_or_tone_dialling(bot: ChatClient) -> None:
+    out = await bot.say("В сельсовете только стационарный телефон, старый, почти дисковый. Можно ли с него до вас дозвониться "
+                        "и по какому номеру?")
+    assert out.intent in ("support-landline", "tone-dialling"), out.text
+
+
+@pytest.mark.wording
 async def test_the_number_got_back_is_the_sim_replacement(bot: ChatClient) -> None:
     """"get my number back" (a synonym of restoring it) is no refund of money."""
     out = await bot.say("how do I get my number back")
