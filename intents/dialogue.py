@@ -62,8 +62,8 @@ from .matcher import DOMAIN_MARKS
 from .normalize import detect_language
 from .payloads import PayloadRouter
 from .ports import ActionPort, Conversation, ConversationRepository, HandoffPort, Step, Turn
+from .problems import BROKEN, PURPOSE, money_gone, reported_problem
 from .problems import SUPPORT as SUPPORT_WORDS
-from .problems import money_gone, reported_problem
 from .repair import Repair, squeeze
 from .replies import Button, Incoming, Outcome, Reply
 from .stories import CALL_TO_MAKE, story_topic
@@ -749,6 +749,10 @@ class Core:
                 and not BLOCKING.search(whole) and not reading.followup and not is_followup(turn.text)):
             # "my SIM stop working, no signal since morning": a fault of the line, no SIM to block
             entry_id, found = None, None
+        if (found is not None and found.group == "problems" and not reported and PURPOSE.search(whole)
+                and BROKEN.search(whole) and not any(BROKEN.search(s) for s in PURPOSE.split(whole))):
+            # "есть у вас защита, чтобы звонки мошенников ко мне не проходили?": the fault's words only in what is wished
+            entry_id, found = None, None
         if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,
             # no fault told — the nearest topic that says how, when it is nearly as likely
@@ -809,7 +813,8 @@ class Core:
             return step
         if subject is not None and (not mood.upset or subject == "another company"):
             return self._miss(turn, reading, covered=False)  # a shop's late order: not ours, however urgent
-        mild = mood.vents and only_mildly_vexed(turn.msg.text, turn.text)  # "cant get any data rn wtf"
+        # "cant get any data rn wtf"; "второй день не ловит связь": upset only in how long it has lasted
+        mild = mood.vents and (only_mildly_vexed(turn.msg.text, turn.text) or only_lasting(turn.msg.text, turn.text))
         if reported and not (mood.wants_person or mood.complaint or mood.mistreated or (mood.vents and not mild)):
             # a fault of the line in words the base does not know: the diagnosis checks it (and hands over)
             step = await self.actions.start(turn, "diagnose", {"problem": kind} if kind else None)

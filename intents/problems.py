@@ -69,6 +69,11 @@ WHY = re.compile(r"^\W*(?:а\s+)?(?:почему|отчего|из-за\s+чег
 
 SIM = re.compile(r"\bsim\b|симк\w*|сим-карт\w*|(?<![а-я])сим(?![а-я])", re.IGNORECASE)
 SENTENCE = re.compile(r"[^.!?;\n]+")
+# what is wished, not told ("защита, чтобы звонки мошенников ко мне не проходили", "so that my calls don't drop"), and
+# where the money went asked to be seen ("wanna see where all my money went last month, like by category")
+PURPOSE = re.compile(r"(?<![а-я])(?:чтобы|чтоб)\s[^.!?]*|\bso\s+that\b[^.!?]*|"
+                     r"(?:see|check|view|look\s+at|посмотреть|увидеть|глянуть|узнать)\s+(?:\w+\s+){0,2}?(?:where|куда)\s[^.!?]*",
+                     re.IGNORECASE)
 # a line wished for without something is no line without it ("нужен тариф совсем без интернета, только звонки",
 # "a plan with no data for my gran")
 WISHED_WITHOUT = re.compile(r"(?:тариф|план|пакет|симк|сим-карт|plan|tariff|sim)\w*\s+(?:\w+\s+){0,3}?"
@@ -95,7 +100,7 @@ def reported_problem(text: str) -> tuple[bool, str | None]:
         # a place said of a clause is not said of the one turned against it
         sentences += CONTRAST.split(whole) if PLACE.search(whole) and CONTRAST.search(whole) else [whole]
     for sentence in sentences:
-        sentence = WISHED_WITHOUT.sub(" ", sentence)
+        sentence = PURPOSE.sub(" ", WISHED_WITHOUT.sub(" ", sentence))
         if (not BROKEN.search(sentence) or SUPPORT.search(sentence) or PLACE.search(sentence) or WHY.search(sentence)
                 or PERSON_TO_PERSON.search(sentence)):
             continue

@@ -53,6 +53,8 @@ def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) 
     "Для пожилого монаха нужен тариф совсем без интернета, только звонки. Есть у вас такой?",  # a line wished for
     "is there a plan with no data for my gran?",
     "На Волге связь на воде пропадает. Продаёте усилители сигнала для лодки?",  # coverage on the water
+    "есть у вас защита, чтобы звонки мошенников ко мне не проходили?",  # wished, not told
+    "wanna see where all my money went last month, like by category",  # to be seen, not gone
 ])
 def test_what_is_no_fault_of_the_line_is_not(text: str) -> None:
     assert reported_problem(text) == (False, None)
@@ -298,4 +300,16 @@ async def test_a_follow_up_that_tells_no_fault_is_not_read_into_one(bot: ChatCli
     """Read with "на что трачу деньги", "а по каждому звонку отдельно?" leans to money gone; it tells no fault."""
     assert (await bot.say("где посмотреть на что трачу деньги")).intent == "lk-expenses"
     out = await bot.say("а по каждому звонку отдельно можно?")
+    assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
+
+
+async def test_a_fault_said_only_to_have_lasted_is_checked_not_only_handed_over(bot: ChatClient) -> None:
+    """"второй день не ловит связь": upset only in how long it has lasted — the check of the line, a person at hand."""
+    out = await bot.say("второй день не ловит связь")
+    assert out.action == "diagnose", out.text
+    assert "operator" in [b.payload for b in out.buttons]
+
+
+async def test_a_wish_in_the_words_of_a_fault_is_no_check_of_the_line(bot: ChatClient) -> None:
+    out = await bot.say("Есть у вас такая услуга, чтобы звонки с незнакомых номеров ко мне не проходили? И сколько это стоит?")
     assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
