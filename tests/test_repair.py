@@ -261,6 +261,9 @@ def test_a_rejection_after_a_particle_and_support_that_read_and_said_nothing() -
     mood = tone("В вашу группу ВК написал неделю назад — прочитано и тишина. Это так у вас поддержка в соцсетях работает?")
     assert mood.complaint or mood.mistreated
     assert not (tone("как у вас работает поддержка в соцсетях?").mistreated)
+    assert tone("Написала вам в Телеграм пять дней назад — тишина. Вы там вообще отвечаете?").mistreated
+    assert not tone("вы вообще читаете что я пишу?!").mistreated  # the bot, in this chat: no complaint to file
+    assert not tone("вы отвечаете в выходные?").mistreated
 
 
 def test_the_same_failure_every_time_and_nobody_there_is_being_fed_up() -> None:
