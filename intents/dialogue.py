@@ -695,6 +695,8 @@ class Core:
                 # больницу, а на балансе минус 40"): the promised payment
                 and not (gone and not (story == "do-promised-payment" and CALL_TO_MAKE.search(turn.msg.text)))
                 and (entry_id is None or (story == "sim-replacement" and entry_id in SIM_GONE)
+                     # a SIM handed on, not lost ("my mate uses my sim now, how do we make the number officially his")
+                     or (story == "change-owner" and entry_id in SIM_GONE and not BLOCKING.search(turn.msg.text))
                      or getattr(turn.kb.entry(entry_id), "out_of_scope", False)  # a story of ours is no other subject
                      # … and an unsure reading of the same part of the base ("кто-то зашёл в мой кабинет и поменял почту":
                      # the account's security, not its profile)

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.wording
     ("dad passed away, how do I get his number put in my name", "change-owner"),
     ("брат хочет номер себе взять, я уеду домой. как переделать на брата номер??", "change-owner"),
     ("хочу перевести номер на мужа", "change-owner"),
+    ("my brother uses my sim now, how do we make the number officially his", "change-owner"),
+    ("дочь давно пользуется моей симкой, хочу чтобы номер стал официально её", "change-owner"),
     ("телефон упал, и симку в нём переломило пополам. номер бы сохранить", "sim-replacement"),
     ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
@@ -134,3 +136,8 @@ async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: 
     out = await bot.say("Простите, что беспокою. Вчера в автобусе у меня из сумки вытащили телефон вместе с симкой. Боюсь, "
                         "что с моего номера начнут просить у знакомых денег. Как быстрее её закрыть, подскажите")
     assert out.intent in ("lost-sim", "lk-security", "do-block-sim"), out.text
+
+
+async def test_a_sim_handed_on_is_a_change_of_owner_not_a_lost_sim(bot: ChatClient) -> None:
+    out = await bot.say("my brother uses my sim now, how do we make the number officially his")
+    assert out.intent in ("change-owner", "service-centers"), out.text
