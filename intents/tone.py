@@ -227,7 +227,8 @@ ASKING = re.compile(
 
 
 # everyday exasperation ("cant get any data rn wtf", "блин, опять интернет"): vexed, not angry with anyone
-MILD = re.compile(r"\b(?:wtf|smh|ffs|ugh+|omg|bruh|seriously|блин|капец|жесть|опять|снова|again)\b", re.IGNORECASE)
+MILD = re.compile(r"\b(?:wtf|smh|ffs|ugh+|omg|bruh|seriously|блин|капец|жесть|опять|снова|again)\b|"
+                  r"(?<![а-я])(?:эт[ау]\s+|эти\s+)?(?:хрен[ьи]|фигн[яюеи]|фигов\w+|хренов\w+)(?![а-я])", re.IGNORECASE)
 
 
 def only_mildly_vexed(raw: str, read: str | None = None) -> bool:

@@ -252,6 +252,7 @@ def test_russian_spoken_spellings_are_read_as_the_word(repairer: Repairer) -> No
     assert repairer.repair("skoka deneg na schetu").text == "сколько денег на счету"  # after the transliteration too
     assert repairer.repair("скоростной интернет").text == "скоростной интернет"  # only whole words
     assert repairer.repair("посеял симку, как заблочить").text == "потерял симку, как заблокировать"
+    assert repairer.repair("как вырубить подписку, снимает по 10 рэ").text == "как отключить подписку, снимает по 10 руб"
 
 
 def test_a_rejection_after_a_particle_and_support_that_read_and_said_nothing() -> None:

@@ -258,6 +258,8 @@ def test_hours_of_waiting_for_something_else_are_no_anger_with_support() -> None
 def test_again_alone_is_everyday_exasperation() -> None:
     assert only_mildly_vexed("ну вот опять, интернет еле грузит. что не так??")
     assert not only_mildly_vexed("опять не работает интернет, вы издеваетесь?!")
+    assert only_mildly_vexed("щас в городе стою и не грузит ничего уже три часа. чё за фигня")  # vexed with the thing
+    assert only_mildly_vexed("как вырубить эту хрень подписку")
 
 
 def test_upset_only_in_how_long_it_lasted() -> None:
