@@ -37,6 +37,11 @@ def test_the_model_reads_the_same_after_a_round_trip() -> None:
     "продавец в салоне на Ленина был хамоватым и несговорчивым",
     "консультантка смотрела на меня как на пустое место",
     "the woman at your kiosk was snotty and impatient",
+    # one's details told to someone else, a link instead of an answer, a name written wrong, passed round
+    "Сотрудница продиктовала моей свекрови мою детализацию, хотя номер на мне!",
+    "Консультант в чате дважды прислал одну и ту же статью вместо ответа",
+    "the guy at the shop registered my SIM with typos in my name, now the bank rejects it",
+    "в салоне говорят звоните на горячую линию, на линии говорят идите в салон. футбол какой-то",
 ])
 def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) -> None:
     mood = tone(text)
