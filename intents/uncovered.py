@@ -534,6 +534,10 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # a way to send money that is no payment of ours ("like western union but to the phone")
     "money transfer": re.compile(r"western\s+union|moneygram|золот\w+\s+коро\w+|юнистрим|unistream|\bria\s+money\b",
                                  re.IGNORECASE),
+    # a caller who hid the number ("в распечатке будут видны номера тех, кто звонил со скрытого номера?")
+    "hidden number": re.compile(r"(?<![а-я])скрыт\w+\s+(?:номер\w*|номеров)|(?<![а-я])(?:со\s+)?скрытого(?![а-я])|"
+                                r"\b(?:hidden|private|withheld|blocked)\s+(?:caller\s+)?(?:numbers?|ids?)\b|\bno\s+caller\s+id\b",
+                                re.IGNORECASE),
     # a widget of the app on the phone's screen ("есть виджет баланса на рабочий стол?")
     "widget": re.compile(r"(?<![а-я])виджет\w*|\bwidgets?\b", re.IGNORECASE),
     # a card of a payment system seldom taken here ("Can I link UnionPay card so money go to my number")

@@ -323,6 +323,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("можно ли оплатить мобильную связь пушкинской картой?", "card system"),
     ("Is your SIM contract available in Korean language? I want to read it before signing.", "document language"),
     ("can my brother send money to my tele2 balance through western union?", "money transfer"),
+    ("в детализации будут видны номера тех, кто звонил мне со скрытого номера?", "hidden number"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:

@@ -1290,3 +1290,10 @@ async def test_something_else_said_again_after_being_asked_is_asked_again(bot: C
     assert (await bot.say("нет-нет, я не про автоплатёж")).outcome == "clarify"
     out = await bot.say("я про другое вообще")
     assert out.outcome == "clarify" and "operator" in payloads(out), out.text
+
+
+@pytest.mark.wording
+async def test_the_brand_spelt_out_in_words_is_the_brand(bot: ChatClient) -> None:
+    out = await bot.say("здравствуйте это галина ивановна мне внучка поставила приложение мой теле два а пароль не сказала и "
+                        "сама уехала в институт подскажите пожалуйста как мне туда зайти")
+    assert out.intent in ("lk-general", "lk-security"), out.text
