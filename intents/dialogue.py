@@ -342,6 +342,13 @@ class Core:
                 await self.handoff.cancel(conv.id, turn.now)  # the user chose the form over waiting
                 conv.status = "bot"
                 return await self.actions.start(turn, "feedback")
+            rejected, rest = rejection(turn.text)
+            if conv.status == "queued" and not msg.button and rejected and not context_words(rest):
+                # "мне нужен оператор" → "нет, подожди, я другое хотел спросить": still waiting, the user takes it back
+                await self.handoff.cancel(conv.id, turn.now)
+                conv.status = "bot"
+                return Step([Reply(turn.say("clarify"), [*self._menu(turn)[:-1][:3], self._operator_button(turn)])],
+                            outcome="clarify")
             return await self.handoff.user_message(turn)
         rating = conv.state.pop("rating", None)
         if rating is not None:

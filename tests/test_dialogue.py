@@ -319,6 +319,19 @@ async def test_while_queued_then_leave_the_queue(bot: ChatClient, kb: KnowledgeB
     assert back.intent == "refund"
 
 
+async def test_taking_the_request_for_a_person_back_while_queued_asks_what_was_meant(
+        bot: ChatClient, kb: KnowledgeBase, runtime: Runtime) -> None:
+    assert (await bot.say("мне нужен оператор")).handoff is True
+    out = await bot.say("нет, подожди, я другое хотел спросить")
+    assert out.outcome == "clarify" and out.handoff is False, out.text
+    assert await runtime.handoff.waiting_count() == 0  # out of the queue: no agent is left waiting on it
+    assert (await bot.say("как пополнить счёт")).intent == "lk-top-up"  # answered by the bot again
+    # a message with a question of its own, while waiting, still goes to the person
+    other = ChatClient(runtime, user="u2")
+    assert (await other.say("мне нужен оператор")).handoff is True
+    assert (await other.say("и ещё, как пополнить счёт с карты?")).handoff is True
+
+
 async def test_leave_the_queue_by_button(bot: ChatClient, kb: KnowledgeBase) -> None:
     await bot.say("I need to speak with a human")
     out = await bot.press(bot.button("Leave the queue"))
