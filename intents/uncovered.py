@@ -469,6 +469,9 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "time zone": re.compile(r"часов\w+\s+пояс\w*|\btime\s*-?zones?\b|московск\w+\s+или\s+(?:по\s+)?местн\w*|"
                             r"местн\w+\s+или\s+(?:по\s+)?московск\w*", re.IGNORECASE),
     "code list": re.compile(r"(?:список|перечень)\s+(?:\w+\s+){0,2}(?:ussd|команд|кодов|комбинаци)\w*|"
+                            # … or of a voice menu's items ("перечислите все пункты меню 611")
+                            r"(?:все|всех|весь)\s+(?:\w+\s+)?(?:пункт\w*|раздел\w*)\s+(?:голосового\s+)?меню|"
+                            r"\ball\s+(?:the\s+)?(?:voice\s+)?menu\s+(?:options|items)\b|"
                             r"\blist\s+of\s+(?:all\s+)?(?:the\s+)?(?:ussd\s+)?(?:codes|commands)\b|\ball\s+(?:the\s+)?ussd\b",
                             re.IGNORECASE),
     "forum": re.compile(r"(?<![а-я])форум\w*|\bforums?\b", re.IGNORECASE),
@@ -547,7 +550,11 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "refresh": re.compile(r"в\s+реальном\s+времени|(?:как|насколько)\s+(?:\w+\s+)?(?:часто|быстро)\s+(?:\w+\s+)?обновля\w*|"
                           r"\breal[\s-]?time\b|\bhow\s+often\s+(?:\w+\s+){0,3}(?:update|refresh)", re.IGNORECASE),
     # an alert of something ("приходит ли уведомление, если кто-то зашёл с нового устройства")
-    "alerts": re.compile(r"(?<![а-я])(?:уведомлени\w*|оповещени\w*)|\bnotif\w*|\balerts?\b", re.IGNORECASE),
+    "alerts": re.compile(r"(?<![а-я])(?:уведомлени\w*|оповещени\w*)|\bnotif\w*|\balerts?\b|"
+                         # the texts sent about something ("отключить смски про автоплатёж")
+                         r"(?<![а-я])(?:смс\w*|sms|эсэмэс\w*)\s+(?:про|о|об)\s+(?:автоплат\w*|списани\w*|пополнени\w*|платеж\w*|платёж\w*)|"
+                         r"\b(?:texts|sms|messages)\s+about\s+(?:the\s+|my\s+)?(?:autopay\w*|payments?|charges?|top-?ups?)",
+                         re.IGNORECASE),
     # an extension or a delay ("обещанный платёж можно продлить?")
     "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"
                             r"\bpostpone\w*", re.IGNORECASE),

@@ -324,6 +324,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Is your SIM contract available in Korean language? I want to read it before signing.", "document language"),
     ("can my brother send money to my tele2 balance through western union?", "money transfer"),
     ("в детализации будут видны номера тех, кто звонил мне со скрытого номера?", "hidden number"),
+    ("Какую цифру нажимать в меню 611, чтобы попасть в раздел о тарифах? Перечислите все пункты меню.", "code list"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
@@ -346,6 +347,8 @@ def test_an_entry_that_speaks_of_the_detail_answers_it(kb: KnowledgeBase) -> Non
     assert missing_detail("как пополнить счёт картой", top_up) is None
     # a courier by trade, or music heard while waiting, is told, not asked
     assert missing_detail("я курьер, мне нужен обещанный платёж, как его взять?", kb.by_id["lk-promised-payment"]) is None
+    # the texts sent about a payment are its alerts
+    assert missing_detail("можно отключить смски про автоплатёж, а сам автоплатёж оставить?", kb.by_id["lk-autopay"]) == "alerts"
     # money short is no cash asked after
     assert missing_detail("whats this promised payment thing, out of cash till friday", kb.by_id["lk-promised-payment"]) is None
     assert missing_detail("can I pay the promised payment back in cash?", kb.by_id["lk-promised-payment"]) == "cash"
