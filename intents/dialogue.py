@@ -97,6 +97,11 @@ SELLING_ACTIONS = frozenset({"buy_package", "connect_service", "change_tariff"})
 WANTS_MORE = re.compile(r"\b(?:need|want|get)\s+(?:some\s+)?more\b|\bwant\s+to\s+(?:buy|move|switch|change|get|add)\b|"
                         r"\bbuy\s+(?:more|extra|another)\b|(?:хочу|хотел\w*|надо|нужно)\s+(?:бы\s+)?(?:купить|перейти|подключить|"
                         r"сменить|докупить|ещё|еще|больше)|докупить|докуплю", re.IGNORECASE)
+# a number added to one's own account ("add my kid's number to my acc"), however much it reads as a top-up of it
+NUMBER_ADDED = re.compile(r"\b(?:add|link|attach|connect)\s+(?:[\w']+\s+){0,2}(?:number|sim|line)\s+(?:to|into|with)\s+my\s+"
+                          r"(?:own\s+)?(?:acc|account|profile|login)\b|(?<![а-я])(?:добав|привяз|подключ)\w*\s+(?:\w+\s+){0,2}"
+                          r"номер\w*\s+(?:\w+\s+){0,2}(?:в|к)\s+(?:сво\w+|мо\w+)\s+(?:личн\w+\s+)?(?:кабинет|профил|аккаунт)\w*",
+                          re.IGNORECASE)
 # what asks for a block, or tells why one is wanted
 BLOCKING = re.compile(r"блок|блочь|блочит|потерял|потеряла|потерян|укра|своровал|стащил|вытащил|\bblock|\blost\b|\blose\s+my|"
                       r"\bstolen\b|\bstole\b|\bfreeze\b|\bsuspend|\bpause\b|приостанов|замороз", re.IGNORECASE)
@@ -711,8 +716,8 @@ class Core:
                          and (reading.score or 0.0) < STORY_OVER)
                      or (entry_id == "lk-general" and story.startswith("lk-"))  # … or the account's front page
                      # a family member's number wanted in one's own account: however its words read (a top-up, the owner)
-                     or (story == "lk-profile" and getattr(turn.kb.entry(entry_id), "action", None) != "top_up"
-                         and entry_id != "lk-top-up")
+                     or (story == "lk-profile" and ((getattr(turn.kb.entry(entry_id), "action", None) != "top_up"
+                                                      and entry_id != "lk-top-up") or NUMBER_ADDED.search(turn.text)))
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told)
                      # money wanted on the number by itself, with the balance running out in the story ("чтобы деньги
                      # сами падали, а то если баланс кончится — без связи"): the autopayment, not the balance

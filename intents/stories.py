@@ -116,6 +116,7 @@ OWN_NAME = re.compile(
     # the number made another's own ("my mate uses my sim now, how do we make the number officially his", "чтобы номер был
     # официально её")
     r"\bmake\s+(?:the\s+|my\s+|this\s+)?(?:number|sim|line)\s+(?:officially\s+|legally\s+)?(?:his|hers|theirs)\b|"
+    r"\bsign\s+(?:my\s+|the\s+|this\s+)?(?:number|sim|line)\s+over\s+to\b|"
     r"\b(?:number|sim|line)\s+(?:officially\s+|legally\s+)?(?:in|under)\s+(?:his|her|their)\s+(?:own\s+)?name\b|"
     r"(?<![а-я])(?:номер|симк\w*|сим-?карт\w*)\s+(?:был\w*|стал\w*)\s+(?:официально\s+)?(?:его|её|ее|на\s+него|на\s+неё|на\s+нее)(?![а-я])|"
     r"(?:номер|сим\w*|симк\w*)\s+(?:\w+\s+){0,2}(?:был|была|стал|стала)\s+(?:оформлен\w*\s+|записан\w*\s+)?на\s+(?:меня|себя)(?![а-я])|"

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.wording
     ("брат хочет номер себе взять, я уеду домой. как переделать на брата номер??", "change-owner"),
     ("хочу перевести номер на мужа", "change-owner"),
     ("my brother uses my sim now, how do we make the number officially his", "change-owner"),
+    ("can i sign my number over to my sister", "change-owner"),
     ("дочь давно пользуется моей симкой, хочу чтобы номер стал официально её", "change-owner"),
     ("телефон упал, и симку в нём переломило пополам. номер бы сохранить", "sim-replacement"),
     ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
@@ -141,3 +142,11 @@ async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: 
 async def test_a_sim_handed_on_is_a_change_of_owner_not_a_lost_sim(bot: ChatClient) -> None:
     out = await bot.say("my brother uses my sim now, how do we make the number officially his")
     assert out.intent in ("change-owner", "service-centers"), out.text
+
+
+@pytest.mark.parametrize("text", ["add my son's number to my account", "хочу привязать номер дочки к своему личному кабинету"])
+async def test_a_number_added_to_ones_account_is_the_profile_however_it_reads_as_a_top_up(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent == "lk-profile", out.text
+    other = ChatClient(bot.runtime, user="u2")  # money put on it is still the top-up
+    assert (await other.say("top up my son's number from my card")).action == "top_up"
