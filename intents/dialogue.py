@@ -546,6 +546,13 @@ class Core:
                 and last is not None and last.group != "problems" and not reported_problem(turn.text)[0]
                 and not money_gone(turn.text)):
             return  # "где посмотреть, на что трачу деньги" → "а по каждому звонку отдельно можно?": no fault told now
+        if (alone.entry_id is None and last is not None and together.decision is not None and together.ranked()
+                and same_subject(turn.kb, together.ranked()[0][0], last.id)
+                and (OBJECT_POINTER.search(turn.text) or SUBJECT_POINTER.match(turn.text))):
+            # "хочу переоформить номер на жену" → "а она может сходить одна с моим паспортом?": not understood alone, read
+            # with the last question nearest to it, pointing back to it — the last subject, however unsure
+            turn.reading = answered_as(together, last.id)
+            return
         # "how long do I have to pay it back?", "а она на почту придёт?": the last subject
         points_back = (bool(OBJECT_POINTER.search(turn.text) or SUBJECT_POINTER.match(turn.text)) and last is not None
                        and together.entry_id is not None and same_subject(turn.kb, together.entry_id, last.id))

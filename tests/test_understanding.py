@@ -1297,3 +1297,12 @@ async def test_the_brand_spelt_out_in_words_is_the_brand(bot: ChatClient) -> Non
     out = await bot.say("здравствуйте это галина ивановна мне внучка поставила приложение мой теле два а пароль не сказала и "
                         "сама уехала в институт подскажите пожалуйста как мне туда зайти")
     assert out.intent in ("lk-general", "lk-security"), out.text
+
+
+@pytest.mark.wording
+async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_subject(bot: ChatClient) -> None:
+    """Not understood alone, read with the last question nearest to it, and pointing back to it ("а она …"): the last
+    subject, however unsure the reading with it."""
+    assert (await bot.say("хочу переоформить номер на дочь")).intent == "change-owner"
+    out = await bot.say("а она может сходить одна с моим паспортом?")
+    assert out.intent == "change-owner", out.text
