@@ -27,7 +27,7 @@ SHORT_WORDS = 6
 OBJECT_POINTER = re.compile(r"\b(?:[a-z]+\s+(?:it|them)\b|(?:его|её|ее|их)\s+[а-яё]{3,})", re.IGNORECASE)
 # … or opening with it as the subject ("а она на почту придёт?", "will they come to my email?")
 SUBJECT_POINTER = re.compile(r"^\W*(?:(?:а|и|ну|но|and|but|so|ok|okay)\W+)?(?:(?:will|do|does|would|can|is|are)\s+)?"
-                             r"(?:она|он|оно|они|it|they)\b(?!\s+(?:is|'s)\s+(?:ok|fine))", re.IGNORECASE)
+                             r"(?:она|он|оно|они|it|they|he|she)\b(?!\s+(?:is|'s)\s+(?:ok|fine))", re.IGNORECASE)
 POINTER_WORDS = 10
 SUBJECT_POINTER_WORDS = 14
 # "нет, я про другое", "не то", "no, I meant something else": the last answer missed

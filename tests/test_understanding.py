@@ -1306,3 +1306,7 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
     assert (await bot.say("хочу переоформить номер на дочь")).intent == "change-owner"
     out = await bot.say("а она может сходить одна с моим паспортом?")
     assert out.intent == "change-owner", out.text
+    other = ChatClient(bot.runtime, user="u2")  # "he", "she" point back too
+    assert (await other.say("how do I transfer my number to my wife")).intent == "change-owner"
+    out = await other.say("can she go alone with my passport?")
+    assert out.intent == "change-owner", out.text
