@@ -352,8 +352,7 @@ class Core:
                 # "мне нужен оператор" → "нет, подожди, я другое хотел спросить": still waiting, the user takes it back
                 await self.handoff.cancel(conv.id, turn.now)
                 conv.status = "bot"
-                return Step([Reply(turn.say("clarify"), [*self._menu(turn)[:-1][:3], self._operator_button(turn)])],
-                            outcome="clarify")
+                return self._clarify(turn, None)
             return await self.handoff.user_message(turn)
         rating = conv.state.pop("rating", None)
         if rating is not None:
@@ -575,8 +574,7 @@ class Core:
             # "how much is calling 8 800?" (not understood, topics offered) → "no no, that's not what I meant", or said
             # again after being asked ("нет-нет, я не про блокировку" → "я про другое вообще"): what was meant, with the
             # topics and the operator
-            return Step([Reply(turn.say("clarify"), [*self._menu(turn)[:-1][:3], self._operator_button(turn)])],
-                        outcome="clarify")
+            return self._clarify(turn, None)
         elif bare_no(turn.text):  # a "no" to nothing the bot asked
             return Step([Reply(turn.say("menu"), self._menu(turn))], outcome="smalltalk")
         reading = turn.read()
@@ -920,10 +918,11 @@ class Core:
             step.replies.append(Reply(turn.say("rephrase" if covered else "cant_answer"), self._menu(turn)))
         return self._count_miss(turn, step)
 
-    def _clarify(self, turn: Turn, topic: Topic) -> Step:
-        """The last answer missed: ask what was meant, with the topics it nearly was and the operator."""
+    def _clarify(self, turn: Turn, topic: Topic | None) -> Step:
+        """The last answer missed: ask what was meant, with the topics it nearly was (with no last answer, the menu's)
+        and the operator."""
         buttons = []
-        for entry_id in topic.others:
+        for entry_id in topic.others if topic is not None else ():
             entry = turn.kb.entry(entry_id)
             if entry is not None and not entry.out_of_scope and entry.group != "smalltalk" and len(buttons) < 3:
                 buttons.append(Button(entry.title.get(turn.lang), f"kb:{entry.id}"))
