@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pymorphy3
 import snowballstemmer
-import wordfreq
+
+from intents import frequency
 
 CYRILLIC = re.compile(r"[а-яё]")
 LATIN = re.compile(r"[a-z]")
@@ -185,7 +186,7 @@ class Normalizer:
         lang = script_of(word)
         if lang == "num":
             return 0.0
-        return wordfreq.zipf_frequency(word, lang, wordlist="small")  # words down to Zipf 3: all we need
+        return frequency.zipf(word, lang)  # words down to Zipf 3: all we need
 
     def _lemma(self, word: str) -> str:
         lang = script_of(word)

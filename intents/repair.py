@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
 
-import wordfreq
+from intents import frequency
 
 # the keys of the standard ЙЦУКЕН layout on a QWERTY keyboard, unshifted and shifted
 _QWERTY = "qwertyuiop[]asdfghjkl;'zxcvbnm,./`" + 'QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>?~&'
@@ -210,7 +210,7 @@ class Repairer:
 
     def _ru_score(self, word: str) -> float:
         word = word.lower().replace("ё", "е")
-        zipf = wordfreq.zipf_frequency(word, "ru", wordlist="small")  # words down to Zipf 3
+        zipf = frequency.zipf(word, "ru")  # words down to Zipf 3
         if word in self.vocabulary:
             return max(zipf, 3.5)
         if zipf > 0:
@@ -219,7 +219,7 @@ class Repairer:
 
     def _en_score(self, word: str) -> float:
         word = word.lower().replace("'", "")
-        zipf = wordfreq.zipf_frequency(word, "en", wordlist="small")
+        zipf = frequency.zipf(word, "en")
         if word in self.vocabulary:
             return max(zipf, 3.5)
         if zipf < 1.0 and len(word) >= 4 and self.near_english(word):

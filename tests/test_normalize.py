@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +286,46 @@ def test_a_contracted_is_after_a_question_word_is_written_out() -> None:
 
     assert words("Where's my SIM, whats up") == ["where", "is", "my", "sim", "what", "is", "up"]
     assert words("whose number, somewhat's") == ["whose", "number", "somewhat's"]  # not a question word's
+
+
+# -- word frequencies -------------------------------------------------------------------------
+
+
+def test_word_frequencies_are_wordfreqs_own() -> None:
+    """`intents.frequency.zipf` reads wordfreq's small lists itself for a plain word: equal to
+    `wordfreq.zipf_frequency` on words of every frequency of both lists, on words one letter off, with digits or
+    apostrophes, and on what only wordfreq's tokeniser can take apart."""
+    import random
+
+    import wordfreq
+
+    from intents import frequency
+
+    rnd = random.Random(7)
+    checked = 0
+    both = [*wordfreq.iter_wordlist("ru", "small"), *wordfreq.iter_wordlist("en", "small")]
+    for lang in ("ru", "en"):  # each list has words of the other alphabet ("ok", "россия")
+        listed = both[::5] if lang == "ru" else both[2::9]  # every bucket of both lists
+        odd = ["tele2", "теле2", "4g", "mp3", "i'm", "don't", "x2'll", "2020", "кто-то", "ёлка", "café", "кf3", "'s"]
+        variants = [w + "x" for w in listed[:1000]] + [w[:-1] for w in listed[:1000]]
+        variants += [w[:k] + str(rnd.randint(0, 9)) + w[k:] for w in rnd.sample(listed, 1000)
+                     for k in [rnd.randint(0, len(w))]]
+        for word in listed + variants + odd:
+            assert frequency.zipf(word, lang) == wordfreq.zipf_frequency(word, lang, wordlist="small"), (lang, word)
+            checked += 1
+    assert checked > 30_000
+
+
+def test_understanding_a_message_imports_neither_wordfreq_nor_the_pure_python_stemmers() -> None:
+    """Each process that understands messages (test workers, servers, commands) would pay ~0.3 s of CPU
+    importing wordfreq's tokeniser and snowballstemmer's 36 pure-Python stemmers: neither is needed
+    for plain words, with PyStemmer installed."""
+    import subprocess
+
+    code = ("import sys; from intents.normalize import Normalizer; from intents.repair import Repairer\n"
+            "n = Normalizer(); r = Repairer(n.is_known)\n"
+            "n.tokens('не работает интернет, check my balance, tele2, i\\'m'); r.ru_score('ghbdtn'); r.en_score('balanse')\n"
+            "print(sorted(m for m in ('wordfreq', 'snowballstemmer.english_stemmer', 'Stemmer') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split() == ["['Stemmer']"]
