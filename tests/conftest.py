@@ -106,7 +106,12 @@ async def runtime(tmp_path: Path, config: Config, index_cache: IndexCache) -> As
         await dbaccess.release(db)  # PostgreSQL: the schema, emptied, serves the next test
 
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, in its headless form when installed (`chromium-headless-shell`: the old headless
+# mode, which Playwright's own headless runs use too): the same Blink and V8 without the full browser's
+# machinery — the 22 browser tests cost half the machine's CPU (2026-12-04: 33 s instead of 63 s, 19 s
+# instead of 31 s of it seen by `time`, 35 s instead of 46 s wall). The full `chromium` otherwise.
+CHROMIUM = next((path for path in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if os.access(path, os.X_OK)),
+                "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
