@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import aiohttp
 import pytest
@@ -194,3 +195,22 @@ async def test_agent_console_journey(server: Server, new_context: NewContext, ht
     assert await console.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await assert_axe_clean(console)
     await picture(console, "console-phone")
+
+
+async def test_the_console_reconnects_as_soon_as_the_browser_is_back_online(server: Server,
+                                                                            new_context: NewContext) -> None:
+    """Back online (Wi-Fi again, a laptop woken), the console reconnects at once, as the chat does, rather
+    than at the backoff's next try (up to 5 s later). The page's timers are stopped (Playwright's clock):
+    only the browser's "online" can bring the socket back."""
+    agent = await new_agent(server, name="Ирина Быстрова")
+    context = await new_context()
+    console = await open_console(context, server, agent)
+    await console.clock.install()
+    await console.clock.pause_at(time.time() + 1)  # the page's time (and setTimeout) stands still from here on
+    await context.set_offline(True)
+    assert await server.drop_console_sockets() >= 1
+    await expect(console.locator("#connection")).to_have_text("Reconnecting…")
+    await expect(console.locator("body")).to_have_attribute("data-ready", "0")
+    await context.set_offline(False)
+    await expect(console.locator("body")).to_have_attribute("data-ready", "1")
+    await expect(console.locator("#connection")).to_have_text("")

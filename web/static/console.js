@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var ws = null, me = null, seq = 0, waiting = {}, current = null, queue = [], retry = 500, agents = [];
+  var ws = null, me = null, seq = 0, waiting = {}, current = null, queue = [], retry = 500, agents = [], reconnectTimer = null;
   var canned = [], options = {regions: {}, topics: {}}, suggestions = [], seenWaiting = null, seenMine = null, taking = 0, alerts = false;
   var unsentKey = "sb_console_unsent", unsent = [], typingSent = 0, typingTimer = null;
 
@@ -547,7 +547,8 @@
 
   // -- the socket ----------------------------------------------------------------------------------
   function connect() {
-    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console");
+    clearTimeout(reconnectTimer);
+    var sock = ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console");
     ws.onopen = function () {
       retry = 500; $("connection").textContent = ""; document.body.dataset.ready = "1";
       loadAgents();
@@ -578,13 +579,16 @@
       else if (data.type === "tickets_changed") { if (!$("tab-tickets").hidden) loadTickets(); else countTickets(); }
     };
     ws.onclose = function (ev) {
+      if (ws !== sock) return;  // a socket given up for a newer one
       document.body.dataset.ready = "0";
       Object.keys(waiting).forEach(function (id) { waiting[id].reject("offline: the connection was lost"); delete waiting[id]; });
       if (ev.code === 4001) { location.href = "/console/login"; return; }
       $("connection").textContent = "Reconnecting…";
-      setTimeout(connect, retry); retry = Math.min(retry * 2, 5000);
+      reconnectTimer = setTimeout(connect, retry); retry = Math.min(retry * 2, 5000);
     };
   }
+  // back online (Wi-Fi again, the laptop woken): reconnect now, not after the backoff's next wait (up to 5 s)
+  window.addEventListener("online", function () { if (ws && ws.readyState > 1) { retry = 500; connect(); } });
 
   try { unsent = JSON.parse(localStorage.getItem(unsentKey) || "[]") || []; } catch (e) { unsent = []; }
   try { alerts = localStorage.getItem("sb_console_alerts") === "1"; } catch (e) { alerts = false; }
