@@ -162,6 +162,8 @@ def embedded_question(sentence: str) -> str | None:
     return rest if len(context_words(rest)) >= 3 and not is_followup(rest) else None  # "…, how does it work?" says no more
 
 
+POINTS_BACK = re.compile(r"(?<![а-яё])(?:эт\w*|его|её|ее|их|им|такое|там|туда)(?![а-яё])|"
+                         r"\b(?:it|that|this|them|these|those|there)\b", re.IGNORECASE)
 CONDITION = re.compile(r"[\s,]+(?:если|когда|потому\s+что|так\s+как|а\s+то|if|when|because|since)\s", re.IGNORECASE)
 QUESTION_FIRST = re.compile(r"^\W*(?:как|где|куда|можно\s+ли|how|where|can\s+i|could\s+i)\s", re.IGNORECASE)
 
@@ -632,6 +634,12 @@ class Core:
                     sure = CLAUSE_SURE if hurry else PIECE_SURE
             # the asking sentences (when they are not the whole message), and the question inside each
             candidates = asking if len(asking) < len(sentences) else []
+            if (not candidates and len(sentences) >= 2 and QUESTION_FIRST.match(sentences[-1])
+                    and asked(turn.text, sentences[-1]) and not POINTS_BACK.search(sentences[-1])):
+                # every sentence reads as asking ("…прогноз погоды глянуть надо — как быстро докупить интернет??"): the
+                # question the message ends on, marked as one, when it names its own subject ("как это подключить?"
+                # asks of the sentences before it)
+                candidates = [sentences[-1]]
             candidates += [q for c in asking if (q := embedded_question(c)) is not None and q not in candidates]
             # … and a question asked before the circumstance it is asked in ("КАК ЗАБЛОКИРОВАТЬ СИМКУ ЕСЛИ ОНА ОСТАЛАСЬ В
             # СТАРОМ ТЕЛЕФОНЕ, КОТОРЫЙ Я ОТДАЛ В РЕМОНТ")

@@ -1310,3 +1310,19 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
     assert (await other.say("how do I transfer my number to my wife")).intent == "change-owner"
     out = await other.say("can she go alone with my passport?")
     assert out.intent == "change-owner", out.text
+
+
+@pytest.mark.wording
+async def test_a_story_whose_every_sentence_asks_is_answered_by_the_question_it_ends_on(bot: ChatClient) -> None:
+    """Each sentence reads as asking something ("…карту скачать надо"): the one the message ends on, marked with
+    a question mark and naming its own subject, is the question; one that points back ("как это подключить?")
+    is not read alone (it asks of the sentences before it)."""
+    out = await bot.say("Мы на сплаве, заряда мало, гиги закончились, а нам карту реки скачать надо — как быстро "
+                        "докупить интернет??")
+    assert out.action == "buy_package", out.text
+    out = await ChatClient(bot.runtime, user="u3").say("I'm stuck at the airport and need to call my driver, I must "
+                                                       "sort this out. How do I put money on my number right now?")
+    assert out.intent in ("lk-top-up", "do-top-up") or out.action == "top_up", out.text
+    out = await ChatClient(bot.runtime, user="u2").say(
+        "Знакомые пишут, что теперь номер надо привязывать к Госуслугам, а то заблокируют. Как это сделать для теле2?")
+    assert out.outcome == "fallback", out.text  # "как это сделать" alone is no question about the personal account
