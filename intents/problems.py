@@ -20,6 +20,10 @@ BROKEN = re.compile(
     r"нет\s+(?:сети|связи|сигнала|интернета|инета)|без\s+(?:связи|сети|интернета|сигнала)|ни\s+позвонить|"
     r"(?:got|was|been|is|has\s+been)\s+blocked|(?<!не\s)заблокировал[иа]?\b|(?<!как\s)заблокирован\w*|"
     r"перестал\w*\s+(?:работать|ловить|грузить|отправлять|звонить)|пропал\w*|пропада\w*|сбрасыва\w*|обрыва\w*|исчез\w*|"
+    # … drops out ("инет отваливается каждые 2 минуты"), or callers cannot get through to one's own line ("не могут до
+    # меня дозвониться, им говорят «аппарат абонента выключен»")
+    r"(?<![а-я])отвал(?:ива|ил|ит)\w*|не\s+мо(?:гут|жет)\s+(?:\w+\s+){0,2}?(?:дозвон|достуча)\w*|"
+    r"(?:аппарат|абонент)\w*\s+(?:\w+\s+)?(?:выключен|недоступен|вне\s+зоны)|"
     r"куда\s+(?:[\w-]+\s+){0,3}?(?:деваются|девались|делись|делось|ушли|ушло|пропали|улетел\w*|улетают|испарил\w*|уход\w*)(?![а-я])|где\s+мои\s+деньги|где\s+деньги(?=\s*[?!.,]|\s*$)|where(?:'?s|\s+is|\s+are|\s+did)?\s+(?:all\s+)?my\s+money|не\s+могу\s+(?:позвонить|отправить|выйти\s+в)|"
     r"(?:aren'?t|isn'?t|are\s+not|is\s+not|not)\s+(?:sending|going\s+out|coming\s+in|loading|connecting)\b|"
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
@@ -52,8 +56,9 @@ KINDS = {
                         r"\bminus\b|negative|top(?:ped)?[\s-]?up", re.IGNORECASE),
     "blocked": re.compile(r"заблокир|blocked", re.IGNORECASE),
 }
-# a problem with reaching support itself is no fault of the line ("не могу дозвониться до оператора")
-SUPPORT = re.compile(r"оператор|поддержк|611|0611|чат|салон|консультант|operator|support|agent|chat|shop|store",
+# a problem with reaching support itself is no fault of the line ("не могу дозвониться до оператора"; a chat, not the
+# "чат" inside "достучаться", "получать")
+SUPPORT = re.compile(r"оператор|поддержк|611|0611|(?<![а-я])чат|салон|консультант|operator|support|agent|chat|shop|store",
                      re.IGNORECASE)
 
 

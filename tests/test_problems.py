@@ -37,6 +37,11 @@ pytestmark = pytest.mark.wording
     ("без связи с утра, ни позвонить ни смс отправить", None),
     ("my number got blocked out of nowhere", "blocked"),
     ("mobile data not workin since lunch", "internet"),
+    ("интернет отваливается каждые пять минут", "internet"),  # drops out
+    ("мне не могут дозвониться, говорят «абонент недоступен», а телефон включён", "calls"),  # callers can't get through
+    # "чат" inside a word ("достучаться", "получать") is no chat with support
+    ("звонки обрываются, клиенты не могут до меня достучаться", "calls"),
+    ("смски от банка перестал получать, не приходят совсем", "sms"),
 ])
 def test_a_fault_of_the_line_is_a_reported_problem(text: str, kind: str | None) -> None:
     assert reported_problem(text) == (True, kind)
