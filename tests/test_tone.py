@@ -42,6 +42,11 @@ def test_the_model_reads_the_same_after_a_round_trip() -> None:
     "Консультант в чате дважды прислал одну и ту же статью вместо ответа",
     "the guy at the shop registered my SIM with typos in my name, now the bank rejects it",
     "в салоне говорят звоните на горячую линию, на линии говорят идите в салон. футбол какой-то",
+    # laughed at, a reprimand asked for, left without an answer and asked whether that is normal, a breach, help refused
+    "Консультант в салоне рассмеялся, когда я спросила про симку для часов. Прошу сделать ему замечание",
+    "Оставил вопрос в чате, чат закрылся сам. Такое у вас нормально?",
+    "Продавщица переписала мой номер паспорта себе в блокнот. Считаю это недопустимым, прошу разобраться",
+    "В офисе на вокзале мне просто не захотели помочь с возвратом",
 ])
 def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) -> None:
     mood = tone(text)
@@ -53,6 +58,8 @@ def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) ->
     "the chap at your store was brilliant, sorted everything",
     "оператор Ксения решила мою проблему за пять минут, огонь",
     "Дозвонился вчера, оператор Ксения за пять минут решила вопрос, который я два месяца не мог решить. Огонь девчонка",
+    "Марина из поддержки — золото, выдайте ей премию",
+    "консультант в салоне на Мира за десять минут разобрался с моей проблемой",
 ])
 def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
     mood = tone(text)
