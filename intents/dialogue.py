@@ -777,8 +777,9 @@ class Core:
             # "my SIM stop working, no signal since morning": a fault of the line, no SIM to block
             entry_id, found = None, None
         if (found is not None and found.group == "problems" and not reported and PURPOSE.search(whole)
-                and BROKEN.search(whole) and not any(BROKEN.search(s) for s in PURPOSE.split(whole))):
-            # "есть у вас защита, чтобы звонки мошенников ко мне не проходили?": the fault's words only in what is wished
+                and not BROKEN.search(PURPOSE.sub(" ", whole))):
+            # "есть у вас защита, чтобы звонки мошенников ко мне не проходили?": the fault's words only in what is wished;
+            # "сколько смс в день можно отправить, чтобы не заблокировали?": none at all, only a wish
             entry_id, found = None, None
         if found is not None and found.group == "problems" and not reported and HOW_TO.search(turn.text):
             # "where do I see what I spent money on", "my sim got jacked, how do I block it": how to do something,

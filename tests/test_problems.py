@@ -318,3 +318,14 @@ async def test_a_fault_said_only_to_have_lasted_is_checked_not_only_handed_over(
 async def test_a_wish_in_the_words_of_a_fault_is_no_check_of_the_line(bot: ChatClient) -> None:
     out = await bot.say("Есть у вас такая услуга, чтобы звонки с незнакомых номеров ко мне не проходили? И сколько это стоит?")
     assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
+
+
+@pytest.mark.parametrize("text", [
+    "Хочу делать смс-рассылку клиентам своего автосервиса. Сколько сообщений в день можно отправить с обычного "
+    "номера, чтобы не заблокировали?",
+    "how many texts a day can I send from my number so that it doesn't get blocked for spam?",
+])
+async def test_a_question_with_only_a_wish_against_a_fault_starts_no_check(bot: ChatClient, text: str) -> None:
+    """No fault is told, only one wished away ("…чтобы не заблокировали"): no diagnosis of the line."""
+    out = await bot.say(text)
+    assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
