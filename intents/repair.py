@@ -131,6 +131,24 @@ RU_SPOKEN = {"скок": "сколько", "скока": "сколько", "ск
              "вырубили": "отключили", "рэ": "руб"}
 RU_SPOKEN_WORD = re.compile(r"(?<![а-яё\w])(" + "|".join(sorted(RU_SPOKEN, key=len, reverse=True)) + r")(?![а-яё\w])",
                             re.IGNORECASE)
+# punctuation dictated by voice ("алло это поддержка запятая … вопросительный знак как с вами связаться точка"): the
+# marks themselves, so the sentences are read apart; "точка" and "period" only beside an unmistakable one (they are
+# words too: "торговая точка", "billing period")
+DICTATED = {"запятая": ",", "вопросительный знак": "?", "восклицательный знак": "!", "двоеточие": ":",
+            "точка с запятой": ";", "comma": ",", "question mark": "?", "exclamation mark": "!", "exclamation point": "!"}
+DICTATED_MARK = re.compile(r"\s*(?<![а-яёa-z])(точка\s+с\s+запятой|запятая|вопросительный\s+знак|восклицательный\s+знак|"
+                           r"двоеточие|comma|question\s+mark|exclamation\s+(?:mark|point))(?![а-яёa-z])\s*", re.IGNORECASE)
+DICTATED_STOP = re.compile(r"\s*(?<![а-яёa-z])(?:точка|full\s+stop|period)(?![а-яёa-z])\s*", re.IGNORECASE)
+
+
+def undictate(text: str) -> str:
+    """`text` with the punctuation said in words put as marks, when it was dictated."""
+    if not DICTATED_MARK.search(text):
+        return text
+    out = DICTATED_MARK.sub(lambda m: DICTATED[re.sub(r"\s+", " ", m.group(1).lower())] + " ", text)
+    return DICTATED_STOP.sub(". ", out).strip()
+
+
 # "2" and "4" for "to" and "for" between a word and what follows them ("add a service 2 my number",
 # "anything 4 me"), never as a count ("2 gb", "top up 4 times")
 CHAT_PREPOSITION = re.compile(r"(?<=[a-z]) ([24]) (?=(?:my|me|the|you|u|ur|your|a|an|it|him|her|us|them)\b)",
@@ -254,8 +272,9 @@ class Repairer:
         return Repair(core, read.kind or "unwrapped", read.lang, read.changed)
 
     def _unwrap(self, text: str) -> str:
-        """Greetings, politeness and stretched letters off, English chat-speak spelt out; the question stays."""
-        out = ELONGATED.sub(lambda m: self._shorten(m), text)
+        """Greetings, politeness and stretched letters off, dictated punctuation put as marks, English chat-speak spelt
+        out; the question stays."""
+        out = undictate(ELONGATED.sub(lambda m: self._shorten(m), text))
         rest = INTRODUCTION.sub(" ", out).strip()
         if len(CONTENT_WORD.findall(rest)) >= 2:
             out = rest

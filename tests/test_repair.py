@@ -271,3 +271,16 @@ def test_the_same_failure_every_time_and_nobody_there_is_being_fed_up() -> None:
     assert tone("Сорок минут висел на 611 под музыку, потом сброс. И так каждый рейс. Хоть кто-то у вас работает??").fed_up
     assert tone("is anyone even working there? third evening with no signal").fed_up
     assert not tone("кто-то у вас работает в воскресенье?").fed_up
+
+
+def test_dictated_punctuation_is_put_as_marks() -> None:
+    from intents.repair import undictate
+
+    assert undictate("добрый день запятая у меня вопрос точка как пополнить счёт вопросительный знак") == \
+        "добрый день, у меня вопрос. как пополнить счёт?"
+    assert undictate("hi comma my sim is broken full stop where do i get a new one question mark") == \
+        "hi, my sim is broken. where do i get a new one?"
+    # "точка" and "period" are words too, unless the message was dictated
+    assert undictate("где ближайшая торговая точка") == "где ближайшая торговая точка"
+    assert undictate("what is the billing period") == "what is the billing period"
+

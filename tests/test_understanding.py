@@ -1326,3 +1326,10 @@ async def test_a_story_whose_every_sentence_asks_is_answered_by_the_question_it_
     out = await ChatClient(bot.runtime, user="u2").say(
         "Знакомые пишут, что теперь номер надо привязывать к Госуслугам, а то заблокируют. Как это сделать для теле2?")
     assert out.outcome == "fallback", out.text  # "как это сделать" alone is no question about the personal account
+
+
+@pytest.mark.wording
+async def test_a_dictated_message_is_read_sentence_by_sentence(bot: ChatClient) -> None:
+    out = await bot.say("алло запятая я на рыбалке запятая телефон утонул вопросительный знак как мне заблокировать "
+                        "симку точка")
+    assert out.intent in ("lost-sim", "lk-security", "do-block-sim") or out.action == "block_sim", out.text
