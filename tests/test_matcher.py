@@ -334,3 +334,9 @@ def test_generalisation_on_held_out_paraphrases(paraphrases: dict[str, list[str]
               f"({rejected}/{off_topic})\nmisses:\n" + "\n".join(failures) + "\noff-topic answered:\n" + "\n".join(accepted))
     assert accuracy >= 0.90, report
     assert rejection >= 0.80, report
+
+
+@pytest.mark.parametrize("text", ["убирайте эту подписку", "как отключать платные услуги", "не выключайте мне интернет"])
+def test_the_imperfective_verbs_mean_disconnecting_too(matcher: Matcher, text: str) -> None:
+    """"убирайте", "отключать": the same concept as "убрать", "отключить" (the dictionary gives them lemmas of their own)."""
+    assert "~disconnect" in matcher.analyse(text, "ru").terms
