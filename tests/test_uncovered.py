@@ -108,6 +108,9 @@ pytestmark = pytest.mark.wording
     ("does chatting with this bot use my data?", "data the app uses"),
     ("можно отправить смс на городской номер?", "sms to a landline"),
     ("does tele2 support nb-iot for smart water meters?", "products"),
+    # how much data an activity takes
+    ("how much data does a 2 hour movie on netflix use?", "data an activity takes"),
+    ("сколько трафика уходит на час видеозвонка в ватсапе", "data an activity takes"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -155,6 +158,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "кто-то положил мне деньги по ошибке, как вернуть",  # money put by mistake, wanted back: the refund
     "подключите чёрный список",  # a service of the catalogue
     "интернет в приложении не грузится",  # a fault, no data asked about
+    "сколько гигов у меня осталось до конца месяца",  # what is left on the line: the account's
+    "how much data did i use this month",  # the expenses
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
