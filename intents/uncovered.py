@@ -23,7 +23,7 @@ one of these subjects is never answered by an entry outside the subject:
   alerts, the company's own details (head office, tax number, shares), finding a phone, calls from a computer,
   which network a number is on, the app's language, the press, security reports, crypto, developers' APIs,
   whether messages are read, booking a visit, the number's previous owner, how long a call may last, deleted messages
-  brought back, who put money on the number, how much data an activity takes; and another
+  brought back, who put money on the number, how much data an activity takes, confirming the number on Gosuslugi; and another
   company's own service (a bank's app, a shop's hours, a marketplace's order);
 - **tariff offer** — what a named tariff (or "your plans") includes or costs, or which to choose; the base describes how
   to see and change the subscriber's own tariff, not the operator's price list.
@@ -311,6 +311,11 @@ MORE = {
         r"(?<![а-я])(?:ест|съедает|тратит|уходит|расходует|потребляет|жр[её]т|нужно\s+на|надо\s+на)|"
         r"how\s+(?:many|much)\s+(?:gb|mb|gigs?|data|megabytes?|gigabytes?)\s+(?:(?:does|do|will|would|can)\s+(?:\w+\s+){0,8}?)?"
         r"(?:eats?|uses?|takes?|consumes?|burns?|needs?)\b))", re.IGNORECASE | re.DOTALL),
+    # the number confirmed through the state services portal ("надо ли подтверждать номер через Госуслуги по новому
+    # закону"): the law's procedure, which the base does not describe
+    "confirming the number on Gosuslugi": re.compile(
+        r"(?=.*(?:госуслуг\w*|gosuslugi|gosuslugi\.ru|state\s+services\s+portal))"
+        r"(?=.*(?:подтвер\w*|верифи\w*|confirm\w*|verif\w*))", re.IGNORECASE | re.DOTALL),
     # a text to a landline ("можно отправить смс на городской номер?")
     "sms to a landline": re.compile(r"(?:смс|sms|сообщени\w*)\s+(?:\w+\s+){0,2}на\s+(?:городско\w*|стационарн\w*|домашн\w*)|"
                                     r"\b(?:text|sms)\s+(?:\w+\s+){0,2}(?:to\s+)?(?:a\s+)?landline", re.IGNORECASE),

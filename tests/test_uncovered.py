@@ -111,6 +111,8 @@ pytestmark = pytest.mark.wording
     # how much data an activity takes
     ("how much data does a 2 hour movie on netflix use?", "data an activity takes"),
     ("сколько трафика уходит на час видеозвонка в ватсапе", "data an activity takes"),
+    ("нужно ли верифицировать симку на госуслугах, а то вдруг отключат", "confirming the number on Gosuslugi"),
+    ("do I have to confirm my tele2 number on gosuslugi?", "confirming the number on Gosuslugi"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -160,6 +162,7 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "интернет в приложении не грузится",  # a fault, no data asked about
     "сколько гигов у меня осталось до конца месяца",  # what is left on the line: the account's
     "how much data did i use this month",  # the expenses
+    "потеряла симку, а к номеру привязаны госуслуги и банк, как восстановить",  # the SIM back: covered
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
