@@ -340,3 +340,9 @@ def test_generalisation_on_held_out_paraphrases(paraphrases: dict[str, list[str]
 def test_the_imperfective_verbs_mean_disconnecting_too(matcher: Matcher, text: str) -> None:
     """"убирайте", "отключать": the same concept as "убрать", "отключить" (the dictionary gives them lemmas of their own)."""
     assert "~disconnect" in matcher.analyse(text, "ru").terms
+
+
+@pytest.mark.parametrize("text, lang", [("а можно с номерами и временем звонков?", "ru"), ("кому и когда звонил", "ru"),
+                                        ("and with numbers and times of the calls?", "en")])
+def test_calls_with_their_numbers_and_times_are_the_call_details(matcher: Matcher, text: str, lang: str) -> None:
+    assert "~details" in matcher.analyse(text, lang).terms

@@ -1333,3 +1333,10 @@ async def test_a_dictated_message_is_read_sentence_by_sentence(bot: ChatClient) 
     out = await bot.say("алло запятая я на рыбалке запятая телефон утонул вопросительный знак как мне заблокировать "
                         "симку точка")
     assert out.intent in ("lost-sim", "lk-security", "do-block-sim") or out.action == "block_sim", out.text
+
+
+@pytest.mark.wording
+async def test_after_the_expenses_the_calls_with_numbers_and_times_are_the_call_details(bot: ChatClient) -> None:
+    await bot.say("где посмотреть, на что уходят деньги со счёта")
+    out = await bot.say("а с номерами и временем звонков можно?")
+    assert out.intent in ("lk-call-details", "do-call-details") or out.action == "call_details", out.text
