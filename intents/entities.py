@@ -28,12 +28,19 @@ class Span:
     value: str  # region id, country name or concept name
 
 
+# Words that may stand inside a phrase without changing it: "перечень всех своих звонков" is "перечень
+# звонков", "list of all my calls" is "list of calls" (lemmas; a phrase is first looked up as written)
+FILLERS = frozenset({"весь", "свой", "мой", "твой", "наш", "ваш", "этот", "all", "my", "your", "our", "the", "this",
+                     "these", "those"})
+
+
 class PhraseIndex:
     """Longest-match lookup of multi-word phrases over lemma sequences."""
 
     def __init__(self, normalizer: Normalizer) -> None:
         self._normalizer = normalizer
         self._phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._bare: dict[tuple[str, ...], tuple[str, str]] = {}  # multi-word phrases without their fillers
         self.max_len = 1
 
     def key(self, text: str) -> tuple[str, ...]:
@@ -46,6 +53,9 @@ class PhraseIndex:
         # the first definition wins: regions are added before synonyms
         self._phrases.setdefault(key, (kind, value))
         self.max_len = max(self.max_len, len(key))
+        bare = tuple(lemma for lemma in key if lemma not in FILLERS)
+        if len(bare) >= 2 and bare[0] == key[0]:
+            self._bare.setdefault(bare, (kind, value))
 
     def find(self, tokens: Sequence[Token]) -> list[Span]:
         """Non-overlapping spans, longest first."""
@@ -61,8 +71,27 @@ class PhraseIndex:
                     i += n
                     break
             else:
-                i += 1
+                end = self._bare_match(lemmas, i)
+                if end:
+                    hit = self._bare[tuple(x for x in lemmas[i:end] if x not in FILLERS)]
+                    spans.append(Span(positions[i], positions[end - 1] + 1, hit[0], hit[1]))
+                    i = end
+                else:
+                    i += 1
         return spans
+
+    def _bare_match(self, lemmas: list[str], i: int) -> int:
+        """The end of the longest phrase starting at `i` once fillers inside it are left out (0: none)."""
+        if not self._bare or lemmas[i] in FILLERS:
+            return 0
+        words, best, j = [lemmas[i]], 0, i + 1
+        while j < len(lemmas) and len(words) < self.max_len and j - i < 2 * self.max_len:
+            if lemmas[j] not in FILLERS:
+                words.append(lemmas[j])
+                if j - i + 1 > len(words) and tuple(words) in self._bare:  # a filler was left out
+                    best = j + 1
+            j += 1
+        return best
 
     def __contains__(self, lemma: str) -> bool:
         return (lemma,) in self._phrases

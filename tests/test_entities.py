@@ -83,6 +83,22 @@ def test_region_and_country_become_terms(matcher: Matcher) -> None:
     assert "@abroad" in matcher.analyse("номер в Турции").terms
 
 
+@pytest.mark.parametrize(("text", "concept"), [
+    ("перечень всех своих звонков за три месяца", "~details"),
+    ("список всех моих вызовов", "~details"),
+    ("how do I get a list of all my calls", "~details"),
+    ("a list of the calls from last month", "~details"),
+])
+def test_a_phrase_is_found_with_fillers_inside(matcher: Matcher, text: str, concept: str) -> None:
+    """ "перечень звонков" is known; "всех своих" between its words does not hide it."""
+    assert concept in matcher.analyse(text).terms
+
+
+@pytest.mark.parametrize("text", ["перечень всех", "список моих дел", "the list of all the things"])
+def test_fillers_alone_make_no_phrase(matcher: Matcher, text: str) -> None:
+    assert "~details" not in matcher.analyse(text).terms
+
+
 # -- phone numbers ----------------------------------------------------------------------------
 
 ONE = "+79990000001"
