@@ -734,7 +734,9 @@ class Core:
                      or (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and not fault_told)
                      # money wanted on the number by itself, with the balance running out in the story ("чтобы деньги
                      # сами падали, а то если баланс кончится — без связи"): the autopayment, not the balance
-                     or (story == "lk-autopay" and getattr(turn.kb.entry(entry_id), "action", None) == "balance"))):
+                     or (story == "lk-autopay" and getattr(turn.kb.entry(entry_id), "action", None) == "balance")
+                     # a minus known and a call to make ("у меня минус на балансе, как мне позвонить?"): not the balance
+                     or (story == "do-promised-payment" and getattr(turn.kb.entry(entry_id), "action", None) == "balance"))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
                 and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")

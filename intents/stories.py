@@ -65,7 +65,8 @@ CALL_TO_MAKE = re.compile(
     re.IGNORECASE)
 NEED_CALL = re.compile(
     rf"{CALL_TO_MAKE.pattern}|what\s+(?:can|should)\s+i\s+do|any\s+way|(?:don'?t|do\s+not)\s+cut\s+me\s+off|"
-    r"что\s+(?:мне\s+)?(?:делать|можно\s+сделать)|как\s+(?:мне\s+)?быть|не\s+отключайте",
+    r"что\s+(?:мне\s+)?(?:делать|можно\s+сделать)|как\s+(?:мне\s+)?быть|не\s+отключайте|"
+    r"как\s+(?:же\s+)?(?:мне\s+)?(?:\w+\s+)?(?:позвонить|звонить|дозвониться)|\bloan\b|\bborrow|(?<![а-я])в\s+долг|заня(?:ть|ли)",
     re.IGNORECASE)
 
 # … unless it is a charge disputed ("списали 500 непонятно за что, верните на счёт"): that is checked, not refunded

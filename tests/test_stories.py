@@ -37,6 +37,8 @@ pytestmark = pytest.mark.wording
     ("дочь давно пользуется моей симкой, хочу чтобы номер стал официально её", "change-owner"),
     ("телефон упал, и симку в нём переломило пополам. номер бы сохранить", "sim-replacement"),
     ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
+    ("у меня минус на балансе, как мне маме позвонить?", "do-promised-payment"),
+    ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
     ("my phone got stolen at the station last night, what now", "lost-sim"),
 
@@ -130,6 +132,13 @@ async def test_money_wanted_on_the_number_by_itself_with_the_balance_running_out
     out = await bot.say("Вопрос такой: мне надо чтобы деньги на телефон сами падали, в город я езжу раз в месяц, а если "
                         "баланс кончится — останусь совсем без связи. Можно так настроить с карты?")
     assert out.intent == "lk-autopay", out.text
+
+
+@pytest.mark.parametrize("text", ["у меня минус на балансе, как позвонить?", "минус на балансе что делать",
+                                  "can i get like a loan on my balance? broke till friday 😅"])
+async def test_a_minus_known_and_a_call_to_make_is_the_promised_payment_not_the_balance(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "promised_payment", out.text
 
 
 async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: ChatClient) -> None:
