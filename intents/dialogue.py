@@ -198,6 +198,24 @@ def foreign_topic(turn: Turn) -> bool:
     return bool(turn.knowledge.matcher.analyse(whole, turn.lang).unknown_topic)
 
 
+WRITING_ABROAD, SOCIAL_LINE = "roaming-write", "social-networks"
+SOCIAL_TERMS = frozenset({"~social", "~vk", "~viber", "~telegram", "~facebook", "~twitter", "~odnoklassniki", "~youtube"})
+
+
+def _roaming_before(turn: Turn) -> bool:
+    """The conversation's last topic was the roaming's (a question from abroad goes on)."""
+    topic = Topic.from_state(turn.conv.state.get("topic"), turn.now)
+    return topic is not None and getattr(turn.kb.entry(topic.entry_id), "group", None) == "roaming"
+
+
+def whole_terms(turn: Turn) -> set[str]:
+    """The terms of the whole message (the reading may be of one sentence of it)."""
+    if turn.knowledge is None:
+        return set()
+    whole = turn.repair.text if turn.repair is not None else turn.msg.text
+    return set(turn.knowledge.matcher.analyse(whole, turn.lang).terms)
+
+
 def abroad_in(turn: Turn) -> bool:
     """The whole message names another country (the reading may be of one sentence of it)."""
     if turn.knowledge is None:
@@ -760,6 +778,15 @@ class Core:
             # "звонить не могу, все слышат — есть способ написать, а не звонить?", "need to reach support in writing only":
             # the chat, whatever else the story names
             entry_id = ruled = WRITTEN_LINE
+        if (entry_id == WRITING_ABROAD and ruled is None and not reading.followup
+                and not (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn)
+                         or {"~roaming", "~travel"} & (set(reading.analysis.terms) | whole_terms(turn))
+                         or re.search(r"роуминг|roaming", turn.msg.text, re.IGNORECASE) or _roaming_before(turn))):
+            # "can i write to you on vk": writing to us from home — the social networks (or the chat), not from abroad
+            terms = set(reading.analysis.terms)
+            home = SOCIAL_LINE if terms & SOCIAL_TERMS else WRITTEN_LINE if terms & {"~chat", "~site"} else None
+            if home is not None and turn.kb.entry(home) is not None:
+                entry_id = home
         reported, kind = fault_told, fault_kind
         if not reported and gone:
             reported, kind = True, "money"  # "на счету минус 200, а я ничего не тратил": where it went

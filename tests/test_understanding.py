@@ -1021,6 +1021,20 @@ async def test_how_to_reach_us_from_abroad_is_the_roaming_line_whatever_else_the
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize(("turns", "entry"), [
+    (["can i write to you on vk"], "social-networks"),
+    (["can I write to you on social media?", "which ones?"], "social-networks"),
+    (["я в Турции, можно вам в вк написать?"], "roaming-write"),
+    (["can I text you from abroad?"], "roaming-write"),
+    (["я in roaming, можно написать в support через мессенджер?"], "roaming-write"),
+])
+async def test_writing_to_us_is_from_abroad_only_when_abroad_is_said(bot: ChatClient, turns: list[str], entry: str) -> None:
+    for text in turns:
+        out = await bot.say(text)
+    assert out.intent == entry, (out.intent, out.text)
+
+
+@pytest.mark.wording
 async def test_calling_someone_else_from_abroad_is_still_not_ours(bot: ChatClient) -> None:
     out = await bot.say("я в Турции, как позвонить маме в Россию?")
     assert out.intent != "roaming-support" and out.outcome == "fallback", out.text
