@@ -139,6 +139,12 @@ STOLEN = re.compile(
     re.IGNORECASE)
 
 BLOCK_ASKED = re.compile(r"блок|блочь|\bblock", re.IGNORECASE)
+# a phone left behind somewhere ("оставила телефон в такси", "left my phone in a taxi"): lost, for all one knows
+LEFT_BEHIND = re.compile(
+    r"(?<![а-я])(?:оставил|оставила|забыл|забыла|посеял|посеяла|выронил|выронила|обронил|обронила)\s+(?:\w+\s+){0,2}?"
+    r"(?:телефон|смартфон|мобильн|айфон|сотов|симк|сим-?карт|сумк|рюкзак)\w*\s+(?:\w+\s+){0,2}?(?:в|на)\s+\w+|"
+    r"\b(?:left|forgot|dropped)\s+my\s+(?:phone|sim|mobile|bag)\s+(?:\w+\s+){0,2}?(?:in|on|at)\s+(?:a|an|the|my)?\s*\w+",
+    re.IGNORECASE)
 
 STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (BROKEN_SIM, "sim-replacement"),
@@ -160,6 +166,8 @@ def story_topic(text: str) -> str | None:
         return "refund"
     if NO_MONEY.search(text) and NEED_CALL.search(text):
         return "do-promised-payment"
-    if STOLEN.search(text) and not BLOCK_ASKED.search(text):  # (asked to block it: the block itself, as read)
-        return "lost-sim"
+    if STOLEN.search(text) or LEFT_BEHIND.search(text):
+        # asked to block it: the block itself ("оставила телефон в такси, как заблокировать симку, пока никто не
+        # воспользовался"); otherwise what to do when a SIM is lost
+        return "do-block-sim" if BLOCK_ASKED.search(text) else "lost-sim"
     return None

@@ -41,6 +41,10 @@ pytestmark = pytest.mark.wording
     ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
     ("my phone got stolen at the station last night, what now", "lost-sim"),
+    ("как заблокировать симку, если украли телефон", "do-block-sim"),  # the block asked for: the block itself
+    ("оставила телефон в такси, как заблокировать симку пока никто не воспользовался", "do-block-sim"),
+    ("забыл телефон в электричке, что теперь делать", "lost-sim"),
+    ("left my phone in a taxi last night, how do i stop someone using my sim", "lost-sim"),
 
 ])
 def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
@@ -49,7 +53,6 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "How long can a number stay unused before you take it back?",  # the number, not money
-    "как заблокировать симку, если украли телефон",  # the block asked for: as read, neither broken nor only lost
     "можно вернуть старый тариф?",
     "списали 500 рублей непонятно за что, верните деньги на счёт",  # a charge disputed: checked, not refunded
     "на счету минус 200, что это за списания",  # money gone, nothing to call
@@ -58,6 +61,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "the shop says I need my husband there even though the number is in MY name",
     "брат помоги симка не работает звонить нельзя",  # the line not working: checked, not a new SIM
     "как перевести деньги маме",
+    "оставил телефон дома, как позвонить в поддержку с чужого",  # left at home: not lost
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
@@ -139,6 +143,14 @@ async def test_money_wanted_on_the_number_by_itself_with_the_balance_running_out
 async def test_a_minus_known_and_a_call_to_make_is_the_promised_payment_not_the_balance(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "promised_payment", out.text
+
+
+@pytest.mark.parametrize("text", ["оставила телефон в такси, как заблокировать симку пока никто не воспользовался",
+                                  "Украли сумку с телефоном прямо в офисе! Пишу с рабочего компьютера. Как быстрее всего "
+                                  "заблокировать симку??"])
+async def test_a_phone_lost_or_stolen_with_the_block_asked_is_the_block(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "block_sim" or out.intent == "lost-sim", out.text  # (the block, or what to do, block first)
 
 
 async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: ChatClient) -> None:
