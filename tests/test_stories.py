@@ -21,6 +21,8 @@ pytestmark = pytest.mark.wording
     ("closing my number, there's about 700 rubles on it, can I get the money back?", "refund"),
     ("верните мне деньги с баланса, надоели, ухожу", "refund"),
     ("хочу вернуть свои 1500 с баланса и уйти от вас", "refund"),
+    ("Уезжаю насовсем, хочу закрыть номер и забрать оставшиеся на счету 800 рублей. Как это сделать?", "refund"),
+    ("можно забрать остаток денег с номера, если я его закрываю?", "refund"),
     ("how do i get my $$ back off the account, leaving russia", "refund"),
     ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
