@@ -38,6 +38,8 @@ pytestmark = pytest.mark.wording
     ("can i sign my number over to my sister", "change-owner"),
     ("дочь давно пользуется моей симкой, хочу чтобы номер стал официально её", "change-owner"),
     ("телефон упал, и симку в нём переломило пополам. номер бы сохранить", "sim-replacement"),
+    ("симка старого формата в новый телефон не лезет. где поменять на нано чтобы номер тот же остался", "sim-replacement"),
+    ("как поменять обычную симку на есим и сохранить номер", "sim-replacement"),
     ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
     ("у меня минус на балансе, как мне маме позвонить?", "do-promised-payment"),
     ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
