@@ -90,6 +90,9 @@ PRODUCTS = re.compile(
     r"(?:доставк\w*|достав\w+|курьер\w*)\s+(?:\w+\s+){0,3}(?:сим\w*|sim)|deliver\w*\s+(?:\w+\s+){0,2}sim|sim\w*\s+deliver\w*|"
     r"кэшб[эе]к\w*|cash\s?back|промокод\w*|promo\s?codes?|\bакци[ияйюе]\w*|скидк\w*|discounts?|special\s+offers?|promotions?|"
     # insurance, and data some apps do not count ("чтобы трафик в игре не тратил гигабайты", "zero-rated")
+    r"трейд-?ин\w*|\btrade[\s-]?in\b|сдать\s+(?:\w+\s+){0,3}в\s+зач[её]т|"
+    r"безлимитн\w+\s+(?:\w+\s+)?(?:мессенджер|соцсет|видео|музык)\w*|\bunlimited\s+(?:messengers?|social|video|music)\b|"
+    r"(?<![а-я])не\s+(?:расходу|трат|съеда)\w*\s+(?:\w+\s+)?(?:гигабайт|гиг|трафик|мегабайт)\w*|"
     r"страховк\w*|страховани\w*|\binsurance\b|\bnb-?iot\b|\biot\b|\bm2m\b|умн\w+\s+сч[её]тчик\w*|\bsmart\s+(?:water\s+)?meters?\b|"
     r"(?:чтобы|чтоб)\s+(?:\w+\s+){0,5}не\s+(?:тратил|расходовал|списывал|съедал|ел)\w*\s+(?:\w+\s+)?(?:гигабайт|гиг|трафик|"
     r"мегабайт|пакет)\w*|\bzero[\s-]?rat\w*|\b(?:doesn'?t|don'?t|won'?t)\s+(?:count|eat|use)\s+(?:\w+\s+)?(?:against\s+)?"
@@ -124,7 +127,7 @@ SUPPORT_LINE = re.compile(r"611|поддержк\w*|оператор\w*|спра
 # the brand, phone wallets, eSIM on a given device
 MORE = {
     "speed": re.compile(
-        r"как\w*\s+(?:\w+\s+)?скорост\w*|скорост\w*\s+(?:\w+\s+)?(?:после|когда|при|на\s+тариф|в\s+сети)|"
+        r"как\w*(?:-то)?\s+(?:\w+\s+)?скорост\w*|скорост\w*\s+(?:\w+\s+)?(?:после|когда|при|на\s+тариф|в\s+сети)|"
         r"ограничени\w+\s+скорост\w*|максимальн\w+\s+скорост\w*|what\s+(?:\w+\s+)?speeds?\b|"
         r"speed\s+(?:after|when|limit|cap)|(?:max|maximum|top)\s+speed|"
         r"how\s+fast\s+(?:is|are|will\s+be)\s+(?:the\s+|your\s+)?(?:4g|5g|lte|internet|data|network|mobile\s+data)|"
@@ -202,6 +205,22 @@ MORE = {
         r"несовершеннолетн\w*|minimum\s+age|age\s+limit|how\s+old\s+(?:do\s+(?:i|you)|must|should|does)|under\s+18|"
         r"(?:ребён\w*|ребен\w*|подрост\w*|сын\w*|доч\w*)\s+(?:\w+\s+){0,2}(?:14|16|(?<!\d)\d+\s+лет)\b.{0,40}(?:оформ|договор|на\s+себя)",
         re.IGNORECASE | re.DOTALL),
+    # other bills paid from the phone's balance ("оплатить коммуналку или штраф с баланса телефона")
+    "paying bills from the balance": re.compile(
+        r"(?:оплат|плат|заплат)\w*\s+(?:\w+\s+){0,4}(?:коммуналк\w*|жкх|штраф\w*|налог\w*|парковк\w*|госпошлин\w*|кредит\w*|"
+        r"проезд\w*)\s+(?:\w+\s+){0,5}(?:с|со)\s+(?:\w+\s+)?(?:баланс|сч[её]т|телефон|номер)\w*|"
+        r"\bpay\s+(?:for\s+)?(?:my\s+|the\s+)?(?:utilities|utility\s+bills?|fines?|parking|taxes|tickets?)\s+(?:\w+\s+){0,3}"
+        r"(?:from|with|using)\s+(?:my\s+|the\s+)?(?:phone\s+)?(?:balance|credit|account)",
+        re.IGNORECASE),
+    # a free "call me back" text at zero ("как отправить бесплатную смску «перезвони мне»")
+    "call me back": re.compile(r"[«\"']перезвони(?:\s+мне)?|(?:смс\w*|sms|смск\w*|сообщени\w*)\s+(?:\w+\s+){0,2}перезвони|"
+                               r"\bcall\s+me\s+back\s+(?:sms|text|message)|(?:sms|text|message)\s+[\"'“]?call\s+me\b|"
+                               r"маячок\w*|\bbeacon\b", re.IGNORECASE),
+    # a tariff no longer sold ("смогу вернуться на свой архивный тариф?")
+    "archived tariff": re.compile(r"архивн\w+\s+(?:\w+\s+)?тариф\w*|тариф\w*\s+(?:\w+\s+){0,4}архивн\w*|(?<![а-я])он\s+архивн\w*|"
+                                  r"\b(?:archived?|discontinued|legacy)\s+(?:plan|tariff)s?\b|"
+                                  r"\b(?:plan|tariff)\W+(?:[\w']+\s+){0,4}(?:discontinued|archived|no\s+longer\s+(?:sold|offered|available))",
+                                  re.IGNORECASE),
     "balance transfers": re.compile(
         r"(?:перевести|перевод\w*|перекин\w*|скин\w*|отправ\w*|подел\w*)\s+(?:\w+\s+){0,3}(?:с|со)\s+(?:сво\w+\s+|мо\w+\s+)?"
         r"(?:баланс|сч[её]т)\w*\s+(?:\w+\s+){0,2}на\s+(?:\w+\s+){0,2}(?:номер|телефон|друг\w*|подруг\w*|мам\w*|пап\w*|сын\w*|доч\w*|"
@@ -566,13 +585,15 @@ DETAILS: dict[str, re.Pattern[str]] = {
     "alerts": re.compile(r"(?<![а-я])(?:уведомлени\w*|оповещени\w*)|\bnotif\w*|\balerts?\b|"
                          # the texts sent about something ("отключить смски про автоплатёж")
                          r"(?<![а-я])(?:смс\w*|sms|эсэмэс\w*)\s+(?:про|о|об)\s+(?:автоплат\w*|списани\w*|пополнени\w*|платеж\w*|платёж\w*)|"
-                         r"\b(?:texts|sms|messages)\s+about\s+(?:the\s+|my\s+)?(?:autopay\w*|payments?|charges?|top-?ups?)",
+                         r"\b(?:texts|sms|messages)\s+about\s+(?:the\s+|my\s+)?(?:autopay\w*|payments?|charges?|top-?ups?)|"
+                         r"\b(?:get|send\s+me)\s+(?:a\s+)?(?:text|sms|message|warning|heads[\s-]up)\s+(?:when|if|once)\b",
                          re.IGNORECASE),
     # an extension or a delay ("обещанный платёж можно продлить?")
     "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"
                             r"\bpostpone\w*", re.IGNORECASE),
     # the monthly fee itself asked after ("абонентская плата, пока симка заблокирована, списывается?")
-    "monthly fee": re.compile(r"(?<![а-я])абонентск\w+\s+плат\w*|(?<![а-я])абонентк\w*|\bmonthly\s+(?:fee|charge|payment)s?\b|"
+    "monthly fee": re.compile(r"(?<![а-я])абонентск\w+\s+плат\w*|(?<![а-я])абонентк\w*|"
+                              r"(?<![а-я])плат\w+\s+за\s+(?:\w+\s+)?обслуживани\w*|\b(?:service|maintenance|annual)\s+fees?\b|\bmonthly\s+(?:fee|charge|payment)s?\b|"
                               r"\bsubscription\s+fee\b", re.IGNORECASE),
     # what a message said ("в детализации будет видно сам текст смс?")
     "message text": re.compile(r"(?<![а-я])(?:текст\w*|содержани\w*)\s+(?:\w+\s+)?(?:смс|sms|сообщени\w*|переписк\w*)|"

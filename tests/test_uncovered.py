@@ -113,6 +113,14 @@ pytestmark = pytest.mark.wording
     ("сколько трафика уходит на час видеозвонка в ватсапе", "data an activity takes"),
     ("нужно ли верифицировать симку на госуслугах, а то вдруг отключат", "confirming the number on Gosuslugi"),
     ("do I have to confirm my tele2 number on gosuslugi?", "confirming the number on Gosuslugi"),
+    ("а в салонах теле2 есть трейд-ин? хочу сдать старый телефон в зачёт нового", "products"),
+    ("does tele2 do trade-in for old iphones?", "products"),
+    ("видеозвонки в телеграме тоже не расходуют гигабайты на опции с безлимитными мессенджерами?", "products"),
+    ("можно ли оплатить коммуналку или штраф гибдд прямо с баланса телефона?", "paying bills from the balance"),
+    ("can I pay my parking fines from my phone balance?", "paying bills from the balance"),
+    ("как отправить бесплатную смску «перезвони мне» если денег ноль?", "call me back"),
+    ("смогу потом вернуться на свой тариф? он архивный", "archived tariff"),
+    ("can I go back to my old plan, it's discontinued now", "archived tariff"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -333,6 +341,8 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("can my brother send money to my tele2 balance through western union?", "money transfer"),
     ("в детализации будут видны номера тех, кто звонил мне со скрытого номера?", "hidden number"),
     ("Какую цифру нажимать в меню 611, чтобы попасть в раздел о тарифах? Перечислите все пункты меню.", "code list"),
+    ("Есть ли плата за обслуживание виртуальной карты Теле2 — ежемесячная или за каждую операцию?", "monthly fee"),
+    ("Is there a way to get a text when my credit drops below 100 rubles? I don't want automatic payments.", "alerts"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
