@@ -166,6 +166,12 @@ POINTS_BACK = re.compile(r"(?<![а-яё])(?:эт\w*|его|её|ее|их|им|�
                          r"\b(?:it|that|this|them|these|those|there)\b", re.IGNORECASE)
 CONDITION = re.compile(r"[\s,]+(?:если|когда|потому\s+что|так\s+как|а\s+то|if|when|because|since)\s", re.IGNORECASE)
 QUESTION_FIRST = re.compile(r"^\W*(?:как|где|куда|можно\s+ли|how|where|can\s+i|could\s+i)\s", re.IGNORECASE)
+# a question with no subject of its own ("Что делать???", "what should I do now"): it asks of the story around it
+BARE_ASK = re.compile(r"^\W*(?:(?:и|а|ну|так|so|and|ok)\s+)?"
+                      r"(?:что\s+(?:же\s+|мне\s+|нам\s+|теперь\s+|тогда\s+)*(?:делать|теперь)|"
+                      r"как\s+(?:же\s+|мне\s+|теперь\s+)*быть|помогите(?:\s+пожалуйста)?|"
+                      r"what\s+(?:should|do|can|shall)\s+i\s+do(?:\s+now)?|what\s+(?:now|to\s+do)|help(?:\s+me)?(?:\s+please)?)\W*$",
+                      re.IGNORECASE)
 
 
 def asked_before_condition(sentence: str) -> str | None:
@@ -662,6 +668,7 @@ class Core:
             # … and a question asked before the circumstance it is asked in ("КАК ЗАБЛОКИРОВАТЬ СИМКУ ЕСЛИ ОНА ОСТАЛАСЬ В
             # СТАРОМ ТЕЛЕФОНЕ, КОТОРЫЙ Я ОТДАЛ В РЕМОНТ")
             candidates += [h for c in asking if (h := asked_before_condition(c)) is not None and h not in candidates]
+            candidates = [c for c in candidates if not BARE_ASK.match(c)]
             if candidates:
                 best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in candidates), key=lambda r: r.score or 0.0)
                 if best.entry_id is not None and (best.score or 0.0) >= sure:

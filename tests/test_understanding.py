@@ -1327,6 +1327,18 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
 
 
 @pytest.mark.wording
+async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
+    """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
+    out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
+                        "Красный восклицательный знак у каждого. Что делать???")
+    assert out.action == "diagnose", out.text
+    out = await ChatClient(bot.runtime, user="u2").say(
+        "Мы на соревнованиях в Казани, у дочки завтра старт, а у меня минус на балансе и тренеру не дозвониться. "
+        "Карты с собой нет. Что делать??")
+    assert out.intent != "lost-sim", out.text
+
+
+@pytest.mark.wording
 async def test_a_story_whose_every_sentence_asks_is_answered_by_the_question_it_ends_on(bot: ChatClient) -> None:
     """Each sentence reads as asking something ("…карту скачать надо"): the one the message ends on, marked with
     a question mark and naming its own subject, is the question; one that points back ("как это подключить?")
