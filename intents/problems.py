@@ -50,7 +50,8 @@ KINDS = {
     "internet": re.compile(r"интернет|(?<![а-я])инет|^\W*net\b|\bthe\s+net\b|(?<![а-я])гиг\w*|(?<![а-я])гб(?![а-я])|"
                            r"(?<![a-z])gb\b|\bgigs?\b|трафик|мобильн\w+\s+данн|страниц|\bdata\b|internet|\b[345]g\b|"
                            r"\blte\b|pages?\b", re.IGNORECASE),
-    "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|\bcalls?\b|signal|network|reception|\bbars\b", re.IGNORECASE),
+    "calls": re.compile(r"звон|вызов|сигнал|\bсет[иь]\b|связ|входящ|исходящ|\bcalls?\b|signal|network|reception|\bbars\b|"
+                        r"\bincoming\b|\boutgoing\b", re.IGNORECASE),
     "sms": re.compile(r"смс|sms|сообщени|\btexts?\b|messages?\b", re.IGNORECASE),
     "money": re.compile(r"деньг|денег|баланс|рубл|\bруб\b|\bр\b|списа|минус|пополн|money|balance|charge|\brub\b|"
                         r"\bminus\b|negative|top(?:ped)?[\s-]?up", re.IGNORECASE),

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.wording
 @pytest.mark.parametrize("text, kind", [
     ("no signal and no data since lunch", None),  # two kinds named: the diagnosis asks which
     ("no signal on my phone since lunch", "calls"),
+    ("сегодня с утра входящие не проходят совсем!", "calls"),
+    ("my phone can receive but outgoing won't go through since morning", "calls"),
     ("деньги с баланса куда-то пропали", "money"),
     ("mobile data stopped working after the update", "internet"),
     ("смски не уходят второй день", "sms"),
