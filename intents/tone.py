@@ -187,10 +187,14 @@ MISTREATED = re.compile(
 GRATITUDE = re.compile(r"спасиб|благодар|молод(?:ец|цы)|умниц|похвал|отличн|вежлив|помогл|выручил|респект|thank|kudos|"
                        r"(?<![а-я])огонь(?![а-я])|преми[юя]\s+(?:ей|ему)|(?<![а-я])(?:ей|ему|им)\s+преми[юя]|(?<![а-я])золото(?![а-я])|разобрал\w*\s+с\s+(?:мо\w+\s+)?(?:бед|проблем|вопрос)\w*|(?<!не\s)(?<!не\sсмог\s)(?<!не\sсмогла\s)решил[аи]?\s+"
                        r"(?:мой\s+|мне\s+|мою\s+|все\s+|всё\s+)?(?:вопрос|проблем)\w*|"
-                       r"great\s+job|awesome|amazing|well\s+done|helpful|praise|excellent|compliment|shout-?\s?out|\bprops\b")
+                       r"great\s+job|awesome|amazing|well\s+done|helpful|praise|excellent|compliment|shout-?\s?out|\bprops\b|"
+                       # "вы мой герой", "отметьте его", "was brilliant", "a real legend", "so patient with me"
+                       r"(?<![а-я])геро[йия]\w*|(?<![а-я])(?:отметьте|поощрите)(?![а-я])|терпелив\w*|"
+                       r"brilliant|fantastic|wonderful|superb|\blegend\b|\bhero\b|(?:so|very|really|super)\s+(?:kind|patient)")
 STAFF = re.compile(r"оператор|сотрудни|консультант|девушк|парн|менеджер|специалист|поддержк|продав|салон|офис|колл-?центр|"
                    r"горяч\w+\s+лини|курьер|(?:из|в)\s+(?:онлайн-?\s*)?чат[аеу]?\b|agent|staff|employee|team|support|operator|consultant|assistant|store|shop|guy|lady|"
-                   r"girl|courier|(?:from|in|on)\s+(?:the\s+|your\s+)?(?:online\s+|live\s+|web\s+)?chat\b|whoever\s+(?:answered|replied|helped|was\s+on)|the\s+(?:person|one)\s+who\s+(?:answered|replied|helped)",
+                   r"girl|courier|(?:from|in|on)\s+(?:the\s+|your\s+)?(?:online\s+|live\s+|web\s+)?chat\b|whoever\s+(?:answered|replied|helped|was\s+on)|"
+                   r"\b(?:person|one|woman|man|lady|guy|gentleman)\s+who\s+(?:answered|replied|helped|picked\s+up|served)",
                    )
 # thanks for money taken or for what does not work is sarcasm ("спасибо, что сняли 300 рублей непонятно за что",
 # "great job, charging me twice")

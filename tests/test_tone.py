@@ -60,6 +60,8 @@ def test_a_story_of_being_badly_served_in_new_words_is_a_complaint(text: str) ->
     "Дозвонился вчера, оператор Ксения за пять минут решила вопрос, который я два месяца не мог решить. Огонь девчонка",
     "Марина из поддержки — золото, выдайте ей премию",
     "консультант в салоне на Мира за десять минут разобрался с моей проблемой",
+    "Оператор Руслан, вы мой герой. В 2 часа ночи помог заблокировать украденную симку. Отметьте его, пожалуйста",
+    "Just wanted to say the woman who answered on 611 last night, Olga I think, was brilliant. Please pass that on.",
 ])
 def test_praise_for_the_staff_in_new_words_is_praise(text: str) -> None:
     mood = tone(text)
