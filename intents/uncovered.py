@@ -36,6 +36,7 @@ import re
 from knowledge.model import Entry
 
 from .problems import BROKEN
+from .stories import LEFT_BEHIND, STOLEN
 
 _OPERATORS = r"(?:мтс|mts|билайн\w*|beeline|мегафон\w*|megafon|йот\w*|yota|теле\s?2\w*|tele\s?2|t2|т2|ростелеком\w*)"
 _ANOTHER_RU = r"(?:друг\w+\s+(?:оператор\w*|сет\w*|компани\w*)|оператор\w*\s+\w*\s*)"
@@ -399,6 +400,10 @@ MY_TARIFF = re.compile(r"\bмо[йеё]\s+(?:текущ\w+\s+|нынешн\w+\s+
 TARIFF_CHANGE_ACTIONS = frozenset({"change_tariff"})
 
 
+# a phone stolen or left behind is the line's business, whatever bank's app was on it ("украли телефон, там сбер")
+LOST_PHONE = re.compile(f"{STOLEN.pattern}|{LEFT_BEHIND.pattern}", re.IGNORECASE)
+
+
 def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> str | None:
     """The uncovered subject the message asks about ("porting", "unlocking", "products", "coverage", "prices
     abroad", "tariff"), or None. `abroad`: the message names another country; `place`: a country or a region."""
@@ -413,7 +418,7 @@ def uncovered_subject(text: str, abroad: bool = False, place: bool = False) -> s
     for subject, pattern in MORE.items():
         if pattern.search(text) and not (subject in ABOUT_SUPPORT_TOO and SUPPORT_LINE.search(text)):
             return subject
-    if ((OTHER_COMPANY.search(text) and not OUR_LINE.search(text)) or SOCIAL_ACCOUNT.search(text)
+    if ((OTHER_COMPANY.search(text) and not OUR_LINE.search(text) and not LOST_PHONE.search(text)) or SOCIAL_ACCOUNT.search(text)
             or (UTILITY.search(text) and not re.search(r"теле\s?2|tele\s?2", text, re.IGNORECASE))):
         return "another company"
     if abroad and PRICE.search(text) and SERVICE_ABROAD.search(text) and not SUPPORT.search(text):

@@ -171,6 +171,8 @@ def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     "сколько гигов у меня осталось до конца месяца",  # what is left on the line: the account's
     "how much data did i use this month",  # the expenses
     "потеряла симку, а к номеру привязаны госуслуги и банк, как восстановить",  # the SIM back: covered
+    "украли телефон в автобусе!!! там сбер и всё!!! что делать срочно",  # the phone stolen is ours, the bank's app on it too
+    "left my phone in an uber with my sberbank app on it, what do i do",
 ])
 def test_a_covered_question_is_no_uncovered_subject(text: str) -> None:
     assert uncovered_subject(text) is None
