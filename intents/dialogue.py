@@ -732,6 +732,9 @@ class Core:
         elif (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
               and getattr(turn.kb.entry(entry_id), "group", None) in MONEYLESS_GROUPS):
             entry_id = "problem-money"  # "wat happened to my money?? had 400 yesterday now 50": no lost SIM, no greeting
+        if (entry_id == REMAINING and BUY_MORE.search(turn.msg.text) and turn.kb.entry(BUY_PACKAGE) is not None
+                and not DONE_BY_US_WORDS.search(turn.msg.text)):
+            entry_id = BUY_PACKAGE  # "гигабайты кончились, как докупить интернета?": more to buy, not what is left
         if entry_id in DONE_BY_US and DONE_BY_US_WORDS.search(turn.msg.text):
             # "вы мне тариф поменяли или что?", "you switched my plan without asking": what was done, to be seen, not a
             # request to do it again
@@ -1055,6 +1058,11 @@ REACHING = re.compile(r"оператор|поддер|связаться|(?<![а
                       r"operator|support|agent|chat|\bcall|line\b|hotline|answer|tele\s?2|reply|respond|phone|on\s+hold|reach|"
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
+REMAINING, BUY_PACKAGE = "do-remaining", "do-buy-package"
+BUY_MORE = re.compile(r"(?<![а-я])докуп\w*|(?<![а-я])(?:купить|взять|подключить)\s+(?:\w+\s+)?(?:ещё|еще|доп\w*)(?![а-я])|"
+                      r"(?<![а-я])(?:ещё|еще)\s+(?:\w+\s+)?(?:купить|взять)|"
+                      r"\b(?:buy|grab|get|add|purchase)\s+(?:some\s+|a\s+few\s+|a\s+couple\s+(?:of\s+)?)?(?:more|extra|another)\b",
+                      re.IGNORECASE)
 # account actions a subscriber says the operator did to them, and what shows what was done
 DONE_BY_US = {"do-change-tariff": "do-tariff", "do-connect-service": "do-services", "do-buy-package": "do-remaining"}
 DONE_BY_US_WORDS = re.compile(

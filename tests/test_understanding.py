@@ -1327,6 +1327,17 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize("text", [
+    "🙏🙏🙏 помогите!! гигабайты кончились 😭😭 а до конца месяца 10 дней 😱 как докупить интернета???? 📱📱",
+    "У мужа день рождения, а у меня ни одного мегабайта, интернет кончился, а до конца месяца ещё неделя. "
+    "Как докупить пару гигов?",
+])
+async def test_data_run_out_and_more_to_buy_is_the_package_not_what_is_left(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "buy_package", out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
