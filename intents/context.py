@@ -141,7 +141,7 @@ def bare_no(text: str) -> bool:
 
 
 # "номер для роуминга какой? а второй — он бесплатный?", "two things: how do I … and how do I …"
-QUESTION_BREAK = re.compile(r"\?+\s*|(?<!\s)\s+(?:и\s+ещ[её]|а\s+также|а\s+ещ[её]|и\s+также|кроме\s+того|"
+QUESTION_BREAK = re.compile(r"\?+\s*|(?:^|\s+)\d{1,2}\)\s+|(?<!\s)\s+(?:и\s+ещ[её]|а\s+также|а\s+ещ[её]|и\s+также|кроме\s+того|"
                             r"and\s+also|also|plus)\s+|"
                             r"(?<!\s)\s+and\s+(?=(?:how|where|what|when|can|could|is|do|does)\b)|(?<!\s)\s+и\s+(?=(?:как|где|что|когда|можно|сколько)\b)",
                             re.IGNORECASE)

@@ -213,6 +213,10 @@ def test_two_questions_in_one_message() -> None:
     assert questions("как позвонить в поддержку") == []
     text = "где взять настройки ммс? автоматически не пришли"
     assert [asked(text, part) for part in questions(text)] == [True, False]  # the tail asks nothing
+    # numbered ("1) … 2) …"), however little punctuation there is
+    assert questions("ran out again. 1) how do I check what's left 2) can I switch to a plan with more minutes?? thx") == [
+        "ran out again", "how do I check what's left", "can I switch to a plan with more minutes"]
+    assert questions("стоит 1) рубль") == []  # one part of two words at most: no list
 
 
 def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
