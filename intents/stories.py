@@ -139,6 +139,16 @@ STOLEN = re.compile(
     r"(?:stolen|nicked|pickpocketed|snatched)\b|\bstole\s+my\s+(?:phone|sim|mobile)\b",
     re.IGNORECASE)
 
+# money to put on a number, said with the sum or whose number ("can u put 300 on my gf's number", "закинуть 500 на номер
+# мамы"): the top-up
+TOP_UP_SAID = re.compile(
+    r"\b(?:put|add|load|throw|drop)\s+(?:\d+\s*(?:rub\w*|roubles?|rur|₽)?|some\s+(?:money|cash|credit)|money|cash|credit)\s+"
+    r"(?:on|onto|to|into)\s+(?:my\s+|the\s+|his\s+|her\s+|their\s+|[\w]+'s\s+|my\s+\w+'s\s+)?(?:own\s+)?"
+    r"(?:number|phone|account|balance|sim|line|tele\s?2)\b|"
+    r"(?<![а-я])(?:положить|закинуть|кинуть|скинуть|накинуть|положи|закинь|кинь)\s+(?:\d+\s*(?:руб\w*|р\.?|₽)?\s+)?"
+    r"(?:денег\s+|деньги\s+)?на\s+(?:\w+\s+)?(?:номер|телефон|сч[её]т|баланс|симк)\w*",
+    re.IGNORECASE)
+
 BLOCK_ASKED = re.compile(r"блок|блочь|\bblock", re.IGNORECASE)
 # a phone left behind somewhere ("оставила телефон в такси", "left my phone in a taxi"): lost, for all one knows
 LEFT_BEHIND = re.compile(
@@ -167,6 +177,8 @@ def story_topic(text: str) -> str | None:
         return "refund"
     if NO_MONEY.search(text) and NEED_CALL.search(text):
         return "do-promised-payment"
+    if TOP_UP_SAID.search(text) and not CHARGED.search(text):
+        return "do-top-up"
     if STOLEN.search(text) or LEFT_BEHIND.search(text):
         # asked to block it: the block itself ("оставила телефон в такси, как заблокировать симку, пока никто не
         # воспользовался"); otherwise what to do when a SIM is lost

@@ -45,7 +45,10 @@ pytestmark = pytest.mark.wording
     ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
     ("my phone got stolen at the station last night, what now", "lost-sim"),
-    ("как заблокировать симку, если украли телефон", "do-block-sim"),  # the block asked for: the block itself
+    ("как заблокировать симку, если украли телефон", "do-block-sim"),
+    ("can u put 300 on my gf's number from my card", "do-top-up"),
+    ("And can my wife add money to my number from her side?", "do-top-up"),
+    ("как закинуть 500 на номер мамы", "do-top-up"),  # the block asked for: the block itself
     ("оставила телефон в такси, как заблокировать симку пока никто не воспользовался", "do-block-sim"),
     ("забыл телефон в электричке, что теперь делать", "lost-sim"),
     ("left my phone in a taxi last night, how do i stop someone using my sim", "lost-sim"),
@@ -66,6 +69,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "брат помоги симка не работает звонить нельзя",  # the line not working: checked, not a new SIM
     "как перевести деньги маме",
     "оставил телефон дома, как позвонить в поддержку с чужого",  # left at home: not lost
+    "you charged 300 to my number for nothing, put it back on my balance",  # a charge disputed: checked
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
@@ -155,6 +159,12 @@ async def test_a_minus_known_and_a_call_to_make_is_the_promised_payment_not_the_
 async def test_a_phone_lost_or_stolen_with_the_block_asked_is_the_block(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "block_sim" or out.intent == "lost-sim", out.text  # (the block, or what to do, block first)
+
+
+@pytest.mark.parametrize("text", ["put 300 on my number", "can u put 300 on my gf's number from my card"])
+async def test_money_to_put_on_a_number_said_with_its_sum_is_the_top_up(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "top_up", out.text
 
 
 async def test_a_stolen_phone_told_at_length_gets_the_way_to_block_the_sim(bot: ChatClient) -> None:
