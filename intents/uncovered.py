@@ -217,6 +217,18 @@ MORE = {
     "call me back": re.compile(r"[«\"']перезвони(?:\s+мне)?|(?:смс\w*|sms|смск\w*|сообщени\w*)\s+(?:\w+\s+){0,2}перезвони|"
                                r"\bcall\s+me\s+back\s+(?:sms|text|message)|(?:sms|text|message)\s+[\"'“]?call\s+me\b|"
                                r"маячок\w*|\bbeacon\b", re.IGNORECASE),
+    # what was paid for and not used, paid back ("перехожу на другой тариф, а осталось 15 гигов — их компенсируют?")
+    "unused allowance": re.compile(
+        r"(?:компенс\w*|верн\w+\s+(?:\w+\s+)?деньги|возмест\w*|пересчит\w*|перерасч\w*)\s+(?:\w+\s+){0,4}(?:за\s+)?неиспользованн\w*|"
+        r"неиспользованн\w+\s+(?:\w+\s+){0,3}(?:компенс|верн|возмест)\w*|(?:их|это)\s+(?:как-?то\s+)?(?:компенсир|возмест)\w*|"
+        r"\b(?:refund|compensat\w*|money\s+back|reimburs\w*)\s+(?:\w+\s+){0,3}(?:for\s+)?(?:the\s+|my\s+)?(?:unused|leftover)\s+"
+        r"(?:data|gigs?|gb|minutes|package|allowance|traffic)\b",
+        re.IGNORECASE),
+    # others' free numbers ("звонки на номера 8-800 других компаний с Теле2 бесплатные?")
+    "other free numbers": re.compile(
+        r"8[\s-]?800\s+(?:\w+\s+){0,1}(?:других|чужих|банк\w*|компани\w*|магазин\w*|госуслуг\w*)|"
+        r"(?:других|чужих)\s+(?:\w+\s+)?(?:номер\w*\s+)?8[\s-]?800|\b8[\s-]?800\s+numbers?\s+(?:of\s+)?(?:other|banks?|compan\w*|shops?)",
+        re.IGNORECASE),
     # a tariff no longer sold ("смогу вернуться на свой архивный тариф?")
     "archived tariff": re.compile(r"архивн\w+\s+(?:\w+\s+)?тариф\w*|тариф\w*\s+(?:\w+\s+){0,4}архивн\w*|(?<![а-я])он\s+архивн\w*|"
                                   r"\b(?:archived?|discontinued|legacy)\s+(?:plan|tariff)s?\b|"
@@ -591,7 +603,9 @@ DETAILS: dict[str, re.Pattern[str]] = {
                          # the texts sent about something ("отключить смски про автоплатёж")
                          r"(?<![а-я])(?:смс\w*|sms|эсэмэс\w*)\s+(?:про|о|об)\s+(?:автоплат\w*|списани\w*|пополнени\w*|платеж\w*|платёж\w*)|"
                          r"\b(?:texts|sms|messages)\s+about\s+(?:the\s+|my\s+)?(?:autopay\w*|payments?|charges?|top-?ups?)|"
-                         r"\b(?:get|send\s+me)\s+(?:a\s+)?(?:text|sms|message|warning|heads[\s-]up)\s+(?:when|if|once)\b",
+                         r"\b(?:get|send\s+me)\s+(?:a\s+)?(?:text|sms|message|warning|heads[\s-]up)\s+(?:when|if|once)\b|"
+                         r"\b(?:text|sms|message)\s+every\s+(?:morning|day|evening|week)\b|(?<![а-я])ежедневн\w+\s+(?:смс|sms|сообщени)\w*|"
+                         r"(?:смс|sms|сообщени\w*)\s+(?:\w+\s+){0,3}(?:каждый\s+день|каждое\s+утро|ежедневно)",
                          re.IGNORECASE),
     # an extension or a delay ("обещанный платёж можно продлить?")
     "extension": re.compile(r"(?<![а-я])(?:продлит\w*|продлен\w*|продлева\w*|отсрочк\w*)|\bextend\w*|\bextension\b|"

@@ -121,6 +121,11 @@ pytestmark = pytest.mark.wording
     ("как отправить бесплатную смску «перезвони мне» если денег ноль?", "call me back"),
     ("смогу потом вернуться на свой тариф? он архивный", "archived tariff"),
     ("can I go back to my old plan, it's discontinued now", "archived tariff"),
+    ("перехожу на другой тариф, осталось 15 гигов — их как-то компенсируют или вернут деньги за неиспользованное?",
+     "unused allowance"),
+    ("can I get a refund for the unused data when I change plans?", "unused allowance"),
+    ("звонки на номера 8-800 других компаний, банков например, с теле2 бесплатные?", "other free numbers"),
+    ("are 8 800 numbers of banks free to call from tele2?", "other free numbers"),
 ])
 def test_an_uncovered_subject_is_recognised(text: str, subject: str) -> None:
     assert uncovered_subject(text) == subject
@@ -345,6 +350,7 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Какую цифру нажимать в меню 611, чтобы попасть в раздел о тарифах? Перечислите все пункты меню.", "code list"),
     ("Есть ли плата за обслуживание виртуальной карты Теле2 — ежемесячная или за каждую операцию?", "monthly fee"),
     ("Is there a way to get a text when my credit drops below 100 rubles? I don't want automatic payments.", "alerts"),
+    ("Is there a way to get a text every morning with how much credit is left, automatically?", "alerts"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
