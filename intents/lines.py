@@ -26,7 +26,7 @@ REACH_US = re.compile(
     re.IGNORECASE)
 LANDLINE_LINE = "support-landline"
 FROM_LANDLINE = re.compile(
-    r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
+    r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+|their\s+|his\s+|her\s+)?(?:\w+'s\s+|\w+(?:ого|его|ина|ова)\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"
     r"рабоч\w+\s+(?:стационарн\w+|городск\w+)|landline|home\s+phone|house\s+phone|office\s+(?:landline|phone)|desk\s+phone)|"
     # the phone called from said to be one ("с телефона в храме — он у нас старый, стационарный", "у нас только
     # стационарный телефон")

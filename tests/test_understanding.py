@@ -1129,7 +1129,9 @@ async def test_how_to_reach_a_live_person_by_phone_is_press_0_on_611(bot: ChatCl
 
 @pytest.mark.wording
 @pytest.mark.parametrize("text", ["ДОБРЫЙ ВЕЧЕР ПОДСКАЖИТЕ ПОЖАЛУЙСТА НОМЕР ПОДДЕРЖКИ ЕСЛИ Я ЗВОНЮ СО СТАЦИОНАРНОГО "
-                                  "СПАСИБО БОЛЬШОЕ", "what's the support number when I call from my home phone?"])
+                                  "СПАСИБО БОЛЬШОЕ", "what's the support number when I call from my home phone?",
+                                  "hi!! i'm an au pair with a family in Moscow, the mom asked me to find out if i can call "
+                                  "support from the family's landline because my phone is dead. which number? is it free?"])
 async def test_the_support_number_asked_from_a_landline_is_the_landline_number(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.intent == "support-landline", out.text
