@@ -53,8 +53,10 @@ from .lines import (
     PERSON_BY_PHONE,
     PHONE_PERSON,
     REACH_US,
+    REACH_YOU,
     ROAMING_LINE,
     TRAVELLING,
+    WAYS_TO_US,
     WRITE_NOT_CALL,
     WRITTEN_LINE,
 )
@@ -766,7 +768,8 @@ class Core:
                      # a minus known and a call to make ("у меня минус на балансе, как мне позвонить?"): not the balance
                      or (story == "do-promised-payment" and getattr(turn.kb.entry(entry_id), "action", None) == "balance"))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
-        if (REACH_US.search(turn.msg.text) and turn.kb.entry(ROAMING_LINE) is not None and not mood.wants_person
+        if ((REACH_US.search(turn.msg.text) or REACH_YOU.search(turn.msg.text)) and turn.kb.entry(ROAMING_LINE) is not None
+                and not mood.wants_person
                 and getattr(turn.kb.entry(entry_id), "group", None) not in ("roaming", "social", "chat_feedback", "handoff")
                 and (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn))):
             # "going to Turkey next week: if something goes wrong with my phone there, who do I contact?": the roaming
@@ -788,6 +791,11 @@ class Core:
             # "звонить не могу, все слышат — есть способ написать, а не звонить?", "need to reach support in writing only":
             # the chat, whatever else the story names
             entry_id = ruled = WRITTEN_LINE
+        if (entry_id is None and ruled is None and not mood.wants_person and not reading.followup
+                and REACH_YOU.search(turn.msg.text) and not reported_problem(turn.msg.text)[0]):
+            # "как до вас вообще дозвониться??": a way to us — the one the message reads closest to
+            ways = [e for e, _ in reading.ranked() if e in WAYS_TO_US and turn.kb.entry(e) is not None]
+            entry_id = ways[0] if ways else (WAYS_TO_US[0] if turn.kb.entry(WAYS_TO_US[0]) else None)
         if (entry_id == WRITING_ABROAD and ruled is None and not reading.followup
                 and not (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn)
                          or {"~roaming", "~travel"} & (set(reading.analysis.terms) | whole_terms(turn))

@@ -24,6 +24,14 @@ REACH_US = re.compile(
     r"куда\s+(?:мне\s+)?(?:звонить|обращаться|писать|позвонить|обратиться|написать)|как\s+(?:с\s+вами\s+|мне\s+)?связаться|"
     r"(?:какой|на\s+какой)\s+номер|где\s+(?:\w+\s+)?номер\w*|номер\s+для\s+(?:\w+\s+)?путешественник\w*|(?:позвонить|дозвониться|написать)\s+(?:в\s+)?(?:теле\s?2|вам|поддержк\w*)",
     re.IGNORECASE)
+# how to get through to us at all ("как до вас вообще дозвониться??", "how do I even reach you guys"): one of the ways to
+# support, whichever the message reads closest to
+REACH_YOU = re.compile(
+    r"как\s+(?:же\s+|мне\s+|теперь\s+)?(?:до\s+вас|вам|к\s+вам)\s+(?:\w+\s+)?(?:дозвониться|достучаться|пробиться|дописаться|попасть)|"
+    r"\bhow\s+(?:do|can|should|am)\s+i\s+(?:\w+\s+)?(?:supposed\s+to\s+)?(?:reach|get\s+through\s+to|get\s+hold\s+of|contact)\s+"
+    r"(?:you|u)\b",
+    re.IGNORECASE)
+WAYS_TO_US = ("support-611", "cant-get-through", "operator-via-611", "wait-time")
 LANDLINE_LINE = "support-landline"
 FROM_LANDLINE = re.compile(
     r"(?:с|со|from)\s+(?:моего\s+|своего\s+|my\s+|a\s+|the\s+|our\s+|their\s+|his\s+|her\s+)?(?:\w+'s\s+|\w+(?:ого|его|ина|ова)\s+)?(?:домашн\w+|городск\w+|стационарн\w+|"

@@ -1340,6 +1340,19 @@ async def test_data_run_out_and_more_to_buy_is_the_package_not_what_is_left(bot:
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize(("text", "entries"), [
+    ("Как до вас дозвониться?", {"support-611"}),
+    ("how do i even reach you guys", {"support-611"}),
+    ("Я сам работаю в колл-центре и всё понимаю, но час двадцать на линии — это за гранью. Как до вас вообще дозвониться??",
+     {"cant-get-through", "wait-time"}),
+    ("Срочно! Через час лечу в Египет. Если там что-то случится со связью, как мне до вас достучаться??", {"roaming-support"}),
+])
+async def test_how_to_get_through_to_us_at_all_is_a_way_to_support(bot: ChatClient, text: str, entries: set[str]) -> None:
+    out = await bot.say(text)
+    assert out.intent in entries, (out.intent, out.text)
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
