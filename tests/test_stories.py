@@ -23,6 +23,7 @@ pytestmark = pytest.mark.wording
     ("хочу вернуть свои 1500 с баланса и уйти от вас", "refund"),
     ("Уезжаю насовсем, хочу закрыть номер и забрать оставшиеся на счету 800 рублей. Как это сделать?", "refund"),
     ("можно забрать остаток денег с номера, если я его закрываю?", "refund"),
+    ("В салоне отказались отдать деньги со счёта, сказали «это не к нам». Так куда мне с этим идти?", "refund"),
     ("how do i get my $$ back off the account, leaving russia", "refund"),
     ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
