@@ -845,8 +845,10 @@ class Core:
         abroad, place = named.abroad, bool(named.abroad or named.regions)
         subject = (uncovered_subject(turn.text, abroad, place)  # (turn.text: the part of the message read)
                    or uncovered_subject(turn.msg.text, abroad, place))
-        if subject == "speed" and fault_told:
-            subject = None  # "crawling for a week, speedtest says 0.3 mbps": a slow line told, its speed only the proof
+        if subject in ("speed", "from abroad") and fault_told:
+            # "crawling for a week, speedtest says 0.3 mbps": a slow line told, its speed only the proof; "I am tour leader,
+            # 25 tourists with me, my number can not call out": a tourist's line that broke, not a SIM for tourists
+            subject = None
         if (entry_id is not None and (getattr(turn.kb.entry(entry_id), "group", None) == "peak"
                                        or (entry_id in HOURS_ENTRIES and not reading.followup))
                 and not REACHING.search(turn.msg.text) and not (turn.repair is not None and REACHING.search(turn.repair.text))

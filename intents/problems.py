@@ -29,7 +29,7 @@ BROKEN = re.compile(
     r"doesn'?t\s+work|don'?t\s+work|isn'?t\s+working|aren'?t\s+working|not\s+working|stopped\s+working|"
     r"\b(?:sim|phone|internet|data|line|number|it)\s+(?:just\s+)?stops?\s+work\w*|"
     r"no\s+(?:signal|service|network|data|internet|bars|reception)|can'?t\s+(?:get|make|send|call|connect|load)|"
-    r"cannot\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"
+    r"can(?:not|\s+not)\s+(?:get|make|send|call|connect|load)|keeps?\s+dropping|drop(?:s|ping|pin|ped)\b|(?:not|stopped)\s+workin\b|disappear\w*|"
     r"(?:is|are)\s+(?:just\s+)?gone\b|won'?t\s+(?:send|load|connect|work|go\s+through)|"
     r"(?:haven'?t|hasn'?t|have\s+not|has\s+not|didn'?t|aren'?t|isn'?t)\s+(?:been\s+)?(?:gone|go|going)\s+through|"
     # cut off without a word ("you cut off my internet", "отключили интернет посреди дня")

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.wording
     ("no signal and no data since lunch", None),  # two kinds named: the diagnosis asks which
     ("no signal on my phone since lunch", "calls"),
     ("сегодня с утра входящие не проходят совсем!", "calls"),
+    ("my Tele2 number suddenly can not call out, only receive", "calls"),
     ("my phone can receive but outgoing won't go through since morning", "calls"),
     ("деньги с баланса куда-то пропали", "money"),
     ("mobile data stopped working after the update", "internet"),
@@ -331,3 +332,10 @@ async def test_a_question_with_only_a_wish_against_a_fault_starts_no_check(bot: 
     """No fault is told, only one wished away ("…чтобы не заблокировали"): no diagnosis of the line."""
     out = await bot.say(text)
     assert out.action != "diagnose" and not (out.intent or "").startswith("problem-"), out.text
+
+
+async def test_a_tourists_line_that_broke_is_checked_not_declined_as_a_sim_for_tourists(bot: ChatClient) -> None:
+    out = await bot.say("hello. I am tour leader, 25 chinese tourists with me in St Petersburg. my Tele2 number suddenly "
+                        "can not call out, only receive. very urgent, tomorrow we go to Moscow. what happen? also where is "
+                        "Tele2 office near Hermitage")
+    assert out.action == "diagnose", out.text
