@@ -35,6 +35,7 @@ pytestmark = pytest.mark.wording
     ("dad passed away, how do I get his number put in my name", "change-owner"),
     ("брат хочет номер себе взять, я уеду домой. как переделать на брата номер??", "change-owner"),
     ("хочу перевести номер на мужа", "change-owner"),
+    ("номер мужа оформлен на меня, а он хочет чтобы номер был на нём, как это сделать", "change-owner"),
     ("my brother uses my sim now, how do we make the number officially his", "change-owner"),
     ("can i sign my number over to my sister", "change-owner"),
     ("дочь давно пользуется моей симкой, хочу чтобы номер стал официально её", "change-owner"),
