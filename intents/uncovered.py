@@ -215,7 +215,7 @@ MORE = {
         re.IGNORECASE),
     # a free "call me back" text at zero ("как отправить бесплатную смску «перезвони мне»")
     "call me back": re.compile(r"[«\"']перезвони(?:\s+мне)?|(?:смс\w*|sms|смск\w*|сообщени\w*)\s+(?:\w+\s+){0,2}перезвони|"
-                               r"\bcall\s+me\s+back\s+(?:sms|text|message)|(?:sms|text|message)\s+[\"'“]?call\s+me\b|"
+                               r"\bcall\s+me\s+back[\"'”’]?\s+(?:sms|text|message)|(?:sms|text|message)\s+[\"'“]?call\s+me\b|"
                                r"маячок\w*|\bbeacon\b", re.IGNORECASE),
     # what was paid for and not used, paid back ("перехожу на другой тариф, а осталось 15 гигов — их компенсируют?")
     "unused allowance": re.compile(

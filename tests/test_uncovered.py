@@ -119,6 +119,7 @@ pytestmark = pytest.mark.wording
     ("можно ли оплатить коммуналку или штраф гибдд прямо с баланса телефона?", "paying bills from the balance"),
     ("can I pay my parking fines from my phone balance?", "paying bills from the balance"),
     ("как отправить бесплатную смску «перезвони мне» если денег ноль?", "call me back"),
+    ("what's the code to send a free 'call me back' text when i've got 0 on my balance", "call me back"),
     ("смогу потом вернуться на свой тариф? он архивный", "archived tariff"),
     ("can I go back to my old plan, it's discontinued now", "archived tariff"),
     ("перехожу на другой тариф, осталось 15 гигов — их как-то компенсируют или вернут деньги за неиспользованное?",
