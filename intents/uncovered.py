@@ -158,7 +158,11 @@ MORE = {
         r"share\s+(?:my\s+)?(?:mobile\s+)?data",
         re.IGNORECASE),
     "network generations": re.compile(r"\b[25]\s?g\b|\b[25]\s?г\b", re.IGNORECASE),
-    "numbers for sale": re.compile(r"красив\w+\s+номер\w*|золот\w+\s+номер\w*|vanity\s+number|(?:beautiful|easy|nice)\s+number",
+    "numbers for sale": re.compile(r"красив\w+\s+номер\w*|золот\w+\s+номер\w*|vanity\s+number|(?:beautiful|easy|nice)\s+number|"
+                                   # a free or short number of one's own ("свой номер 8-800 для нашей школы", "короткий номер
+                                   # из четырёх цифр для горячей линии")
+                                   r"(?:сво\w+|собственн\w+)\s+(?:номер\s+)?8[\s-]?800|(?:короткий|четыр[её]хзначн\w*)\s+номер\w*\s+"
+                                   r"(?:\w+\s+){0,3}для|\b(?:our|my)\s+own\s+(?:toll[\s-]?free|8[\s-]?800|short)\s+number",
                                    re.IGNORECASE),
     "business": re.compile(r"для\s+бизнеса|корпоративн\w*|юр\w*\s*лиц\w*|юрлиц\w*|\bип\b|business\s+(?:plan|tariff|account|sim)|"
                            r"for\s+(?:my|our)\s+(?:company|business)|\bdealer|дилер\w*", re.IGNORECASE),
@@ -588,6 +592,8 @@ DETAILS: dict[str, re.Pattern[str]] = {
                                  re.IGNORECASE),
     # a caller who hid the number ("в распечатке будут видны номера тех, кто звонил со скрытого номера?")
     "hidden number": re.compile(r"(?<![а-я])скрыт\w+\s+(?:номер\w*|номеров)|(?<![а-я])(?:со\s+)?скрытого(?![а-я])|"
+                                r"антиопределител\w*|(?<![а-я])номер\s+(?:\w+\s+)?не\s+(?:высвечивал|определял|отображал|показывал)\w*|"
+                                r"\bhide\s+my\s+(?:number|caller\s+id)\b|"
                                 r"\b(?:hidden|private|withheld|blocked)\s+(?:caller\s+)?(?:numbers?|ids?)\b|\bno\s+caller\s+id\b",
                                 re.IGNORECASE),
     # a widget of the app on the phone's screen ("есть виджет баланса на рабочий стол?")
