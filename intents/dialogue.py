@@ -112,7 +112,7 @@ CLAUSE_SURE = 0.5  # one sentence of a message not understood as a whole is answ
 PIECE_SURE = 0.8  # … and a comma-separated piece of it, in a calm message
 OBJECTLESS_WORDS = 6
 # parts of the base that never speak of the line's money: money told gone is checked, whatever else they resemble
-MONEYLESS_GROUPS = frozenset({"other_phone", "smalltalk", "social"})
+MONEYLESS_GROUPS = frozenset({"other_phone", "smalltalk", "social", "numbers"})
 MONEY_WORDS = re.compile(r"деньг|денег|рубл|руб\b|баланс|остат|средств|₽|\bmoney|\bbalance|\bfunds|\bcash|\brub", re.IGNORECASE)
 UPSET_GUESS = 0.5  # an upset message is answered from this sure; below, the operator is offered with the answer as a button
 UPSET_SURE = 0.8  # an upset message that asks nothing is answered only this sure; else the operator is offered

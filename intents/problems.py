@@ -169,4 +169,8 @@ def money_gone(text: str) -> bool:
     """The message says money went that the writer did not spend ("баланс минус 200, я ничего не
     тратил", "topped up 1000 this morning and now there's 200 left"), or a top-up that has not arrived;
     not a person-to-person transfer through a bank."""
-    return bool(MONEY_GONE.search(text)) and not PERSON_TO_PERSON.search(text)
+    # (what is wished not to happen is not told: "не хочу, чтобы с баланса сняли")
+    return bool(MONEY_GONE.search(WISHED.sub(" ", text))) and not PERSON_TO_PERSON.search(text)
+
+
+WISHED = re.compile(r"(?<![а-я])(?:чтобы|чтоб)\s[^.!?]*|\bso\s+that\b[^.!?]*", re.IGNORECASE)

@@ -117,7 +117,9 @@ async def test_fed_up_with_a_fault_gets_the_operator_offered_not_a_login(bot: Ch
                                   "show my balance, i topped up 500 yesterday and now its zero",
                                   "why was i charged twice for my monthly plan, i want that money back",
                                   "why is my balance -120? I haven't even used the phone",
-                                  "баланс минус, а я даже не пользовался телефоном"])
+                                  "баланс минус, а я даже не пользовался телефоном",
+                                  "Молодой человек, или кто вы там, робот? Объясните мне по-человечески, куда с моего счёта "
+                                  "делись 300 рублей за неделю! Я только внучке звоню."])
 async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, text: str) -> None:
     """Asked as a balance question, but the money went without the writer spending it: the
     diagnosis (where the money went), not the balance alone."""
@@ -131,7 +133,8 @@ def test_a_plea_not_to_be_cut_off_is_no_fault(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["какой у меня баланс", "how do i top up my balance", "пополнил счёт, спасибо",
-                                  "can I go into a negative balance with a promised payment?"])
+                                  "can I go into a negative balance with a promised payment?",
+                                  "611 платный или бесплатный? не хочу, чтобы с баланса сняли"])  # a wish, not told
 def test_a_plain_balance_question_is_no_money_gone(text: str) -> None:
     assert not money_gone(text)
 
