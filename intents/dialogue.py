@@ -207,6 +207,7 @@ def foreign_topic(turn: Turn) -> bool:
 
 
 WRITING_ABROAD, SOCIAL_LINE = "roaming-write", "social-networks"
+OURS_ASKED = re.compile(r"611|800|поддержк|support|номер|number|телефон|phone|звон|call", re.IGNORECASE)
 SOCIAL_TERMS = frozenset({"~social", "~vk", "~viber", "~telegram", "~facebook", "~twitter", "~odnoklassniki", "~youtube"})
 
 
@@ -855,6 +856,10 @@ class Core:
                 and (reading.match.offtopic or foreign_topic(turn))):
             entry_id = None  # "how long do I wait before the second coat of paint": no waiting for us; "зуб ночью
             # разболелся, что выпить до утра", "how many days till new year": no hours of ours
+        if (entry_id is not None and entry_id != ruled and getattr(turn.kb.entry(entry_id), "group", None) == "regional"
+                and not reading.followup and not any(t.startswith("~") for t in whole_terms(turn))
+                and not OURS_ASKED.search(turn.msg.text)):
+            entry_id = None  # "what's the best biryani place in St Petersburg?": a city named, nothing of ours asked of it
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
         if (entry_id is not None and subject is None and entry_id != ruled

@@ -1353,6 +1353,14 @@ async def test_how_to_get_through_to_us_at_all_is_a_way_to_support(bot: ChatClie
 
 
 @pytest.mark.wording
+async def test_a_city_named_with_nothing_of_ours_asked_is_no_regional_number(bot: ChatClient) -> None:
+    out = await bot.say("what's the best biryani place in St Petersburg? my boss wants to check the competition")
+    assert out.intent != "regional-numbers" and out.outcome == "fallback", out.text
+    out = await ChatClient(bot.runtime, user="u2").say("телефон теле2 в Питере")
+    assert out.intent == "regional-numbers", out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
