@@ -735,7 +735,8 @@ class Core:
         elif (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
               and getattr(turn.kb.entry(entry_id), "group", None) in MONEYLESS_GROUPS):
             entry_id = "problem-money"  # "wat happened to my money?? had 400 yesterday now 50": no lost SIM, no greeting
-        if (entry_id == REMAINING and BUY_MORE.search(turn.msg.text) and turn.kb.entry(BUY_PACKAGE) is not None
+        if ((entry_id == REMAINING or (entry_id is None and PACKAGE_WORDS.search(turn.text)))
+                and BUY_MORE.search(turn.msg.text) and turn.kb.entry(BUY_PACKAGE) is not None
                 and not DONE_BY_US_WORDS.search(turn.msg.text)):
             entry_id = BUY_PACKAGE  # "гигабайты кончились, как докупить интернета?": more to buy, not what is left
         if entry_id in DONE_BY_US and DONE_BY_US_WORDS.search(turn.msg.text):
@@ -1074,6 +1075,8 @@ REACHING = re.compile(r"оператор|поддер|связаться|(?<![а
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
 REMAINING, BUY_PACKAGE = "do-remaining", "do-buy-package"
+PACKAGE_WORDS = re.compile(r"(?<![а-я])(?:гиг\w*|гб|интернет\w*|инет\w*|трафик\w*|минут\w*|смс\w*)|"
+                           r"\b(?:gigs?|gb|data|minutes|mins|texts|sms)\b", re.IGNORECASE)
 BUY_MORE = re.compile(r"(?<![а-я])докуп\w*|(?<![а-я])(?:купить|взять|подключить)\s+(?:\w+\s+)?(?:ещё|еще|доп\w*)(?![а-я])|"
                       r"(?<![а-я])(?:ещё|еще)\s+(?:\w+\s+)?(?:купить|взять)|"
                       r"\b(?:buy|grab|get|add|purchase)\s+(?:some\s+|a\s+few\s+|a\s+couple\s+(?:of\s+)?)?(?:more|extra|another)\b",

@@ -43,6 +43,8 @@ MONEY_BACK = re.compile(
     r"(?:вернуть|забрать|вывести|получить\s+обратно|отдать|выдать)|(?:вывести|забрать|снять|отдать|выдать)\s+(?:\w+\s+){0,2}(?:деньги|остат\w*|оставш\w*)|"
     r"верн(?:уть|ите|и)\s+(?:\w+\s+){0,3}(?:с|со)\s+(?:баланс|сч[её]т|номер)\w*|"
     r"(?<![а-я])(?:их|это|всё|все)\s+(?:\w+\s+)?(?:вернуть|забрать|вывести)|(?:вернуть|забрать|вывести)\s+(?:их|это|всё)(?![а-я])|"
+    r"\b(?:take|get|withdraw)\s+(?:back\s+)?(?:my\s+|the\s+)?(?:money|balance|credit|funds|cash)\s+(?:back\s+)?(?:from|off|on)\s+"
+    r"(?:my\s+|the\s+)?(?:number|sim|account|balance|phone)|"
     r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left|"
     r"(?:my\s+)?(?:\$+|cash|bucks|funds))\s+back",
     re.IGNORECASE)

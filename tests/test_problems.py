@@ -127,7 +127,8 @@ async def test_money_gone_unspent_is_checked_not_only_shown(bot: ChatClient, tex
     assert out.action == "diagnose" and out.intent == "problem-money", out.text
 
 
-@pytest.mark.parametrize("text", ["please don't cut off my internet, I will pay tomorrow", "не отключили интернет, спасибо"])
+@pytest.mark.parametrize("text", ["please don't cut off my internet, I will pay tomorrow", "не отключили интернет, спасибо",
+                                  "gb almost gone lol, can i grab more", "гигов почти не осталось"])
 def test_a_plea_not_to_be_cut_off_is_no_fault(text: str) -> None:
     assert reported_problem(text) == (False, None)
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.wording
     ("можно забрать остаток денег с номера, если я его закрываю?", "refund"),
     ("В салоне отказались отдать деньги со счёта, сказали «это не к нам». Так куда мне с этим идти?", "refund"),
     ("how do i get my $$ back off the account, leaving russia", "refund"),
+    ("I want take back money from my number, I go home to Vietnam forever. Where I can do it?", "refund"),
     ("my balance is zero and I have to call the school right now, what can I do?", "do-promised-payment"),
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
     ("can i link my daughter's number to my account and top her up from there", "lk-profile"),

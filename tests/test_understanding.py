@@ -1333,6 +1333,8 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
     "🙏🙏🙏 помогите!! гигабайты кончились 😭😭 а до конца месяца 10 дней 😱 как докупить интернета???? 📱📱",
     "У мужа день рождения, а у меня ни одного мегабайта, интернет кончился, а до конца месяца ещё неделя. "
     "Как докупить пару гигов?",
+    "gb almost gone lol, can i grab more",
+    "data's gone already lol, can i grab a few more gigs",
 ])
 async def test_data_run_out_and_more_to_buy_is_the_package_not_what_is_left(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
