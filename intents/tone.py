@@ -361,6 +361,9 @@ GREETING_BANG = re.compile(
     r"hello|hi|hey|good\s+(?:morning|afternoon|evening))\s*!+", re.IGNORECASE)
 
 
+SHORT_THANKS = 8  # words
+
+
 def tone(raw: str, read: str | None = None) -> Tone:
     """The tone of a message as typed (`raw`) and as read after repair (`read`)."""
     text = (read if read is not None else raw).lower()  # the expressions are lower-case (IGNORECASE costs 2×)
@@ -395,7 +398,10 @@ def tone(raw: str, read: str | None = None) -> Tone:
     model = tonemodel.shipped()
     if model is not None and not (angry and (complaint or mistreated or praise)):  # wordings the expressions do not know
         kinds = model.kinds(text)
-        worded_anger = worded_anger or ("upset" in kinds and not what_if)
+        # (short thanks with nothing taken or broken is thanks, however loud: "спасибо, вы очень помогли!")
+        thanked = (bool(GRATITUDE.search(text)) and not TAKEN.search(text)
+                   and len(re.findall(r"[^\W\d_]+", text)) <= SHORT_THANKS)
+        worded_anger = worded_anger or ("upset" in kinds and not what_if and not thanked)
         angry = angry or worded_anger
         if "staff" in kinds and not (complaint or mistreated or praise or to_bot):
             if POSITIVE.search(text) and not angry and not LET_DOWN.search(text):

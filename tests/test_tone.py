@@ -194,6 +194,16 @@ def test_thanks_for_money_taken_is_sarcasm(text: str) -> None:
     assert tone(text).angry and not tone(text).praise
 
 
+@pytest.mark.parametrize("text", ["спасибо, вы очень помогли!", "спасибо большое, вы очень помогли!"])
+def test_short_loud_thanks_is_no_anger(text: str) -> None:
+    assert not tone(text).angry and not tone(text).vents
+
+
+async def test_thanks_typed_in_latin_letters_is_thanks(bot: ChatClient) -> None:
+    out = await bot.say("spasibo bol6oe, vy o4en' pomogli!")
+    assert out.intent == "thanks", out.text
+
+
 def test_thanks_with_a_question_about_charges_is_no_sarcasm() -> None:
     assert not tone("спасибо, подскажите как снять деньги со счёта").angry
 
