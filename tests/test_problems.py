@@ -16,6 +16,7 @@ pytestmark = pytest.mark.wording
     ("no signal and no data since lunch", None),  # two kinds named: the diagnosis asks which
     ("no signal on my phone since lunch", "calls"),
     ("сегодня с утра входящие не проходят совсем!", "calls"),
+    ("инет не пашет с утра что делать", "internet"),
     ("my Tele2 number suddenly can not call out, only receive", "calls"),
     ("my phone can receive but outgoing won't go through since morning", "calls"),
     ("деньги с баланса куда-то пропали", "money"),
