@@ -108,12 +108,6 @@ SIGN = r"((?:[-−–]|минус|minus)\s*)?"
 NUMBER = r"(\d(?:[\d \u00a0\u202f'.,]{0,22}\d)?)"
 MONEY_RE = re.compile(r"(?<![\w.,])" + SIGN + NUMBER + r"\s*" + CURRENCY, re.IGNORECASE)
 BARE_RE = re.compile(r"(?<![\w.,+])" + SIGN + NUMBER + r"(?![\w]|[.,]\d)", re.IGNORECASE)
-# minutes spent waiting, which are no package ("20 минут вишу на 611", "45 minutes on hold"): read as the waiting
-WAIT_RE = re.compile(
-    r"(?<![\d.,])\d{1,3}\s*(?:мин(?:ут[а-я]*)?|min(?:utes?|s)?)(?![a-zа-я])(?=\s+(?:уже\s+)?(?:жд|виш|вис|ожид|сижу|торч|на\s+линии|"
-    r"на\s+удержании|в\s+очеред|on\s+hold|of\s+waiting|waiting|in\s+the\s+queue))",
-    re.IGNORECASE,
-)
 SIZE_RE = re.compile(
     r"(\d{1,5}(?:[.,]\d{1,2})?)\s*(гб|гигабайт[а-я]*|гиг[а-я]*|gb|gigs?|gigabytes?|мб|mb|мин(?:ут[а-я]*)?|min(?:utes?|s)?|"
     r"смс(?:ок|ки|ка)?|sms|сообщени[а-я]*|messages?)(?![a-zа-я])",

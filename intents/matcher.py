@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge.model import Entry, KnowledgeBase
 
-from .entities import MONEY_RE, PHONE_RE, SIZE_RE, WAIT_RE, Entities, PhraseIndex, Span, extract
+from .entities import MONEY_RE, PHONE_RE, SIZE_RE, Entities, PhraseIndex, Span, extract
 from .normalize import EN_HOW, EN_ME, NEGATION, RU_HOW, RU_ME, Normalizer, Token, detect_language, fold
 from .repair import Repairer
 
@@ -233,7 +233,6 @@ class Matcher:
     def _tokens_and_spans(self, text: str) -> tuple[list[Token], list[Span]]:
         marked = PHONE_RE.sub(self._phone_mark, text)
         marked = MONEY_RE.sub(" xxmoneyxx ", marked)
-        marked = WAIT_RE.sub(lambda m: " ожидание " if re.search("[а-я]", m.group(0), re.IGNORECASE) else " waiting ", marked)
         marked = SIZE_RE.sub(" xxsizexx ", fold(marked))
         tokens = self.normalizer.tokens(marked)
         return tokens, self.phrases.find(tokens)

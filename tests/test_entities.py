@@ -94,13 +94,6 @@ def test_a_phrase_is_found_with_fillers_inside(matcher: Matcher, text: str, conc
     assert concept in matcher.analyse(text).terms
 
 
-@pytest.mark.parametrize("text", ["я 20 минут вишу на 611", "45 minutes on hold and nobody answers", "30 мин жду ответа"])
-def test_minutes_spent_waiting_are_the_waiting_not_a_package(matcher: Matcher, text: str) -> None:
-    analysis = matcher.analyse(text)
-    assert "~wait" in analysis.terms and "@size" not in analysis.terms
-    assert "@size" in matcher.analyse("хочу докупить 100 минут").terms
-
-
 @pytest.mark.parametrize("text", ["перечень всех", "список моих дел", "the list of all the things"])
 def test_fillers_alone_make_no_phrase(matcher: Matcher, text: str) -> None:
     assert "~details" not in matcher.analyse(text).terms
