@@ -768,7 +768,11 @@ class Core:
                      # сами падали, а то если баланс кончится — без связи"): the autopayment, not the balance
                      or (story == "lk-autopay" and getattr(turn.kb.entry(entry_id), "action", None) == "balance")
                      # a minus known and a call to make ("у меня минус на балансе, как мне позвонить?"): not the balance
-                     or (story == "do-promised-payment" and getattr(turn.kb.entry(entry_id), "action", None) == "balance"))):
+                     or (story == "do-promised-payment" and getattr(turn.kb.entry(entry_id), "action", None) == "balance")
+                     # money to put on a number, said outright ("can i send money from my card to her phone"): however
+                     # else an unsure reading takes it (the money back, the balance)
+                     or (story == "do-top-up" and (reading.score or 0.0) < STORY_OVER
+                         and not same_subject(turn.kb, entry_id, story)))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length
         if ((REACH_US.search(turn.msg.text) or REACH_YOU.search(turn.msg.text)) and turn.kb.entry(ROAMING_LINE) is not None
                 and not mood.wants_person

@@ -19,7 +19,8 @@ BROKEN_SIM = re.compile(
     rf"(?:поменять|заменить|обменять|сменить)\s+(?:\w+\s+){{0,2}}на\s+(?:нано|микро|nano|micro|маленьк|esim|есим)\w*|"
     rf"(?:сломал\w*|переломил\w*|переломал\w*|разломал\w*|повредил\w*|испортил\w*)\s+(?:\w+\s+)?{_SIM_RU}|"
     rf"(?:не\s+видит|не\s+читает|не\s+определяет)\s+(?:\w+\s+)?{_SIM_RU}|нет\s+sim|нет\s+сим-?карт\w*|"
-    rf"(?:упал\w*|уронил\w*|утопил\w*)\s+.{{0,60}}(?:в\s+(?:реку|речку|воду|озеро|море|унитаз|ванну))|"
+    rf"(?:упал\w*|уронил\w*|утопил\w*|утонул\w*)\s+.{{0,60}}(?:в\s+(?:реку|речку|воду|озеро|море|унитаз|ванну|болот\w*|пруд\w*|луж\w*))|"
+    rf"(?:телефон|смартфон|сим\w*|симк\w*)\s+(?:\w+\s+){{0,3}}утонул\w*|"
     rf"(?:слот|лоток)\w*\s+.{{0,40}}(?:маленьк|нано|nano|микро|micro)|обрез\w*\s+(?:\w+\s+)?{_SIM_RU}|"
     r"\bsim\s+(?:card\s+)?(?:is\s+|got\s+|was\s+|has\s+)?(?:broken|damaged|dead|bent|cracked|ancient|worn|"
     r"not\s+(?:detected|recogni[sz]ed|reading|working))|"
@@ -45,10 +46,12 @@ MONEY_BACK = re.compile(
     r"(?<![а-я])(?:их|это|всё|все)\s+(?:\w+\s+)?(?:вернуть|забрать|вывести)|(?:вернуть|забрать|вывести)\s+(?:их|это|всё)(?![а-я])|"
     r"\b(?:take|get|withdraw)\s+(?:back\s+)?(?:my\s+|the\s+)?(?:money|balance|credit|funds|cash)\s+(?:back\s+)?(?:from|off|on)\s+"
     r"(?:my\s+|the\s+)?(?:number|sim|account|balance|phone)|"
+    r"\bget\s+back\s+(?:what'?s\s+left|whats\s+left|the\s+rest|my\s+money|the\s+money|the\s+balance|my\s+balance)|"
     r"(?:get|have)\s+(?:it|that|them|the\s+money|my\s+money|the\s+rest|the\s+balance|what'?s\s+left|"
     r"(?:my\s+)?(?:\$+|cash|bucks|funds))\s+back",
     re.IGNORECASE)
-MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit|\$|cash|bucks",
+MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|ruble|rouble|\brub\b|money|balance|funds|credit|\$|cash|bucks|"
+                   r"\bleft\s+on\s+(?:my\s+|the\s+)?(?:acc|account|number|sim)\b",
                    re.IGNORECASE)
 
 # no money on the line and a call to make ("zero balance and I need to call my host family", "на счету минус 30,
@@ -97,7 +100,8 @@ BY_ITSELF = re.compile(
     r"(?:списыва|кида|закид|пополня|переводи|снима|поступа|капа|падал)\w*\s+(?:\w+\s+){0,3}(?:сам[оаи]?|автоматом|автоматически)(?![а-я])|"
     r"(?:каждый|раз\s+в)\s+месяц\s+(?:\w+\s+){0,3}(?:ходить|хожу|класть|кладу|пополнять|кидать|закидывать)|"
     r"(?:вечно|всегда|постоянно|часто)\s+забыва\w*\s+(?:\w+\s+){0,2}(?:платить|заплатить|пополн\w*|класть|оплачивать)|"
-    r"\btop\s*(?:s|ped)?\s*(?:itself|up\s+(?:by\s+)?itself)|\b(?:always|keep|constantly)\s+forget(?:ting)?\s+to\s+"
+    r"\btop\s*(?:s|ped)?\s*(?:itself|up\s+(?:by\s+)?itself)|\b(?:refill|recharge|reload|top)s?\s+(?:up\s+)?(?:by\s+)?itself\b|"
+    r"\b(?:so\s+)?i\s+(?:can\s+)?stop\s+forgetting\b|\b(?:always|keep|constantly)\s+forget(?:ting)?\s+to\s+"
     r"(?:top\s+up|pay|put\s+money)",
     re.IGNORECASE)
 
@@ -144,7 +148,8 @@ STOLEN = re.compile(
 # money to put on a number, said with the sum or whose number ("can u put 300 on my gf's number", "закинуть 500 на номер
 # мамы"): the top-up
 TOP_UP_SAID = re.compile(
-    r"\b(?:put|add|load|throw|drop)\s+(?:\d+\s*(?:rub\w*|roubles?|rur|₽)?|some\s+(?:money|cash|credit)|money|cash|credit)\s+"
+    r"\b(?:put|add|load|throw|drop|send|transfer)\s+(?:\d+\s*(?:rub\w*|roubles?|rur|₽)?|some\s+(?:money|cash|credit)|money|cash|credit)\s+"
+    r"(?:from\s+(?:my\s+)?(?:bank\s+)?(?:card|account)\s+)?"
     r"(?:on|onto|to|into)\s+(?:my\s+|the\s+|his\s+|her\s+|their\s+|[\w]+'s\s+|my\s+\w+'s\s+)?(?:own\s+)?"
     r"(?:number|phone|account|balance|sim|line|tele\s?2)\b|"
     r"(?<![а-я])(?:положить|закинуть|кинуть|скинуть|накинуть|положи|закинь|кинь)\s+(?:\d+\s*(?:руб\w*|р\.?|₽)?\s+)?"

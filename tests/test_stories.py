@@ -48,10 +48,14 @@ pytestmark = pytest.mark.wording
     ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
     ("my phone got stolen at the station last night, what now", "lost-sim"),
-    ("как заблокировать симку, если украли телефон", "do-block-sim"),
+    ("как заблокировать симку, если украли телефон", "do-block-sim"),  # the block asked for: the block itself
     ("can u put 300 on my gf's number from my card", "do-top-up"),
     ("And can my wife add money to my number from her side?", "do-top-up"),
-    ("как закинуть 500 на номер мамы", "do-top-up"),  # the block asked for: the block itself
+    ("как закинуть 500 на номер мамы", "do-top-up"),
+    ("my gf is on tele2 too, can i send money from my card to her phone", "do-top-up"),
+    ("can i get back whats left on my acc if im leaving russia for good", "refund"),
+    ("is there a way to make it refill itself every month so i stop forgetting lol", "lk-autopay"),
+    ("Я егерь, телефон с симкой утонул в болоте. Как мне потом номер вернуть?", "sim-replacement"),
     ("оставила телефон в такси, как заблокировать симку пока никто не воспользовался", "do-block-sim"),
     ("забыл телефон в электричке, что теперь делать", "lost-sim"),
     ("left my phone in a taxi last night, how do i stop someone using my sim", "lost-sim"),
@@ -164,7 +168,8 @@ async def test_a_phone_lost_or_stolen_with_the_block_asked_is_the_block(bot: Cha
     assert out.action == "block_sim" or out.intent == "lost-sim", out.text  # (the block, or what to do, block first)
 
 
-@pytest.mark.parametrize("text", ["put 300 on my number", "can u put 300 on my gf's number from my card"])
+@pytest.mark.parametrize("text", ["put 300 on my number", "can u put 300 on my gf's number from my card",
+                                  "my gf is on tele2 too, can i send money from my card to her phone"])
 async def test_money_to_put_on_a_number_said_with_its_sum_is_the_top_up(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "top_up", out.text
