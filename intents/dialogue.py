@@ -884,7 +884,9 @@ class Core:
             # upset, and the answer no better than a coin toss: a person offered, the guess one press away
             guess, entry_id = entry_id, None
         if (entry_id is not None and entry_id != ruled and mood.vents and (reading.score or 0.0) < UPSET_SURE
-                and not asks_something(turn.msg.text) and not asks_something(turn.text)):
+                and not asks_something(turn.msg.text) and not asks_something(turn.text)
+                # (a fault told is checked however it is vented: "data's been dead since this morning, no 4g no nothing")
+                and not (getattr(turn.kb.entry(entry_id), "group", None) == "problems" and fault_told)):
             # venting ("sick and tired of waiting for an answer", "вы меня за идиота держите?"): a person, not a
             # guessed answer, nor a guessed account action (one asked for outright asks: "заблокируйте", "block")
             entry_id = None

@@ -344,3 +344,10 @@ async def test_a_tourists_line_that_broke_is_checked_not_declined_as_a_sim_for_t
                         "can not call out, only receive. very urgent, tomorrow we go to Moscow. what happen? also where is "
                         "Tele2 office near Hermitage")
     assert out.action == "diagnose", out.text
+
+
+@pytest.mark.parametrize("text", ["data's been dead since this morning, no 4g no nothing",
+                                  "Texts won't send. Nothing. Restarted the phone five times. I'm losing my mind here"])
+async def test_a_fault_told_in_venting_is_checked(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.action == "diagnose", out.text
