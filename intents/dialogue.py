@@ -207,6 +207,8 @@ def foreign_topic(turn: Turn) -> bool:
 
 
 WRITING_ABROAD, SOCIAL_LINE = "roaming-write", "social-networks"
+WRITING = re.compile(r"\b(?:text|write|message|msg|dm|chat)\b|(?<![а-я])(?:написать|писать|напишу|пишу|переписываться)(?![а-я])",
+                     re.IGNORECASE)
 OURS_ASKED = re.compile(r"611|800|поддержк|support|номер|number|телефон|phone|звон|call", re.IGNORECASE)
 SOCIAL_TERMS = frozenset({"~social", "~vk", "~viber", "~telegram", "~facebook", "~twitter", "~odnoklassniki", "~youtube"})
 
@@ -802,6 +804,11 @@ class Core:
             # "как до вас вообще дозвониться??": a way to us — the one the message reads closest to
             ways = [e for e, _ in reading.ranked() if e in WAYS_TO_US and turn.kb.entry(e) is not None]
             entry_id = ways[0] if ways else (WAYS_TO_US[0] if turn.kb.entry(WAYS_TO_US[0]) else None)
+        if (entry_id is None and ruled is None and not reading.followup and not mood.wants_person
+                and SOCIAL_TERMS & whole_terms(turn) and WRITING.search(turn.msg.text) and turn.kb.entry(SOCIAL_LINE) is not None
+                and not unrelated(reading)):
+            # "can i just text u guys on telegram instead of calling": us in a messenger (from abroad: below)
+            entry_id = WRITING_ABROAD if (abroad_in(turn) and turn.kb.entry(WRITING_ABROAD)) else SOCIAL_LINE
         if (entry_id == WRITING_ABROAD and ruled is None and not reading.followup
                 and not (TRAVELLING.search(turn.msg.text) or reading.analysis.entities.abroad or abroad_in(turn)
                          or {"~roaming", "~travel"} & (set(reading.analysis.terms) | whole_terms(turn))

@@ -1027,6 +1027,7 @@ async def test_how_to_reach_us_from_abroad_is_the_roaming_line_whatever_else_the
     (["я в Турции, можно вам в вк написать?"], "roaming-write"),
     (["can I text you from abroad?"], "roaming-write"),
     (["я in roaming, можно написать в support через мессенджер?"], "roaming-write"),
+    (["can i just text u guys on telegram instead of calling"], "social-networks"),
 ])
 async def test_writing_to_us_is_from_abroad_only_when_abroad_is_said(bot: ChatClient, turns: list[str], entry: str) -> None:
     for text in turns:
