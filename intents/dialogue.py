@@ -714,6 +714,8 @@ class Core:
               and (entry_id in (None, "thanks") or not (asks_beyond_thanks(turn.msg.text) or asks_beyond_thanks(turn.text)))):
             entry_id = "praise"  # "спасибо девушке из поддержки": thanks for the team, not for the bot; "the lady at the
             # shop replaced my SIM in five minutes, please pass on my thanks" tells, it asks nothing about shops
+        elif entry_id in ("praise", "thanks") and mood.angry and not mood.praise:
+            entry_id = None  # "Great job Tele2, really. 45 minutes on hold… Thanks a lot.": sarcasm, no thanks to take
         elif (entry_id == "praise" and not (mood.praise or mood.upset) and not names_staff(turn.text)
               and turn.kb.entry("thanks") is not None):
             # "thx bot ur the best", "спасибо, вы очень помогли": thanks for the bot itself; "I want to sound polite"

@@ -202,6 +202,11 @@ TAKEN = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыва|
                    r"подписал\w*\s+(?:меня|нас)|signed\s+me\s+up|blocked\s+my|заблокировал\w*\s+(?:мне\s+)?(?:мой|мою|номер)|"
                    r"\bcharg\w*|\bbilled\b|took\s+my\s+money|for\s+nothing|twice\s+for|"
                    r"не\s+работа\w*|не\s+ловит|сбрасыва\w*|doesn'?t\s+work|not\s+working|cut\s+off")
+# support that kept one waiting or cut one off ("двадцать минут висит «оператор подключится»", "45 minutes on hold and
+# then the line just died", "приехал — меня в списке нет, уехал ни с чем"): thanks for it is sarcasm, asked or not
+LET_WAIT = re.compile(r"(?<![а-я])(?:виси[тм]|висел\w*|вишу)(?![а-я])|\bon\s+hold\b|"
+                      r"\bline\s+(?:just\s+)?(?:died|dropped|went\s+dead)|"
+                      r"\bhung\s+up\s+on\s+me|(?:сбросил|бросил)\w*\s+трубку|ни\s+с\s+чем|(?:в\s+списке|в\s+записи)\s+нет")
 BOT = re.compile(r"(?<![а-я])(?:чат-?)?бот\w*|\b(?:chat\s*)?bot\b")
 URGENT = re.compile(
     r"срочн|немедленн|очень\s+нужно|очень\s+надо|помогите|спасите|\bsos\b|urgent|\basap\b|emergency|desperate|please\s+help|"
@@ -375,7 +380,8 @@ def tone(raw: str, read: str | None = None) -> Tone:
     what_if = hypothetical and raw.rstrip().endswith("?") and "!" not in raw
     worded_anger = not what_if and bool(
         ANGER_RU.search(text) or ANGER_EN.search(text) or MASKED.search(raw)
-        or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text)))  # sarcasm
+        or (GRATITUDE.search(raw.lower()) and TAKEN.search(text) and not ASKING.search(text))  # sarcasm
+        or (GRATITUDE.search(raw.lower()) and LET_WAIT.search(text)))  # … for being kept waiting or cut off
     banged = GREETING_BANG.sub("", raw)  # "Здравствуйте!!!" greets loudly, it is no anger
     # all capitals are anger when something else in it says so too: "!", "?!"; an older writer's polite capitals
     # ("ЗДРАВСТВУЙТЕ ПИШУ С ТЕЛЕФОНА ЖЕНЫ… КАК ПОЛУЧИТЬ НОМЕР ОБРАТНО") are no shouting

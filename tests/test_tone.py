@@ -194,6 +194,23 @@ def test_thanks_for_money_taken_is_sarcasm(text: str) -> None:
     assert tone(text).angry and not tone(text).praise
 
 
+@pytest.mark.parametrize("text", [
+    "Спасибо огромное, ваш чат на сайте — просто шедевр. Двадцать минут висит «оператор подключится». Когда, подскажите?",
+    "Great job Tele2, really. 45 minutes on hold at 611 and then the line just died. Thanks a lot. Is there ANY way to reach "
+    "an actual person?",
+    "Записался в салон на 14:00, приехал — меня в списке нет. Уехал ни с чем. Отличная система, ничего не скажешь",
+])
+def test_thanks_for_being_kept_waiting_or_cut_off_is_sarcasm(text: str) -> None:
+    mood = tone(text)
+    assert mood.angry and not mood.praise
+
+
+async def test_sarcastic_thanks_gets_no_thanks_back(bot: ChatClient) -> None:
+    out = await bot.say("Great job Tele2, really. 45 minutes on hold at 611 and then the line just died. Thanks a lot. "
+                        "Is there ANY way to reach an actual person that works?")
+    assert out.intent not in ("thanks", "praise"), out.text
+
+
 @pytest.mark.parametrize("text", ["спасибо, вы очень помогли!", "спасибо большое, вы очень помогли!"])
 def test_short_loud_thanks_is_no_anger(text: str) -> None:
     assert not tone(text).angry and not tone(text).vents
