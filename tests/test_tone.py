@@ -134,6 +134,8 @@ def test_calm_messages_stay_calm(text: str) -> None:
     "меня гоняют из салона в салон уже неделю",
     "the first agent said one thing, the other one said the opposite",
     "консультант отказался принимать заявление на возврат, отправил в приложение",
+    "Меня три раза переключали между отделами, на четвёртом просто сбросили. Хочу, чтобы это кто-то разобрал",
+    "I was put on hold 6 times during one call, and then the agent said 'please call back later'. Seriously??",
 ])
 def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complaints(text: str) -> None:
     assert tone(text).mistreated
