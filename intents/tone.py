@@ -69,7 +69,7 @@ ANGER_EN = re.compile(
     r"\bwtf\b|\bffs\b|what\s+the\s+(?:hell|heck|f)|useless|garbage|ridiculous|terrible|awful|pathetic|stupid|fed\s+up|"
     r"sick\s+of|sick\s+and\s+tired|furious|angry|pissed|annoyed|frustrat|outrage|disgrace|rip-?off|robbery|thie(?:f|ves)|"
     r"incompetent|enough\s+is\s+enough|nightmare|horrible|damn|\bhell\b|"
-    r"worst|unacceptable|disgusting|\bjoke\b|seriously|scam|hate|(?:third|fifth|tenth|million)\s+time|again\s+and\s+again|"
+    r"worst|unacceptable|disgusting|\bjoke\b|seriously|scam|(?<!i'd\s)(?<!i\swould\s)(?<!would\s)hate|(?:third|fifth|tenth|million)\s+time|again\s+and\s+again|"
     r"(?:nobody|no\s+one)\s+(?:answers|helps|knows|cares)|doesn'?t\s+help|not\s+helping|same\s+answer|for\s+days|for\s+a\s+week|"
     r"\bf+u+c+k|\bshit|\bcrap\b|bullshit|\bbs\b|sucks?\b|\bfml\b|\bsmh\b|kidding\s+me|you\s+(?:kidding|serious)|"
     r"are\s+you\s+serious|unbelievable|outrageous|absurd|infuriat|livid|fuming|desperat|appalling|dreadful|shocking|"

@@ -213,7 +213,9 @@ async def test_sarcastic_thanks_gets_no_thanks_back(bot: ChatClient) -> None:
     assert out.intent not in ("thanks", "praise"), out.text
 
 
-@pytest.mark.parametrize("text", ["спасибо, вы очень помогли!", "спасибо большое, вы очень помогли!"])
+@pytest.mark.parametrize("text", ["спасибо, вы очень помогли!", "спасибо большое, вы очень помогли!",
+                                  "which number should I use from her landline? I'd hate to run up her bill.",
+                                  "I would hate to bother you at night"])
 def test_short_loud_thanks_is_no_anger(text: str) -> None:
     assert not tone(text).angry and not tone(text).vents
 
