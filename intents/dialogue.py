@@ -627,6 +627,13 @@ class Core:
                 if inner is not None:  # "я на трассе между самарой и уфой как узнать сколько гигов осталось": its question
                     within = turn.knowledge.read(inner, turn.lang, Repair(inner))
                     alone = within if within.entry_id is not None and (within.score or 0.0) >= CLAUSE_SURE else alone
+                elif alone.entry_id is None and reading.entry_id is None and re.search(r"[.!?]\s", part):
+                    # a question that ends a story ("…Теперь я одна. Скажите, как мне узнать, сколько денег на номере
+                    # осталось, и как их туда положить?"): its last sentence, when that asks
+                    last = clauses(part)[-1] if clauses(part) else ""
+                    if last and last != part and asks_something(last.lower()):
+                        within = turn.knowledge.read(last, turn.lang, Repair(last))
+                        alone = within if within.entry_id is not None and (within.score or 0.0) >= CLAUSE_SURE else alone
                 read.append(alone)
             found: dict[str, Reading] = {}
             for part in read:

@@ -1365,6 +1365,15 @@ async def test_a_city_named_with_nothing_of_ours_asked_is_no_regional_number(bot
 
 
 @pytest.mark.wording
+async def test_a_question_that_ends_a_story_is_read_by_its_last_sentence(bot: ChatClient) -> None:
+    out = await bot.say("Здравствуйте, извините что отвлекаю, я в этих телефонах ничего не понимаю. Муж покойный всё с "
+                        "телефоном делал, деньги клал через какую-то программу, а я только звонила. Теперь я одна. Скажите "
+                        "пожалуйста, как мне узнать, сколько денег на номере осталось, и как их туда положить, чтобы к "
+                        "соседям не бегать? Заранее спасибо вам")
+    assert out.action in ("balance", "top_up") or out.intent in ("do-balance", "lk-top-up", "do-top-up"), out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
