@@ -118,6 +118,9 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "unsub": "unsubscribe", "wk": "week", "wks": "weeks", "nxt": "next", "rn": "right now", "ty": "thank you",
               "thru": "through", "gotta": "got to", "kinda": "kind of", "lemme": "let me", "fone": "phone", "phn": "phone",
               "bal": "balance", "mob": "mobile", "sry": "sorry", "bcs": "because"}
+# casual words that only colour an English message ("lemme top up real quick", "ngl", "lmao", "bruh"): left out
+CHAT_FILLER = re.compile(r"(?<![\w'])(?:real\s+quick|rq|lol|lmao|lmfao|rofl|ngl|tbh|fr|bruh|fam|smh|pls\s+and\s+ty)(?![\w'])",
+                         re.IGNORECASE)
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)
 # Russian spoken spellings the dictionary does not read as the word they stand for ("скок гигов осталось",
@@ -283,6 +286,7 @@ class Repairer:
         else:
             out = CHAT_PREPOSITION.sub(lambda m: " to " if m.group(1) == "2" else " for ", out)
             out = CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(1).lower()], out)
+            out = re.sub(r"\s{2,}", " ", CHAT_FILLER.sub(" ", out))
             out = G_DROPPED.sub(self._g_back, out)
         focus = next(reversed(list(FOCUS.finditer(out))), None)  # the last such announcement
         if focus is not None and focus.start() > 0 and len(CONTENT_WORD.findall(out[focus.end():])) >= 2:

@@ -232,6 +232,9 @@ def test_english_chat_speak_is_spelt_out(repairer: Repairer) -> None:
     assert repairer.repair("nothin workin since mornin").text == "nothing working since morning"  # dropped g
     assert repairer.repair("my cousin lives in berlin").text == "my cousin lives in berlin"  # real -in words stay
     assert repairer.repair("how do i unsub from it").text == "how do i unsubscribe from it"
+    assert repairer.repair("lemme top up real quick, how").text == "let me top up , how"  # only colour, left out
+    assert repairer.repair("ngl this plan is great lol").text == "this plan is great"
+    assert repairer.repair("is the real person there").text == "is the real person there"
 
 
 def test_a_writer_introducing_themselves_is_read_for_the_question(repairer: Repairer) -> None:
