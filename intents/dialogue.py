@@ -209,6 +209,8 @@ def foreign_topic(turn: Turn) -> bool:
 WRITING_ABROAD, SOCIAL_LINE = "roaming-write", "social-networks"
 WRITING = re.compile(r"\b(?:text|write|message|msg|dm|chat)\b|(?<![а-я])(?:написать|писать|напишу|пишу|переписываться)(?![а-я])",
                      re.IGNORECASE)
+# a story read as these still has the details it asks checked ("… through western union")
+DETAILED_STORIES = frozenset({"do-top-up"})
 OURS_ASKED = re.compile(r"611|800|поддержк|support|номер|number|телефон|phone|звон|call", re.IGNORECASE)
 SOCIAL_TERMS = frozenset({"~social", "~vk", "~viber", "~telegram", "~facebook", "~twitter", "~odnoklassniki", "~youtube"})
 
@@ -883,7 +885,7 @@ class Core:
             entry_id = None  # "what's the best biryani place in St Petersburg?": a city named, nothing of ours asked of it
         if entry_id is not None and subject is not None and not answers(turn.kb.entry(entry_id), subject):
             entry_id = None  # "can I keep my number if I switch from MTS": not the entry on calling from MTS
-        if (entry_id is not None and subject is None and entry_id != ruled
+        if (entry_id is not None and subject is None and (entry_id != ruled or ruled in DETAILED_STORIES)
                 and not (mood.upset or mood.complaint or mood.mistreated or mood.praise)):
             entry = turn.kb.entry(entry_id)
             detail = missing_detail(turn.msg.text, entry) if entry is not None and not entry.handoff else None
@@ -910,7 +912,9 @@ class Core:
             entry = turn.kb.entry(entry_id)
             assert entry is not None
             step = await self._entry(turn, entry, reading.score)
-            if mood.upset and step.outcome == "answer" and step.replies:  # one empathetic line, the operator at hand
+            # one empathetic line, the operator at hand (for an answer, and for the check of a fault told upset)
+            if mood.upset and (step.outcome == "answer" or (step.outcome == "action" and entry.group == "problems")) \
+                    and step.replies:
                 first = step.replies[0]
                 first.text = f"{turn.say('empathy')}\n\n{first.text}"
                 if not any(b.payload == "operator" for r in step.replies for b in r.buttons):

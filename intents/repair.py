@@ -118,8 +118,9 @@ CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are",
               "unsub": "unsubscribe", "wk": "week", "wks": "weeks", "nxt": "next", "rn": "right now", "ty": "thank you",
               "thru": "through", "gotta": "got to", "kinda": "kind of", "lemme": "let me", "fone": "phone", "phn": "phone",
               "bal": "balance", "mob": "mobile", "sry": "sorry", "bcs": "because"}
-# casual words that only colour an English message ("lemme top up real quick", "ngl", "lmao", "bruh"): left out
-CHAT_FILLER = re.compile(r"(?<![\w'])(?:real\s+quick|rq|lol|lmao|lmfao|rofl|ngl|tbh|fr|bruh|fam|smh|pls\s+and\s+ty)(?![\w'])",
+# casual words that only colour an English message ("lemme top up real quick", "ngl", "lmao"): left out (not the vexed
+# ones, "smh", "bruh": they tell the mood)
+CHAT_FILLER = re.compile(r"(?<![\w'])(?:real\s+quick|rq|lol|lmao|lmfao|rofl|ngl|tbh|fr|fam|pls\s+and\s+ty)(?![\w'])",
                          re.IGNORECASE)
 CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(sorted(map(re.escape, CHAT_SPEAK), key=len, reverse=True))
                        + r")(?![\w'])", re.IGNORECASE)

@@ -156,6 +156,7 @@ TOP_UP_SAID = re.compile(
     r"(?:денег\s+|деньги\s+)?на\s+(?:\w+\s+)?(?:номер|телефон|сч[её]т|баланс|симк)\w*",
     re.IGNORECASE)
 
+DROWNED = re.compile(r"утонул\w*|утопил\w*|(?:в\s+(?:реку|речку|воду|озеро|море|болот\w*|пруд\w*))", re.IGNORECASE)
 BLOCK_ASKED = re.compile(r"блок|блочь|\bblock", re.IGNORECASE)
 # a phone left behind somewhere ("оставила телефон в такси", "left my phone in a taxi"): lost, for all one knows
 LEFT_BEHIND = re.compile(
@@ -176,8 +177,8 @@ STORIES: tuple[tuple[re.Pattern[str], str], ...] = (
 def story_topic(text: str) -> str | None:
     """The topic a situation told in the message points to, or None."""
     for pattern, entry_id in STORIES:
-        if pattern.search(text):
-            return entry_id
+        if pattern.search(text) and not (entry_id == "sim-replacement" and DROWNED.search(text) and BLOCK_ASKED.search(text)):
+            return entry_id  # (a phone drowned and the SIM to block: the block, as read)
     if (FAMILY.search(text) and MY_ACCOUNT.search(text) and MANAGE.search(text)) or BILLS_EMAIL.search(text):
         return "lk-profile"
     if MONEY_BACK.search(text) and MONEY.search(text) and not CHARGED.search(text):

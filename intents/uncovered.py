@@ -307,7 +307,10 @@ MORE = {
                              r"(?:свой|своего|своей)\s+(?:скрипт|программ|бот)\w*|webhook", re.IGNORECASE),
     "privacy of messages": re.compile(
         r"(?:читать|читают|прочитать|прочесть|слушать|слушают|прослушива\w*)\s+(?:\w+\s+){0,2}(?:смс|sms|смски|переписк\w*|сообщени\w*|"
-        r"звонк\w*|разговор\w*)|прослушк\w*|(?:read|listen\s+to|see)\s+(?:my\s+)?(?:texts|sms|messages|calls|conversations)|"
+        r"звонк\w*|разговор\w*)|прослушк\w*|(?:read|listen\s+to)\s+(?:my\s+)?(?:texts|sms|messages|calls|conversations)|"
+        # (seen by someone else: "how do i see my calls" is the call details)
+        r"\b(?:you|they|tele2|operators?|staff|employees?|any\s?one|some\s?one|somebody|police)\s+(?:\w+\s+){0,2}see\s+(?:my\s+)?"
+        r"(?:texts|sms|messages|calls|conversations)|"
         r"wiretap\w*", re.IGNORECASE),
     "booking a visit": re.compile(
         r"запис\w+\s+(?:\w+\s+){0,2}(?:в\s+салон|на\s+(?:определ\w+\s+|конкретн\w+\s+)?время|на\s+при[её]м)|"

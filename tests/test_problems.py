@@ -348,6 +348,8 @@ async def test_a_tourists_line_that_broke_is_checked_not_declined_as_a_sim_for_t
 
 @pytest.mark.parametrize("text", ["data's been dead since this morning, no 4g no nothing",
                                   "Texts won't send. Nothing. Restarted the phone five times. I'm losing my mind here"])
-async def test_a_fault_told_in_venting_is_checked(bot: ChatClient, text: str) -> None:
+async def test_a_fault_told_in_venting_is_checked(bot: ChatClient, kb: KnowledgeBase, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "diagnose", out.text
+    assert out.text.startswith(kb.message("empathy", "en"))  # with the empathetic line and a person one press away
+    assert "operator" in [b.payload for r in out.replies for b in r.buttons]

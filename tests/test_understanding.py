@@ -1374,6 +1374,20 @@ async def test_a_question_that_ends_a_story_is_read_by_its_last_sentence(bot: Ch
 
 
 @pytest.mark.wording
+@pytest.mark.parametrize("text", ["how do i see my calls", "bro how do i see my calls from last week",
+                                  "посмотреть звонки за неделю"])
+async def test_ones_calls_to_see_are_the_call_details(bot: ChatClient, text: str) -> None:
+    out = await bot.say(text)
+    assert out.intent in ("lk-call-details", "do-call-details") or out.action == "call_details", out.text
+
+
+@pytest.mark.wording
+async def test_someone_else_seeing_ones_messages_is_still_not_ours(bot: ChatClient) -> None:
+    out = await bot.say("can tele2 see my messages?")
+    assert out.outcome == "fallback", out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
