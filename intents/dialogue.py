@@ -1106,7 +1106,8 @@ PACKAGE_WORDS = re.compile(r"(?<![а-я])(?:гиг\w*|гб|интернет\w*|�
 BUY_MORE = re.compile(r"(?<![а-я])докуп\w*|(?<![а-я])(?:купить|взять|подключить)\s+(?:\w+\s+)?(?:ещё|еще|доп\w*)(?![а-я])|"
                       r"(?<![а-я])(?:ещё|еще)\s+(?:\w+\s+)?(?:купить|взять)|"
                       r"\b(?:buy|grab|get|add|purchase|need|want)\s+(?:some\s+|a\s+few\s+|a\s+couple\s+(?:of\s+)?)?(?:more|extra|another)\b|"
-                      r"(?<![а-я])(?:нужно|надо|нужны|хочу)\s+(?:ещё|еще|больше)\s+(?:\w+\s+)?(?:гиг|гб|интернет|трафик|минут)\w*",
+                      r"(?<![а-я])(?:нужно|надо|нужны|хочу)\s+(?:ещё|еще|больше)\s+(?:\w+\s+)?(?:гиг|гб|интернет|трафик|минут)\w*|"
+                      r"(?<![а-я])(?:добавить|прибавить|докинуть)\s+(?:\w+\s+)?(?:минут|гиг|гб|интернет|трафик|смс)\w*",
                       re.IGNORECASE)
 # account actions a subscriber says the operator did to them, and what shows what was done
 DONE_BY_US = {"do-change-tariff": "do-tariff", "do-connect-service": "do-services", "do-buy-package": "do-remaining"}
