@@ -784,6 +784,8 @@ class Core:
                      or (story == "do-promised-payment" and getattr(turn.kb.entry(entry_id), "action", None) == "balance")
                      # money to put on a number, said outright ("can i send money from my card to her phone"): however
                      # else an unsure reading takes it (the money back, the balance)
+                     or (story == "do-promised-payment" and (reading.score or 0.0) < STORY_OVER
+                         and getattr(turn.kb.entry(entry_id), "group", None) not in ("account", "actions"))
                      or (story == "do-top-up" and (reading.score or 0.0) < STORY_OVER
                          and not same_subject(turn.kb, entry_id, story)))):
             entry_id = ruled = story  # "уронил телефон в речку, симка сдохла, можно восстановить номер?": told at length

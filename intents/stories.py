@@ -59,6 +59,7 @@ MONEY = re.compile(r"руб|деньг|денег|баланс|остат|\d|rub
 NO_MONEY = re.compile(
     r"(?:zero|0|no\s+money|nothing)\s+(?:left\s+)?(?:on\s+(?:my\s+|the\s+)?)?(?:balance|account|phone)|"
     r"balance\s+(?:is\s+|of\s+)?(?:zero|0|empty|negative|minus|-\s?\d)|\bbroke\b|out\s+of\s+(?:money|credit)|"
+    r"\b(?:phone|balance|account|app)\s+(?:\w+\s+)?(?:says?|shows?)\s+(?:minus|negative|zero|0|-\s?\d)|"
     r"can'?t\s+(?:afford|pay)|на\s+нуле|минус\s+на\s+(?:балансе|сч[её]те|счету|телефоне)|(?:на\s+)?(?:сч[её]т[уе]|балансе|телефоне)\s+(?:\w+\s+)?(?:ноль|0|минус|пусто)|"
     r"баланс\w*\s+(?:\w+\s+)?(?:ноль|нулев\w*|0|минус|отрицат\w*)|денег\s+(?:\w+\s+){0,2}нет|нет\s+денег|в\s+минусе|"
     r"не\s+могу\s+(?:заплатить|оплатить|пополнить)",
@@ -72,7 +73,8 @@ CALL_TO_MAKE = re.compile(
 NEED_CALL = re.compile(
     rf"{CALL_TO_MAKE.pattern}|what\s+(?:can|should)\s+i\s+do|any\s+way|(?:don'?t|do\s+not)\s+cut\s+me\s+off|"
     r"что\s+(?:мне\s+)?(?:делать|можно\s+сделать)|как\s+(?:мне\s+)?быть|не\s+отключайте|"
-    r"как\s+(?:же\s+)?(?:мне\s+)?(?:\w+\s+)?(?:позвонить|звонить|дозвониться)|\bloan\b|\bborrow|(?<![а-я])в\s+долг|заня(?:ть|ли)",
+    r"как\s+(?:же\s+)?(?:мне\s+)?(?:\w+\s+)?(?:позвонить|звонить|дозвониться)|\bloan\b|\bborrow|(?<![а-я])в\s+долг|заня(?:ть|ли)|"
+    r"\bpay\s+(?:it\s+)?(?:back\s+)?(?:later|after)|\btake\s+(?:some\s+)?money\s+(?:before|now|first)",
     re.IGNORECASE)
 
 # … unless it is a charge disputed ("списали 500 непонятно за что, верните на счёт"): that is checked, not refunded

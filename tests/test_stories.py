@@ -46,6 +46,8 @@ pytestmark = pytest.mark.wording
     ("минус на балансе, а мне нужно позвонить тренеру. что делать?", "do-promised-payment"),
     ("у меня минус на балансе, как мне маме позвонить?", "do-promised-payment"),
     ("can i get like a loan on my balance? broke till friday", "do-promised-payment"),
+    ("i have no bank card here, only cash, and phone say minus. can i take money before and pay after when i get cash??",
+     "do-promised-payment"),
     ("в автобусе вытащили телефон вместе с симкой, боюсь что с номера будут просить деньги", "lost-sim"),
     ("my phone got stolen at the station last night, what now", "lost-sim"),
     ("как заблокировать симку, если украли телефон", "do-block-sim"),  # the block asked for: the block itself
@@ -154,6 +156,9 @@ async def test_money_wanted_on_the_number_by_itself_with_the_balance_running_out
 
 
 @pytest.mark.parametrize("text", ["у меня минус на балансе, как позвонить?", "минус на балансе что делать",
+                                  "hello i am wrestler from mongolia, training in ulan ude. coach say i must have money on "
+                                  "phone for sms to my family. i have no bank card here, only cash, and phone say minus. can i "
+                                  "take money before and pay after when i get cash??",
                                   "can i get like a loan on my balance? broke till friday 😅"])
 async def test_a_minus_known_and_a_call_to_make_is_the_promised_payment_not_the_balance(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
