@@ -763,12 +763,14 @@ ASKED_OTHERWISE: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 # (a comma before "а", "but", "чтобы" keeps the piece with its question: "не себе, а на номер мамы?")
 _CLAUSES = re.compile(r"[.?!;\n]+|,(?!\s*(?:а|но|but|rather|чтобы|чтоб|so\s+that)\s)|\s+(?:и|также|and|also|plus)\s+",
                       re.IGNORECASE)
-_OTHER_QUESTION = re.compile(r"^\W*(?:\d+\W+)?(?:(?:и|а|так|ну|also|and|so)\s+)?(?:где|как\w*|можно|куда|когда|почему|зачем|"
+_OTHER_QUESTION = re.compile(r"^\W*(?:\d+\W+)?(?:(?:и|а|так|ну|also|and|so)\s+)?(?:(?:ещё|еще)\s+)?"
+                             r"(?:(?:хотел\w*|хочу|want(?:ed)?\s+to)\s+(?:спросить|узнать|уточнить|ask|know)\s+)?"
+                             r"(?:где|как\w*|можно|куда|когда|почему|зачем|сколько|скок\w*|"
                              r"what|where|how|can|which|when|why|could)\b", re.IGNORECASE)
 
 
 # details often asked beside the question itself ("my texts aren't sending; and is there an English-speaking operator?")
-ASIDE = frozenset({"language", "charging", "e-mail"})
+ASIDE = frozenset({"language", "charging", "e-mail", "towers"})
 
 
 def only_asked(text: str, question: re.Pattern[str]) -> bool:

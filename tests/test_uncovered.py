@@ -405,6 +405,9 @@ def test_a_detail_answered_in_other_words_or_asked_beside_the_subject_is_answere
     assert missing_detail("у меня 2 вопроса 1. какой тариф у меня сейчас 2. сколько стоит перейти на другой",
                           kb.by_id["do-change-tariff"]) is None
     assert missing_detail("сколько минут у меня осталось", kb.by_id["do-remaining"]) is None  # minutes counted, not waited
+    # the tower one writes from, beside what is asked ("ПИШУ С ВЫШКИ… и ещё хотел спросить скок гигов осталось")
+    assert missing_detail("ПИШУ С ВЫШКИ КОРОЧЕ. инет то есть то нет. и ещё хотел спросить скок у меня гигов осталось до "
+                          "конца месяца??", kb.by_id["do-remaining"]) is None
 
 
 def test_a_detail_asked_aside_a_fault_told_leaves_the_fault_to_check(kb: KnowledgeBase) -> None:
