@@ -684,8 +684,12 @@ class Core:
             candidates += [h for c in asking if (h := asked_before_condition(c)) is not None and h not in candidates]
             candidates = [c for c in candidates if not BARE_ASK.match(c)]
             if candidates:
-                best = max((turn.knowledge.read(c, turn.lang, Repair(c)) for c in candidates), key=lambda r: r.score or 0.0)
-                if best.entry_id is not None and (best.score or 0.0) >= sure:
+                # (a whole sentence is taken as surely as a sentence; only a comma-separated piece needs `sure`)
+                pieces_only = set(sentences) - set(clauses(turn.text))
+                reads = [(turn.knowledge.read(c, turn.lang, Repair(c)), CLAUSE_SURE if c not in pieces_only else sure)
+                         for c in candidates]
+                best, needed = max(reads, key=lambda x: x[0].score or 0.0)
+                if best.entry_id is not None and (best.score or 0.0) >= needed:
                     reading = turn.reading = best
         step = await self._decide(turn, reading)
         if also and step.replies and step.outcome in ("answer", "action"):

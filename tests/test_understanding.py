@@ -1389,6 +1389,16 @@ async def test_someone_else_seeing_ones_messages_is_still_not_ours(bot: ChatClie
 
 
 @pytest.mark.wording
+async def test_the_one_asking_sentence_of_a_calm_story_is_read_as_surely_as_a_sentence(bot: ChatClient) -> None:
+    """Its comma-separated pieces need to be very sure when read alone; the whole sentence does not."""
+    out = await bot.say("Доброго дня. Занимаюсь ремонтом лодочных моторов, клиенты звонят постоянно, летом особенно, и вот "
+                        "в июне пришёл счёт такой, что я сначала подумал — ошибка. Хочу теперь посмотреть по отдельности "
+                        "все звонки за июнь, с номерами и временем, чтобы понять, кто мне столько наговорил. Это куда-то "
+                        "присылают?")
+    assert out.intent in ("lk-call-details", "do-call-details") or out.action == "call_details", out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
