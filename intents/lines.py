@@ -53,6 +53,6 @@ WRITE_NOT_CALL = re.compile(
     r"(?:звонить|говорить|разговаривать)\s+(?:\w+\s+)?не\s+могу[^.!?]{0,80}(?:написать|писать|письменн|чат)|"
     r"(?:написать|писать|обратиться)\s+(?:\w+\s+){0,3}(?:вместо\s+(?:звонка|того\s+чтобы\s+звонить)|без\s+звонка)|"
     r"(?:write|text|message|chat)\s+(?:\w+\s+){0,3}instead\s+of\s+(?:calling|a\s+call|phoning|ringing)|"
-    r"\bin\s+writing\b|\b(?:write|text)\s+(?:to\s+)?(?:you|support)\s+instead\b|"
+    r"\bin\s+writing\b|\b(?:write|text|message)\s+(?:to\s+)?(?:you|u|support)\s+(?:guys\s+)?(?:somewhere\s+)?instead\b|"
     r"can'?t\s+(?:talk|speak|call)\b[^.!?]{0,80}\b(?:write|text|chat|in\s+writing)\b",
     re.IGNORECASE)

@@ -1114,6 +1114,7 @@ async def test_an_action_said_done_to_one_shows_what_was_done_not_does_it_again(
     "мне удобнее в письменном виде, звонить в поддержку неудобно, ребёнок спит",
     "я курьер, весь день за рулём, на 611 дозвониться не могу уже час. можно куда-то написать вместо звонка?",
     "living in kazan for work, my russian is bad. is there a chat on ur website where i can write instead of calling?",
+    "touring with a band, Perm tonight. can I just text you somewhere instead, because my Russian is basically 'spasibo'?",
 ])
 async def test_support_in_writing_instead_of_a_call_is_the_chat(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
