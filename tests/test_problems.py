@@ -17,6 +17,7 @@ pytestmark = pytest.mark.wording
     ("no signal on my phone since lunch", "calls"),
     ("сегодня с утра входящие не проходят совсем!", "calls"),
     ("инет не пашет с утра что делать", "internet"),
+    ("Интернета нет пятые сутки, звонки через слово.", None),
     ("my Tele2 number suddenly can not call out, only receive", "calls"),
     ("my phone can receive but outgoing won't go through since morning", "calls"),
     ("деньги с баланса куда-то пропали", "money"),

@@ -207,6 +207,15 @@ def test_thanks_for_being_kept_waiting_or_cut_off_is_sarcasm(text: str) -> None:
     assert mood.angry and not mood.praise
 
 
+@pytest.mark.parametrize("text", [
+    "Вопросов у меня нет. Есть только злость. Пятнадцать лет с вами, и такого бардака, как последние полгода, не было.",
+    "Интернета нет пятые сутки. Вы вообще помните, что у вас тут абоненты есть?",
+])
+def test_anger_in_new_words_is_anger(text: str) -> None:
+    mood = tone(text)
+    assert mood.angry and not mood.praise
+
+
 async def test_sarcastic_thanks_gets_no_thanks_back(bot: ChatClient) -> None:
     out = await bot.say("Great job Tele2, really. 45 minutes on hold at 611 and then the line just died. Thanks a lot. "
                         "Is there ANY way to reach an actual person that works?")
