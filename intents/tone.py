@@ -168,7 +168,7 @@ MISTREATED = re.compile(
     r"сделать|принять|выдать|вернуть)|"
     r"(?:плох|ужасн|отвратительн|некачественн)\w*\s+обслуживани|не\s+(?:по)?нрави\w*,?\s+как|опозда\w*|позже\s+обещанного|"
     r"rude|unprofessional|hung\s+up|interrupt\w*|promised\s+(?:me\s+)?(?:a\s+)?(?:call\s*-?back|to\s+call)|"
-    r"refused\s+to\s+help|yelled|shouted\s+at|ignored\s+me|unhelpful|\blied\s+to\s+me|"
+    r"refused\s+to\s+(?:help|replace|serve|accept|give|sell|return|issue|do\s+it)|yelled|shouted\s+at|ignored\s+me|unhelpful|\blied\s+to\s+me|"
     r"overcharged|disrespect|treated\s+(?:me\s+)?(?:badly|poorly)|(?:bad|poor|awful|terrible)\s+(?:service|experience)|"
     # staff who do not know their job, did the wrong thing, or contradict each other
     r"(?:сотрудник|консультант|оператор|продав|менеджер|специалист)\w*\s+(?:\w+\s+){0,3}не\s+(?:знают|знает|разбира\w*)|"

@@ -136,6 +136,7 @@ def test_calm_messages_stay_calm(text: str) -> None:
     "консультант отказался принимать заявление на возврат, отправил в приложение",
     "Меня три раза переключали между отделами, на четвёртом просто сбросили. Хочу, чтобы это кто-то разобрал",
     "I was put on hold 6 times during one call, and then the agent said 'please call back later'. Seriously??",
+    "The guy at your shop refused to replace my broken SIM because I'm a foreigner, even though the number is in my name.",
 ])
 def test_stories_of_staff_who_hung_up_interrupted_or_broke_a_promise_are_complaints(text: str) -> None:
     assert tone(text).mistreated
