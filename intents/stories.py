@@ -159,6 +159,15 @@ TOP_UP_SAID = re.compile(
     re.IGNORECASE)
 
 DROWNED = re.compile(r"утонул\w*|утопил\w*|(?:в\s+(?:реку|речку|воду|озеро|море|болот\w*|пруд\w*))", re.IGNORECASE)
+# a subscription or service that takes money, and it to be gone ("какая-то подписка снимает по 15 руб в день, как её
+# убрать?", "some subscription keeps charging me, how do i cancel it"): disconnecting it
+PAID_EXTRA = re.compile(
+    r"(?:подписк\w*|услуг\w*|опци\w*|\bsubscription\w*|\bservice)\s+(?:[\w'-]+\s+){0,4}?(?:сним\w*|снима\w*|списыва\w*|спис\w*|"
+    r"бер[её]т|charg\w*|tak\w*|eat\w*)|(?:сним\w*|снима\w*|списыва\w*)\s+(?:\w+\s+){0,4}?(?:за\s+)?(?:подписк|услуг|опци)\w*",
+    re.IGNORECASE)
+GONE_WANTED = re.compile(r"(?<![а-я])(?:убрать|убери|уберите|отключить|отключи|отключите|отписаться|отказаться|избавиться|"
+                         r"вырубить)(?![а-я])|\b(?:get\s+rid\s+of|cancel|turn\s+(?:it\s+|that\s+)?off|unsubscribe|stop)\b",
+                         re.IGNORECASE)
 BLOCK_ASKED = re.compile(r"блок|блочь|\bblock", re.IGNORECASE)
 # a phone left behind somewhere ("оставила телефон в такси", "left my phone in a taxi"): lost, for all one knows
 LEFT_BEHIND = re.compile(
@@ -187,6 +196,8 @@ def story_topic(text: str) -> str | None:
         return "refund"
     if NO_MONEY.search(text) and NEED_CALL.search(text):
         return "do-promised-payment"
+    if PAID_EXTRA.search(text) and GONE_WANTED.search(text):
+        return "do-disconnect-service"
     if TOP_UP_SAID.search(text) and not CHARGED.search(text):
         return "do-top-up"
     if STOLEN.search(text) or LEFT_BEHIND.search(text):

@@ -54,6 +54,8 @@ pytestmark = pytest.mark.wording
     ("can u put 300 on my gf's number from my card", "do-top-up"),
     ("And can my wife add money to my number from her side?", "do-top-up"),
     ("как закинуть 500 на номер мамы", "do-top-up"),
+    ("какая-то подписка снимает по 15 руб в день, как её убрать?", "do-disconnect-service"),
+    ("some subscription keeps charging me 10 rubles a day, how do i cancel it", "do-disconnect-service"),
     ("my gf is on tele2 too, can i send money from my card to her phone", "do-top-up"),
     ("can i get back whats left on my acc if im leaving russia for good", "refund"),
     ("is there a way to make it refill itself every month so i stop forgetting lol", "lk-autopay"),
@@ -79,6 +81,7 @@ def test_a_situation_points_to_its_topic(text: str, topic: str) -> None:
     "как перевести деньги маме",
     "оставил телефон дома, как позвонить в поддержку с чужого",  # left at home: not lost
     "you charged 300 to my number for nothing, put it back on my balance",  # a charge disputed: checked
+    "какая-то подписка снимает по 15 руб в день, откуда она?",  # where it came from: nothing to take off asked
 ])
 def test_other_situations_point_nowhere(text: str) -> None:
     assert story_topic(text) is None
@@ -171,6 +174,11 @@ async def test_a_minus_known_and_a_call_to_make_is_the_promised_payment_not_the_
 async def test_a_phone_lost_or_stolen_with_the_block_asked_is_the_block(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
     assert out.action == "block_sim" or out.intent == "lost-sim", out.text  # (the block, or what to do, block first)
+
+
+async def test_a_subscription_that_takes_money_to_be_gone_is_disconnected(bot: ChatClient) -> None:
+    out = await bot.say("kakaya-to podpiska snimaet po 15 rub v den', kak eyo ubrat'?")
+    assert out.action == "disconnect_service" or out.intent in ("lk-services", "do-services"), out.text
 
 
 @pytest.mark.parametrize("text", ["put 300 on my number", "can u put 300 on my gf's number from my card",
