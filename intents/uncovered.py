@@ -476,6 +476,11 @@ def answers(entry: Entry, subject: str) -> bool:
 # examples speak of it too ("какая максимальная сумма одного пополнения" is no question the top-up entry
 # answers; once editors add the limit to it, it is).
 DETAILS: dict[str, re.Pattern[str]] = {
+    # what becomes of something once something else is done ("если я заблокирую симку, автоплатёж продолжит списываться?",
+    # "если переоформить номер на жену, тариф у неё останется мой?"): answered only where the entry says so
+    "what then": re.compile(r"(?<![а-я])(?:если|когда|после\s+того\s+как)\s[^.!?]{3,80}?(?:,\s*|\s)(?:\w+\s+){0,6}?"
+                            r"(?:продолжит\w*|останов\w*|сохранит\w*|сохранятся|остан(?:ется|утся)|перенесут\w*|сгор\w*|"
+                            r"поменяют|пропуст\w*)(?![а-я])", re.IGNORECASE),
     "limit": re.compile(r"(?<![а-я])(?:максим\w*|миним\w*|лимит\w*|предел\w*)|\bmax(?:imum)?\b|\bminimum\b|"
                         r"\blimits?\b|\bat\s+most\b|\bcap\b|"
                         # how many tries ("сколько раз можно ввести PUK неправильно", "how many attempts do I get")

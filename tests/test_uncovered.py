@@ -355,6 +355,9 @@ async def test_support_hours_asked_of_support_are_still_answered(bot: ChatClient
     ("Есть ли плата за обслуживание виртуальной карты Теле2 — ежемесячная или за каждую операцию?", "monthly fee"),
     ("Is there a way to get a text when my credit drops below 100 rubles? I don't want automatic payments.", "alerts"),
     ("Is there a way to get a text every morning with how much credit is left, automatically?", "alerts"),
+    ("Если я заблокирую симку как потерянную, автоплатёж с карты продолжит списываться или тоже остановится?", "what then"),
+    ("Если мне в салоне заменят сим-карту, перенесут ли на новую все телефоны, которые записаны на старой? Там у меня вся "
+     "труппа, полторы сотни номеров.", "what then"),
 ])
 async def test_a_detail_no_entry_gives_is_declined_honestly(bot: ChatClient, kb: KnowledgeBase, text: str,
                                                            detail: str) -> None:
