@@ -752,7 +752,7 @@ class Core:
         elif (entry_id is not None and gone and turn.kb.entry("problem-money") is not None
               and getattr(turn.kb.entry(entry_id), "group", None) in MONEYLESS_GROUPS):
             entry_id = "problem-money"  # "wat happened to my money?? had 400 yesterday now 50": no lost SIM, no greeting
-        if ((entry_id == REMAINING or (entry_id is None and PACKAGE_WORDS.search(turn.text)))
+        if ((entry_id == REMAINING or (entry_id in (None, *SERVICE_ENTRIES) and PACKAGE_WORDS.search(turn.text)))
                 and BUY_MORE.search(turn.msg.text) and turn.kb.entry(BUY_PACKAGE) is not None
                 and not DONE_BY_US_WORDS.search(turn.msg.text)):
             entry_id = BUY_PACKAGE  # "гигабайты кончились, как докупить интернета?": more to buy, not what is left
@@ -1107,13 +1107,15 @@ REACHING = re.compile(r"оператор|поддер|связаться|(?<![а
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
 REMAINING, BUY_PACKAGE = "do-remaining", "do-buy-package"
+SERVICE_ENTRIES = ("lk-services", "do-services", "do-connect-service")  # "how do i add data": a package, not a service
 PACKAGE_WORDS = re.compile(r"(?<![а-я])(?:гиг\w*|гб|интернет\w*|инет\w*|трафик\w*|минут\w*|смс\w*)|"
                            r"\b(?:gigs?|gb|data|minutes|mins|texts|sms)\b", re.IGNORECASE)
 BUY_MORE = re.compile(r"(?<![а-я])докуп\w*|(?<![а-я])(?:купить|взять|подключить)\s+(?:\w+\s+)?(?:ещё|еще|доп\w*)(?![а-я])|"
                       r"(?<![а-я])(?:ещё|еще)\s+(?:\w+\s+)?(?:купить|взять)|"
                       r"\b(?:buy|grab|get|add|purchase|need|want)\s+(?:some\s+|a\s+few\s+|a\s+couple\s+(?:of\s+)?)?(?:more|extra|another)\b|"
                       r"(?<![а-я])(?:нужно|надо|нужны|хочу)\s+(?:ещё|еще|больше)\s+(?:\w+\s+)?(?:гиг|гб|интернет|трафик|минут)\w*|"
-                      r"(?<![а-я])(?:добавить|прибавить|докинуть)\s+(?:\w+\s+)?(?:минут|гиг|гб|интернет|трафик|смс)\w*",
+                      r"(?<![а-я])(?:добавить|прибавить|докинуть)\s+(?:\w+\s+)?(?:минут|гиг|гб|интернет|трафик|смс)\w*|"
+                      r"\badd\s+(?:some\s+|more\s+|extra\s+)?(?:data|gb|gigs?|minutes|mins)\b",
                       re.IGNORECASE)
 # account actions a subscriber says the operator did to them, and what shows what was done
 DONE_BY_US = {"do-change-tariff": "do-tariff", "do-connect-service": "do-services", "do-buy-package": "do-remaining"}

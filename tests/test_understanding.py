@@ -1339,6 +1339,7 @@ async def test_a_follow_up_pointing_back_read_nearest_the_last_subject_is_that_s
     "data's gone already lol, can i grab a few more gigs",
     "need more gb asap, how",
     "минуты кончились уже 12 числа, что делать, как добавить минут, чтоб до конца месяца хватило",
+    "how do i add data",
 ])
 async def test_data_run_out_and_more_to_buy_is_the_package_not_what_is_left(bot: ChatClient, text: str) -> None:
     out = await bot.say(text)
