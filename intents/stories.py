@@ -86,7 +86,8 @@ CHARGED = re.compile(r"(?<![а-я])(?:сня|снима|списа|списыв�
 FAMILY = re.compile(r"\b(?:kids?|child(?:ren)?|son|daughter|mum|mom|mother|dad|father|wife|husband|family|"
                     r"grand(?:ma|pa|mother|father)|parents?)(?:'?s)?\b|"
                     r"(?<![а-я])(?:сын|доч|мам|пап|муж|жен|реб[её]н|дет|бабушк|дедушк|родител)\w*", re.IGNORECASE)
-MY_ACCOUNT = re.compile(r"\bmy\s+(?:own\s+)?(?:acc|account|login|profile)\b|(?:сво|мо)(?:его|ём|ем|й|ему)\s+(?:личн\w+\s+)?"
+MY_ACCOUNT = re.compile(r"\bmy\s+(?:own\s+)?(?:acc|account|login|profile)\b|(?:привязан|привяза|подвязан)\w*\s+(?:\w+\s+)?"
+                        r"к\s+(?:моему|своему|моей|своей)|\blinked\s+to\s+(?:mine|my\s+(?:number|account))\b|(?:сво|мо)(?:его|ём|ем|й|ему)\s+(?:личн\w+\s+)?"
                         r"(?:кабинет|аккаунт|профил)\w*|(?:под|из)\s+(?:сво|мо)\w+\s+(?:аккаунт|логин|вход)\w*|одного\s+входа",
                         re.IGNORECASE)
 MANAGE = re.compile(r"\b(?:add|link|attach|manage|see|view|control|top\s+up|switch)\b|(?<![а-я])(?:добав|привяз|видеть|видел|"

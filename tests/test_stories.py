@@ -30,6 +30,7 @@ pytestmark = pytest.mark.wording
     ("на счету минус 50, а мне срочно надо позвонить маме", "do-promised-payment"),
     ("can i link my daughter's number to my account and top her up from there", "lk-profile"),
     ("хочу из своего кабинета управлять номером мамы", "lk-profile"),
+    ("жена хочет чтобы её номер был как-то привязан к моему, чтобы я видел её траты и мог кидать ей деньги", "lk-profile"),
     ("how do I update the e-mail my bills are sent to", "lk-profile"),
     ("внук ушёл в армию, телефон оставил мне. хочу чтобы номер был на меня", "change-owner"),
     ("как переписать симку мужа на себя", "change-owner"),
