@@ -163,7 +163,8 @@ DROWNED = re.compile(r"утонул\w*|утопил\w*|(?:в\s+(?:реку|ре�
 # a subscription or service that takes money, and it to be gone ("какая-то подписка снимает по 15 руб в день, как её
 # убрать?", "some subscription keeps charging me, how do i cancel it"): disconnecting it
 PAID_EXTRA = re.compile(
-    r"(?:подписк\w*|услуг\w*|опци\w*|\bsubscription\w*|\bservice)\s+(?:[\w'-]+\s+){0,4}?(?:сним\w*|снима\w*|списыва\w*|спис\w*|"
+    r"(?<![а-я])платн\w+\s+(?:\w+\s+)?(?:фигн|штук|хрен|ерунд|подписк|услуг|опци|гадост)\w*|\bpaid\s+(?:stuff|junk|extras)\b|"
+    r"(?:подписк\w*|услуг\w*|опци\w*|\bsubscription\w*|\bservice)\s+(?:[\w'-]+\s+){0,6}?(?:сним\w*|снима\w*|списыва\w*|спис\w*|"
     r"бер[её]т|charg\w*|tak\w*|eat\w*)|(?:сним\w*|снима\w*|списыва\w*)\s+(?:\w+\s+){0,4}?(?:за\s+)?(?:подписк|услуг|опци)\w*",
     re.IGNORECASE)
 GONE_WANTED = re.compile(r"(?<![а-я])(?:убрать|убери|уберите|отключить|отключи|отключите|отписаться|отказаться|избавиться|"

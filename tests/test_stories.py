@@ -57,6 +57,8 @@ pytestmark = pytest.mark.wording
     ("как закинуть 500 на номер мамы", "do-top-up"),
     ("какая-то подписка снимает по 15 руб в день, как её убрать?", "do-disconnect-service"),
     ("some subscription keeps charging me 10 rubles a day, how do i cancel it", "do-disconnect-service"),
+    ("как убрать эти платные штуки, я вообще не помню что у меня там понаподключено", "do-disconnect-service"),
+    ("йоу как вырубить эту хрень подписку которая каждый день по 10 рэ снимает", "do-disconnect-service"),
     ("my gf is on tele2 too, can i send money from my card to her phone", "do-top-up"),
     ("can i get back whats left on my acc if im leaving russia for good", "refund"),
     ("is there a way to make it refill itself every month so i stop forgetting lol", "lk-autopay"),
