@@ -134,9 +134,14 @@ MORE = {
         r"how\s+fast\s+(?:is|are|will\s+be)\s+(?:the\s+|your\s+)?(?:4g|5g|lte|internet|data|network|mobile\s+data)|"
         r"спидтест\w*|speed\s*test|(?:замер|измер)\w*\s+скорост\w*",
         re.IGNORECASE),
+    # paying with a card of a foreign bank ("can I link a foreign bank card to autopay?")
+    "foreign cards": re.compile(
+        r"foreign\s+(?:[\w()-]+\s+){0,3}card|(?:non-russian|international)\s+(?:\w+\s+)?card|"
+        r"зарубежн\w+\s+(?:\w+\s+)?карт\w*|карт\w*\s+(?:\w+\s+)?иностранн\w+\s+банк\w*|иностранн\w+\s+(?:\w+\s+)?карт\w*",
+        re.IGNORECASE),
     "from abroad": re.compile(
-        r"\btourists?\b|foreigners?\b|foreign\s+(?:\w+\s+){0,2}(?:card|passport|citizen|national)|non-russian|"
-        r"турист\w*|иностран\w+|зарубежн\w+\s+(?:\w+\s+)?карт\w*|карт\w*\s+(?:\w+\s+)?иностранн\w+\s+банк\w*",
+        r"\btourists?\b|foreigners?\b|foreign\s+(?:\w+\s+){0,2}(?:passport|citizen|national)|non-russian|"
+        r"турист\w*|иностран\w+",
         re.IGNORECASE),
     "unused number": re.compile(
         r"(?:unused|inactive|dormant)\s+(?:\w+\s+)?(?:number|sim)|"
@@ -465,6 +470,10 @@ def answers(entry: Entry, subject: str) -> bool:
     if subject in CATALOGUE_SUBJECTS and entry.action in SERVICE_ACTIONS:
         return True
     if subject == "tariff" and entry.action in TARIFF_CHANGE_ACTIONS:
+        return True
+    # a tourist's or a foreigner's own line, account and balance are as anyone's ("tourist from Kazakhstan here, how do I
+    # see how much money I have left?"); only a SIM for them, its papers and prices are not described
+    if subject == "from abroad" and (entry.group in ("account", "actions") or entry.action):
         return True
     # an entry editors wrote on the subject covers it ("как перенести eSIM на новый айфон" once the base has one)
     return any(uncovered_subject(text, True, True) == subject for _, text in entry.examples.all())

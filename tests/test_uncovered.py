@@ -31,7 +31,8 @@ pytestmark = pytest.mark.wording
     ("какая скорость остаётся после окончания пакета", "speed"),
     ("what speeds does 4g give in kazan", "speed"),
     ("какие документы нужны иностранцу для покупки симки", "from abroad"),
-    ("can i pay for autopay with a foreign card", "from abroad"),
+    ("can i pay for autopay with a foreign card", "foreign cards"),
+    ("Can I link a foreign (non-Russian) bank card to autopay?", "foreign cards"),
     ("через сколько отключат номер, если им не пользоваться", "unused number"),
     ("зачем теле2 переименовали в t2", "the brand"),
     ("можно ли добавить виртуальную карту в apple pay", "phone wallets"),
@@ -213,6 +214,12 @@ def test_no_example_of_the_base_reads_as_an_uncovered_subject(matcher: Matcher) 
             if uncovered_subject(text, named.abroad, bool(named.abroad or named.regions)):
                 hits.append((entry.id, text))
     assert hits == []
+
+
+async def test_a_tourists_own_balance_is_answered_as_anyones(bot: ChatClient) -> None:
+    out = await bot.say("Hello, tourist from Kazakhstan here 🇰🇿 bought a tele2 sim at the airport. How do I see how much "
+                        "money and internet i have left on it? I don't have the app.")
+    assert out.action in ("balance", "remaining") or out.intent in ("do-balance", "do-remaining", "lk-tariff"), out.text
 
 
 @pytest.mark.parametrize("text, lang", [
