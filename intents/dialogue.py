@@ -756,6 +756,9 @@ class Core:
                 and BUY_MORE.search(turn.msg.text) and turn.kb.entry(BUY_PACKAGE) is not None
                 and not DONE_BY_US_WORDS.search(turn.msg.text)):
             entry_id = BUY_PACKAGE  # "гигабайты кончились, как докупить интернета?": more to buy, not what is left
+        if (entry_id == LIST_SERVICES and CONNECT_ASKED.search(turn.text) and turn.kb.entry(CONNECT_SERVICE) is not None
+                and not DONE_BY_US_WORDS.search(turn.msg.text)):
+            entry_id = CONNECT_SERVICE  # "how do i switch on a new service on my number": one to connect, not the list
         if entry_id in DONE_BY_US and DONE_BY_US_WORDS.search(turn.msg.text):
             # "вы мне тариф поменяли или что?", "you switched my plan without asking": what was done, to be seen, not a
             # request to do it again
@@ -1107,6 +1110,13 @@ REACHING = re.compile(r"оператор|поддер|связаться|(?<![а
                       r"pick\w*\s+up|\byou\b|\bвам\b|\bвас\b|\bвы\b", re.IGNORECASE)
 HOURS_ENTRIES = frozenset({"support-611-hours"})  # when support works: asked only of support (REACHING)
 REMAINING, BUY_PACKAGE = "do-remaining", "do-buy-package"
+LIST_SERVICES, CONNECT_SERVICE = "do-services", "do-connect-service"
+CONNECT_ASKED = re.compile(
+    r"\b(?:how\s+(?:do|can)\s+i|can\s+i|i\s+want\s+to|how\s+to)\s+(?:\w+\s+)?(?:switch\s+on|turn\s+on|activate|enable|connect|"
+    r"add|subscribe\s+to)\s+(?:a\s+|an\s+|the\s+|new\s+|another\s+)*(?:\w+\s+)?(?:service|option|feature)|"
+    r"(?<![а-я])(?:как|хочу|можно)\s+(?:\w+\s+)?(?:подключить|включить|добавить|активировать)\s+(?:\w+\s+)?"
+    r"(?:новую\s+|ещё\s+одну\s+|еще\s+одну\s+)?(?:услуг|опци)\w*",
+    re.IGNORECASE)
 SERVICE_ENTRIES = ("lk-services", "do-services", "do-connect-service")  # "how do i add data": a package, not a service
 PACKAGE_WORDS = re.compile(r"(?<![а-я])(?:гиг\w*|гб|интернет\w*|инет\w*|трафик\w*|минут\w*|смс\w*)|"
                            r"\b(?:gigs?|gb|data|minutes|mins|texts|sms)\b", re.IGNORECASE)

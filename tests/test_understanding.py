@@ -1401,6 +1401,14 @@ async def test_the_one_asking_sentence_of_a_calm_story_is_read_as_surely_as_a_se
 
 
 @pytest.mark.wording
+async def test_a_new_service_to_switch_on_is_connecting_one_not_the_list(bot: ChatClient) -> None:
+    out = await bot.say("how do i switch on a new service on my number")
+    assert out.action == "connect_service" or out.intent in ("do-connect-service", "lk-services"), out.text
+    out = await ChatClient(bot.runtime, user="u2").say("какие услуги у меня подключены")
+    assert out.action == "services", out.text
+
+
+@pytest.mark.wording
 async def test_a_question_with_no_subject_of_its_own_is_not_read_alone(bot: ChatClient) -> None:
     """ "Что делать???" after a story asks of the story: it is not the lost SIM's "что делать"."""
     out = await bot.say("Господи, концерт через час, мне нужно разослать хористам смс о переносе, а они не уходят! "
